@@ -1,0 +1,268 @@
+/**
+ * The zfscope wire protocol and the shapes of what is stored: the one place where trainer,
+ * server and dashboard agree. Types only, plus PROTOCOL_VERSION; runtime guards for JSON that
+ * enters the server live in `server/guards.ts`.
+ *
+ * Trainer  -> server (ws /ingest): `hello`, then `event` frames each with a run id and a seq.
+ * Server   -> trainer:              `welcome` (what the server already has), `ack`, `error`.
+ * Dashboard-> server (ws /live):    `subscribe`, `unsubscribe`.
+ * Server   -> dashboard:            `hello`, `runs`, `history`, `event`, `error`.
+ * Images never travel in live frames to dashboards: they are referenced by URL (`/blobs/...`).
+ */
+
+/** Bumped on any incompatible change; sent in the first frame of every connection. */
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped';
+
+/** conv1's kernel and stride, e.g. {kernel: 7, stride: 2} for "7x7/2". */
+export interface ConvSpec {
+  kernel: number;
+  stride: number;
+}
+
+/** What the trainer was asked to do (recorded in run.json, shown by the dashboard). */
+export interface RunConfig {
+  dataset: string;
+  epochs: number;
+  snapshotEpochs: number[];
+  batchSize: number;
+  learningRate: number;
+  momentum: number;
+  conv1: ConvSpec;
+  /** conv1..conv5, fc6, fc7 */
+  widths: number[];
+  probeSize: number;
+  methods: string[];
+  seed: number;
+  preset?: string;
+  /** Free-form extras (e.g. from `monitor()` on a user's model). */
+  [key: string]: unknown;
+}
+
+export interface DatasetInfo {
+  name: string;
+  /** [height, width, channels] */
+  shape: [number, number, number];
+  classes: string[];
+  trainCount: number;
+  validationCount: number;
+  probeCount: number;
+  source: string;
+}
+
+export interface LayerSummary {
+  name: string;
+  kind: 'conv' | 'pool' | 'dense' | 'dropout' | 'flatten' | 'other';
+  /** Output shape without the batch axis. */
+  outputShape: number[];
+  params: number;
+  kernel?: number;
+  stride?: number;
+}
+
+export interface ModelSummary {
+  layers: LayerSummary[];
+  params: number;
+}
+
+/** run.json, and the entries of GET /api/runs. */
+export interface RunInfo {
+  runId: string;
+  status: RunStatus;
+  config: RunConfig;
+  dataset: DatasetInfo;
+  model: ModelSummary;
+  /** Tensor backend the trainer used: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
+  backend: string;
+  startedAt: string;
+  endedAt?: string;
+  error?: string;
+  /** Highest stored sequence number. */
+  lastSeq: number;
+  /** Server-side: is a trainer connected for this run right now? */
+  trainerOnline?: boolean;
+  /** Epochs with a stored snapshot, ascending. */
+  snapshotEpochs?: number[];
+  /** Last epoch-level metrics, for the run list. */
+  lastMetrics?: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots (the engine's output; stored as runs/<id>/snapshots/<epoch>/<layer>.json)
+
+/** Receptive field arithmetic of a layer (zfnet.md §3.2): unit i covers input rows [i*jump+offset, ... + size - 1]. */
+export interface ReceptiveField {
+  size: number;
+  jump: number;
+  offset: number;
+}
+
+/** One of a feature map's top-9 activations over the probe set. */
+export interface TopActivation {
+  /** Activation value (post-ReLU). */
+  value: number;
+  /** Index into the run's probe set. */
+  image: number;
+  /** Class label of that image. */
+  label: number;
+  /** Position in the layer's output map. */
+  y: number;
+  x: number;
+  /** The receptive field in input pixels, before clipping: [y0, x0, size]. */
+  rf: [number, number, number];
+  /** True when the receptive field crosses the image border (the tile is padded with grey). */
+  clipped: boolean;
+}
+
+/** Per-filter health (issue 4 §4); change figures are null at the first snapshot. */
+export interface FilterHealth {
+  /** Share of probe positions where the map is > 0. */
+  activeShare: number;
+  maxActivation: number;
+  meanActivation: number;
+  /** Never active over the probe set. */
+  dead: boolean;
+  weightRms: number;
+  /** ||W_now - W_prev|| / ||W_prev|| since the previous snapshot. */
+  weightChange: number | null;
+  /** Share of the top-9 images not in the previous snapshot's top-9. */
+  turnover: number | null;
+  /** Relative change of the strongest projection since the previous snapshot. */
+  projectionChange: number | null;
+  /** Combined sudden-jump score in [0, 1]. */
+  jumpScore: number | null;
+  /** conv1 only: share of spectral energy the stride cannot represent. */
+  aliasing?: number | null;
+}
+
+export interface FeatureMapSnapshot {
+  /** Channel index in the layer. */
+  index: number;
+  /** Sorted by value, descending; fewer than 9 when fewer images activate the map. */
+  top: TopActivation[];
+  health: FilterHealth;
+}
+
+export interface LayerHealth {
+  deadCount: number;
+  deadShare: number;
+  meanActiveShare: number;
+  /** Mean relative weight change since the previous snapshot (null at the first). */
+  meanWeightChange: number | null;
+  meanJumpScore: number | null;
+  /** conv1 only. */
+  aliasing?: number | null;
+}
+
+/**
+ * The JSON index of one layer at one epoch. Atlases are PNG grids: the tile of (map m, rank r)
+ * is at x = r * atlas.tile, y = m * atlas.tile, size atlas.tile x atlas.tile, in every atlas of
+ * the layer (patches and each projection method), so one index serves them all.
+ */
+export interface LayerSnapshot {
+  epoch: number;
+  layer: string;
+  /** 0-based position among the conv layers. */
+  layerIndex: number;
+  /** Output shape [h, w, channels]. */
+  shape: [number, number, number];
+  rf: ReceptiveField;
+  atlas: { tile: number; cols: number; rows: number };
+  methods: string[];
+  maps: FeatureMapSnapshot[];
+  health: LayerHealth;
+  /** File names, relative to the snapshot's epoch folder. */
+  files: {
+    patches: string;
+    projections: Record<string, string>;
+    /** conv1 only: the filters themselves, one tile per map in a single row-major grid of `weightsGrid.cols` columns. */
+    weights?: string;
+  };
+  weightsGrid?: { tile: number; cols: number; rows: number };
+  /** Seconds the engine spent on this layer per method. */
+  timings?: Record<string, number>;
+}
+
+/** A PNG (or JSON) file that travels with a snapshot event from trainer to server, base64-encoded. */
+export interface BlobUpload {
+  /** File name, e.g. "conv2.deconvnet.png"; [A-Za-z0-9._-] only. */
+  name: string;
+  base64: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (what trainers send; stored in events.jsonl)
+
+export type TrainerEvent =
+  | { type: 'run-started'; config: RunConfig; dataset: DatasetInfo; model: ModelSummary; backend: string; startedAt: string }
+  | {
+      type: 'metrics';
+      epoch: number;
+      /** Present for per-batch metrics; absent for the end-of-epoch ones. */
+      batch?: number;
+      /** e.g. loss, acc, val_loss, val_acc, img_per_s, lr */
+      values: Record<string, number>;
+    }
+  | { type: 'snapshot'; epoch: number; layer: string; index: LayerSnapshot; blobs: BlobUpload[] }
+  | { type: 'run-ended'; status: Exclude<RunStatus, 'running'>; error?: string; endedAt: string };
+
+export type TrainerEventType = TrainerEvent['type'];
+
+/**
+ * What the server stores and sends to dashboards: the trainer's event with its seq, and for
+ * snapshots the blobs replaced by URLs.
+ */
+export type StoredEvent =
+  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'run-ended' }> & { seq: number })
+  | {
+      type: 'snapshot';
+      seq: number;
+      epoch: number;
+      layer: string;
+      methods: string[];
+      /** REST URL of the LayerSnapshot JSON. */
+      indexUrl: string;
+      /** File name -> URL under /blobs/. */
+      blobs: Record<string, string>;
+    };
+
+// ---------------------------------------------------------------------------------------------
+// Frames
+
+export type TrainerToServer =
+  | { type: 'hello'; protocolVersion: number; runId: string; token: string }
+  | { type: 'event'; runId: string; seq: number; event: TrainerEvent };
+
+export type ServerToTrainer =
+  | { type: 'welcome'; protocolVersion: number; runId: string; lastSeq: number }
+  | { type: 'ack'; runId: string; seq: number }
+  | { type: 'error'; code: ErrorCode; message: string };
+
+export type DashboardToServer =
+  | { type: 'subscribe'; runId: string; afterSeq?: number }
+  | { type: 'unsubscribe'; runId: string };
+
+export type ServerToDashboard =
+  | { type: 'hello'; protocolVersion: number; runs: RunInfo[] }
+  | { type: 'runs'; runs: RunInfo[] }
+  | { type: 'history'; runId: string; events: StoredEvent[] }
+  | { type: 'event'; runId: string; event: StoredEvent }
+  | { type: 'error'; code: ErrorCode; message: string };
+
+export type ErrorCode =
+  | 'bad-json'
+  | 'bad-frame'
+  | 'unknown-type'
+  | 'protocol-version'
+  | 'unauthorized'
+  | 'not-hello'
+  | 'seq-gap'
+  | 'unknown-run'
+  | 'too-large'
+  | 'rate-limited'
+  | 'bad-blob'
+  | 'internal';
