@@ -1,0 +1,101 @@
+/**
+ * Checkpoints: model weights, optimizer state and the position in training, written atomically
+ * (a temp folder renamed into place) so that a kill at any moment leaves the previous one intact.
+ *
+ *   <dir>/meta.json    {epoch, batch, seq, weights: [{name, shape}], optimizer: [{name, shape}]}
+ *   <dir>/weights.bin  float32 little-endian, the weights then the optimizer variables, in order
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CheckpointMeta {
+  /** Epochs fully completed. */
+  epoch: number;
+  /** Batches completed within epoch + 1 (0 when the checkpoint is at an epoch boundary). */
+  batch: number;
+  /** Learning rate in force. */
+  learningRate: number;
+  weights: Array<{ name: string; shape: number[] }>;
+  optimizer: Array<{ name: string; shape: number[] }>;
+  savedAt: string;
+}
+
+export async function saveCheckpoint(
+  dir: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  pos: { epoch: number; batch: number; learningRate: number },
+): Promise<void> {
+  const weights = model.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
+  const opt = await optimizer.getWeights();
+  const parts: Float32Array[] = [];
+  for (const w of weights) parts.push((await w.tensor.data()) as Float32Array);
+  for (const o of opt) parts.push((await o.tensor.data()) as Float32Array);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const buf = new Float32Array(total);
+  let off = 0;
+  for (const p of parts) {
+    buf.set(p, off);
+    off += p.length;
+  }
+  const meta: CheckpointMeta = {
+    ...pos,
+    weights: weights.map((w) => ({ name: w.name, shape: w.tensor.shape })),
+    optimizer: opt.map((o) => ({ name: o.name, shape: o.tensor.shape })),
+    savedAt: new Date().toISOString(),
+  };
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await writeFile(join(tmp, 'weights.bin'), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
+  const old = `${dir}.old-${process.pid}`;
+  if (existsSync(dir)) await rename(dir, old);
+  await rename(tmp, dir);
+  await rm(old, { recursive: true, force: true });
+}
+
+export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta | null> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as CheckpointMeta;
+  } catch {
+    return null;
+  }
+}
+
+/** Restore weights (and optimizer state) saved by saveCheckpoint; throws naming the mismatch. */
+export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<CheckpointMeta> {
+  const meta = await readCheckpointMeta(dir);
+  if (!meta) throw new Error(`checkpoint ${join(dir, 'meta.json')} is missing or unreadable`);
+  const raw = await readFile(join(dir, 'weights.bin'));
+  const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const expected = [...meta.weights, ...meta.optimizer].reduce((n, w) => n + size(w.shape), 0);
+  if (expected !== all.length) throw new Error(`checkpoint ${dir}/weights.bin holds ${all.length} floats, meta.json describes ${expected}`);
+  if (meta.weights.length !== model.weights.length) {
+    throw new Error(`checkpoint ${dir} has ${meta.weights.length} weight tensors, the model has ${model.weights.length}: was it made with another --conv1 or --widths?`);
+  }
+  let off = 0;
+  const take = (shape: number[]) => {
+    const n = size(shape);
+    const t = tf.tensor(all.slice(off, off + n), shape);
+    off += n;
+    return t;
+  };
+  const ws = meta.weights.map((w, i) => {
+    const mine = model.weights[i]!.shape;
+    if (mine.join('x') !== w.shape.join('x')) {
+      throw new Error(`checkpoint ${dir}: weight ${w.name} has shape ${w.shape.join('x')}, the model expects ${mine.join('x')}`);
+    }
+    return take(w.shape);
+  });
+  model.setWeights(ws);
+  tf.dispose(ws);
+  if (meta.optimizer.length) {
+    const named = meta.optimizer.map((o) => ({ name: o.name, tensor: take(o.shape) }));
+    await optimizer.setWeights(named);
+  }
+  return meta;
+}

@@ -1,0 +1,109 @@
+/**
+ * The trainer's flags and presets, turned into a RunConfig. Pure: no I/O, so every flag's
+ * validation is a table-testable function.
+ */
+import type { RunConfig } from '../server/protocol.js';
+import { CONV1_PRESETS, DEFAULT_WIDTHS, formatConvSpec, parseConvSpec } from './model/config.js';
+import { fail, int, oneOf, positiveNumber, type FlagSpec } from './flags.js';
+import { DEFAULT_SNAPSHOT_EPOCHS, parseMethods, parseSnapshotEpochs } from './viz/schedule.js';
+
+export const PRESETS = {
+  /** The main job on a fresh clone: minutes on 2 cores, still showing evolution at every layer. */
+  quick: { dataset: 'sample', epochs: 8, snapshots: [1, 2, 4, 8], batch: 64, lr: 0.01, probe: 300, trainLimit: 6000 },
+  /** The paper's schedule (ZF Fig. 4): 64 epochs, snapshots at 1, 2, 5, 10, 20, 30, 40, 64. */
+  paper: { dataset: 'fashion-mnist', epochs: 64, snapshots: DEFAULT_SNAPSHOT_EPOCHS, batch: 128, lr: 0.01, probe: 1000, trainLimit: 0 },
+} as const;
+export type PresetName = keyof typeof PRESETS;
+
+const conv1Flag = (text: string, flag: string) => {
+  const preset = CONV1_PRESETS[text];
+  if (preset) return preset;
+  const spec = parseConvSpec(text);
+  if (!spec || spec.kernel > 15 || spec.stride > 8) fail(flag, `KxK/S with K in 1..15 and S in 1..8 (e.g. 7x7/2, 11x11/4) or one of ${Object.keys(CONV1_PRESETS).join(', ')}`, text);
+  return spec;
+};
+
+const widthsFlag = (text: string, flag: string) => {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length !== 7 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 4096)) {
+    fail(flag, '7 comma-separated integers 1..4096 (conv1..conv5, fc6, fc7), e.g. 32,64,96,96,64,256,256', text);
+  }
+  return parts.map(Number);
+};
+
+const listFlag =
+  <T>(parse: (text: string) => T) =>
+  (text: string, flag: string): T => {
+    try {
+      return parse(text);
+    } catch (err) {
+      fail(flag, (err as Error).message, text);
+    }
+  };
+
+/** Flags shared by `train` and `start`. */
+export const TRAIN_FLAGS: FlagSpec[] = [
+  { name: 'preset', arg: 'quick|paper', help: 'starting values for the flags below (default quick)', parse: oneOf(['quick', 'paper'] as const) },
+  { name: 'dataset', arg: 'NAME', help: 'sample (embedded Fashion-MNIST subset), fashion-mnist, mnist, cifar10, folder' },
+  { name: 'data', arg: 'PATH', help: 'where the dataset files are (default: $ZFSCOPE_DATA, ~/.cache/zfscope, well-known places)' },
+  { name: 'download', boolean: true, help: "download the dataset from its official address when it is not found locally" },
+  { name: 'epochs', arg: 'N', help: 'epochs to train (quick 8, paper 64)', parse: int(1, 10000) },
+  { name: 'snapshots', arg: 'LIST', help: 'snapshot epochs, e.g. 1,2,5,10,20,30,40,64', parse: listFlag(parseSnapshotEpochs) },
+  { name: 'batch', arg: 'N', help: 'mini-batch size (quick 64, paper 128)', parse: int(1, 4096) },
+  { name: 'lr', arg: 'X', help: 'SGD learning rate, momentum 0.9 (default 0.01)', parse: positiveNumber },
+  { name: 'conv1', arg: 'KxK/S', help: 'conv1 kernel and stride: 7x7/2 (default), 11x11/4, 5x5/1, or zf, zf7, alex2, alex4', parse: conv1Flag },
+  { name: 'widths', arg: 'LIST', help: 'conv1..conv5, fc6, fc7 widths (default 32,64,96,96,64,256,256)', parse: widthsFlag },
+  { name: 'probe', arg: 'N', help: 'probe images the snapshots are computed on (quick 300, paper 1000)', parse: int(9, 100000) },
+  { name: 'train-limit', arg: 'N', help: 'use at most N training images (0: all)', parse: int(0, 10_000_000) },
+  { name: 'methods', arg: 'LIST', help: 'projection methods: deconvnet (default), backprop, guided', parse: listFlag(parseMethods) },
+  { name: 'backend', arg: 'NAME', help: 'auto (default, or $ZFSCOPE_BACKEND), node, wasm, cpu', parse: oneOf(['auto', 'node', 'wasm', 'cpu'] as const) },
+  { name: 'seed', arg: 'N', help: 'seed for initialization, split, probe set and shuffling (default 1)', parse: int(0, 2 ** 31 - 1) },
+  { name: 'logdir', arg: 'PATH', help: 'where runs are stored (default ./runs)' },
+  { name: 'run-id', arg: 'ID', help: 'name of the run (default: date, dataset and conv1)' },
+  { name: 'resume', arg: 'RUN', help: 'continue run RUN from its last checkpoint' },
+];
+
+export interface TrainFlags {
+  preset?: PresetName;
+  dataset?: string;
+  epochs?: number;
+  snapshots?: number[];
+  batch?: number;
+  lr?: number;
+  conv1?: { kernel: number; stride: number };
+  widths?: number[];
+  probe?: number;
+  'train-limit'?: number;
+  methods?: string[];
+  seed?: number;
+}
+
+/** The RunConfig for a new run from flags over a preset. */
+export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: number } {
+  const preset = PRESETS[flags.preset ?? 'quick'];
+  const epochs = flags.epochs ?? preset.epochs;
+  const snapshots = (flags.snapshots ?? [...preset.snapshots]).filter((e) => e <= epochs);
+  if (!snapshots.length) snapshots.push(epochs);
+  return {
+    dataset: flags.dataset ?? preset.dataset,
+    epochs,
+    snapshotEpochs: snapshots,
+    batchSize: flags.batch ?? preset.batch,
+    learningRate: flags.lr ?? preset.lr,
+    momentum: 0.9,
+    conv1: flags.conv1 ?? { kernel: 7, stride: 2 },
+    widths: flags.widths ?? [...DEFAULT_WIDTHS],
+    probeSize: flags.probe ?? preset.probe,
+    methods: flags.methods ?? ['deconvnet'],
+    seed: flags.seed ?? 1,
+    preset: flags.preset ?? 'quick',
+    trainLimit: flags['train-limit'] ?? preset.trainLimit,
+  };
+}
+
+/** A readable, unique-enough run id: 20261128-1705-sample-7x7s2. */
+export function defaultRunId(config: RunConfig, now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return `${stamp}-${config.dataset}-${formatConvSpec(config.conv1).replace('/', 's')}`.replace(/[^A-Za-z0-9._-]/g, '-');
+}

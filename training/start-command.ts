@@ -1,0 +1,67 @@
+/**
+ * `zfscope start`, the main job: the server (REST, dashboard, WebSockets) in this process and a
+ * trainer in a child process reporting to it over /ingest, exactly as a remote trainer would.
+ * Training is CPU-bound and synchronous; keeping it out of the server's event loop keeps the
+ * dashboard responsive.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { ParsedFlags } from './flags.js';
+import { startServer } from '../server/index.js';
+
+/** Flags that belong to the trainer, forwarded verbatim to `zfscope train`. */
+function trainerArgs(flags: ParsedFlags): string[] {
+  const skip = new Set(['_', 'help', 'host', 'port', 'token', 'exit', 'logdir']);
+  const args: string[] = [];
+  for (const [k, v] of Object.entries(flags)) {
+    if (skip.has(k) || v === undefined || v === false) continue;
+    if (v === true) args.push(`--${k}`);
+    else if (Array.isArray(v)) args.push(`--${k}`, v.join(','));
+    else if (typeof v === 'object') {
+      const c = v as { kernel: number; stride: number };
+      args.push(`--${k}`, `${c.kernel}x${c.kernel}/${c.stride}`);
+    } else args.push(`--${k}`, String(v));
+  }
+  return args;
+}
+
+export async function runStartCommand(flags: ParsedFlags, cli: { execPath: string; args: string[] }): Promise<number> {
+  const logdir = resolve((flags.logdir as string | undefined) ?? 'runs');
+  const server = await startServer({
+    logdir,
+    host: (flags.host as string | undefined) ?? '127.0.0.1',
+    port: (flags.port as number | undefined) ?? 6006,
+    ...(flags.token ? { ingestToken: flags.token as string } : {}),
+    log: (line) => console.error(`server: ${line}`),
+  });
+  console.log(`zfscope: dashboard at ${server.url}/  (logdir ${logdir})`);
+
+  const child = spawn(cli.execPath, [...cli.args, 'train', '--server', server.url, '--logdir', logdir, ...trainerArgs(flags)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ZFSCOPE_TOKEN: server.ingestToken },
+  });
+  // Ctrl-C reaches the child through the process group; here it only means "stop serving after it".
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    if (child.exitCode === null) child.kill('SIGINT');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code: number = await new Promise((res) => child.on('exit', (c, sig) => res(c ?? (sig ? 130 : 1))));
+
+  if (!interrupted && !flags.exit && code === 0) {
+    console.log(`zfscope: training done; the dashboard stays at ${server.url}/ (Ctrl-C to stop)`);
+    await new Promise<void>((res) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once('SIGINT', () => res());
+      process.once('SIGTERM', () => res());
+    });
+  }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  await server.close();
+  return code;
+}

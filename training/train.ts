@@ -1,0 +1,175 @@
+/**
+ * The training loop of a run: batches -> train steps, per-batch and per-epoch metrics, validation,
+ * snapshots at the chosen epochs, checkpoints, and a clean stop on request. Everything it reports
+ * goes through a Reporter (WebSocket to a server, or straight into a logdir); it never touches the
+ * network or the terminal itself.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import type { RunConfig, DatasetInfo, TrainerEvent } from '../server/protocol.js';
+import type { DatasetSplit } from '../datasets/types.js';
+import type { Reporter } from './reporter/index.js';
+import { buildZfNet, summarizeModel } from './model/zfnet.js';
+import { zfNetConfig } from './model/config.js';
+import { createTrainStep } from './train-step.js';
+import { computeMean, inputBatch, oneHotBatch, shuffled, type Preprocess } from './data.js';
+import { evaluate } from './evaluate.js';
+import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
+import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './checkpoint.js';
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  acc: number;
+  imgPerS: number;
+  /** Seconds left in the whole run, estimated. */
+  etaS: number;
+  lastSnapshot?: number;
+  phase: 'train' | 'validate' | 'snapshot';
+  message?: string;
+}
+
+export interface TrainRunOptions {
+  runId: string;
+  config: RunConfig;
+  split: DatasetSplit;
+  dataset: DatasetInfo;
+  backend: string;
+  reporter: Reporter;
+  /** Where checkpoints go: <checkpointDir>/latest and <checkpointDir>/<epoch>. */
+  checkpointDir: string;
+  /** Continue from <checkpointDir>/latest. */
+  resume?: boolean;
+  /** Set to stop after the current step, checkpoint and report 'stopped'. */
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Multiplies the mean-subtracted 0-255 pixels (the paper: 1). */
+  inputScale?: number;
+  /** Report per-batch metrics every N batches. */
+  metricsEvery?: number;
+}
+
+export interface TrainRunResult {
+  status: 'finished' | 'stopped' | 'failed';
+  epochsDone: number;
+  finalMetrics?: Record<string, number>;
+  error?: string;
+}
+
+const b64 = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+
+/** Train a small ZF-net as configured, reporting everything; resolves when finished or stopped. */
+export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
+  const { config, split, reporter } = o;
+  const [h, w, c] = o.dataset.shape;
+  const classes = o.dataset.classes.length;
+  const model = buildZfNet(zfNetConfig({ inputShape: [h, w, c], classes, conv1: config.conv1, widths: config.widths }), config.seed);
+  const step = createTrainStep(model, { learningRate: config.learningRate, momentum: config.momentum });
+  const pre: Preprocess = { mean: computeMean(split.train), scale: o.inputScale ?? (config.inputScale as number | undefined) ?? 1 / 64 };
+  const probeInput = (idx: number[]) => inputBatch(split.probe, idx, pre);
+  const send = (e: TrainerEvent) => reporter.send(e);
+
+  let startEpoch = 0;
+  let startBatch = 0;
+  if (o.resume) {
+    const meta = await readCheckpointMeta(join(o.checkpointDir, 'latest'));
+    if (!meta) throw new Error(`--resume: no checkpoint at ${join(o.checkpointDir, 'latest')}; the run never completed a step or was not trained here`);
+    await loadCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer);
+    startEpoch = meta.epoch;
+    startBatch = meta.batch;
+    step.setLearningRate(meta.learningRate);
+  } else {
+    await send({
+      type: 'run-started',
+      config,
+      dataset: o.dataset,
+      model: summarizeModel(model),
+      backend: o.backend,
+      startedAt: new Date().toISOString(),
+    });
+  }
+
+  const n = split.train.count;
+  const bs = config.batchSize;
+  const batches = Math.ceil(n / bs);
+  const snapshotEpochs = new Set(config.snapshotEpochs);
+  let memory: SnapshotMemory | undefined;
+  let lastSnapshot: number | undefined;
+  const every = o.metricsEvery ?? Math.max(1, Math.floor(batches / 20));
+  const t0 = Date.now();
+  let imagesSeen = 0;
+  let finalMetrics: Record<string, number> | undefined;
+
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      const order = shuffled(n, config.seed * 1000 + epoch);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      const epochStart = Date.now();
+      for (let b = epoch === startEpoch ? startBatch : 0; b < batches; b++) {
+        if (o.signal?.aborted) {
+          await saveCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer, { epoch, batch: b, learningRate: config.learningRate });
+          await send({ type: 'run-ended', status: 'stopped', endedAt: new Date().toISOString() });
+          return { status: 'stopped', epochsDone: epoch };
+        }
+        const idx = order.subarray(b * bs, Math.min(n, (b + 1) * bs));
+        const x = inputBatch(split.train, idx, pre);
+        const y = oneHotBatch(split.train, idx, classes);
+        const r = step(x, y);
+        tf.dispose([x, y]);
+        if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; try a smaller --lr`);
+        lossSum += r.loss * idx.length;
+        correct += r.correct;
+        seen += idx.length;
+        imagesSeen += idx.length;
+        const imgPerS = seen / Math.max(1e-3, (Date.now() - epochStart) / 1000);
+        if ((b + 1) % every === 0 || b === batches - 1) {
+          await send({ type: 'metrics', epoch: epoch + 1, batch: b + 1, values: { loss: r.loss, acc: r.correct / idx.length } });
+        }
+        const totalLeft = (config.epochs - epoch) * n - seen;
+        o.onProgress?.({
+          epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches, loss: lossSum / seen, acc: correct / seen,
+          imgPerS, etaS: totalLeft / Math.max(1, imagesSeen / ((Date.now() - t0) / 1000)), phase: 'train',
+          ...(lastSnapshot !== undefined ? { lastSnapshot } : {}),
+        });
+      }
+      const trainSeconds = (Date.now() - epochStart) / 1000;
+      const val = evaluate(model, split.validation, pre, classes, 256);
+      finalMetrics = {
+        loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), val_loss: val.loss, val_acc: val.acc,
+        img_per_s: seen / Math.max(1e-3, trainSeconds), lr: config.learningRate, epoch_s: trainSeconds,
+      };
+      await send({ type: 'metrics', epoch: epoch + 1, values: finalMetrics });
+      if (snapshotEpochs.has(epoch + 1)) {
+        o.onProgress?.({ epoch: epoch + 1, epochs: config.epochs, batch: batches, batches, loss: finalMetrics.loss!, acc: finalMetrics.acc!, imgPerS: finalMetrics.img_per_s!, etaS: 0, phase: 'snapshot' });
+        const snap = await takeSnapshot({
+          model, probe: split.probe, toInput: probeInput, epoch: epoch + 1, methods: config.methods,
+          ...(memory ? { previous: memory } : {}),
+        });
+        memory = snap.memory;
+        for (const layer of snap.layers) {
+          await send({
+            type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index,
+            blobs: layer.files.map((f) => ({ name: f.name, base64: b64(f.data) })),
+          });
+        }
+        lastSnapshot = epoch + 1;
+        await saveCheckpoint(join(o.checkpointDir, String(epoch + 1)), model, step.optimizer, { epoch: epoch + 1, batch: 0, learningRate: config.learningRate });
+      }
+      await saveCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer, { epoch: epoch + 1, batch: 0, learningRate: config.learningRate });
+    }
+    await send({ type: 'run-ended', status: 'finished', endedAt: new Date().toISOString() });
+    return { status: 'finished', epochsDone: config.epochs, ...(finalMetrics ? { finalMetrics } : {}) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() });
+    return { status: 'failed', epochsDone: 0, error: message };
+  } finally {
+    model.dispose();
+    step.optimizer.dispose();
+  }
+}
