@@ -42,6 +42,8 @@ export interface LoadOptions {
   download?: boolean;
   /** Progress messages (downloads, decoding). */
   onProgress?: (message: string) => void;
+  /** Image folders only: resize every image to [height, width] (default: the first image's size). */
+  imageSize?: [number, number];
 }
 
 /** One entry of the DATASETS registry. */
