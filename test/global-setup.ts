@@ -17,6 +17,11 @@ function newest(dir: string): number {
 export default function setup(): void {
   const out = 'dist/dashboard-app/index.html';
   if (existsSync('dashboard/index.html') && (!existsSync(out) || newest('dashboard') > statSync(out).mtimeMs)) {
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+    try {
+      execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+    } catch {
+      // Only the tests that serve the dashboard need it; they fail with their own message.
+      console.error('global-setup: the dashboard build failed (see above); dashboard tests will fail');
+    }
   }
 }
