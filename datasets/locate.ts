@@ -35,7 +35,7 @@ export function searchPlaces(source: Pick<LocatedSource, 'name' | 'wellKnown'>, 
   return [...places, ...source.wellKnown];
 }
 
-function describePlace(dir: string, source: LocatedSource): string {
+function describePlace(dir: string): string {
   const kind = pathKind(dir);
   return `${dir} (${kind === null ? 'does not exist' : kind === 'file' ? 'is a file' : 'no dataset files in it'})`;
 }
@@ -81,9 +81,9 @@ export async function locateAndLoad(
     options.onProgress?.(`${source.name}: no files in ${places.join(', ')}; using the fallback`);
     return fallback();
   }
-  const looked = [env.ZFSCOPE_DATA ? '' : '$ZFSCOPE_DATA (not set)', ...places.map((p) => describePlace(p, source))].filter(Boolean);
+  const looked = [env.ZFSCOPE_DATA ? '' : '$ZFSCOPE_DATA (not set)', ...places.map((p) => describePlace(p))].filter(Boolean);
   const todo = [...source.advice, 'pass the folder with --data PATH'];
   if (source.remote) todo.push(`allow the download from ${new URL(source.remote[0]!.urls[0]!).origin}`);
-  todo.push('or use the embedded offline sample: --dataset sample');
+  todo.push('use the embedded offline sample (--dataset sample)');
   throw new DatasetError(`${source.name}: no data found. Looked in: ${looked.join('; ')}. To fix: ${todo.join(', or ')}`);
 }
