@@ -1,0 +1,132 @@
+/**
+ * Tensor backend selection: tfjs-node (native TensorFlow) when it loads, else the wasm backend with
+ * zfscope's own training kernels, else the pure-JS cpu backend. `--backend` / ZFSCOPE_BACKEND pick
+ * one explicitly; asking for one that is not available is a BackendError that says why and what to do.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+
+export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  /** tfjs's backend name. */
+  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** One line for logs and run.json, e.g. "wasm (XNNPACK, SIMD, 1 thread) + zfscope training kernels". */
+  description: string;
+}
+
+/** A backend that was asked for and cannot be used; the message says why and what to do. */
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+/** Parse a --backend value; throws a BackendError naming the flag and the valid values. */
+export function parseBackendChoice(text: string, source = '--backend'): BackendChoice {
+  const v = text.trim().toLowerCase();
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
+  throw new BackendError(`${source}: expected one of ${BACKEND_CHOICES.join(', ')}; found ${JSON.stringify(text)}`);
+}
+
+const NODE_PACKAGE = '@tensorflow/tfjs-node';
+
+type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string; hint: string };
+
+async function tryNode(): Promise<Attempt> {
+  try {
+    createRequire(import.meta.url).resolve(NODE_PACKAGE);
+  } catch {
+    return {
+      ok: false,
+      why: `${NODE_PACKAGE} is not installed (it is an optional dependency whose native library could not be fetched)`,
+      hint: `run \`npm install ${NODE_PACKAGE}\` on a machine with internet access, or use --backend wasm`,
+    };
+  }
+  try {
+    const spec: string = NODE_PACKAGE; // a variable, so neither tsc nor a bundler insists on it
+    await import(spec);
+    if (!(await tf.setBackend('tensorflow'))) throw new Error("tf.setBackend('tensorflow') returned false");
+    await tf.ready();
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      why: `${NODE_PACKAGE} is installed but its native library failed to load: ${msg}`,
+      hint: `reinstall it (\`npm rebuild ${NODE_PACKAGE}\` or \`npm install ${NODE_PACKAGE}\`), or use --backend wasm`,
+    };
+  }
+  return { ok: true, info: { name: 'tensorflow', description: `tensorflow (native, ${NODE_PACKAGE})` } };
+}
+
+async function tryWasm(): Promise<Attempt> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') returned false");
+    await tf.ready();
+    registerWasmTrainingKernels();
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
+    const threads = wasm.getThreadsCount();
+    return {
+      ok: true,
+      info: {
+        name: 'wasm',
+        description: `wasm (XNNPACK, ${simd}, ${threads} thread${threads === 1 ? '' : 's'}) + zfscope training kernels`,
+      },
+    };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      why: `@tensorflow/tfjs-backend-wasm failed to load: ${msg}`,
+      hint: 'run `npm ci` to reinstall dependencies, or use --backend cpu',
+    };
+  }
+}
+
+async function useCpu(): Promise<BackendInfo> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { name: 'cpu', description: 'cpu (pure JavaScript; very slow for training)' };
+}
+
+let current: { choice: BackendChoice; info: BackendInfo } | undefined;
+
+/**
+ * Select and initialise the tensor backend. `auto` tries tfjs-node, then wasm, then cpu, logging
+ * why each skipped one was skipped. Calling it again with the same choice returns the same result.
+ */
+export async function initBackend(
+  choice: BackendChoice = (process.env['ZFSCOPE_BACKEND'] as BackendChoice | undefined) ?? 'auto',
+  log?: (line: string) => void,
+): Promise<BackendInfo> {
+  const fromEnv = process.env['ZFSCOPE_BACKEND'] !== undefined && choice === process.env['ZFSCOPE_BACKEND'];
+  const valid = parseBackendChoice(String(choice), fromEnv ? 'ZFSCOPE_BACKEND' : '--backend');
+  if (current && current.choice === valid && tf.getBackend() === current.info.name) return current.info;
+  let info: BackendInfo;
+  if (valid === 'cpu') {
+    info = await useCpu();
+  } else if (valid === 'node' || valid === 'wasm') {
+    const attempt = valid === 'node' ? await tryNode() : await tryWasm();
+    if (!attempt.ok) throw new BackendError(`--backend ${valid}: ${attempt.why}. To fix: ${attempt.hint}.`);
+    info = attempt.info;
+  } else {
+    const node = await tryNode();
+    if (node.ok) info = node.info;
+    else {
+      log?.(`backend: skipping tfjs-node: ${node.why}`);
+      const wasm = await tryWasm();
+      if (wasm.ok) info = wasm.info;
+      else {
+        log?.(`backend: skipping wasm: ${wasm.why}`);
+        info = await useCpu();
+      }
+    }
+  }
+  log?.(`backend: ${info.description}`);
+  current = { choice: valid, info };
+  return info;
+}
