@@ -266,3 +266,11 @@ export type ErrorCode =
   | 'rate-limited'
   | 'bad-blob'
   | 'internal';
+
+// ---------------------------------------------------------------------------------------------
+// REST errors (added compatibly by the server: the body of every non-2xx JSON answer)
+
+/** `code` is an ErrorCode, or 'not-found' / 'bad-request' for REST-only failures. */
+export interface ApiErrorBody {
+  error: { code: ErrorCode | 'not-found' | 'bad-request'; message: string };
+}

@@ -1,0 +1,141 @@
+/**
+ * Runtime guards for JSON that enters the server (and that the reporter checks before queueing).
+ * Each guard returns the typed value or throws a ZfError whose message names the field, what was
+ * expected and what was found. Hand-written on purpose: the protocol is small and the messages matter.
+ */
+import { PROTOCOL_VERSION } from './protocol.js';
+import type { DashboardToServer, TrainerEvent, TrainerToServer } from './protocol.js';
+import { ZfError, describe } from './errors.js';
+
+/** Run ids: a path segment that cannot escape the logdir. */
+export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Blob and layer names: [A-Za-z0-9._-], not starting with a dot. */
+export const FILE_NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+type Obj = Record<string, unknown>;
+
+function fail(code: 'bad-frame' | 'bad-blob', where: string, expected: string, found: unknown): never {
+  throw new ZfError(code, `${where}: expected ${expected}, found ${describe(found)}`);
+}
+
+function obj(v: unknown, where: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('bad-frame', where, 'an object', v);
+  return v as Obj;
+}
+
+function str(o: Obj, key: string, where: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') fail('bad-frame', `${where}.${key}`, 'a string', v);
+  return v;
+}
+
+function int(o: Obj, key: string, where: string, min = 0): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail('bad-frame', `${where}.${key}`, `an integer >= ${min}`, v);
+  return v;
+}
+
+/** Checks a run id (also used for REST and path parameters). */
+export function checkRunId(v: unknown, where = 'runId'): string {
+  if (typeof v !== 'string' || !RUN_ID_RE.test(v)) fail('bad-frame', where, 'a run id matching [A-Za-z0-9][A-Za-z0-9._-]{0,127}', v);
+  return v;
+}
+
+/** Parses a text frame into JSON, or throws `bad-json`. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ZfError('bad-json', `frame is not valid JSON (${(err as Error).message}); found ${describe(text)}`);
+  }
+}
+
+function frameType(v: unknown, valid: string[]): { o: Obj; type: string } {
+  const o = obj(v, 'frame');
+  if (typeof o.type !== 'string') fail('bad-frame', 'frame.type', 'a string', o.type);
+  if (!valid.includes(o.type)) throw new ZfError('unknown-type', `frame.type: expected one of ${valid.join(', ')}, found ${describe(o.type)}`);
+  return { o, type: o.type };
+}
+
+/** A frame a trainer sends on /ingest. */
+export function checkTrainerFrame(v: unknown): TrainerToServer {
+  const { o, type } = frameType(v, ['hello', 'event']);
+  if (type === 'hello') {
+    const version = o.protocolVersion;
+    if (typeof version !== 'number') fail('bad-frame', 'hello.protocolVersion', 'a number', version);
+    if (version !== PROTOCOL_VERSION) {
+      throw new ZfError('protocol-version', `hello.protocolVersion: expected ${PROTOCOL_VERSION}, found ${version}`);
+    }
+    return { type, protocolVersion: version, runId: checkRunId(o.runId, 'hello.runId'), token: str(o, 'token', 'hello') };
+  }
+  return { type: 'event', runId: checkRunId(o.runId, 'event.runId'), seq: int(o, 'seq', 'event', 1), event: checkTrainerEvent(o.event) };
+}
+
+const EVENT_TYPES = ['run-started', 'metrics', 'snapshot', 'run-ended'];
+const END_STATUSES = ['finished', 'failed', 'stopped'];
+
+/** A trainer event; metric values may be null (JSON's rendering of NaN and Infinity). */
+export function checkTrainerEvent(v: unknown): TrainerEvent {
+  const e = obj(v, 'event');
+  if (typeof e.type !== 'string') fail('bad-frame', 'event.type', 'a string', e.type);
+  if (!EVENT_TYPES.includes(e.type)) throw new ZfError('unknown-type', `event.type: expected one of ${EVENT_TYPES.join(', ')}, found ${describe(e.type)}`);
+  const w = `event(${e.type})`;
+  switch (e.type) {
+    case 'run-started':
+      obj(e.config, `${w}.config`);
+      obj(e.dataset, `${w}.dataset`);
+      obj(e.model, `${w}.model`);
+      str(e, 'backend', w);
+      str(e, 'startedAt', w);
+      return e as unknown as TrainerEvent;
+    case 'metrics': {
+      int(e, 'epoch', w);
+      if (e.batch !== undefined) int(e, 'batch', w);
+      const values = obj(e.values, `${w}.values`);
+      for (const [k, x] of Object.entries(values)) {
+        if (typeof x !== 'number' && x !== null) fail('bad-frame', `${w}.values.${k}`, 'a number', x);
+      }
+      return e as unknown as TrainerEvent;
+    }
+    case 'snapshot': {
+      int(e, 'epoch', w);
+      const layer = str(e, 'layer', w);
+      if (!FILE_NAME_RE.test(layer)) fail('bad-frame', `${w}.layer`, 'a name of [A-Za-z0-9._-]', layer);
+      const index = obj(e.index, `${w}.index`);
+      obj(index.files, `${w}.index.files`);
+      if (!Array.isArray(index.maps)) fail('bad-frame', `${w}.index.maps`, 'an array', index.maps);
+      if (!Array.isArray(e.blobs)) fail('bad-frame', `${w}.blobs`, 'an array', e.blobs);
+      const seen = new Set<string>();
+      e.blobs.forEach((b: unknown, i: number) => {
+        const bo = obj(b, `${w}.blobs[${i}]`);
+        const name = bo.name;
+        if (typeof name !== 'string' || !FILE_NAME_RE.test(name) || name.endsWith('.tmp')) {
+          fail('bad-blob', `${w}.blobs[${i}].name`, 'a file name of [A-Za-z0-9._-] not starting with a dot', name);
+        }
+        if (seen.has(name)) fail('bad-blob', `${w}.blobs[${i}].name`, 'a name not already used in this snapshot', name);
+        seen.add(name);
+        if (typeof bo.base64 !== 'string' || bo.base64.length % 4 !== 0 || !BASE64_RE.test(bo.base64)) {
+          fail('bad-blob', `${w}.blobs[${i}].base64`, 'base64 text', bo.base64);
+        }
+      });
+      return e as unknown as TrainerEvent;
+    }
+    case 'run-ended': {
+      if (typeof e.status !== 'string' || !END_STATUSES.includes(e.status)) fail('bad-frame', `${w}.status`, END_STATUSES.join(' | '), e.status);
+      if (e.error !== undefined) str(e, 'error', w);
+      str(e, 'endedAt', w);
+      return e as unknown as TrainerEvent;
+    }
+  }
+  throw new Error(`unreachable: event type ${e.type}`);
+}
+
+/** A frame a dashboard sends on /live. */
+export function checkDashboardFrame(v: unknown): DashboardToServer {
+  const { o, type } = frameType(v, ['subscribe', 'unsubscribe']);
+  const runId = checkRunId(o.runId, `${type}.runId`);
+  if (type === 'unsubscribe') return { type, runId };
+  if (o.afterSeq === undefined) return { type: 'subscribe', runId };
+  return { type: 'subscribe', runId, afterSeq: int(o, 'afterSeq', 'subscribe') };
+}

@@ -1,0 +1,118 @@
+/**
+ * REST routes (server/API.md): runs, events, metrics, snapshot indexes, atlases and exports.
+ * Views of stored data only; every error is `{error: {code, message}}` with an HTTP status.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { promises as fsp } from 'node:fs';
+import { PNG } from 'pngjs';
+import { PROTOCOL_VERSION } from '../protocol.js';
+import type { RunInfo, TrainerEventType } from '../protocol.js';
+import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
+import type { Store } from '../store/index.js';
+import { HttpError } from './http-error.js';
+import { montage } from './montage.js';
+
+const EVENT_TYPES: TrainerEventType[] = ['run-started', 'metrics', 'snapshot', 'run-ended'];
+
+function param(req: Request, name: string): string {
+  const v = req.params[name];
+  return typeof v === 'string' ? v : '';
+}
+
+function runOf(store: Store, req: Request): RunInfo {
+  const runId = param(req, 'runId');
+  if (!RUN_ID_RE.test(runId)) throw new HttpError(400, 'bad-request', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`);
+  const run = store.getRun(runId);
+  if (!run) throw new HttpError(404, 'unknown-run', `no run ${JSON.stringify(runId)} in this logdir`);
+  return run;
+}
+
+function intQuery(req: Request, name: string, fallback: number): number {
+  const raw = req.query[name];
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new HttpError(400, 'bad-request', `?${name}: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function epochParam(req: Request): number {
+  const raw = param(req, 'epoch');
+  if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, 'bad-request', `epoch: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+async function snapshotOf(store: Store, req: Request) {
+  const run = runOf(store, req);
+  const epoch = epochParam(req);
+  const layer = param(req, 'layer');
+  if (!FILE_NAME_RE.test(layer)) throw new HttpError(400, 'bad-request', `layer: expected a name of [A-Za-z0-9._-], found ${JSON.stringify(layer)}`);
+  const index = await store.snapshotIndex(run.runId, epoch, layer);
+  if (!index) {
+    const have = store.snapshots(run.runId).find((s) => s.epoch === epoch)?.layers ?? [];
+    throw new HttpError(404, 'not-found', `run ${run.runId} has no snapshot of layer ${layer} at epoch ${epoch} (layers there: ${have.join(', ') || 'none'})`);
+  }
+  return { run, epoch, layer, index };
+}
+
+/** The /api routes and /blobs. */
+export function apiRoutes(store: Store): Router {
+  const r = express.Router();
+  r.get('/api/health', (_req, res) => void res.json({ ok: true, protocolVersion: PROTOCOL_VERSION }));
+  r.get('/api/runs', (_req, res) => void res.json(store.listRuns()));
+  r.get('/api/runs/:runId', (req, res) => void res.json(runOf(store, req)));
+  r.get('/api/runs/:runId/status', (req, res) => {
+    const { runId, status, trainerOnline, lastSeq, endedAt, error } = runOf(store, req);
+    res.json({ runId, status, trainerOnline, lastSeq, endedAt, error });
+  });
+  r.get('/api/runs/:runId/events', (req, res) => {
+    const run = runOf(store, req);
+    const type = req.query.type;
+    if (type !== undefined && !EVENT_TYPES.includes(type as TrainerEventType)) {
+      throw new HttpError(400, 'bad-request', `?type: expected one of ${EVENT_TYPES.join(', ')}, found ${JSON.stringify(type)}`);
+    }
+    res.json(store.events(run.runId, intQuery(req, 'afterSeq', 0), type as TrainerEventType | undefined));
+  });
+  r.get('/api/runs/:runId/metrics', (req, res) => void res.json(store.events(runOf(store, req).runId, 0, 'metrics')));
+  r.get('/api/runs/:runId/snapshots', (req, res) => void res.json(store.snapshots(runOf(store, req).runId)));
+  r.get('/api/runs/:runId/snapshots/:epoch/:layer', async (req, res) => {
+    res.json((await snapshotOf(store, req)).index);
+  });
+  r.get('/api/runs/:runId/snapshots/:epoch/:layer/export', async (req, res) => exportSnapshot(store, req, res));
+  r.get('/blobs/:runId/:epoch/:file', async (req, res) => {
+    let path: string;
+    try {
+      path = store.blobPath(param(req, 'runId'), param(req, 'epoch'), param(req, 'file'));
+    } catch (err) {
+      throw new HttpError(400, 'bad-blob', (err as Error).message);
+    }
+    const stat = await fsp.stat(path).catch(() => undefined);
+    if (!stat?.isFile()) throw new HttpError(404, 'not-found', `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`);
+    // A blob's name and epoch fix its content: cache it for good (ETag for revalidation all the same).
+    res.sendFile(path, { maxAge: '365d', immutable: true, dotfiles: 'deny' });
+  });
+  r.all(/^\/api(\/.*)?$/, (req) => {
+    throw new HttpError(404, 'not-found', `no route ${req.method} ${req.path}; see server/API.md`);
+  });
+  return r;
+}
+
+async function exportSnapshot(store: Store, req: Request, res: Response): Promise<void> {
+  const { run, epoch, layer, index } = await snapshotOf(store, req);
+  const format = req.query.format ?? 'png';
+  const names = [index.files.patches, ...index.methods.map((m) => index.files.projections[m]).filter((f): f is string => !!f)];
+  const urls = names.map((n) => `/blobs/${run.runId}/${epoch}/${n}`);
+  if (format === 'json') {
+    res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls });
+    return;
+  }
+  if (format !== 'png') throw new HttpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
+  const panels: PNG[] = [];
+  for (const name of names) {
+    const buf = await fsp.readFile(store.blobPath(run.runId, epoch, name)).catch(() => undefined);
+    if (!buf) throw new HttpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
+    panels.push(PNG.sync.read(buf));
+  }
+  const png = PNG.sync.write(montage(panels, Math.max(2, Math.round(index.atlas.tile / 4))));
+  res.setHeader('Content-Type', 'image/png');
+  res.setHeader('Content-Disposition', `inline; filename="${run.runId}-epoch${epoch}-${layer}.png"`);
+  res.send(png);
+}

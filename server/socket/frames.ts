@@ -1,0 +1,83 @@
+/** Sending on a WebSocket: error frames, close codes and the limits both endpoints share. */
+import WebSocket from 'ws';
+import type { ErrorCode } from '../protocol.js';
+import { ZfError, messageOf } from '../errors.js';
+
+/** WebSocket close codes used by the server (RFC 6455 §7.4.1). */
+export const CLOSE = {
+  goingAway: 1001,
+  protocolError: 1002,
+  policy: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  tryAgain: 1013,
+} as const;
+
+const CLOSE_FOR: Partial<Record<ErrorCode, number>> = {
+  'protocol-version': CLOSE.protocolError,
+  'bad-json': CLOSE.protocolError,
+  'too-large': CLOSE.tooBig,
+  'rate-limited': CLOSE.tryAgain,
+  internal: CLOSE.internal,
+};
+
+/** Limits of the WebSocket endpoints (all have defaults in server/index.ts). */
+export interface SocketLimits {
+  /** Largest frame accepted with a typed error past it; frames past twice this are cut by the ws layer (close 1009). */
+  maxMessageBytes: number;
+  /** Frames per second per ingest connection (token bucket; a burst of one second's worth). */
+  ingestFramesPerSec: number;
+  /** Frames per second per dashboard connection. */
+  liveFramesPerSec: number;
+  /** A dashboard whose unsent data passes this is dropped (it reconnects and catches up with afterSeq). */
+  maxBufferedBytes: number;
+  /** A trainer must say hello within this time. */
+  helloTimeoutMs: number;
+}
+
+/** Sends a frame if the socket is open; returns whether it was sent. */
+export function sendFrame(ws: WebSocket, frame: string | object): boolean {
+  if (ws.readyState !== WebSocket.OPEN) return false;
+  ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  return true;
+}
+
+/** Turns anything thrown into a protocol error (unknown failures become `internal`). */
+export function toZfError(err: unknown): ZfError {
+  return err instanceof ZfError ? err : new ZfError('internal', `internal error: ${messageOf(err)}`, 500);
+}
+
+/** Sends `{type:'error', code, message}`, logs it and, when `close`, closes with a code that fits. */
+export function sendError(ws: WebSocket, err: ZfError, log: (line: string) => void, who: string, close: boolean): void {
+  log(`${who}: ${err.code}: ${err.message}${close ? ' (closing)' : ''}`);
+  sendFrame(ws, { type: 'error', code: err.code, message: err.message });
+  if (close && ws.readyState === WebSocket.OPEN) ws.close(CLOSE_FOR[err.code] ?? CLOSE.policy, err.code);
+}
+
+/** The text of a frame, or a ZfError for binary and oversized frames. */
+export function frameText(data: WebSocket.RawData, isBinary: boolean, limits: SocketLimits): string {
+  const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+  if (size > limits.maxMessageBytes) {
+    throw new ZfError('too-large', `frame of ${size} bytes: expected at most ${limits.maxMessageBytes} bytes`);
+  }
+  if (isBinary) throw new ZfError('bad-frame', 'frame: expected a text frame of JSON, found a binary frame');
+  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  return buf.toString('utf8');
+}
+
+/** A token bucket: `take()` is false once more than `perSec` frames arrive within about a second. */
+export class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly perSec: number) {
+    this.tokens = perSec;
+  }
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.perSec, this.tokens + ((now - this.last) / 1000) * this.perSec);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

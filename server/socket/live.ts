@@ -1,0 +1,130 @@
+/**
+ * ws /live: dashboards. hello with the run list; subscribe {runId, afterSeq} -> one history frame
+ * with every stored event after afterSeq, then one event frame per new event. The store calls the
+ * hub synchronously after each event is on disk, and a subscription reads history and registers in
+ * the same tick, so nothing falls between history and the live tail; each subscription also
+ * remembers the last seq it sent, so nothing is sent twice. A dashboard too slow to drain its socket
+ * is dropped rather than allowed to stall the others; it reconnects and catches up with afterSeq.
+ */
+import type WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '../protocol.js';
+import type { StoredEvent } from '../protocol.js';
+import { checkDashboardFrame, parseJson } from '../guards.js';
+import { ZfError } from '../errors.js';
+import type { Store } from '../store/index.js';
+import { CLOSE, RateLimiter, frameText, sendError, sendFrame, toZfError, type SocketLimits } from './frames.js';
+
+interface Client {
+  ws: WebSocket;
+  peer: string;
+  /** runId -> last seq sent to this client */
+  subs: Map<string, number>;
+}
+
+/** Delay that coalesces run-list updates (metrics summaries change every epoch). */
+const RUNS_DEBOUNCE_MS = 100;
+
+export class LiveHub {
+  private readonly clients = new Set<Client>();
+  private readonly byRun = new Map<string, Set<Client>>();
+  private runsTimer?: NodeJS.Timeout;
+  private readonly stops: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly limits: SocketLimits,
+    private readonly log: (line: string) => void,
+  ) {
+    this.stops.push(store.onEvent((runId, event, line) => this.fanout(runId, event, line)));
+    this.stops.push(store.onRunsChanged(() => this.scheduleRuns()));
+  }
+
+  /** Serves one dashboard connection; `authError` refuses it with a typed error. */
+  handle(ws: WebSocket, peer: string, authError?: ZfError): void {
+    if (authError) {
+      sendError(ws, authError, this.log, `live ${peer}`, true);
+      return;
+    }
+    const client: Client = { ws, peer, subs: new Map() };
+    this.clients.add(client);
+    const limiter = new RateLimiter(this.limits.liveFramesPerSec);
+    ws.on('close', () => this.drop(client));
+    ws.on('error', (err) => this.log(`live ${peer}: socket error: ${err.message}`));
+    sendFrame(ws, { type: 'hello', protocolVersion: PROTOCOL_VERSION, runs: this.store.listRuns() });
+    ws.on('message', (data, isBinary) => {
+      try {
+        if (!limiter.take()) throw new ZfError('rate-limited', `more than ${this.limits.liveFramesPerSec} frames per second`);
+        const frame = checkDashboardFrame(parseJson(frameText(data, isBinary, this.limits)));
+        if (frame.type === 'subscribe') this.subscribe(client, frame.runId, frame.afterSeq ?? 0);
+        else this.unsubscribe(client, frame.runId);
+      } catch (err) {
+        const e = toZfError(err);
+        // A dashboard's bad request spoils nothing else: keep it connected unless it floods or oversends.
+        sendError(ws, e, this.log, `live ${peer}`, e.code === 'rate-limited' || e.code === 'too-large');
+      }
+    });
+  }
+
+  private subscribe(client: Client, runId: string, afterSeq: number): void {
+    if (!this.store.getRun(runId)) throw new ZfError('unknown-run', `subscribe.runId: no run ${JSON.stringify(runId)} in this logdir`);
+    const lines = this.store.eventLines(runId, afterSeq);
+    sendFrame(client.ws, `{"type":"history","runId":${JSON.stringify(runId)},"events":[${lines.join(',')}]}`);
+    client.subs.set(runId, this.store.lastSeq(runId));
+    let set = this.byRun.get(runId);
+    if (!set) this.byRun.set(runId, (set = new Set()));
+    set.add(client);
+  }
+
+  private unsubscribe(client: Client, runId: string): void {
+    client.subs.delete(runId);
+    this.byRun.get(runId)?.delete(client);
+  }
+
+  private drop(client: Client): void {
+    this.clients.delete(client);
+    for (const runId of client.subs.keys()) this.byRun.get(runId)?.delete(client);
+    client.subs.clear();
+  }
+
+  private fanout(runId: string, event: StoredEvent, line: string): void {
+    const set = this.byRun.get(runId);
+    if (!set?.size) return;
+    const frame = `{"type":"event","runId":${JSON.stringify(runId)},"event":${line}}`;
+    for (const client of set) {
+      const last = client.subs.get(runId) ?? 0;
+      if (event.seq <= last) continue;
+      if (client.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+        this.log(`live ${client.peer}: ${client.ws.bufferedAmount} bytes unsent (limit ${this.limits.maxBufferedBytes}); dropping the slow dashboard`);
+        this.drop(client);
+        client.ws.close(CLOSE.tryAgain, 'too slow');
+        // close() waits for the peer; a stalled peer never answers, so do not keep its buffers.
+        setTimeout(() => client.ws.terminate(), 1000).unref();
+        continue;
+      }
+      if (sendFrame(client.ws, frame)) client.subs.set(runId, event.seq);
+    }
+  }
+
+  private scheduleRuns(): void {
+    if (this.runsTimer) return;
+    this.runsTimer = setTimeout(() => {
+      this.runsTimer = undefined;
+      if (!this.clients.size) return;
+      const frame = JSON.stringify({ type: 'runs', runs: this.store.listRuns() });
+      for (const c of this.clients) sendFrame(c.ws, frame);
+    }, RUNS_DEBOUNCE_MS);
+    this.runsTimer.unref();
+  }
+
+  /** Number of connected dashboards. */
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Stops listening to the store and closes every dashboard with 1001 (going away). */
+  close(): void {
+    for (const stop of this.stops) stop();
+    if (this.runsTimer) clearTimeout(this.runsTimer);
+    for (const c of this.clients) c.ws.close(CLOSE.goingAway, 'server shutting down');
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * How a run's summary (RunInfo) follows from its stored events: pure functions, so that run.json
+ * can be rebuilt from events.jsonl when it is stale or missing after a crash.
+ */
+import type { RunInfo, StoredEvent, TrainerEvent } from '../protocol.js';
+
+/** The stored form of an event: the trainer's event with its seq, blobs replaced by URLs for snapshots. */
+export function toStoredEvent(runId: string, seq: number, event: TrainerEvent): StoredEvent {
+  if (event.type !== 'snapshot') return { ...event, seq } as StoredEvent;
+  const blobs: Record<string, string> = {};
+  for (const b of event.blobs) blobs[b.name] = `/blobs/${runId}/${event.epoch}/${b.name}`;
+  return {
+    type: 'snapshot',
+    seq,
+    epoch: event.epoch,
+    layer: event.layer,
+    methods: Array.isArray(event.index.methods) ? event.index.methods : [],
+    indexUrl: `/api/runs/${runId}/snapshots/${event.epoch}/${event.layer}`,
+    blobs,
+  };
+}
+
+/**
+ * The run summary after one more stored event. `prev` is undefined for a new run (then the event
+ * must be run-started). A second run-started (a resumed run) sets the run running again but keeps
+ * the original start time.
+ */
+export function applyEvent(runId: string, prev: RunInfo | undefined, ev: StoredEvent): RunInfo {
+  if (ev.type === 'run-started') {
+    const info: RunInfo = {
+      runId,
+      status: 'running',
+      config: ev.config,
+      dataset: ev.dataset,
+      model: ev.model,
+      backend: ev.backend,
+      startedAt: prev?.startedAt ?? ev.startedAt,
+      lastSeq: ev.seq,
+      snapshotEpochs: prev?.snapshotEpochs ?? [],
+    };
+    if (prev?.lastMetrics) info.lastMetrics = prev.lastMetrics;
+    return info;
+  }
+  if (!prev) throw new Error(`run ${runId}: ${ev.type} event before run-started`);
+  const info: RunInfo = { ...prev, lastSeq: ev.seq };
+  switch (ev.type) {
+    case 'metrics':
+      // Only end-of-epoch metrics summarize a run; per-batch ones are too noisy for a run list.
+      if (ev.batch === undefined) info.lastMetrics = { epoch: ev.epoch, ...ev.values };
+      break;
+    case 'snapshot': {
+      const epochs = prev.snapshotEpochs ?? [];
+      if (!epochs.includes(ev.epoch)) info.snapshotEpochs = [...epochs, ev.epoch].sort((a, b) => a - b);
+      break;
+    }
+    case 'run-ended':
+      info.status = ev.status;
+      info.endedAt = ev.endedAt;
+      if (ev.error !== undefined) info.error = ev.error;
+      else delete info.error;
+      break;
+  }
+  return info;
+}

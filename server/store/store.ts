@@ -1,0 +1,309 @@
+/**
+ * The logdir: one folder per run with run.json, events.jsonl, snapshot indexes and PNG atlases
+ * (layout in server/API.md). events.jsonl is the truth; run.json is a summary rebuilt from it on
+ * open. Everything a reader needs is cached in memory (events as their JSON lines), so REST and
+ * live subscriptions never wait on the disk; appends to one run are serialized and an event is
+ * visible to readers and listeners only once it is on disk (persist before fan-out).
+ */
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
+import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
+import { ZfError, messageOf } from '../errors.js';
+import { readIfExists, runPaths, writeAtomic } from './files.js';
+import { applyEvent, toStoredEvent } from './run-info.js';
+
+/** Called after an event is stored, with its JSON line (the exact text in events.jsonl). */
+export type EventListener = (runId: string, event: StoredEvent, line: string) => void;
+
+interface RunState {
+  runId: string;
+  /** Undefined until run-started is stored. */
+  info?: RunInfo;
+  lines: string[];
+  types: TrainerEventType[];
+  /** epoch -> layer names with a stored index */
+  layers: Map<number, Set<string>>;
+  /** Serializes every write of this run. */
+  chain: Promise<unknown>;
+  handle?: FileHandle;
+  infoTimer?: NodeJS.Timeout;
+  online: number;
+}
+
+/** Delay before run.json follows a metrics event: metrics arrive thousands a second. */
+const INFO_DEBOUNCE_MS = 250;
+const INDEX_CACHE_SIZE = 64;
+
+export class Store {
+  private readonly runs = new Map<string, RunState>();
+  private readonly eventListeners = new Set<EventListener>();
+  private readonly runsListeners = new Set<() => void>();
+  private readonly indexCache = new Map<string, LayerSnapshot>();
+  private closed = false;
+
+  private constructor(
+    readonly logdir: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Opens (creating if needed) a logdir and loads every run in it. */
+  static async open(logdir: string, log: (line: string) => void = () => undefined): Promise<Store> {
+    await fsp.mkdir(logdir, { recursive: true });
+    const store = new Store(logdir, log);
+    for (const entry of await fsp.readdir(logdir, { withFileTypes: true })) {
+      if (entry.isDirectory() && RUN_ID_RE.test(entry.name)) await store.load(entry.name);
+    }
+    return store;
+  }
+
+  private async load(runId: string): Promise<void> {
+    const paths = runPaths(this.logdir, runId);
+    const text = (await readIfExists(paths.events))?.toString('utf8') ?? '';
+    const st = this.state(runId);
+    let dropped = 0;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let ev: StoredEvent;
+      try {
+        ev = JSON.parse(line) as StoredEvent;
+      } catch {
+        dropped++; // a line cut short by a crash mid-write: it was never acknowledged
+        continue;
+      }
+      if (ev.seq !== st.lines.length + 1 || (!st.info && ev.type !== 'run-started')) {
+        dropped++;
+        continue;
+      }
+      this.record(st, ev, line);
+    }
+    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable or out-of-order line(s); kept seq 1..${st.lines.length}`);
+    // Rewrite when lines were dropped or the last one lacks its newline, so the next append starts a fresh line.
+    if (dropped || (text.length && !text.endsWith('\n'))) {
+      await writeAtomic(paths.events, st.lines.map((l) => `${l}\n`).join(''));
+    }
+    if (!st.info) {
+      this.runs.delete(runId);
+      return;
+    }
+    await this.writeInfo(st);
+  }
+
+  private state(runId: string): RunState {
+    let st = this.runs.get(runId);
+    if (!st) {
+      st = { runId, lines: [], types: [], layers: new Map(), chain: Promise.resolve(), online: 0 };
+      this.runs.set(runId, st);
+    }
+    return st;
+  }
+
+  /** Updates the in-memory view with an event already on disk. */
+  private record(st: RunState, ev: StoredEvent, line: string): void {
+    st.info = applyEvent(st.runId, st.info, ev);
+    st.lines.push(line);
+    st.types.push(ev.type);
+    if (ev.type === 'snapshot') {
+      let set = st.layers.get(ev.epoch);
+      if (!set) st.layers.set(ev.epoch, (set = new Set()));
+      set.add(ev.layer);
+      this.indexCache.delete(`${st.runId}/${ev.epoch}/${ev.layer}`);
+    }
+  }
+
+  private publicInfo(st: RunState): RunInfo {
+    return { ...st.info!, trainerOnline: st.online > 0 };
+  }
+
+  /** Runs with a stored run-started, newest first. */
+  listRuns(): RunInfo[] {
+    const out: RunInfo[] = [];
+    for (const st of this.runs.values()) if (st.info) out.push(this.publicInfo(st));
+    return out.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.runId.localeCompare(b.runId)));
+  }
+
+  /** One run's summary, or undefined when unknown. `trainerOnline` says whether a trainer is connected now. */
+  getRun(runId: string): RunInfo | undefined {
+    const st = this.runs.get(runId);
+    return st?.info ? this.publicInfo(st) : undefined;
+  }
+
+  /** Highest stored seq of a run (0 when none). */
+  lastSeq(runId: string): number {
+    return this.runs.get(runId)?.lines.length ?? 0;
+  }
+
+  /** Stored events with seq > afterSeq, optionally of one type. */
+  events(runId: string, afterSeq = 0, type?: TrainerEventType): StoredEvent[] {
+    const st = this.runs.get(runId);
+    if (!st) return [];
+    const out: StoredEvent[] = [];
+    for (let i = Math.max(0, afterSeq); i < st.lines.length; i++) {
+      if (!type || st.types[i] === type) out.push(JSON.parse(st.lines[i]!) as StoredEvent);
+    }
+    return out;
+  }
+
+  /** The JSON lines of events with seq > afterSeq (what /live sends, without re-serializing). */
+  eventLines(runId: string, afterSeq = 0): string[] {
+    return this.runs.get(runId)?.lines.slice(Math.max(0, afterSeq)) ?? [];
+  }
+
+  /** Epochs with snapshots and the layers of each, epochs ascending. */
+  snapshots(runId: string): { epoch: number; layers: string[] }[] {
+    const st = this.runs.get(runId);
+    if (!st) return [];
+    return [...st.layers.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, set]) => ({ epoch, layers: [...set] }));
+  }
+
+  /** A stored LayerSnapshot, or undefined when there is none. */
+  async snapshotIndex(runId: string, epoch: number, layer: string): Promise<LayerSnapshot | undefined> {
+    const st = this.runs.get(runId);
+    if (!st?.layers.get(epoch)?.has(layer)) return undefined;
+    const key = `${runId}/${epoch}/${layer}`;
+    const hit = this.indexCache.get(key);
+    if (hit) return hit;
+    const buf = await readIfExists(join(runPaths(this.logdir, runId).epochDir(epoch), `${layer}.json`));
+    if (!buf) return undefined;
+    const index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
+    if (this.indexCache.size >= INDEX_CACHE_SIZE) this.indexCache.delete(this.indexCache.keys().next().value!);
+    this.indexCache.set(key, index);
+    return index;
+  }
+
+  /** The path of a snapshot file; throws `bad-blob` for anything that could leave the run's snapshot folder. */
+  blobPath(runId: string, epoch: number | string, file: string): string {
+    const e = String(epoch);
+    if (!RUN_ID_RE.test(runId)) throw new ZfError('bad-blob', `blob run id: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`);
+    if (!/^\d{1,9}$/.test(e)) throw new ZfError('bad-blob', `blob epoch: expected a non-negative integer, found ${JSON.stringify(e)}`);
+    if (!FILE_NAME_RE.test(file)) throw new ZfError('bad-blob', `blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ${JSON.stringify(file)}`);
+    return join(runPaths(this.logdir, runId).epochDir(Number(e)), file);
+  }
+
+  /**
+   * Stores one event (idempotent by run id + seq): resolves with the stored event once it is on
+   * disk, or 'duplicate' when that seq is already stored. Throws `unknown-run` when the first event
+   * of a run is not run-started, `seq-gap` when seq is not lastSeq + 1, `bad-blob` for a bad blob.
+   */
+  append(runId: string, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
+    if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', 503));
+    if (!RUN_ID_RE.test(runId)) return Promise.reject(new ZfError('bad-frame', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`));
+    const st = this.state(runId);
+    return this.serialize(st, () => this.write(st, seq, event));
+  }
+
+  private serialize<T>(st: RunState, fn: () => Promise<T>): Promise<T> {
+    const p = st.chain.then(fn);
+    st.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async write(st: RunState, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
+    const last = st.lines.length;
+    if (seq <= last) return 'duplicate';
+    if (!st.info && event.type !== 'run-started') {
+      throw new ZfError('unknown-run', `run ${JSON.stringify(st.runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`, 404);
+    }
+    if (seq !== last + 1) throw new ZfError('seq-gap', `event.seq: expected ${last + 1} (run ${st.runId} has 1..${last} stored), found ${seq}`);
+    const paths = runPaths(this.logdir, st.runId);
+    if (!st.handle) {
+      await fsp.mkdir(paths.dir, { recursive: true });
+      st.handle = await fsp.open(paths.events, 'a');
+    }
+    if (event.type === 'snapshot') {
+      if (event.blobs.some((b) => b.name === `${event.layer}.json`)) {
+        throw new ZfError('bad-blob', `snapshot blob name ${event.layer}.json is reserved for the layer's index`);
+      }
+      const dir = paths.epochDir(event.epoch);
+      await fsp.mkdir(dir, { recursive: true });
+      await Promise.all(event.blobs.map((b) => writeAtomic(join(dir, b.name), Buffer.from(b.base64, 'base64'))));
+      await writeAtomic(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
+    }
+    const stored = toStoredEvent(st.runId, seq, event);
+    const line = JSON.stringify(stored);
+    await st.handle.write(`${line}\n`);
+    this.record(st, stored, line);
+    if (event.type === 'metrics') this.scheduleInfo(st);
+    else await this.writeInfo(st);
+    for (const l of this.eventListeners) this.safely(() => l(st.runId, stored, line));
+    if (event.type !== 'metrics' || event.batch === undefined) this.emitRuns();
+    return stored;
+  }
+
+  private scheduleInfo(st: RunState): void {
+    if (st.infoTimer) return;
+    st.infoTimer = setTimeout(() => {
+      st.infoTimer = undefined;
+      void this.serialize(st, () => this.writeInfo(st)).catch((err) => this.log(`store: run.json of ${st.runId}: ${messageOf(err)}`));
+    }, INFO_DEBOUNCE_MS);
+  }
+
+  private async writeInfo(st: RunState): Promise<void> {
+    if (st.infoTimer) clearTimeout(st.infoTimer);
+    st.infoTimer = undefined;
+    const paths = runPaths(this.logdir, st.runId);
+    await fsp.mkdir(paths.dir, { recursive: true });
+    await writeAtomic(paths.info, `${JSON.stringify(st.info, null, 2)}\n`);
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log(`store: listener failed: ${messageOf(err)}`);
+    }
+  }
+
+  private emitRuns(): void {
+    for (const l of this.runsListeners) this.safely(l);
+  }
+
+  /** Listens to stored events (after they are on disk); returns a function that stops listening. */
+  onEvent(listener: EventListener): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Listens to changes of the run list (a run added, its status, metrics summary, snapshots, trainer online). */
+  onRunsChanged(listener: () => void): () => void {
+    this.runsListeners.add(listener);
+    return () => this.runsListeners.delete(listener);
+  }
+
+  /** Marks a trainer as connected to a run until the returned function is called. */
+  trainerConnected(runId: string): () => void {
+    const st = this.state(runId);
+    st.online++;
+    if (st.info) this.emitRuns();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      st.online--;
+      if (st.info) this.emitRuns();
+      if (!st.info && st.online === 0 && st.lines.length === 0) this.runs.delete(runId);
+    };
+  }
+
+  /** Waits for every pending write and brings run.json up to date. */
+  async flush(): Promise<void> {
+    await Promise.all(
+      [...this.runs.values()].map((st) => this.serialize(st, async () => (st.info && st.infoTimer ? this.writeInfo(st) : undefined))),
+    );
+  }
+
+  /** Flushes and closes the event files; later appends are refused. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    await Promise.all(
+      [...this.runs.values()].map((st) =>
+        this.serialize(st, async () => {
+          await st.handle?.close();
+          st.handle = undefined;
+        }),
+      ),
+    );
+  }
+}

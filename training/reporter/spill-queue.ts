@@ -1,0 +1,137 @@
+/**
+ * The reporter's unacknowledged frames, oldest first: the head in memory (bounded by count and
+ * bytes), the rest spilled to a spool file and read back as acks make room. All file work runs
+ * on one promise chain, so a spilled frame is always written before it is read back.
+ */
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface QueuedFrame {
+  seq: number;
+  frame: string;
+}
+
+interface Spilled {
+  seq: number;
+  offset: number;
+  length: number;
+}
+
+export class SpillQueue {
+  private readonly mem: QueuedFrame[] = [];
+  private memBytes = 0;
+  private readonly spilled: Spilled[] = [];
+  /** Frames taken off `spilled` whose read has not finished (they go to the end of `mem`). */
+  private inTransit = 0;
+  private spoolEnd = 0;
+  private handle?: FileHandle;
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Called when frames move from the spool to memory (so the sender can transmit them). */
+  onRefill: () => void = () => undefined;
+  onError: (err: unknown) => void = () => undefined;
+
+  constructor(
+    private readonly spoolFile: string,
+    private readonly maxInMemory: number,
+    private readonly maxInMemoryBytes: number,
+  ) {}
+
+  /** Frames queued and not yet acknowledged. */
+  get size(): number {
+    return this.mem.length + this.inTransit + this.spilled.length;
+  }
+
+  /** Frames held in the spool file right now. */
+  get spilledCount(): number {
+    return this.spilled.length + this.inTransit;
+  }
+
+  /** In-memory frames, oldest first (the ones the sender may transmit now). */
+  inMemory(): readonly QueuedFrame[] {
+    return this.mem;
+  }
+
+  /** Queues a frame; resolves once it is in memory or written to the spool. */
+  push(item: QueuedFrame): Promise<void> {
+    const bytes = Buffer.byteLength(item.frame);
+    const fits = this.mem.length < this.maxInMemory && (this.memBytes + bytes <= this.maxInMemoryBytes || this.mem.length === 0);
+    if (fits && this.spilled.length === 0 && this.inTransit === 0) {
+      this.mem.push(item);
+      this.memBytes += bytes;
+      return Promise.resolve();
+    }
+    const text = `${item.frame}\n`;
+    const length = Buffer.byteLength(text);
+    const meta: Spilled = { seq: item.seq, offset: this.spoolEnd, length };
+    this.spoolEnd += length;
+    this.spilled.push(meta);
+    return this.run(async () => {
+      const h = await this.file();
+      await h.write(text, meta.offset);
+    });
+  }
+
+  /** Drops every frame with seq <= `seq` and refills memory from the spool. */
+  ackUpTo(seq: number): void {
+    let n = 0;
+    while (n < this.mem.length && this.mem[n]!.seq <= seq) this.memBytes -= Buffer.byteLength(this.mem[n++]!.frame);
+    if (n) this.mem.splice(0, n);
+    if (this.mem.length === 0 && this.inTransit === 0) {
+      while (this.spilled.length && this.spilled[0]!.seq <= seq) this.spilled.shift();
+    }
+    this.refill();
+  }
+
+  private refill(): void {
+    while (this.spilled.length && this.mem.length + this.inTransit < this.maxInMemory) {
+      const meta = this.spilled.shift()!;
+      this.inTransit++;
+      void this.run(async () => {
+        const h = await this.file();
+        const buf = Buffer.alloc(meta.length);
+        await h.read(buf, 0, meta.length, meta.offset);
+        const frame = buf.toString('utf8', 0, meta.length - 1);
+        this.inTransit--;
+        this.mem.push({ seq: meta.seq, frame });
+        this.memBytes += meta.length - 1;
+        this.onRefill();
+      }).then(() => {
+        if (this.spilled.length === 0 && this.inTransit === 0) return this.truncate();
+      });
+    }
+  }
+
+  private async truncate(): Promise<void> {
+    await this.run(async () => {
+      // Everything spilled is back in memory: start the spool afresh so it does not grow forever.
+      if (this.spilled.length === 0 && this.inTransit === 0 && this.handle && this.spoolEnd > 0) {
+        this.spoolEnd = 0; // before the await: a push meanwhile must start at 0, after the truncation
+        await this.handle.truncate(0);
+      }
+    });
+  }
+
+  private run(fn: () => Promise<void>): Promise<void> {
+    const p = this.chain.then(fn);
+    this.chain = p.catch((err) => this.onError(err));
+    return p;
+  }
+
+  private async file(): Promise<FileHandle> {
+    if (!this.handle) {
+      await fsp.mkdir(dirname(this.spoolFile), { recursive: true });
+      this.handle = await fsp.open(this.spoolFile, 'w+');
+    }
+    return this.handle;
+  }
+
+  /** Closes the spool file; removes it when nothing is left in it. */
+  async close(): Promise<void> {
+    await this.chain;
+    if (!this.handle) return;
+    await this.handle.close();
+    this.handle = undefined;
+    if (this.spilled.length === 0 && this.inTransit === 0) await fsp.rm(this.spoolFile, { force: true });
+  }
+}

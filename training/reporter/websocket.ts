@@ -1,0 +1,267 @@
+/**
+ * Reports a run to a zfscope server over ws /ingest. Every event gets a seq and stays queued until
+ * the server acknowledges it (stored); the connection is re-made with exponential backoff, and on
+ * each welcome everything after the server's lastSeq is sent again, so neither a dropped connection
+ * nor a server restart loses or duplicates an event. Sends are windowed by the in-memory queue, the
+ * rest waits in a spool file.
+ */
+import WebSocket from 'ws';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROTOCOL_VERSION } from '../../server/protocol.js';
+import type { ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
+import { checkTrainerEvent } from '../../server/guards.js';
+import type { Reporter, SeqOptions } from './types.js';
+import { SpillQueue } from './spill-queue.js';
+
+export interface WebSocketReporterOptions extends SeqOptions {
+  /** Base URL of the server: http(s)://host:port or ws(s)://host:port (/ingest is added). */
+  url: string;
+  runId: string;
+  /** The server's ingest token. */
+  token: string;
+  /** Where events past the in-memory bound wait; default a file in the OS temp folder. */
+  spoolFile?: string;
+  /** Events kept in memory (and in flight) at most; default 512. */
+  maxInMemory?: number;
+  /** Bytes kept in memory at most (snapshots are large); default 64 MB. */
+  maxInMemoryBytes?: number;
+  log?: (line: string) => void;
+  /** First reconnect delay, doubled up to maxBackoffMs; defaults 100 and 5000. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Client-side ping interval; a server that stays silent over one interval is dropped. Default 15 000. */
+  heartbeatMs?: number;
+}
+
+/** Server errors that re-sending cannot fix: stop and report them. */
+const FATAL = new Set(['unauthorized', 'protocol-version', 'unknown-run', 'bad-frame', 'unknown-type', 'bad-blob', 'too-large', 'bad-json']);
+
+/** The ingest endpoint for a server base URL. */
+export function ingestUrl(base: string): string {
+  const u = new URL(base);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  else if (u.protocol === 'https:') u.protocol = 'wss:';
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`--server: expected an http(s) or ws(s) URL, found ${base}`);
+  if (!u.pathname.endsWith('/ingest')) u.pathname = `${u.pathname.replace(/\/$/, '')}/ingest`;
+  return u.toString();
+}
+
+export class WebSocketReporter implements Reporter {
+  private readonly queue: SpillQueue;
+  private readonly url: string;
+  private readonly log: (line: string) => void;
+  /** Last seq assigned; undefined while resuming and waiting for the first welcome. */
+  private seq: number | undefined;
+  /** Events sent before the first welcome of a resumed run (numbered at the welcome). */
+  private readonly unnumbered: TrainerEvent[] = [];
+  private acked = 0;
+  private sentUpTo = 0;
+  private ws?: WebSocket;
+  private welcomed = false;
+  private closed = false;
+  private fatal?: Error;
+  private backoff: number;
+  private reconnectTimer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  private heard = true;
+  private waiters: (() => void)[] = [];
+  private everConnected = false;
+
+  constructor(private readonly opts: WebSocketReporterOptions) {
+    this.url = ingestUrl(opts.url);
+    this.log = opts.log ?? ((line) => console.error(`[reporter] ${line}`));
+    this.seq = opts.resume ? undefined : (opts.startSeq ?? 0);
+    this.acked = this.sentUpTo = this.seq ?? 0;
+    this.backoff = opts.minBackoffMs ?? 100;
+    const spool = opts.spoolFile ?? join(tmpdir(), `zfscope-spool-${opts.runId}-${process.pid}-${Date.now()}.jsonl`);
+    this.queue = new SpillQueue(spool, opts.maxInMemory ?? 512, opts.maxInMemoryBytes ?? 64 * 1024 * 1024);
+    this.queue.onRefill = () => this.pump();
+    this.queue.onError = (err) => this.fail(new Error(`reporter spool ${spool}: ${(err as Error).message}`));
+    this.connect();
+  }
+
+  /** Highest seq the server has acknowledged. */
+  get ackedSeq(): number {
+    return this.acked;
+  }
+
+  /** Events queued and not yet acknowledged. */
+  get pending(): number {
+    return this.queue.size + this.unnumbered.length;
+  }
+
+  async send(event: TrainerEvent): Promise<void> {
+    if (this.fatal) throw this.fatal;
+    if (this.closed) throw new Error(`reporter for run ${this.opts.runId}: send after close`);
+    checkTrainerEvent(event);
+    if (this.seq === undefined) {
+      this.unnumbered.push(event);
+      return;
+    }
+    await this.enqueue(event);
+  }
+
+  private enqueue(event: TrainerEvent): Promise<void> {
+    const seq = ++this.seq!;
+    const frame = `{"type":"event","runId":${JSON.stringify(this.opts.runId)},"seq":${seq},"event":${JSON.stringify(event)}}`;
+    const queued = this.queue.push({ seq, frame });
+    this.pump();
+    return queued;
+  }
+
+  private connect(): void {
+    if (this.closed || this.fatal) return;
+    const ws = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
+    this.ws = ws;
+    this.welcomed = false;
+    ws.on('open', () => {
+      this.heard = true;
+      ws.send(JSON.stringify({ type: 'hello', protocolVersion: PROTOCOL_VERSION, runId: this.opts.runId, token: this.opts.token }));
+      this.startHeartbeat(ws);
+    });
+    ws.on('message', (data) => {
+      this.heard = true;
+      let frame: ServerToTrainer;
+      try {
+        frame = JSON.parse(data.toString()) as ServerToTrainer;
+      } catch {
+        return this.log(`server sent a frame that is not JSON; ignoring it`);
+      }
+      this.onFrame(frame);
+    });
+    ws.on('pong', () => (this.heard = true));
+    ws.on('error', (err) => {
+      if (!this.closed) this.log(`connection to ${this.url}: ${err.message}`);
+    });
+    ws.on('close', () => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.welcomed = false;
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      if (this.closed || this.fatal) return this.notify();
+      const delay = this.backoff * (0.75 + Math.random() * 0.5);
+      this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 5000);
+      if (this.everConnected) this.log(`disconnected; ${this.pending} event(s) unacknowledged; reconnecting in ${Math.round(delay)} ms`);
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  private startHeartbeat(ws: WebSocket): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (!this.heard) {
+        this.log(`server silent for ${this.opts.heartbeatMs ?? 15_000} ms; reconnecting`);
+        ws.terminate();
+        return;
+      }
+      this.heard = false;
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    }, this.opts.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  private onFrame(frame: ServerToTrainer): void {
+    switch (frame.type) {
+      case 'welcome': {
+        this.everConnected = true;
+        this.backoff = this.opts.minBackoffMs ?? 100;
+        if (this.seq === undefined) {
+          this.seq = this.acked = frame.lastSeq;
+          for (const e of this.unnumbered.splice(0)) void this.enqueue(e);
+        }
+        if (frame.lastSeq > this.seq) {
+          return this.fail(
+            new Error(`run ${this.opts.runId} on the server already has events up to seq ${frame.lastSeq}, but this reporter only numbered up to ${this.seq}: use a new run id, or resume (resume: true / startSeq)`),
+          );
+        }
+        this.onAck(frame.lastSeq);
+        this.sentUpTo = this.acked;
+        this.welcomed = true;
+        this.pump();
+        return;
+      }
+      case 'ack':
+        return this.onAck(frame.seq);
+      case 'error':
+        this.log(`server error ${frame.code}: ${frame.message}`);
+        if (FATAL.has(frame.code)) this.fail(new Error(`server refused run ${this.opts.runId}: ${frame.code}: ${frame.message}`));
+        return;
+    }
+  }
+
+  private onAck(seq: number): void {
+    if (seq > this.acked) this.acked = seq;
+    this.queue.ackUpTo(this.acked);
+    this.notify();
+  }
+
+  /** Sends every in-memory frame not yet sent on this connection. */
+  private pump(): void {
+    const ws = this.ws;
+    if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return;
+    for (const item of this.queue.inMemory()) {
+      if (item.seq <= this.sentUpTo) continue;
+      ws.send(item.frame);
+      this.sentUpTo = item.seq;
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.log(err.message);
+    this.ws?.close();
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private done(): boolean {
+    return this.pending === 0;
+  }
+
+  async flush(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.done()) {
+      if (this.fatal) throw this.fatal;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`reporter for run ${this.opts.runId}: ${this.pending} event(s) still unacknowledged after ${timeoutMs} ms (server ${this.url}, acknowledged up to seq ${this.acked})`);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 1000));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Waits up to `timeoutMs` (default 10 s) for acknowledgements, then closes; rejects when events remain unacknowledged. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    let error: unknown;
+    try {
+      if (!this.closed) await this.flush(timeoutMs);
+    } catch (err) {
+      error = err;
+    }
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1000, 'reporter closed');
+        setTimeout(() => (ws.terminate(), resolve()), 1000).unref();
+      });
+    }
+    await this.queue.close();
+    if (error) throw error;
+  }
+}
