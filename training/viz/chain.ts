@@ -1,0 +1,232 @@
+/**
+ * The explicit projection chain (zfnet.md §5.2 A, Appendix A.1): a tfjs LayersModel read as a list
+ * of ops (conv, relu, max-pool, flatten, dense, identity), a forward pass that keeps what the way down
+ * needs (pool inputs for the switches, ReLU outputs for the forward masks), and the way down itself
+ * with a pluggable ReLU backward rule. Backend-portable: unpooling goes through the max-pool's own
+ * gradient (tfjs-node registers no MaxPoolWithArgmax); weights are read with `layer.getWeights()`,
+ * which returns the live variables (never disposed here).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type Pair = [number, number];
+
+export type ChainOp =
+  | { kind: 'conv'; layer: string; kernel: tf.Tensor4D; bias: tf.Tensor1D | null; strides: Pair; pad: 'same' | 'valid'; relu: boolean }
+  | { kind: 'relu'; layer: string }
+  | { kind: 'pool'; layer: string; size: Pair; strides: Pair; pad: 'same' | 'valid' }
+  | { kind: 'flatten'; layer: string }
+  | { kind: 'dense'; layer: string; kernel: tf.Tensor2D; bias: tf.Tensor1D | null; relu: boolean }
+  | { kind: 'identity'; layer: string };
+
+/**
+ * The backward rule at a ReLU (zfnet.md §2.4): `signal` arrives from above; `forwardOutput()` gives
+ * the ReLU's forward output for the same rows (its step equals the forward mask 1[z > 0]); it is a
+ * thunk so that rules that ignore the mask (the deconvnet) cost no gather.
+ */
+export type ReluRule = (signal: tf.Tensor, forwardOutput: () => tf.Tensor) => tf.Tensor;
+
+/** A model layer the chain cannot express; the message names it and what is supported. */
+export class UnsupportedLayerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedLayerError';
+  }
+}
+
+const pair = (v: unknown): Pair => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+
+function unsupported(layer: tf.layers.Layer, why: string): never {
+  throw new UnsupportedLayerError(
+    `layer '${layer.name}' (${layer.getClassName()}) cannot be projected through: ${why}. ` +
+      'Supported below the projected layer: Conv2D (relu or linear activation, channelsLast, no dilation), ' +
+      'ReLU, Activation(relu|linear), MaxPooling2D, Flatten, Dense (relu or linear), Dropout.',
+  );
+}
+
+function activationOf(layer: tf.layers.Layer, cfg: Record<string, unknown>): boolean {
+  const act = cfg.activation ?? 'linear';
+  if (act === 'relu') return true;
+  if (act === 'linear') return false;
+  return unsupported(layer, `activation '${String(act)}' (only relu or linear)`);
+}
+
+/** The ops of one layer; throws UnsupportedLayerError for anything else. */
+function opsOf(layer: tf.layers.Layer): ChainOp[] {
+  const cfg = layer.getConfig() as Record<string, unknown>;
+  const name = layer.name;
+  switch (layer.getClassName()) {
+    case 'InputLayer':
+    case 'Dropout':
+      return [{ kind: 'identity', layer: name }];
+    case 'Conv2D': {
+      if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') unsupported(layer, `dataFormat '${String(cfg.dataFormat)}'`);
+      if (pair(cfg.dilationRate ?? 1).some((d) => d !== 1)) unsupported(layer, 'dilated convolution');
+      if (cfg.padding !== 'same' && cfg.padding !== 'valid') unsupported(layer, `padding '${String(cfg.padding)}'`);
+      const [kernel, bias] = layer.getWeights();
+      return [{ kind: 'conv', layer: name, kernel: kernel as tf.Tensor4D, bias: (bias as tf.Tensor1D | undefined) ?? null,
+        strides: pair(cfg.strides), pad: cfg.padding, relu: activationOf(layer, cfg) }];
+    }
+    case 'MaxPooling2D':
+      if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') unsupported(layer, `dataFormat '${String(cfg.dataFormat)}'`);
+      if (cfg.padding !== 'same' && cfg.padding !== 'valid') unsupported(layer, `padding '${String(cfg.padding)}'`);
+      return [{ kind: 'pool', layer: name, size: pair(cfg.poolSize), strides: pair(cfg.strides ?? cfg.poolSize), pad: cfg.padding }];
+    case 'ReLU':
+      if (cfg.maxValue != null) unsupported(layer, `maxValue ${String(cfg.maxValue)} (a clipped ReLU)`);
+      return [{ kind: 'relu', layer: name }];
+    case 'Activation':
+      return activationOf(layer, cfg) ? [{ kind: 'relu', layer: name }] : [{ kind: 'identity', layer: name }];
+    case 'Flatten':
+      return [{ kind: 'flatten', layer: name }];
+    case 'Dense': {
+      const [kernel, bias] = layer.getWeights();
+      if (kernel!.rank !== 2) unsupported(layer, 'a Dense layer on a non-flat input');
+      return [{ kind: 'dense', layer: name, kernel: kernel as tf.Tensor2D, bias: (bias as tf.Tensor1D | undefined) ?? null, relu: activationOf(layer, cfg) }];
+    }
+    default:
+      return unsupported(layer, 'this layer type is not supported');
+  }
+}
+
+/** True for a layer that only applies a ReLU (ReLU, or Activation('relu')). */
+export function isReluLayer(layer: tf.layers.Layer): boolean {
+  const cls = layer.getClassName();
+  if (cls === 'ReLU') return (layer.getConfig() as { maxValue?: unknown }).maxValue == null;
+  return cls === 'Activation' && (layer.getConfig() as { activation?: unknown }).activation === 'relu';
+}
+
+/**
+ * The model's layers from the input up to and including the named one, extended through directly
+ * following ReLU layers (so a linear Conv2D followed by a ReLU layer is projected from its rectified
+ * output, as ZF's units are). Throws when the model is not a plain chain or the name is unknown.
+ */
+export function layersUpTo(model: tf.LayersModel, layerName: string): tf.layers.Layer[] {
+  const layers = model.layers;
+  const idx = layers.findIndex((l) => l.name === layerName);
+  if (idx < 0) {
+    throw new UnsupportedLayerError(`model has no layer '${layerName}'; its layers are: ${layers.map((l) => l.name).join(', ')}`);
+  }
+  let end = idx;
+  while (end + 1 < layers.length && isReluLayer(layers[end + 1]!)) end++;
+  const chain = layers.slice(0, end + 1);
+  for (let i = 1; i < chain.length; i++) {
+    if (chain[i]!.input !== chain[i - 1]!.output) {
+      throw new UnsupportedLayerError(
+        `layer '${chain[i]!.name}' does not take the output of '${chain[i - 1]!.name}' as its only input: ` +
+          'projections need a plain chain of layers (a Sequential model or an equivalent functional one)',
+      );
+    }
+  }
+  return chain;
+}
+
+/** The ops of the chain up to `layerName` (see layersUpTo). */
+export function compileChain(model: tf.LayersModel, layerName: string): ChainOp[] {
+  return layersUpTo(model, layerName).flatMap(opsOf);
+}
+
+const hasRelu = (op: ChainOp): boolean => op.kind === 'relu' || ((op.kind === 'conv' || op.kind === 'dense') && op.relu);
+
+/** What a forward pass keeps for the way down; dispose() releases it. */
+export interface ChainCache {
+  ops: ChainOp[];
+  /** Input shape of each op, batch axis included. */
+  inShapes: number[][];
+  /** Per op: its forward output when it has a ReLU (for the mask), else null. */
+  reluOut: Array<tf.Tensor | null>;
+  /** Per op: its forward input when it is a max-pool (for the switches), else null. */
+  poolIn: Array<tf.Tensor | null>;
+  /** The output of the last op: the activations projections are seeded from. */
+  top: tf.Tensor;
+  dispose(): void;
+}
+
+function forwardOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
+  switch (op.kind) {
+    case 'conv':
+      // The same fused op tfjs-layers' Conv2D runs in inference, so switches and seeds match the model.
+      return tf.fused.conv2d({ x: h as tf.Tensor4D, filter: op.kernel, strides: op.strides, pad: op.pad,
+        bias: op.bias ?? undefined, activation: op.relu ? 'relu' : 'linear' });
+    case 'relu':
+      return tf.relu(h);
+    case 'pool':
+      return tf.maxPool(h as tf.Tensor4D, op.size, op.strides, op.pad);
+    case 'flatten':
+      return tf.reshape(h, [h.shape[0]!, -1]);
+    case 'dense':
+      return tf.fused.matMul({ a: h as tf.Tensor2D, b: op.kernel, bias: op.bias ?? undefined, activation: op.relu ? 'relu' : 'linear' });
+    case 'identity':
+      return h;
+  }
+}
+
+/** Run the chain forward on `input` (inference: dropout is identity), keeping what projections need. */
+export function forwardChain(ops: ChainOp[], input: tf.Tensor4D): ChainCache {
+  const kept = new Set<tf.Tensor>();
+  const keep = (t: tf.Tensor) => {
+    kept.add(t);
+    return t;
+  };
+  const inShapes: number[][] = [];
+  const reluOut: Array<tf.Tensor | null> = [];
+  const poolIn: Array<tf.Tensor | null> = [];
+  let top: tf.Tensor = input;
+  tf.tidy(() => {
+    let h: tf.Tensor = input;
+    for (const op of ops) {
+      inShapes.push(h.shape);
+      poolIn.push(op.kind === 'pool' ? (h === input ? h : keep(h)) : null);
+      h = forwardOp(op, h);
+      reluOut.push(hasRelu(op) ? keep(h) : null);
+    }
+    top = h === input ? h : keep(h);
+    return [...kept];
+  });
+  return {
+    ops, inShapes, reluOut, poolIn, top,
+    dispose: () => kept.forEach((t) => t.dispose()),
+  };
+}
+
+/**
+ * The way down from `seed` (shaped like `cache.top` but with one row per projection) to input pixels.
+ * `rows[i]` is the cache row (image) that projection i belongs to: switches and masks are that
+ * image's. Conv filters are applied transposed and without bias; nothing is rectified at the end.
+ */
+export function projectDown(cache: ChainCache, seed: tf.Tensor, rows: number[], rule: ReluRule): tf.Tensor4D {
+  return tf.tidy(() => {
+    const n = rows.length;
+    const identity = rows.length === cache.top.shape[0] && rows.every((r, i) => r === i);
+    const idx = identity ? null : tf.tensor1d(rows, 'int32');
+    const pick = (t: tf.Tensor) => (idx ? tf.gather(t, idx) : t);
+    let R = seed;
+    for (let i = cache.ops.length - 1; i >= 0; i--) {
+      const op = cache.ops[i]!;
+      const inShape = [n, ...cache.inShapes[i]!.slice(1)];
+      if (hasRelu(op)) {
+        const out = cache.reluOut[i]!;
+        R = rule(R, () => pick(out));
+      }
+      switch (op.kind) {
+        case 'conv':
+          R = tf.conv2dTranspose(R as tf.Tensor4D, op.kernel, inShape as [number, number, number, number], op.strides, op.pad);
+          break;
+        case 'pool': {
+          // Unpool through the max-pool's gradient: routed to the switches, summed on collisions (O4).
+          const { size, strides, pad } = op;
+          R = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, strides, pad))(pick(cache.poolIn[i]!), R);
+          break;
+        }
+        case 'flatten':
+          R = tf.reshape(R, inShape);
+          break;
+        case 'dense':
+          R = tf.matMul(R as tf.Tensor2D, op.kernel, false, true);
+          break;
+        case 'relu':
+        case 'identity':
+          break;
+      }
+    }
+    return R as tf.Tensor4D;
+  });
+}

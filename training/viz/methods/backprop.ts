@@ -1,0 +1,10 @@
+/** Plain backprop (zfnet.md §2.4, b2): the gradient of the unit; the ReLU passes dy where the forward input was > 0. Linear in the seed. */
+import * as tf from '@tensorflow/tfjs';
+import { makeMethod } from './project.js';
+
+export const backprop = makeMethod(
+  'backprop',
+  'Gradient of the unit with respect to the input pixels (forward ReLU masks)',
+  true,
+  (signal, forwardOutput) => tf.mul(signal, tf.step(forwardOutput())),
+);

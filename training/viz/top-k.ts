@@ -1,0 +1,100 @@
+/**
+ * Top-k activations per feature map over a probe set (zfnet.md §3.1), every map of every requested
+ * layer at once: the probe set streams through one multi-output sub-model in batches; per image and
+ * map only the spatial maximum counts (so the k entries are k different images); per map a size-k
+ * list sorted by value, descending, ties to the earlier image. Also the per-map activity statistics
+ * the health metrics need. Built once per call; tensors are disposed batch by batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface TopEntry {
+  value: number;
+  /** Probe image index. */
+  image: number;
+  y: number;
+  x: number;
+}
+
+export interface LayerActivity {
+  layer: string;
+  /** [h, w, channels] of the activations ranked. */
+  shape: [number, number, number];
+  /** Per map, at most k entries with value > 0, strongest first. */
+  top: TopEntry[][];
+  /** Per map: positions (image, y, x) with activation > 0. */
+  activeCount: Float64Array;
+  /** Per map: sum and maximum of the activation over all positions. */
+  sum: Float64Array;
+  max: Float64Array;
+  /** Positions per map over the whole probe set (images * h * w). */
+  positions: number;
+}
+
+/** Insert (keeping `list` sorted descending, at most k long); equal values keep the earlier entry first. */
+export function offer(list: TopEntry[], k: number, e: TopEntry): void {
+  if (!(e.value > 0)) return;
+  if (list.length === k && !(e.value > list[k - 1]!.value)) return;
+  let i = list.length;
+  while (i > 0 && e.value > list[i - 1]!.value) i--;
+  list.splice(i, 0, e);
+  if (list.length > k) list.pop();
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Stream `count` probe images (as model inputs from `toInput`) through the model and rank, for each
+ * of `layers` (layer objects of `model`, whose outputs are 4-D feature maps), the top `k` per map.
+ */
+export async function topActivations(args: {
+  model: tf.LayersModel;
+  layers: tf.layers.Layer[];
+  count: number;
+  toInput: (indices: number[]) => tf.Tensor4D;
+  k: number;
+  batchSize: number;
+  onProgress?: (msg: string) => void;
+}): Promise<LayerActivity[]> {
+  const { model, layers, count, toInput, k, batchSize } = args;
+  const sub = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tf.SymbolicTensor) });
+  const result: LayerActivity[] = layers.map((l) => {
+    const [, h, w, c] = l.outputShape as number[];
+    return {
+      layer: l.name, shape: [h!, w!, c!], top: Array.from({ length: c! }, () => []),
+      activeCount: new Float64Array(c!), sum: new Float64Array(c!), max: new Float64Array(c!), positions: count * h! * w!,
+    };
+  });
+  for (let start = 0; start < count; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+    const stats = tf.tidy(() => {
+      const x = toInput(indices);
+      const outs = sub.predict(x) as tf.Tensor | tf.Tensor[];
+      return (Array.isArray(outs) ? outs : [outs]).map((a) => {
+        const [b, h, w, c] = a.shape as number[];
+        const flat = tf.reshape(a, [b!, h! * w!, c!]);
+        return [tf.max(flat, 1), tf.argMax(flat, 1), tf.sum(tf.step(a), [0, 1, 2]), tf.sum(a, [0, 1, 2]), tf.max(a, [0, 1, 2])];
+      });
+    });
+    for (let l = 0; l < layers.length; l++) {
+      const [maxT, argT, activeT, sumT, peakT] = stats[l]!;
+      const [maxV, argV, active, sum, peak] = await Promise.all([maxT!.data(), argT!.data(), activeT!.data(), sumT!.data(), peakT!.data()]);
+      stats[l]!.forEach((t) => t.dispose());
+      const r = result[l]!;
+      const [, w, c] = r.shape;
+      for (let ch = 0; ch < c; ch++) {
+        r.activeCount[ch]! += active[ch]!;
+        r.sum[ch]! += sum[ch]!;
+        r.max[ch] = Math.max(r.max[ch]!, peak[ch]!);
+      }
+      for (let b = 0; b < indices.length; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          const pos = argV[b * c + ch]!;
+          offer(r.top[ch]!, k, { value: maxV[b * c + ch]!, image: indices[b]!, y: Math.floor(pos / w), x: pos % w });
+        }
+      }
+    }
+    args.onProgress?.(`top-${k}: ${start + indices.length}/${count} probe images`);
+    await yieldToEventLoop();
+  }
+  return result;
+}
