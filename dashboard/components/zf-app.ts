@@ -1,0 +1,191 @@
+/**
+ * <zf-app>: the shell. Owns the store and the /live connection, keeps the URL hash and the shown
+ * view in step, renders the header (run picker, connection status), the view tabs, the global
+ * epoch scrubber, the run banners (trainer offline, failed) and the current view from the registry.
+ */
+import { css, html, LitElement } from 'lit';
+import type { RunInfo } from '../../server/protocol.js';
+import { LiveConnection } from '../controllers/live-connection.js';
+import { liveUrl } from '../data/api.js';
+import type { NavigateEvent } from '../events.js';
+import { convLabel } from '../state/format.js';
+import { resolveEpoch, runDisplayStatus } from '../state/reducer.js';
+import { Store } from '../state/store.js';
+import { formatHash, type NavPatch, type NavState, navigate, parseHash } from '../state/url.js';
+import { shared } from '../theme.js';
+import { VIEWS, viewById } from '../views.js';
+import './zf-connection-badge.js';
+import './zf-scrubber.js';
+
+export class ZfApp extends LitElement {
+  static override styles = [
+    shared,
+    css`
+      :host {
+        min-height: 100vh;
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 18px;
+        padding: 12px 24px;
+        border-bottom: 1px solid var(--line);
+        background: var(--panel);
+        position: sticky;
+        top: 0;
+        z-index: 5;
+      }
+      .brand {
+        font-weight: 700;
+        letter-spacing: 0.02em;
+        font-size: 16px;
+      }
+      .brand span {
+        color: var(--accent);
+      }
+      select {
+        background: var(--panel-2);
+        color: var(--fg);
+        border: 1px solid var(--line);
+        border-radius: 6px;
+        padding: 5px 8px;
+        font: inherit;
+      }
+      nav {
+        display: flex;
+        gap: 4px;
+        padding: 8px 24px 0;
+        border-bottom: 1px solid var(--line);
+      }
+      nav a {
+        color: var(--fg-dim);
+        text-decoration: none;
+        padding: 8px 12px;
+        border-bottom: 2px solid transparent;
+      }
+      nav a[aria-current='page'] {
+        color: var(--fg);
+        border-bottom-color: var(--accent);
+      }
+      .spacer {
+        flex: 1;
+      }
+      main {
+        padding: 18px 24px 40px;
+      }
+      .banner {
+        margin: 12px 24px 0;
+        padding: 9px 14px;
+        border-radius: 8px;
+      }
+      .run-meta {
+        color: var(--fg-dim);
+        font-size: 13px;
+      }
+      zf-scrubber {
+        padding: 10px 24px 0;
+      }
+    `,
+  ];
+
+  static override properties = { nav: { state: true } };
+  declare nav: NavState;
+
+  readonly store = new Store();
+  readonly live = new LiveConnection(this, this.store, liveUrl);
+  #unsubscribe?: () => void;
+  #onHash = () => (this.nav = parseHash(location.hash));
+
+  constructor() {
+    super();
+    this.nav = parseHash(location.hash);
+    this.addEventListener('zf-navigate', (e: NavigateEvent) => this.go(e.detail));
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unsubscribe = this.store.subscribe(() => this.requestUpdate());
+    window.addEventListener('hashchange', this.#onHash);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+    window.removeEventListener('hashchange', this.#onHash);
+  }
+
+  /** Apply a navigation request: scrubbing replaces the history entry, everything else pushes one. */
+  go(patch: NavPatch): void {
+    const next = navigate(this.nav, patch);
+    const hash = formatHash(next);
+    if (hash === location.hash) return;
+    const minor = Object.keys(patch).every((k) => k === 'epoch' || k === 'feature');
+    history[minor ? 'replaceState' : 'pushState'](null, '', hash);
+    this.nav = next;
+  }
+
+  /** The nav with defaults filled in: the newest run, and for compare the first other run. */
+  #effectiveNav(): NavState {
+    const runs = this.store.state.runs;
+    const nav = { ...this.nav };
+    if (!nav.run && runs.length) nav.run = runs[0]!.runId;
+    if (!nav.compare && nav.view === 'compare') nav.compare = runs.find((r) => r.runId !== nav.run)?.runId;
+    return nav;
+  }
+
+  override render() {
+    const state = this.store.state;
+    const nav = this.#effectiveNav();
+    const view = viewById(nav.view);
+    const run = state.runs.find((r) => r.runId === nav.run);
+    if (nav.run) this.live.watch(nav.run);
+    if (view.id === 'compare' && nav.compare) this.live.watch(nav.compare);
+    const data = nav.run ? state.data[nav.run] : undefined;
+    const epochs = data?.epochs ?? [];
+    return html`
+      <header>
+        <div class="brand">zf<span>scope</span></div>
+        ${state.runs.length
+          ? html`<label class="muted">run
+              <select aria-label="Run" @change=${(e: Event) => this.go({ run: (e.target as HTMLSelectElement).value })}>
+                ${state.runs.map((r) => html`<option value=${r.runId} ?selected=${r.runId === nav.run}>${r.runId}</option>`)}
+              </select></label>`
+          : ''}
+        ${run ? html`<span class="run-meta">${run.dataset.name} · conv1 ${convLabel(run.config.conv1)} · ${run.backend}</span>` : ''}
+        <span class="spacer"></span>
+        <zf-connection-badge .status=${state.connection} .retryInMs=${state.retryInMs}></zf-connection-badge>
+      </header>
+      <nav aria-label="Views">
+        ${VIEWS.map((v) => html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.title}</a>`)}
+      </nav>
+      ${view.needsRun ? this.#banners(run) : ''}
+      ${view.usesEpoch && epochs.length
+        ? html`<zf-scrubber .epochs=${epochs} .epoch=${resolveEpoch(epochs, nav.epoch)} .following=${nav.epoch === undefined}></zf-scrubber>`
+        : ''}
+      <main>${view.needsRun && !run ? this.#noRun() : view.render({ state, nav, run, data })}</main>
+    `;
+  }
+
+  #banners(run: RunInfo | undefined) {
+    const state = this.store.state;
+    const out = [];
+    if (state.error) out.push(html`<div class="banner dead" role="alert" data-banner="error">Server error: ${state.error}</div>`);
+    if (run) {
+      const status = runDisplayStatus(run);
+      if (status === 'offline')
+        out.push(html`<div class="banner warn" data-banner="offline">Trainer offline: this run has not finished, but no trainer is connected. What is shown is everything stored so far; new data appears when the trainer reconnects.</div>`);
+      if (status === 'failed') out.push(html`<div class="banner dead" data-banner="failed">This run failed${run.error ? `: ${run.error}` : ''}.</div>`);
+    }
+    return out;
+  }
+
+  #noRun() {
+    const state = this.store.state;
+    if (!state.runsLoaded) return html`<div class="state loading" data-state="loading">Connecting to the server…</div>`;
+    if (!state.runs.length)
+      return html`<div class="state empty" data-state="empty"><strong>No runs yet.</strong><p class="muted">Start a trainer (<code>zfscope train --server URL</code>) and it appears here live.</p></div>`;
+    return html`<div class="state error" data-state="error" role="alert"><strong>No run named “${this.nav.run}”.</strong><p>Pick one of the ${state.runs.length} runs from the list.</p></div>`;
+  }
+}
+
+customElements.define('zf-app', ZfApp);

@@ -1,0 +1,140 @@
+/**
+ * <zf-compare>: two runs side by side on the same layer and epoch (ZF Fig. 6: conv1 11x11/4
+ * against 7x7/2) — each feature's strongest projection, conv1's filters, and the health figures
+ * that tell them apart (aliasing, dead filters, weight change, validation accuracy).
+ */
+import { css, html, LitElement } from 'lit';
+import type { LayerSnapshot } from '../../server/protocol.js';
+import { SnapshotsController } from '../controllers/snapshots-controller.js';
+import { blobUrl } from '../data/api.js';
+import { navigateFrom } from '../events.js';
+import { aliasingHint, aliasingLevel } from '../state/aliasing.js';
+import { tileScale, weightCell } from '../state/atlas.js';
+import { convLabel, metricValue, pct } from '../state/format.js';
+import { type DashboardState, resolveEpoch } from '../state/reducer.js';
+import type { NavState } from '../state/url.js';
+import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
+import { emptyState, errorState, loadingState } from '../render/states.js';
+import { tile } from '../render/tile.js';
+import { shared } from '../theme.js';
+
+export class ZfCompare extends LitElement {
+  static override styles = [
+    shared,
+    css`
+      .sides {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 16px;
+        align-items: start;
+      }
+      .mosaic {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 3px;
+        margin-top: 12px;
+      }
+      .figures {
+        display: grid;
+        grid-template-columns: repeat(4, auto);
+        gap: 6px 18px;
+        margin: 10px 0;
+      }
+      .figures strong {
+        display: block;
+        font-size: 18px;
+      }
+      .is-dead {
+        outline: 2px solid var(--bad);
+        opacity: 0.6;
+      }
+      select {
+        background: var(--panel-2);
+        color: var(--fg);
+        border: 1px solid var(--line);
+        border-radius: 6px;
+        padding: 4px 8px;
+        font: inherit;
+      }
+    `,
+  ];
+
+  static override properties = { state: { attribute: false }, nav: { attribute: false } };
+  declare state: DashboardState;
+  declare nav: NavState;
+
+  readonly #snaps = new SnapshotsController(this);
+
+  override render() {
+    const { runs } = this.state;
+    if (runs.length < 2) return emptyState('Compare needs two runs.', 'Start a second trainer, e.g. with conv1 11x11/4 against 7x7/2.');
+    const a = this.nav.run!;
+    const b = this.nav.compare ?? runs.find((r) => r.runId !== a)!.runId;
+    const da = this.state.data[a];
+    const layers = da?.layers ?? [];
+    const layer = this.nav.layer && layers.includes(this.nav.layer) ? this.nav.layer : (layers[0] ?? 'conv1');
+    const methods = da && da.epochs.length ? (da.snapshots[da.epochs.at(-1)!]?.[layer]?.methods ?? []) : [];
+    const method = pickMethod(methods, this.nav.method);
+    return html`<div class="toolbar">${layerPicker(this, layers, layer)} ${methodPicker(this, methods, method)}
+        <label class="muted">compare with
+          <select aria-label="Second run" @change=${(e: Event) => navigateFrom(this, { compare: (e.target as HTMLSelectElement).value })}>
+            ${runs.filter((r) => r.runId !== a).map((r) => html`<option value=${r.runId} ?selected=${r.runId === b}>${r.runId}</option>`)}
+          </select></label></div>
+      <div class="sides">${[a, b].map((id) => html`<div class="panel" data-side=${id}>${this.#side(id, layer, method)}</div>`)}</div>`;
+  }
+
+  #side(runId: string, layer: string, method: string) {
+    const run = this.state.runs.find((r) => r.runId === runId);
+    const d = this.state.data[runId];
+    if (!run) return emptyState(`No run named ${runId}.`);
+    const head = html`<h2>${runId} <span class="muted">conv1 ${convLabel(run.config.conv1)}</span></h2>`;
+    if (!d?.loaded) return html`${head}${loadingState('snapshots')}`;
+    const epoch = resolveEpoch(d.epochs, this.nav.epoch);
+    const ref = epoch !== undefined ? d.snapshots[epoch]?.[layer] : undefined;
+    if (epoch === undefined || !ref) return html`${head}${emptyState(`No ${layer} snapshot yet.`)}`;
+    const conv1Ref = d.snapshots[epoch]?.[d.layers[0]!];
+    const need = this.#snaps.need([ref.indexUrl, ...(conv1Ref ? [conv1Ref.indexUrl] : [])]);
+    if (need.error) return html`${head}${errorState(need.error)}`;
+    const s = need.ready.get(ref.indexUrl);
+    const c1 = conv1Ref ? need.ready.get(conv1Ref.indexUrl) : undefined;
+    if (!s || (conv1Ref && !c1)) return html`${head}${loadingState(`${layer} at epoch ${epoch}`)}`;
+    const valAcc = d.epochMetrics.filter((p) => p.epoch <= epoch).at(-1)?.values.val_acc;
+    const file = s.files.projections[method] ?? Object.values(s.files.projections)[0]!;
+    const url = blobUrl(ref, file, runId);
+    // The same on-screen size on both sides, whatever each run's tile size (fractional scale is fine pixelated).
+    const scale = 48 / s.atlas.tile;
+    const aliasing = c1?.health.aliasing;
+    return html`${head}
+      <div class="muted">epoch ${epoch}${epoch !== this.nav.epoch && this.nav.epoch !== undefined ? ` (nearest to ${this.nav.epoch})` : ''} · ${layer} · ${method}</div>
+      <div class="figures">
+        <div><span class="muted">conv1 aliasing</span><strong data-aliasing=${aliasingLevel(aliasing)}>${pct(aliasing)}</strong></div>
+        <div><span class="muted">dead in ${layer}</span><strong data-dead-count>${s.health.deadCount} / ${s.maps.length}</strong></div>
+        <div><span class="muted">weight change</span><strong>${pct(s.health.meanWeightChange, 1)}</strong></div>
+        <div><span class="muted">val accuracy</span><strong>${metricValue('val_acc', valAcc)}</strong></div>
+      </div>
+      <p class="muted">${aliasingHint(run.config.conv1, aliasing)}</p>
+      ${c1 && c1 !== s ? this.#filters(c1, conv1Ref!, runId) : ''}
+      <div class="mosaic" data-mosaic>
+        ${s.maps.map((m) =>
+          m.top.length
+            ? tile(url, s.atlas, 0, m.index, scale, `feature ${m.index}`)
+            : html`<div class="tile is-dead" title=${`feature ${m.index}: dead`} style=${`width:${s.atlas.tile * scale}px;height:${s.atlas.tile * scale}px`}></div>`,
+        )}
+      </div>`;
+  }
+
+  #filters(s: LayerSnapshot, ref: NonNullable<DashboardState['data'][string]>['snapshots'][number][string], runId: string) {
+    if (!s.files.weights || !s.weightsGrid) return '';
+    const g = s.weightsGrid;
+    const url = blobUrl(ref, s.files.weights, runId);
+    const scale = 28 / g.tile;
+    return html`<div class="mosaic" data-weights>
+      ${s.maps.map((m) => {
+        const c = weightCell(g, m.index);
+        return html`<div class=${m.health.dead ? 'is-dead' : ''}>${tile(url, g, c.col, c.row, scale, `conv1 filter ${m.index}`)}</div>`;
+      })}
+    </div>`;
+  }
+}
+
+customElements.define('zf-compare', ZfCompare);

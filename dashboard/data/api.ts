@@ -1,0 +1,80 @@
+/**
+ * The data-provider seam: views never build URLs or call fetch themselves. Snapshot indexes are
+ * fetched once and cached (they never change once stored); atlases are plain image URLs the
+ * browser caches (the server sends them immutable). A viewer token in the page URL (?token=...)
+ * is passed on to every request.
+ */
+import type { LayerSnapshot } from '../../server/protocol.js';
+import type { SnapshotRef } from '../state/reducer.js';
+
+const token = new URLSearchParams(location.search).get('token');
+
+/** Adds the viewer token, when the page was opened with one. */
+export function withToken(url: string): string {
+  if (!token) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+}
+
+/** ws(s)://host/live for this page's origin. */
+export function liveUrl(): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return withToken(`${proto}//${location.host}/live`);
+}
+
+/** URL of one of a snapshot's files (atlas or weights), from the event's blob map. */
+export function blobUrl(ref: SnapshotRef, file: string, runId: string): string {
+  return withToken(ref.blobs[file] ?? `/blobs/${encodeURIComponent(runId)}/${ref.epoch}/${encodeURIComponent(file)}`);
+}
+
+/** A failed request, with the route and what the server said. */
+export class ApiError extends Error {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const cache = new Map<string, Promise<LayerSnapshot>>();
+const done = new Map<string, LayerSnapshot>();
+
+/** The LayerSnapshot JSON behind an indexUrl; one request per URL for the page's lifetime (failures are retried). */
+export function fetchSnapshot(indexUrl: string): Promise<LayerSnapshot> {
+  let p = cache.get(indexUrl);
+  if (!p) {
+    p = fetchJson<LayerSnapshot>(indexUrl).then((s) => {
+      done.set(indexUrl, s);
+      return s;
+    });
+    p.catch(() => cache.delete(indexUrl));
+    cache.set(indexUrl, p);
+  }
+  return p;
+}
+
+/** The snapshot if it has already arrived (synchronous, for render). */
+export function cachedSnapshot(indexUrl: string): LayerSnapshot | undefined {
+  return done.get(indexUrl);
+}
+
+async function fetchJson<T>(url: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(withToken(url));
+  } catch (err) {
+    throw new ApiError(url, 0, `GET ${url}: server unreachable (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      const body = (await res.json()) as { error?: { code?: string; message?: string } };
+      if (body.error?.message) detail = `${body.error.code ?? ''} ${body.error.message}`.trim();
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(url, res.status, `GET ${url}: HTTP ${res.status} ${detail}`);
+  }
+  return (await res.json()) as T;
+}

@@ -1,0 +1,49 @@
+/**
+ * The views registry: one entry per view, each rendered by its own zf-* element. Adding a view is
+ * one component file and one entry here (the tabs, the URL and the scrubber follow).
+ */
+import { html, type TemplateResult } from 'lit';
+import type { RunInfo } from '../server/protocol.js';
+import type { DashboardState, RunData } from './state/reducer.js';
+import type { NavState, ViewId } from './state/url.js';
+import './components/zf-run-list.js';
+import './components/zf-curves.js';
+import './components/zf-layer-grid.js';
+import './components/zf-evolution.js';
+import './components/zf-convergence.js';
+import './components/zf-health.js';
+import './components/zf-compare.js';
+
+/** What a view is given; views never fetch runs or open sockets themselves. */
+export interface ViewContext {
+  state: DashboardState;
+  nav: NavState;
+  run?: RunInfo;
+  data?: RunData;
+}
+
+export interface ViewSpec {
+  id: ViewId;
+  title: string;
+  /** Needs a selected run (all but the run list). */
+  needsRun: boolean;
+  /** Shows the global epoch scrubber. */
+  usesEpoch: boolean;
+  render(ctx: ViewContext): TemplateResult;
+}
+
+export const VIEWS: ViewSpec[] = [
+  { id: 'runs', title: 'Runs', needsRun: false, usesEpoch: false, render: (c) => html`<zf-run-list .runs=${c.state.runs} .loaded=${c.state.runsLoaded} .selected=${c.nav.run}></zf-run-list>` },
+  { id: 'curves', title: 'Curves', needsRun: true, usesEpoch: false, render: (c) => html`<zf-curves .data=${c.data}></zf-curves>` },
+  { id: 'grid', title: 'Layer grid', needsRun: true, usesEpoch: true, render: (c) => html`<zf-layer-grid .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-layer-grid>` },
+  { id: 'evolution', title: 'Evolution', needsRun: true, usesEpoch: true, render: (c) => html`<zf-evolution .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-evolution>` },
+  { id: 'convergence', title: 'Convergence', needsRun: true, usesEpoch: false, render: (c) => html`<zf-convergence .data=${c.data}></zf-convergence>` },
+  { id: 'health', title: 'Health', needsRun: true, usesEpoch: true, render: (c) => html`<zf-health .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-health>` },
+  { id: 'compare', title: 'Compare', needsRun: true, usesEpoch: true, render: (c) => html`<zf-compare .state=${c.state} .nav=${c.nav}></zf-compare>` },
+];
+
+export function viewById(id: ViewId): ViewSpec {
+  const v = VIEWS.find((x) => x.id === id);
+  if (!v) throw new Error(`views: no view registered for id ${id}`);
+  return v;
+}

@@ -1,0 +1,57 @@
+/**
+ * Shared by the browser tests and the dashboard bench: a real zfscope server over a recorded run,
+ * a headless Debian Chromium driven by playwright-core (never a downloaded browser), and pixel
+ * read-back of what is on screen.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A fresh headless Chromium (temporary profile, removed on close by playwright). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** A temporary directory, removed by the returned function. */
+export function tempDir(prefix: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Luminance spread of what an element shows on screen: ~0 for a blank or flat area. */
+export async function pixelSpread(target: Locator | Page, clip?: { x: number; y: number; width: number; height: number }): Promise<{ std: number; distinct: number }> {
+  const buf = 'screenshot' in target && !clip ? await target.screenshot() : await (target as Page).screenshot({ clip });
+  const png = PNG.sync.read(buf);
+  let sum = 0;
+  let sum2 = 0;
+  const seen = new Set<number>();
+  const n = png.width * png.height;
+  for (let i = 0; i < n; i++) {
+    const r = png.data[i * 4]!;
+    const g = png.data[i * 4 + 1]!;
+    const b = png.data[i * 4 + 2]!;
+    const y = 0.299 * r + 0.587 * g + 0.114 * b;
+    sum += y;
+    sum2 += y * y;
+    if (seen.size < 5000) seen.add((r << 16) | (g << 8) | b);
+  }
+  const mean = sum / n;
+  return { std: Math.sqrt(Math.max(0, sum2 / n - mean * mean)), distinct: seen.size };
+}
