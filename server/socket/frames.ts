@@ -35,6 +35,11 @@ export interface SocketLimits {
   helloTimeoutMs: number;
 }
 
+/** The close code that goes with an error code. */
+export function closeCodeFor(code: ErrorCode): number {
+  return CLOSE_FOR[code] ?? CLOSE.policy;
+}
+
 /** Sends a frame if the socket is open; returns whether it was sent. */
 export function sendFrame(ws: WebSocket, frame: string | object): boolean {
   if (ws.readyState !== WebSocket.OPEN) return false;
@@ -51,7 +56,7 @@ export function toZfError(err: unknown): ZfError {
 export function sendError(ws: WebSocket, err: ZfError, log: (line: string) => void, who: string, close: boolean): void {
   log(`${who}: ${err.code}: ${err.message}${close ? ' (closing)' : ''}`);
   sendFrame(ws, { type: 'error', code: err.code, message: err.message });
-  if (close && ws.readyState === WebSocket.OPEN) ws.close(CLOSE_FOR[err.code] ?? CLOSE.policy, err.code);
+  if (close && ws.readyState === WebSocket.OPEN) ws.close(closeCodeFor(err.code), err.code);
 }
 
 /** The text of a frame, or a ZfError for binary and oversized frames. */

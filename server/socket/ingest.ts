@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION } from '../protocol.js';
 import { checkTrainerFrame, parseJson } from '../guards.js';
 import { ZfError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { RateLimiter, frameText, sendError, sendFrame, toZfError, type SocketLimits } from './frames.js';
+import { RateLimiter, closeCodeFor, frameText, sendError, sendFrame, toZfError, type SocketLimits } from './frames.js';
 import { timingSafeEqual } from 'node:crypto';
 
 export interface IngestContext {
@@ -36,10 +36,14 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
   const limiter = new RateLimiter(ctx.limits.ingestFramesPerSec);
   const who = () => `ingest ${peer}${runId ? ` run ${runId}` : ''}`;
 
+  /** The last append in flight: its ack (and those before it) still go out before the connection closes. */
+  let lastAppend: Promise<unknown> = Promise.resolve();
   const fail = (err: unknown) => {
     if (failed) return; // later frames of a broken stream fail too; one error is the useful one
     failed = true;
-    sendError(ws, toZfError(err), ctx.log, who(), true);
+    const e = toZfError(err);
+    sendError(ws, e, ctx.log, who(), false);
+    void lastAppend.finally(() => ws.close(closeCodeFor(e.code), e.code));
   };
 
   const helloTimer = setTimeout(
@@ -76,7 +80,7 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
         throw new ZfError('bad-frame', `event.runId: expected ${JSON.stringify(runId)} (from hello), found ${JSON.stringify(frame.runId)}`);
       }
       const { seq } = frame;
-      ctx.store.append(runId, seq, frame.event).then(
+      lastAppend = ctx.store.append(runId, seq, frame.event).then(
         () => sendFrame(ws, { type: 'ack', runId, seq }),
         (err) => fail(err),
       );
