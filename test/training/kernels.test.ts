@@ -1,7 +1,8 @@
 /**
  * zfscope's wasm training kernels agree with the cpu backend's reference kernels (an independent
- * implementation) on a table of shapes: strides 1-4, kernels 1-11, 'same' and 'valid' padding,
- * channel counts 1/3/5/16, batch 1 and > 1.
+ * implementation) on a table of shapes: conv backprops over strides 1-4, kernels 1-11, 'same' and
+ * 'valid' padding, channel counts 1/3/5/16, batch 1 and > 1; MaxPoolGrad on rectified inputs (many
+ * tied zeros, so the tie rule is checked too); BatchMatMul with each transpose flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -66,12 +67,57 @@ function backward(c: Case, seed: number): { dx: Float32Array; dw: Float32Array }
   });
 }
 
+interface PoolCase {
+  shape: [number, number, number, number];
+  size: number;
+  stride: number;
+  pad: 'same' | 'valid';
+}
+
+const POOLS: PoolCase[] = [
+  { shape: [2, 16, 16, 32], size: 3, stride: 2, pad: 'same' },
+  { shape: [3, 9, 7, 5], size: 3, stride: 2, pad: 'valid' },
+  { shape: [1, 8, 8, 3], size: 2, stride: 2, pad: 'same' },
+  { shape: [2, 5, 6, 1], size: 3, stride: 1, pad: 'same' },
+  { shape: [2, 4, 4, 16], size: 3, stride: 2, pad: 'same' },
+];
+
+/** MaxPoolGrad via tf.grad of maxPool over a rectified input (ties among zeros). */
+function poolBackward(c: PoolCase, seed: number): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.relu(tf.randomNormal(c.shape, 0, 1, 'float32', seed)) as tf.Tensor4D;
+    const y = tf.maxPool(x, c.size, c.stride, c.pad);
+    const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 1);
+    const g = tf.grad((t: tf.Tensor4D) => tf.maxPool(t, c.size, c.stride, c.pad).mul(dy).sum())(x);
+    return g.dataSync() as Float32Array;
+  });
+}
+
+const MATMULS: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
+  { a: [64, 33], b: [17, 33], ta: false, tb: true },
+  { a: [33, 64], b: [33, 17], ta: true, tb: false },
+  { a: [3, 9, 7], b: [3, 5, 9], ta: true, tb: true },
+  { a: [2, 7, 9], b: [2, 9, 5], ta: false, tb: false },
+];
+
+function matMul(m: (typeof MATMULS)[number], seed: number): Float32Array {
+  return tf.tidy(() => {
+    const a = tf.randomNormal(m.a, 0, 1, 'float32', seed) as tf.Tensor3D;
+    const b = tf.randomNormal(m.b, 0, 1, 'float32', seed + 1) as tf.Tensor3D;
+    return tf.matMul(a, b, m.ta, m.tb).dataSync() as Float32Array;
+  });
+}
+
 describe('wasm training kernels', () => {
   let reference: Array<{ dx: Float32Array; dw: Float32Array }>;
+  let poolReference: Float32Array[];
+  let matMulReference: Float32Array[];
 
   beforeAll(async () => {
     await initBackend('cpu');
     reference = CASES.map((c, i) => backward(c, 10 * i + 1));
+    poolReference = POOLS.map((c, i) => poolBackward(c, 10 * i + 3));
+    matMulReference = MATMULS.map((m, i) => matMul(m, 10 * i + 5));
     await initBackend('wasm');
   });
 
@@ -92,10 +138,29 @@ describe('wasm training kernels', () => {
     },
   );
 
+  it.each(POOLS.map((c, i) => [`${c.size}/${c.stride} ${c.pad} ${c.shape.join('x')}`, c, i] as const))(
+    'MaxPoolGrad matches the cpu reference, ties included: %s',
+    (_name, c, i) => {
+      const got = poolBackward(c, 10 * i + 3);
+      expect(relErr(got, poolReference[i]!)).toBeLessThanOrEqual(1e-6);
+    },
+  );
+
+  it.each(MATMULS.map((m, i) => [`${m.a}${m.ta ? 'ᵀ' : ''} x ${m.b}${m.tb ? 'ᵀ' : ''}`, m, i] as const))(
+    'BatchMatMul matches the cpu reference: %s',
+    (_name, m, i) => {
+      const got = matMul(m, 10 * i + 5);
+      expect(got.length).toBe(matMulReference[i]!.length);
+      expect(relErr(got, matMulReference[i]!)).toBeLessThanOrEqual(1e-5);
+    },
+  );
+
   it('the composed kernels leave no tensors or wasm buffers behind', () => {
     const before = tf.memory().numTensors;
     const dataIds = tf.engine().backend.numDataIds();
     backward(CASES[5]!, 99);
+    poolBackward(POOLS[0]!, 99);
+    matMul(MATMULS[2]!, 99);
     expect(tf.memory().numTensors).toBe(before);
     expect(tf.engine().backend.numDataIds()).toBe(dataIds);
   });

@@ -6,9 +6,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig, setShippedConv2DBackpropInput } from './conv2d-backprop-input.js';
+import { batchMatMulConfig, setShippedBatchMatMul } from './batch-mat-mul.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
 
 /** The kernels registered, in the order they are registered. */
-export const WASM_TRAINING_KERNELS: tf.KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig];
+export const WASM_TRAINING_KERNELS: tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  batchMatMulConfig,
+  maxPoolGradConfig,
+];
+
+/** Replaced shipped kernels that the replacements delegate to (or fall back on). */
+const KEEP_SHIPPED: Record<string, (f: tf.KernelFunc) => void> = {
+  Conv2DBackpropInput: setShippedConv2DBackpropInput,
+  BatchMatMul: setShippedBatchMatMul,
+};
 
 let registered = false;
 
@@ -18,7 +31,7 @@ export function registerWasmTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) {
     const existing = tf.getKernel(config.kernelName, 'wasm');
     if (existing) {
-      if (config.kernelName === 'Conv2DBackpropInput') setShippedConv2DBackpropInput(existing.kernelFunc);
+      KEEP_SHIPPED[config.kernelName]?.(existing.kernelFunc);
       tf.unregisterKernel(config.kernelName, 'wasm');
     }
     tf.registerKernel(config);
