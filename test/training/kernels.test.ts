@@ -88,7 +88,7 @@ function poolBackward(c: PoolCase, seed: number): Float32Array {
     const x = tf.relu(tf.randomNormal(c.shape, 0, 1, 'float32', seed)) as tf.Tensor4D;
     const y = tf.maxPool(x, c.size, c.stride, c.pad);
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 1);
-    const g = tf.grad((t: tf.Tensor4D) => tf.maxPool(t, c.size, c.stride, c.pad).mul(dy).sum())(x);
+    const g = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.size, c.stride, c.pad).mul(dy).sum())(x);
     return g.dataSync() as Float32Array;
   });
 }
@@ -102,8 +102,8 @@ const MATMULS: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
 
 function matMul(m: (typeof MATMULS)[number], seed: number): Float32Array {
   return tf.tidy(() => {
-    const a = tf.randomNormal(m.a, 0, 1, 'float32', seed) as tf.Tensor3D;
-    const b = tf.randomNormal(m.b, 0, 1, 'float32', seed + 1) as tf.Tensor3D;
+    const a = tf.randomNormal(m.a, 0, 1, 'float32', seed);
+    const b = tf.randomNormal(m.b, 0, 1, 'float32', seed + 1);
     return tf.matMul(a, b, m.ta, m.tb).dataSync() as Float32Array;
   });
 }
