@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CIFAR10_CLASSES, loadCifar10 } from '../../datasets/cifar10.js';
+import { CIFAR10, CIFAR10_CLASSES, loadCifar10 } from '../../datasets/cifar10.js';
+import { locateAndLoad } from '../../datasets/locate.js';
 import { DatasetError } from '../../datasets/types.js';
 import { cifarBatch, tempDir } from './helpers.js';
+import { startServer } from './server.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -80,5 +83,27 @@ describe('CIFAR-10 binary loading', () => {
   it('rejects a folder with no batches, saying what it looked for', async () => {
     const err = await rejection(() => loadCifar10(dir));
     expect(err.message).toContain(`${dir}: no CIFAR-10 binary batches found (looked for data_batch_1.bin there and in cifar-10-batches-bin/)`);
+  });
+});
+
+describe('CIFAR-10 download', () => {
+  it('downloads the archive into the cache, unpacks the batches and removes the archive', async () => {
+    const fx = writeCifar(join(dir, 'src', 'cifar-10-batches-bin'));
+    const archive = join(dir, 'served.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', join(dir, 'src'), 'cifar-10-batches-bin']);
+    const body = readFileSync(archive);
+    const server = await startServer({ '/cifar-10-binary.tar.gz': { body } });
+    try {
+      const remote = [{ name: 'cifar-10-binary.tar.gz', urls: [`${server.url}/cifar-10-binary.tar.gz`], md5: createHash('md5').update(body).digest('hex') }];
+      const ds = await locateAndLoad({ ...CIFAR10, remote }, { download: true }, { ZFSCOPE_DATA: join(dir, 'data') }, { retryDelayMs: 5 });
+      const cache = join(dir, 'data', 'cifar10');
+      expect(ds.source).toBe(join(cache, 'cifar-10-batches-bin'));
+      expect(Array.from(ds.train.labels)).toEqual(fx.trainLabels);
+      expect(existsSync(join(cache, 'cifar-10-binary.tar.gz'))).toBe(false);
+      // The next load finds the unpacked batches without the network.
+      expect((await locateAndLoad(CIFAR10, {}, { ZFSCOPE_DATA: join(dir, 'data') })).train.count).toBe(10);
+    } finally {
+      await server.close();
+    }
   });
 });
