@@ -48,9 +48,15 @@ export function decodeImage(bytes: Buffer, file: string): Rgba {
   }
 }
 
-function listDir(dir: string) {
+/** Visible entries of a folder as name + kind, following symbolic links (a linked class folder counts). */
+function listDir(dir: string): { name: string; kind: 'file' | 'dir' | null }[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith('.'))
+      .map((e) => ({
+        name: e.name,
+        kind: e.isSymbolicLink() ? pathKind(join(dir, e.name)) : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : null,
+      }));
   } catch (err) {
     throw new DatasetError(`cannot read folder ${dir}: ${describeFsError(err)}`, dir);
   }
@@ -65,14 +71,14 @@ export function listImageFolder(root: string): { classes: string[]; files: strin
       root,
     );
   }
-  const classes = listDir(root).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const classes = listDir(root).filter((e) => e.kind === 'dir').map((e) => e.name).sort();
   if (classes.length === 0) {
     throw new DatasetError(`${root} has no class sub-folders; put the images of each class in a sub-folder named after the class`, root);
   }
   const files = classes.map((c) => {
     const dir = join(root, c);
     const images = listDir(dir)
-      .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+      .filter((e) => e.kind === 'file' && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
       .map((e) => join(dir, e.name))
       .sort();
     if (images.length === 0) {

@@ -19,7 +19,7 @@ const FILES: [string, string][] = [
 
 export const MNIST: LocatedSource = {
   name: 'mnist',
-  wellKnown: ['/usr/share/datasets/mnist'],
+  wellKnown: [], // no distribution packages MNIST itself
   holds: hasIdxFiles,
   read: (dir) => loadIdxFolder(dir, 'mnist', MNIST_CLASSES),
   remote: FILES.map(([name, md5]) => ({ name, urls: MIRRORS.map((m) => m + name), md5 })),

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadImageFolder } from '../../datasets/image-folder.js';
@@ -41,6 +41,21 @@ describe('image folders', () => {
     expect(ds.train).toMatchObject({ count: 3, height: 6, width: 5, channels: 3 });
     expect(Array.from(ds.train.labels)).toEqual([0, 0, 1]);
     expect(Array.from(ds.train.images)).toEqual([...imgs[2]!, ...imgs[1]!, ...imgs[0]!]);
+  });
+
+  it('follows symbolic links to class folders', () => {
+    const other = tempDir();
+    try {
+      const img = noise(3 * 3 * 3, 8);
+      mkdirSync(join(other.dir, 'cats'));
+      writeFileSync(join(other.dir, 'cats', 'a.png'), pngBytes(3, 3, img, 3));
+      symlinkSync(join(other.dir, 'cats'), join(dir, 'cats'));
+      const ds = loadImageFolder(dir);
+      expect(ds.classes).toEqual(['cats']);
+      expect(Array.from(ds.train.images)).toEqual(Array.from(img));
+    } finally {
+      other.cleanup();
+    }
   });
 
   it('keeps one channel when every image is grey', () => {
