@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer } from '../../server/index.js';
+import { Store } from '../../server/store/index.js';
+import { MemoryReporter, StoreReporter, WebSocketReporter, ingestUrl } from '../../training/reporter/index.js';
+import { SpillQueue } from '../../training/reporter/spill-queue.js';
+import { metrics, range, runStarted, snapshot, tempDir } from './fixtures.js';
+
+const quiet = () => undefined;
+
+describe('SpillQueue', () => {
+  it('keeps the head in memory, spills the rest and gives it back in order as acks make room', async () => {
+    const file = join(tempDir(), 'spool.jsonl');
+    const q = new SpillQueue(file, 3, 1 << 20);
+    await Promise.all(range(1, 10).map((seq) => q.push({ seq, frame: `frame-${seq}` })));
+    expect(q.inMemory().map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(q.spilledCount).toBe(7);
+    expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toEqual(range(4, 10).map((s) => `frame-${s}`));
+    const seen: number[] = [];
+    for (let acked = 0; acked < 10; ) {
+      const head = q.inMemory();
+      if (!head.length) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      seen.push(...head.map((f) => f.seq));
+      expect(head.map((f) => f.frame)).toEqual(head.map((f) => `frame-${f.seq}`));
+      acked = head.at(-1)!.seq;
+      q.ackUpTo(acked);
+    }
+    expect(seen).toEqual(range(1, 10));
+    await q.close();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('bounds memory by bytes as well as by count', async () => {
+    const q = new SpillQueue(join(tempDir(), 's.jsonl'), 100, 10);
+    await q.push({ seq: 1, frame: 'x'.repeat(50) });
+    await q.push({ seq: 2, frame: 'y' });
+    expect(q.inMemory().map((f) => f.seq)).toEqual([1]);
+    q.ackUpTo(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(q.inMemory().map((f) => f.frame)).toEqual(['y']);
+    await q.close();
+  });
+});
+
+describe('WebSocketReporter', () => {
+  it('queues while the server is down (spilling to the spool) and delivers everything once it is up', async () => {
+    const logdir = tempDir();
+    const probe = await startServer({ logdir, ingestToken: 't', log: quiet });
+    const port = probe.port;
+    await probe.close();
+    const spoolFile = join(tempDir(), 'spool.jsonl');
+    const rep = new WebSocketReporter({ url: `http://127.0.0.1:${port}`, runId: 'late', token: 't', spoolFile, maxInMemory: 4, log: quiet, minBackoffMs: 20, maxBackoffMs: 50 });
+    await rep.send(runStarted());
+    for (let i = 2; i <= 30; i++) await rep.send(i === 15 ? snapshot(1) : metrics(i));
+    expect(rep.pending).toBe(30);
+    expect(statSync(spoolFile).size).toBeGreaterThan(0);
+    const server = await startServer({ logdir, ingestToken: 't', port, log: quiet });
+    try {
+      await rep.flush(10_000);
+      expect(rep.ackedSeq).toBe(30);
+      expect(server.store.events('late').map((e) => e.seq)).toEqual(range(1, 30));
+      await rep.close();
+      expect(existsSync(spoolFile)).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resumes a run after the seq the server already has', async () => {
+    const server = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet });
+    try {
+      const a = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', log: quiet });
+      await a.send(runStarted());
+      await a.send(metrics(1));
+      await a.close();
+      const b = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', resume: true, log: quiet });
+      await b.send(runStarted());
+      await b.send(metrics(2));
+      await b.close();
+      expect(server.store.events('r').map((e) => `${e.seq}:${e.type}`)).toEqual(['1:run-started', '2:metrics', '3:run-started', '4:metrics']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses to overwrite a run that already has events when not resuming', async () => {
+    const server = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet });
+    try {
+      const a = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', log: quiet });
+      await a.send(runStarted());
+      await a.send(metrics(1));
+      await a.close();
+      const b = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', log: quiet });
+      await b.send(runStarted());
+      await expect(b.flush(5000)).rejects.toThrow('run r on the server already has events up to seq 2, but this reporter only numbered up to 1');
+      await b.close().catch(() => undefined);
+      expect(server.store.lastSeq('r')).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops with the server message on a wrong token instead of retrying forever', async () => {
+    const server = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet });
+    try {
+      const rep = new WebSocketReporter({ url: server.url, runId: 'r', token: 'wrong', log: quiet });
+      await rep.send(runStarted());
+      await expect(rep.flush(5000)).rejects.toThrow("server refused run r: unauthorized: hello.token: expected the server's ingest token, found a wrong one");
+      await expect(rep.send(metrics(1))).rejects.toThrow('unauthorized');
+      await rep.close().catch(() => undefined);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rejects an invalid event at send, before it is queued', async () => {
+    const rep = new WebSocketReporter({ url: 'http://127.0.0.1:9', runId: 'r', token: 't', log: quiet });
+    await expect(rep.send({ type: 'metrics', epoch: -1, values: {} })).rejects.toThrow('event(metrics).epoch: expected an integer >= 0, found number -1');
+    expect(rep.pending).toBe(0);
+    await rep.close();
+  });
+
+  it('derives the ingest URL from http(s) and ws(s) base URLs', () => {
+    expect(ingestUrl('http://h:1')).toBe('ws://h:1/ingest');
+    expect(ingestUrl('https://h/zf/')).toBe('wss://h/zf/ingest');
+    expect(ingestUrl('ws://h:1/ingest')).toBe('ws://h:1/ingest');
+    expect(() => ingestUrl('ftp://h')).toThrow('expected an http(s) or ws(s) URL, found ftp://h');
+  });
+});
+
+describe('MemoryReporter and StoreReporter', () => {
+  it('MemoryReporter numbers events from startSeq + 1 and checks them', async () => {
+    const rep = new MemoryReporter({ startSeq: 10 });
+    await rep.send(metrics(1));
+    await rep.send(snapshot(1));
+    expect(rep.events.map((e) => e.seq)).toEqual([11, 12]);
+    expect(rep.ofType('snapshot')[0]!.layer).toBe('conv1');
+    await expect(rep.send({ type: 'nope' } as never)).rejects.toThrow('event.type: expected one of');
+  });
+
+  it('StoreReporter writes a logdir directly, resumes, and refuses to clobber a run', async () => {
+    const logdir = tempDir();
+    const a = new StoreReporter(logdir, 'run');
+    await a.send(runStarted());
+    await a.send(metrics(1));
+    await a.close();
+    const clobber = new StoreReporter(logdir, 'run');
+    await expect(clobber.send(runStarted())).rejects.toThrow(`run run in ${logdir} already has events up to seq 2; use a new run id or resume it (resume: true)`);
+    await clobber.close();
+    const b = new StoreReporter(logdir, 'run', { resume: true });
+    await b.send(metrics(2));
+    await b.close();
+    const store = await Store.open(logdir);
+    expect(store.events('run').map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(store.getRun('run')?.lastMetrics).toEqual({ epoch: 2, loss: 1 / 3, acc: 0.5 });
+  });
+
+  it('StoreReporter on a server store feeds live dashboards and marks the trainer online', async () => {
+    const server = await startServer({ logdir: tempDir(), log: quiet });
+    try {
+      const rep = new StoreReporter(server.store, 'inproc');
+      await rep.send(runStarted());
+      await rep.flush();
+      expect(server.store.getRun('inproc')?.trainerOnline).toBe(true);
+      await rep.close();
+      expect(server.store.getRun('inproc')?.trainerOnline).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+});
