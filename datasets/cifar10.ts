@@ -6,7 +6,7 @@
  */
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { isGzip, gunzipOrThrow, pathKind, readFileOrThrow } from './files.js';
+import { describeFsError, isGzip, gunzipOrThrow, pathKind, readFileOrThrow } from './files.js';
 import { checkLabels } from './idx.js';
 import { readTar } from './tar.js';
 import type { LocatedSource } from './locate.js';
@@ -122,14 +122,18 @@ export function unpackCifarArchive(dir: string): void {
   const archive = join(dir, ARCHIVE);
   const entries = readTar(gunzipOrThrow(readFileOrThrow(archive, 'CIFAR-10 archive'), archive), archive);
   const out = join(dir, 'cifar-10-batches-bin');
-  mkdirSync(out, { recursive: true });
-  for (const [name, bytes] of entries) {
-    const base = basename(name);
-    if (!base.endsWith('.bin') && base !== 'batches.meta.txt') continue;
-    writeFileSync(join(out, `${base}.tmp`), bytes);
-    renameSync(join(out, `${base}.tmp`), join(out, base));
+  try {
+    mkdirSync(out, { recursive: true });
+    for (const [name, bytes] of entries) {
+      const base = basename(name);
+      if (!base.endsWith('.bin') && base !== 'batches.meta.txt') continue;
+      writeFileSync(join(out, `${base}.tmp`), bytes);
+      renameSync(join(out, `${base}.tmp`), join(out, base));
+    }
+    unlinkSync(archive);
+  } catch (err) {
+    throw new DatasetError(`cannot unpack ${archive} into ${out}: ${describeFsError(err)}; free some space or unpack it yourself`, archive);
   }
-  unlinkSync(archive);
 }
 
 export const CIFAR10: LocatedSource = {

@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { describeFsError } from './files.js';
 import { DatasetError } from './types.js';
 
 /** A file a dataset can be downloaded as. */
@@ -155,7 +156,14 @@ async function checksumProblem(part: string, file: RemoteFile): Promise<string |
  */
 export async function downloadFile(file: RemoteFile, destDir: string, options: DownloadOptions = {}): Promise<string> {
   const opts = { retries: 3, retryDelayMs: 1000, timeoutMs: 30_000, ...options };
-  mkdirSync(destDir, { recursive: true });
+  try {
+    mkdirSync(destDir, { recursive: true });
+  } catch (err) {
+    throw new DatasetError(
+      `cannot create the download folder ${destDir}: ${describeFsError(err)}; set $ZFSCOPE_DATA to a writable folder, or pass the data with --data`,
+      destDir,
+    );
+  }
   const dest = join(destDir, file.name);
   const part = `${dest}.part`;
   const problems: string[] = [];

@@ -109,6 +109,13 @@ describe('downloadFile', () => {
     expect(server.requests.map((r) => r.path)).toEqual(['/gone.bin', '/data.bin']);
   });
 
+  it('names the download folder when it cannot be created', async () => {
+    writeFileSync(join(dir, 'afile'), 'x');
+    const err = await rejection(downloadFile(file(['/data.bin']), join(dir, 'afile', 'sub'), FAST));
+    expect(err.message).toMatch(new RegExp(`^cannot create the download folder ${join(dir, 'afile', 'sub')}: .+; set \\$ZFSCOPE_DATA to a writable folder`));
+    expect(server.requests).toEqual([]);
+  });
+
   it('fails on a connection refused, naming the URL', async () => {
     const url = server.url;
     await server.close();
