@@ -83,7 +83,7 @@ export async function locateAndLoad(
   }
   const looked = [env.ZFSCOPE_DATA ? '' : '$ZFSCOPE_DATA (not set)', ...places.map((p) => describePlace(p))].filter(Boolean);
   const todo = [...source.advice, 'pass the folder with --data PATH'];
-  if (source.remote) todo.push(`allow the download from ${new URL(source.remote[0]!.urls[0]!).origin}`);
+  if (source.remote) todo.push(`allow the download (--download) from ${new URL(source.remote[0]!.urls[0]!).origin}`);
   todo.push('use the embedded offline sample (--dataset sample)');
   throw new DatasetError(`${source.name}: no data found. Looked in: ${looked.join('; ')}. To fix: ${todo.join(', or ')}`);
 }

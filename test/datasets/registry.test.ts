@@ -135,7 +135,7 @@ describe('where data comes from', () => {
     const err = await rejection(locateAndLoad({ ...source([join(dir, 'debian')]), remote: FASHION_MNIST.remote }, {}, { XDG_CACHE_HOME: join(dir, 'cache') }));
     expect(err.message).toBe(
       `fx: no data found. Looked in: $ZFSCOPE_DATA (not set); ${join(dir, 'cache/zfscope/fx')} (no dataset files in it); ${join(dir, 'debian')} (does not exist). ` +
-        'To fix: apt-get install dataset-fashion-mnist, or pass the folder with --data PATH, or allow the download from http://fashion-mnist.s3-website.eu-central-1.amazonaws.com, or use the embedded offline sample (--dataset sample)',
+        'To fix: apt-get install dataset-fashion-mnist, or pass the folder with --data PATH, or allow the download (--download) from http://fashion-mnist.s3-website.eu-central-1.amazonaws.com, or use the embedded offline sample (--dataset sample)',
     );
   });
 
