@@ -72,15 +72,12 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
   let reporter: Reporter | undefined;
   let memory: SnapshotMemory | undefined;
   let currentEpoch = 0;
-  let lastEpochDone = 0;
   let failed: unknown;
 
   const getReporter = async (): Promise<Reporter> => {
-    if (!reporter) {
-      reporter = opts.server
-        ? new WebSocketReporter({ url: opts.server, runId, token: opts.token ?? '', ...(opts.log ? { log: opts.log } : {}) })
-        : await StoreReporter.open(opts.logdir ?? 'runs', runId);
-    }
+    reporter ??= opts.server
+      ? new WebSocketReporter({ url: opts.server, runId, token: opts.token ?? '', ...(opts.log ? { log: opts.log } : {}) })
+      : new StoreReporter(opts.logdir ?? 'runs', runId);
     return reporter;
   };
   const numeric = (logs?: tf.Logs) => Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
@@ -111,7 +108,6 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
     },
     async onEpochEnd(epoch, logs) {
       currentEpoch = epoch + 1;
-      lastEpochDone = epoch + 1;
       const r = await getReporter();
       await r.send({ type: 'metrics', epoch: epoch + 1, values: numeric(logs) });
       if (!epochs.has(epoch + 1)) return;
@@ -137,7 +133,6 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
       const error = failed instanceof Error ? failed.message : undefined;
       await r.send({ type: 'run-ended', status: failed ? 'failed' : 'finished', ...(error ? { error } : {}), endedAt: new Date().toISOString() });
       await r.flush(30_000);
-      void lastEpochDone;
     },
     async flush() {
       if (reporter) await reporter.flush(30_000);

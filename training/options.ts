@@ -4,8 +4,8 @@
  */
 import type { RunConfig } from '../server/protocol.js';
 import { CONV1_PRESETS, DEFAULT_WIDTHS, formatConvSpec, parseConvSpec } from './model/config.js';
-import { fail, int, oneOf, positiveNumber, type FlagSpec } from './flags.js';
-import { DEFAULT_SNAPSHOT_EPOCHS, parseMethods, parseSnapshotEpochs } from './viz/schedule.js';
+import { UsageError, fail, int, oneOf, positiveNumber, type FlagSpec } from './flags.js';
+import { DEFAULT_SNAPSHOT_EPOCHS, parseMethods, parseSnapshotEpochs, snapshotEpochsFor } from './viz/schedule.js';
 
 export const PRESETS = {
   /** The main job on a fresh clone: minutes on 2 cores, still showing evolution at every layer. */
@@ -31,13 +31,14 @@ const widthsFlag = (text: string, flag: string) => {
   return parts.map(Number);
 };
 
+/** Wraps a parser whose errors already name the flag. */
 const listFlag =
   <T>(parse: (text: string) => T) =>
-  (text: string, flag: string): T => {
+  (text: string): T => {
     try {
       return parse(text);
     } catch (err) {
-      fail(flag, (err as Error).message, text);
+      throw new UsageError((err as Error).message);
     }
   };
 
@@ -82,8 +83,7 @@ export interface TrainFlags {
 export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: number } {
   const preset = PRESETS[flags.preset ?? 'quick'];
   const epochs = flags.epochs ?? preset.epochs;
-  const snapshots = (flags.snapshots ?? [...preset.snapshots]).filter((e) => e <= epochs);
-  if (!snapshots.length) snapshots.push(epochs);
+  const snapshots = snapshotEpochsFor(epochs, flags.snapshots ?? preset.snapshots);
   return {
     dataset: flags.dataset ?? preset.dataset,
     epochs,

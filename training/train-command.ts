@@ -44,13 +44,11 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
 
   let config: RunConfig & { trainLimit?: number };
   let runId: string;
-  let startSeq = 0;
   if (resumeId) {
     const info = await findRun(resumeId, logdir, server, token);
     if (info.status === 'finished') throw new ResumeError(`--resume ${resumeId}: that run already finished all ${info.config.epochs} epochs`);
     config = info.config;
     runId = resumeId;
-    startSeq = info.lastSeq;
   } else {
     config = runConfigFrom(flags as TrainFlags);
     runId = (flags['run-id'] as string | undefined) ?? defaultRunId(config);
@@ -70,8 +68,8 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
   out.log(`zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epochs, snapshots at ${config.snapshotEpochs.join(',')}`);
 
   const reporter: Reporter = server
-    ? new WebSocketReporter({ url: server, runId, token: token!, spoolFile: join(logdir, runId, 'spool.jsonl'), startSeq, log: (l) => out.log(l) })
-    : await StoreReporter.open(logdir, runId);
+    ? new WebSocketReporter({ url: server, runId, token: token!, spoolFile: join(logdir, runId, 'spool.jsonl'), resume: Boolean(resumeId), log: (l) => out.log(l) })
+    : new StoreReporter(logdir, runId, { resume: Boolean(resumeId) });
 
   const stop = new AbortController();
   let interrupts = 0;

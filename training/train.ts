@@ -121,6 +121,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         const y = oneHotBatch(split.train, idx, classes);
         const r = step(x, y);
         tf.dispose([x, y]);
+        // Steps are synchronous: yield to the event loop so the reporter's socket (heartbeats,
+        // acks, live metrics) and signal handlers run between them.
+        await new Promise<void>((res) => setImmediate(res));
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; try a smaller --lr`);
         lossSum += r.loss * idx.length;
         correct += r.correct;

@@ -25,6 +25,7 @@ export class SpillQueue {
   /** Frames taken off `spilled` whose read has not finished (they go to the end of `mem`). */
   private inTransit = 0;
   private spoolEnd = 0;
+  private writeBatch?: { offset: number; texts: string[]; done: Promise<void> };
   private handle?: FileHandle;
   private chain: Promise<unknown> = Promise.resolve();
   /** Called when frames move from the spool to memory (so the sender can transmit them). */
@@ -63,13 +64,20 @@ export class SpillQueue {
     }
     const text = `${item.frame}\n`;
     const length = Buffer.byteLength(text);
-    const meta: Spilled = { seq: item.seq, offset: this.spoolEnd, length };
+    this.spilled.push({ seq: item.seq, offset: this.spoolEnd, length });
     this.spoolEnd += length;
-    this.spilled.push(meta);
-    return this.run(async () => {
-      const h = await this.file();
-      await h.write(text, meta.offset);
-    });
+    // Frames spilled in one tick go to the file in one write.
+    if (!this.writeBatch) {
+      const batch = { offset: this.spoolEnd - length, texts: [] as string[], done: Promise.resolve() };
+      batch.done = this.run(async () => {
+        this.writeBatch = undefined;
+        const h = await this.file();
+        await h.write(batch.texts.join(''), batch.offset);
+      });
+      this.writeBatch = batch;
+    }
+    this.writeBatch.texts.push(text);
+    return this.writeBatch.done;
   }
 
   /** Drops every frame with seq <= `seq` and refills memory from the spool. */
@@ -84,22 +92,27 @@ export class SpillQueue {
   }
 
   private refill(): void {
-    while (this.spilled.length && this.mem.length + this.inTransit < this.maxInMemory) {
-      const meta = this.spilled.shift()!;
-      this.inTransit++;
-      void this.run(async () => {
-        const h = await this.file();
-        const buf = Buffer.alloc(meta.length);
-        await h.read(buf, 0, meta.length, meta.offset);
-        const frame = buf.toString('utf8', 0, meta.length - 1);
-        this.inTransit--;
-        this.mem.push({ seq: meta.seq, frame });
-        this.memBytes += meta.length - 1;
-        this.onRefill();
-      }).then(() => {
-        if (this.spilled.length === 0 && this.inTransit === 0) return this.truncate();
-      });
-    }
+    const room = this.maxInMemory - this.mem.length - this.inTransit;
+    if (room <= 0 || !this.spilled.length) return;
+    // Spilled frames are contiguous in the file: read a run of them in one go.
+    const metas = this.spilled.splice(0, room);
+    this.inTransit += metas.length;
+    const from = metas[0]!.offset;
+    const to = metas.at(-1)!.offset + metas.at(-1)!.length;
+    void this.run(async () => {
+      const h = await this.file();
+      const buf = Buffer.alloc(to - from);
+      await h.read(buf, 0, buf.length, from);
+      this.inTransit -= metas.length;
+      for (const m of metas) {
+        const frame = buf.toString('utf8', m.offset - from, m.offset - from + m.length - 1);
+        this.mem.push({ seq: m.seq, frame });
+        this.memBytes += m.length - 1;
+      }
+      this.onRefill();
+    }).then(() => {
+      if (this.spilled.length === 0 && this.inTransit === 0) return this.truncate();
+    });
   }
 
   private async truncate(): Promise<void> {

@@ -22,7 +22,7 @@ export interface WebSocketReporterOptions extends SeqOptions {
   token: string;
   /** Where events past the in-memory bound wait; default a file in the OS temp folder. */
   spoolFile?: string;
-  /** Events kept in memory (and in flight) at most; default 512. */
+  /** Events kept in memory (and in flight) at most; default 10,000. */
   maxInMemory?: number;
   /** Bytes kept in memory at most (snapshots are large); default 64 MB. */
   maxInMemoryBytes?: number;
@@ -75,7 +75,7 @@ export class WebSocketReporter implements Reporter {
     this.acked = this.sentUpTo = this.seq ?? 0;
     this.backoff = opts.minBackoffMs ?? 100;
     const spool = opts.spoolFile ?? join(tmpdir(), `zfscope-spool-${opts.runId}-${process.pid}-${Date.now()}.jsonl`);
-    this.queue = new SpillQueue(spool, opts.maxInMemory ?? 512, opts.maxInMemoryBytes ?? 64 * 1024 * 1024);
+    this.queue = new SpillQueue(spool, opts.maxInMemory ?? 10_000, opts.maxInMemoryBytes ?? 64 * 1024 * 1024);
     this.queue.onRefill = () => this.pump();
     this.queue.onError = (err) => this.fail(new Error(`reporter spool ${spool}: ${(err as Error).message}`));
     this.connect();
@@ -200,10 +200,12 @@ export class WebSocketReporter implements Reporter {
   private pump(): void {
     const ws = this.ws;
     if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return;
-    for (const item of this.queue.inMemory()) {
-      if (item.seq <= this.sentUpTo) continue;
-      ws.send(item.frame);
-      this.sentUpTo = item.seq;
+    const mem = this.queue.inMemory();
+    if (!mem.length) return;
+    // In-memory seqs are contiguous, so the first unsent one is found by arithmetic, not a scan.
+    for (let i = Math.max(0, this.sentUpTo - mem[0]!.seq + 1); i < mem.length; i++) {
+      ws.send(mem[i]!.frame);
+      this.sentUpTo = mem[i]!.seq;
     }
   }
 
