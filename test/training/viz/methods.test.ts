@@ -117,7 +117,7 @@ function gradOracle(model: tf.LayersModel, layer: string, x: tf.Tensor4D, req: P
         return rule === 'deconvnet' ? tf.relu(dy) : rule === 'backprop' ? tf.mul(dy, mask) : tf.mul(tf.relu(dy), mask);
       },
     };
-  }) as (z: tf.Tensor) => tf.Tensor);
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: tf.Tensor) => tf.Tensor;
   const convs = ['c1', 'c2', 'c3'].slice(0, Number(layer.slice(1)));
   const f = (inp: tf.Tensor) => {
     let h = inp as tf.Tensor4D;
