@@ -12,5 +12,6 @@ export interface BenchPart {
 /** Lazily imported so that running one part does not load the others' dependencies. */
 export const BENCH_PARTS: Record<string, () => Promise<BenchPart>> = {
   datasets: () => import('./parts/datasets.js').then((m) => m.default),
+  dashboard: () => import('./parts/dashboard.js').then((m) => m.default),
   backends: () => import('./parts/backends.js').then((m) => m.default),
 };

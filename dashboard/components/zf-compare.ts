@@ -32,6 +32,9 @@ export class ZfCompare extends LitElement {
         display: flex;
         flex-wrap: wrap;
         gap: 3px;
+        margin: 6px 0 14px;
+      }
+      h3 {
         margin-top: 12px;
       }
       .figures {
@@ -89,7 +92,7 @@ export class ZfCompare extends LitElement {
     if (!run) return emptyState(`No run named ${runId}.`);
     const head = html`<h2>${runId} <span class="muted">conv1 ${convLabel(run.config.conv1)}</span></h2>`;
     if (!d?.loaded) return html`${head}${loadingState('snapshots')}`;
-    const epoch = resolveEpoch(d.epochs, this.nav.epoch);
+    const epoch = resolveEpoch(d.epochs.filter((e) => d.snapshots[e]?.[layer]), this.nav.epoch);
     const ref = epoch !== undefined ? d.snapshots[epoch]?.[layer] : undefined;
     if (epoch === undefined || !ref) return html`${head}${emptyState(`No ${layer} snapshot yet.`)}`;
     const conv1Ref = d.snapshots[epoch]?.[d.layers[0]!];
@@ -113,7 +116,8 @@ export class ZfCompare extends LitElement {
         <div><span class="muted">val accuracy</span><strong>${metricValue('val_acc', valAcc)}</strong></div>
       </div>
       <p class="muted">${aliasingHint(run.config.conv1, aliasing)}</p>
-      ${c1 && c1 !== s ? this.#filters(c1, conv1Ref!, runId) : ''}
+      ${c1 && c1 !== s ? html`<h3>conv1 filters</h3>${this.#filters(c1, conv1Ref!, runId)}` : ''}
+      <h3>${layer}: each feature's strongest projection</h3>
       <div class="mosaic" data-mosaic>
         ${s.maps.map((m) =>
           m.top.length

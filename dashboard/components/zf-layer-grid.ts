@@ -104,16 +104,18 @@ export class ZfLayerGrid extends LitElement {
     const d = this.data;
     if (!d?.loaded || !this.run) return loadingState('snapshots');
     if (!d.epochs.length) return emptyState('No snapshots yet.', `The trainer takes the first at epoch ${this.run.config.snapshotEpochs[0] ?? 1}.`);
-    const epoch = resolveEpoch(d.epochs, this.nav.epoch)!;
-    const layers = Object.keys(d.snapshots[epoch] ?? {});
+    const layers = d.layers;
     const layer = this.nav.layer && layers.includes(this.nav.layer) ? this.nav.layer : layers[0]!;
+    // Resolve among the epochs that hold this layer: a live snapshot arrives layer by layer, and
+    // the view should not jump to another layer while the rest of the epoch is on its way.
+    const epoch = resolveEpoch(d.epochs.filter((e) => d.snapshots[e]?.[layer]), this.nav.epoch)!;
     const ref = d.snapshots[epoch]![layer]!;
     const method = pickMethod(ref.methods, this.nav.method);
     const need = this.#snaps.need([ref.indexUrl]);
     const snap = need.ready.get(ref.indexUrl);
     const toolbar = html`<div class="toolbar">
       ${layerPicker(this, layers, layer)} ${methodPicker(this, ref.methods, method)}
-      ${snap ? html`<span class="muted legend">${snap.maps.length} maps · ${snap.health.deadCount} dead · RF ${snap.rf.size}px · left: ${method} projections, right: image patches</span>` : ''}
+      ${snap ? html`<span class="muted legend">epoch ${epoch} · ${snap.maps.length} maps · ${snap.health.deadCount} dead · RF ${snap.rf.size}px · left: ${method} projections, right: image patches</span>` : ''}
     </div>`;
     if (need.error) return html`${toolbar}${errorState(need.error)}`;
     if (!snap) return html`${toolbar}${loadingState(`${layer} at epoch ${epoch}`)}`;

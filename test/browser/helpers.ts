@@ -3,11 +3,12 @@
  * a headless Debian Chromium driven by playwright-core (never a downloaded browser), and pixel
  * read-back of what is on screen.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { writeTestFixture } from '../fixtures/make-recorded-run.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -33,6 +34,32 @@ export function launchChromium(): Promise<Browser> {
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Bump when the fixture generator changes, so the cached copy is rebuilt. */
+const FIXTURE_VERSION = 3;
+
+/**
+ * A fresh logdir holding the two recorded test runs. Generated once into .cache/ (a few seconds)
+ * and copied for each caller, since tests write into their logdir (ingest, restarts).
+ */
+export function fixtureLogdir(): { dir: string; remove: () => void } {
+  const cached = join('.cache', `recorded-run-v${FIXTURE_VERSION}`);
+  if (!existsSync(cached)) {
+    const tmp = mkdtempSync(join(tmpdir(), 'zf-fixture-'));
+    writeTestFixture(tmp);
+    try {
+      cpSync(tmp, `${cached}.${process.pid}`, { recursive: true });
+      renameSync(`${cached}.${process.pid}`, cached);
+    } catch {
+      // another worker won the race: its copy is complete
+      rmSync(`${cached}.${process.pid}`, { recursive: true, force: true });
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const t = tempDir('zf-logdir-');
+  cpSync(cached, t.dir, { recursive: true });
+  return t;
 }
 
 /** Luminance spread of what an element shows on screen: ~0 for a blank or flat area. */

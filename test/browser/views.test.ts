@@ -1,0 +1,153 @@
+/**
+ * Every view of the dashboard in a real headless Chromium against a real zfscope server over the
+ * recorded two-run fixture: each shows real pixels (read back from the screen), the scrubber and
+ * the URL drive what is shown, the grid answers the keyboard. Screenshots go to test-output/.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../../server/index.js';
+import { fixtureLogdir, hasChromium, launchChromium, pixelSpread } from './helpers.js';
+
+const SHOTS = 'test-output/screenshots';
+
+describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let logdir: { dir: string; remove: () => void };
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    logdir = fixtureLogdir();
+    server = await startServer({ logdir: logdir.dir, port: 0, log: () => undefined });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    logdir?.remove();
+  });
+
+  async function open(hash: string): Promise<void> {
+    await page.goto(`${server.url}/#${hash}`);
+    await page.locator('zf-connection-badge[status="open"]').waitFor();
+  }
+
+  /** Waits until the element shows an image-like spread of pixels (atlases decode asynchronously). */
+  async function expectPixels(selector: string, minStd = 12): Promise<void> {
+    const el = page.locator(selector).first();
+    await el.waitFor();
+    await expect.poll(async () => (await pixelSpread(el)).std, { timeout: 5000 }).toBeGreaterThan(minStd);
+    expect((await pixelSpread(el)).distinct).toBeGreaterThan(50);
+  }
+
+  it('lists both runs with their status, conv1 and backend', async () => {
+    await open('view=runs');
+    const rows = page.locator('zf-run-list tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => page.locator('[data-run="zf-7x7s2"] [data-status]').textContent()).toBe('finished');
+    expect(await page.locator('[data-run="alex-11x11s4"] [data-status]').textContent()).toBe('trainer offline');
+    expect(await page.locator('[data-run="alex-11x11s4"]').textContent()).toMatch(/11x11\/4[\s\S]*wasm/);
+    await page.screenshot({ path: `${SHOTS}/runs.png` });
+  });
+
+  it('draws loss and accuracy curves', async () => {
+    await open('view=curves&run=zf-7x7s2');
+    await expectPixels('zf-curves canvas.loss', 5);
+    await expectPixels('zf-curves canvas.acc', 5);
+    expect(await page.locator('zf-curves [data-last-epoch]').getAttribute('data-last-epoch')).toBe('10');
+    await page.screenshot({ path: `${SHOTS}/curves.png` });
+  });
+
+  it('shows the layer grid with projections beside patches, dead maps marked, and the scrubber changes it', async () => {
+    await open('view=grid&run=zf-7x7s2&layer=conv2');
+    await expectPixels('zf-layer-grid .cell:not(.is-dead) .block');
+    expect(await page.locator('zf-layer-grid .cell').count()).toBe(16);
+    expect(await page.locator('zf-layer-grid .cell.is-dead [data-dead]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/grid.png` });
+
+    const grid = page.locator('zf-layer-grid .grid');
+    expect(await grid.getAttribute('data-epoch')).toBe('10');
+    const before = await page.locator('zf-layer-grid .cell').nth(1).screenshot();
+    // Keyboard on the scrubber: one step back is epoch 5, Home is epoch 1.
+    await page.locator('zf-scrubber input[type=range]').focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => grid.getAttribute('data-epoch')).toBe('5');
+    expect(page.url()).toContain('epoch=5');
+    await page.keyboard.press('Home');
+    await expect.poll(() => grid.getAttribute('data-epoch')).toBe('1');
+    await expectPixels('zf-layer-grid .cell:not(.is-dead) .block');
+    const after = await page.locator('zf-layer-grid .cell').nth(1).screenshot();
+    expect(after.equals(before)).toBe(false);
+  });
+
+  it('switches the projection method and moves between cells with arrow keys; Enter opens a cell large', async () => {
+    await open('view=grid&run=zf-7x7s2&layer=conv1&epoch=10');
+    await page.locator('zf-layer-grid button[data-method="guided"]').click();
+    await expect.poll(() => page.url()).toContain('method=guided');
+    await page.locator('zf-layer-grid .cell').first().focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => (document.querySelector('zf-app')!.shadowRoot!.querySelector('zf-layer-grid')!.shadowRoot!.activeElement as HTMLElement).dataset.index)).toBe('2');
+    await page.keyboard.press('Enter');
+    await expectPixels('zf-feature-dialog dialog .ranks', 12);
+    expect(page.url()).toContain('feature=2');
+    await page.screenshot({ path: `${SHOTS}/feature.png` });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('zf-feature-dialog').count()).toBe(0);
+    expect(page.url()).not.toContain('feature=');
+  });
+
+  it('shows evolution across epochs with sudden jumps marked, and reloads into the same view from the URL', async () => {
+    await open('view=evolution&run=zf-7x7s2&layer=conv3&epoch=5');
+    await expectPixels('zf-evolution tbody tr:first-child');
+    expect(await page.locator('zf-evolution thead th button').allTextContents()).toEqual(['epoch 1', 'epoch 2', 'epoch 5', 'epoch 10']);
+    expect(await page.locator('zf-evolution th.cur').textContent()).toContain('epoch 5');
+    expect(await page.locator('zf-evolution [data-jump]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${SHOTS}/evolution.png` });
+    await page.reload();
+    await page.locator('zf-evolution th.cur').waitFor();
+    expect(await page.locator('zf-evolution th.cur').textContent()).toContain('epoch 5');
+    expect(await page.locator('zf-evolution button[data-layer="conv3"]').getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('charts layer convergence with lower layers settling first', async () => {
+    await open('view=convergence&run=zf-7x7s2');
+    await expectPixels('zf-convergence canvas', 5);
+    const last = await page.locator('zf-convergence tbody tr').evaluateAll((rows) => rows.map((r) => r.lastElementChild!.textContent!.trim()));
+    const changes = last.map((t) => parseFloat(t));
+    expect(changes.length).toBe(5);
+    expect(changes[0]!).toBeLessThan(changes[4]!);
+    await page.screenshot({ path: `${SHOTS}/convergence.png` });
+  });
+
+  it('shows conv1 filters, aliasing with a hint, and dead filters per layer', async () => {
+    await open('view=health&run=alex-11x11s4');
+    await expectPixels('zf-health [data-weights]');
+    expect(await page.locator('zf-health [data-aliasing]').getAttribute('data-aliasing')).toBe('high');
+    expect(await page.locator('zf-health [data-hint]').textContent()).toContain('Try 7x7/2');
+    expect(await page.locator('zf-health [data-dead-count]').count()).toBe(5);
+    expect(await page.locator('[data-banner="offline"]').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/health.png` });
+  });
+
+  it('compares two runs side by side on the same layer and epoch', async () => {
+    await open('view=compare&run=zf-7x7s2&layer=conv2&epoch=10');
+    await expectPixels('zf-compare [data-side="zf-7x7s2"] [data-mosaic]');
+    await expectPixels('zf-compare [data-side="alex-11x11s4"] [data-mosaic]');
+    expect(await page.locator('zf-compare [data-side="zf-7x7s2"] [data-aliasing]').getAttribute('data-aliasing')).toBe('low');
+    expect(await page.locator('zf-compare [data-side="alex-11x11s4"] [data-aliasing]').getAttribute('data-aliasing')).toBe('high');
+    await page.screenshot({ path: `${SHOTS}/compare.png` });
+  });
+
+  it('renders the error state for an unknown run, and threw nothing along the way', async () => {
+    await open('view=grid&run=no-such-run');
+    await expect.poll(() => page.locator('zf-app [data-state="error"]').textContent()).toContain('no-such-run');
+    expect(errors).toEqual([]);
+  });
+});
