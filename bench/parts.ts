@@ -11,6 +11,7 @@ export interface BenchPart {
 
 /** Lazily imported so that running one part does not load the others' dependencies. */
 export const BENCH_PARTS: Record<string, () => Promise<BenchPart>> = {
+  server: () => import('./parts/server.js').then((m) => m.default),
   datasets: () => import('./parts/datasets.js').then((m) => m.default),
   dashboard: () => import('./parts/dashboard.js').then((m) => m.default),
   backends: () => import('./parts/backends.js').then((m) => m.default),

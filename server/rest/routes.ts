@@ -63,15 +63,15 @@ export function apiRoutes(store: Store): Router {
     const { runId, status, trainerOnline, lastSeq, endedAt, error } = runOf(store, req);
     res.json({ runId, status, trainerOnline, lastSeq, endedAt, error });
   });
-  r.get('/api/runs/:runId/events', (req, res) => {
+  r.get('/api/runs/:runId/events', async (req, res) => {
     const run = runOf(store, req);
     const type = req.query.type;
     if (type !== undefined && !EVENT_TYPES.includes(type as TrainerEventType)) {
       throw new HttpError(400, 'bad-request', `?type: expected one of ${EVENT_TYPES.join(', ')}, found ${JSON.stringify(type)}`);
     }
-    res.json(store.events(run.runId, intQuery(req, 'afterSeq', 0), type as TrainerEventType | undefined));
+    res.json(await store.events(run.runId, intQuery(req, 'afterSeq', 0), type as TrainerEventType | undefined));
   });
-  r.get('/api/runs/:runId/metrics', (req, res) => void res.json(store.events(runOf(store, req).runId, 0, 'metrics')));
+  r.get('/api/runs/:runId/metrics', async (req, res) => void res.json(await store.events(runOf(store, req).runId, 0, 'metrics')));
   r.get('/api/runs/:runId/snapshots', (req, res) => void res.json(store.snapshots(runOf(store, req).runId)));
   r.get('/api/runs/:runId/snapshots/:epoch/:layer', async (req, res) => {
     res.json((await snapshotOf(store, req)).index);

@@ -36,6 +36,19 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
   const limiter = new RateLimiter(ctx.limits.ingestFramesPerSec);
   const who = () => `ingest ${peer}${runId ? ` run ${runId}` : ''}`;
 
+  // Acks are cumulative (seqs are stored in order, without gaps): one ack per burst of stored events.
+  let ackSeq = 0;
+  let ackScheduled = false;
+  const ack = (seq: number) => {
+    ackSeq = Math.max(ackSeq, seq);
+    if (ackScheduled) return;
+    ackScheduled = true;
+    queueMicrotask(() => {
+      ackScheduled = false;
+      sendFrame(ws, { type: 'ack', runId, seq: ackSeq });
+    });
+  };
+
   /** The last append in flight: its ack (and those before it) still go out before the connection closes. */
   let lastAppend: Promise<unknown> = Promise.resolve();
   const fail = (err: unknown) => {
@@ -81,7 +94,7 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
       }
       const { seq } = frame;
       lastAppend = ctx.store.append(runId, seq, frame.event).then(
-        () => sendFrame(ws, { type: 'ack', runId, seq }),
+        () => ack(seq),
         (err) => fail(err),
       );
     } catch (err) {

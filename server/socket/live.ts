@@ -19,6 +19,8 @@ interface Client {
   peer: string;
   /** runId -> last seq sent to this client */
   subs: Map<string, number>;
+  /** runId -> the subscribe whose history is being read */
+  pending: Map<string, symbol>;
 }
 
 /** Delay that coalesces run-list updates (metrics summaries change every epoch). */
@@ -45,34 +47,52 @@ export class LiveHub {
       sendError(ws, authError, this.log, `live ${peer}`, true);
       return;
     }
-    const client: Client = { ws, peer, subs: new Map() };
+    const client: Client = { ws, peer, subs: new Map(), pending: new Map() };
     this.clients.add(client);
     const limiter = new RateLimiter(this.limits.liveFramesPerSec);
     ws.on('close', () => this.drop(client));
     ws.on('error', (err) => this.log(`live ${peer}: socket error: ${err.message}`));
     sendFrame(ws, { type: 'hello', protocolVersion: PROTOCOL_VERSION, runs: this.store.listRuns() });
+    const onError = (err: unknown) => {
+      const e = toZfError(err);
+      // A dashboard's bad request spoils nothing else: keep it connected unless it floods or oversends.
+      sendError(ws, e, this.log, `live ${peer}`, e.code === 'rate-limited' || e.code === 'too-large');
+    };
     ws.on('message', (data, isBinary) => {
       try {
         if (!limiter.take()) throw new ZfError('rate-limited', `more than ${this.limits.liveFramesPerSec} frames per second`);
         const frame = checkDashboardFrame(parseJson(frameText(data, isBinary, this.limits)));
-        if (frame.type === 'subscribe') this.subscribe(client, frame.runId, frame.afterSeq ?? 0);
-        else this.unsubscribe(client, frame.runId);
+        if (frame.type === 'subscribe') this.subscribe(client, frame.runId, frame.afterSeq ?? 0).catch(onError);
+        else {
+          client.pending.delete(frame.runId);
+          this.unsubscribe(client, frame.runId);
+        }
       } catch (err) {
-        const e = toZfError(err);
-        // A dashboard's bad request spoils nothing else: keep it connected unless it floods or oversends.
-        sendError(ws, e, this.log, `live ${peer}`, e.code === 'rate-limited' || e.code === 'too-large');
+        onError(err);
       }
     });
   }
 
-  private subscribe(client: Client, runId: string, afterSeq: number): void {
+  /** Checks the run now (errors answer in frame order), then sends history and registers. */
+  private subscribe(client: Client, runId: string, afterSeq: number): Promise<void> {
     if (!this.store.getRun(runId)) throw new ZfError('unknown-run', `subscribe.runId: no run ${JSON.stringify(runId)} in this logdir`);
-    const lines = this.store.eventLines(runId, afterSeq);
-    sendFrame(client.ws, `{"type":"history","runId":${JSON.stringify(runId)},"events":[${lines.join(',')}]}`);
-    client.subs.set(runId, this.store.lastSeq(runId));
-    let set = this.byRun.get(runId);
-    if (!set) this.byRun.set(runId, (set = new Set()));
-    set.add(client);
+    return this.catchUp(client, runId, afterSeq);
+  }
+
+  private async catchUp(client: Client, runId: string, afterSeq: number): Promise<void> {
+    // A newer subscribe (or an unsubscribe, or a close) while the history is read wins.
+    const ticket = Symbol(runId);
+    client.pending.set(runId, ticket);
+    this.unsubscribe(client, runId);
+    await this.store.history(runId, afterSeq, (lines, lastSeq) => {
+      if (client.pending.get(runId) !== ticket || !this.clients.has(client)) return;
+      client.pending.delete(runId);
+      sendFrame(client.ws, `{"type":"history","runId":${JSON.stringify(runId)},"events":[${lines.join(',')}]}`);
+      client.subs.set(runId, lastSeq);
+      let set = this.byRun.get(runId);
+      if (!set) this.byRun.set(runId, (set = new Set()));
+      set.add(client);
+    });
   }
 
   private unsubscribe(client: Client, runId: string): void {
@@ -82,6 +102,7 @@ export class LiveHub {
 
   private drop(client: Client): void {
     this.clients.delete(client);
+    client.pending.clear();
     for (const runId of client.subs.keys()) this.byRun.get(runId)?.delete(client);
     client.subs.clear();
   }

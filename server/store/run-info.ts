@@ -6,7 +6,8 @@ import type { RunInfo, StoredEvent, TrainerEvent } from '../protocol.js';
 
 /** The stored form of an event: the trainer's event with its seq, blobs replaced by URLs for snapshots. */
 export function toStoredEvent(runId: string, seq: number, event: TrainerEvent): StoredEvent {
-  if (event.type !== 'snapshot') return { ...event, seq } as StoredEvent;
+  // `type` first whatever the trainer's key order: readers filter stored lines by their prefix.
+  if (event.type !== 'snapshot') return Object.assign({ type: event.type }, event, { seq }) as StoredEvent;
   const blobs: Record<string, string> = {};
   for (const b of event.blobs) blobs[b.name] = `/blobs/${runId}/${event.epoch}/${b.name}`;
   return {

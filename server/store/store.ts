@@ -1,9 +1,10 @@
 /**
  * The logdir: one folder per run with run.json, events.jsonl, snapshot indexes and PNG atlases
  * (layout in server/API.md). events.jsonl is the truth; run.json is a summary rebuilt from it on
- * open. Everything a reader needs is cached in memory (events as their JSON lines), so REST and
- * live subscriptions never wait on the disk; appends to one run are serialized and an event is
- * visible to readers and listeners only once it is on disk (persist before fan-out).
+ * open. Run summaries, snapshot lists and the recent event lines are cached in memory (older
+ * lines are read back by offset, see event-log.ts), so live subscriptions rarely wait on the
+ * disk. Appends to one run are serialized, and an event is visible to readers and listeners only
+ * once it is on disk (persist before fan-out).
  */
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -13,20 +14,32 @@ import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import { readIfExists, runPaths, writeAtomic } from './files.js';
 import { applyEvent, toStoredEvent } from './run-info.js';
+import { EventLog } from './event-log.js';
 
 /** Called after an event is stored, with its JSON line (the exact text in events.jsonl). */
 export type EventListener = (runId: string, event: StoredEvent, line: string) => void;
+
+interface Pending {
+  seq: number;
+  event: TrainerEvent;
+  resolve: (ev: StoredEvent) => void;
+  reject: (err: unknown) => void;
+}
 
 interface RunState {
   runId: string;
   /** Undefined until run-started is stored. */
   info?: RunInfo;
-  lines: string[];
-  types: TrainerEventType[];
+  log: EventLog;
   /** epoch -> layer names with a stored index */
   layers: Map<number, Set<string>>;
   /** Serializes every write of this run. */
   chain: Promise<unknown>;
+  /** Highest seq accepted for writing (>= log.count); checks for gaps and duplicates use it. */
+  accepted: number;
+  /** Accepted events waiting for the next group write. */
+  queue: Pending[];
+  draining: boolean;
   handle?: FileHandle;
   infoTimer?: NodeJS.Timeout;
   online: number;
@@ -46,12 +59,16 @@ export class Store {
   private constructor(
     readonly logdir: string,
     private readonly log: (line: string) => void,
+    private readonly cacheLines: number,
   ) {}
 
-  /** Opens (creating if needed) a logdir and loads every run in it. */
-  static async open(logdir: string, log: (line: string) => void = () => undefined): Promise<Store> {
+  /**
+   * Opens (creating if needed) a logdir and loads every run in it. `cacheLines`: recent event
+   * lines kept in memory per run (default 5000); older ones are read from disk when asked for.
+   */
+  static async open(logdir: string, log: (line: string) => void = () => undefined, opts: { cacheLines?: number } = {}): Promise<Store> {
     await fsp.mkdir(logdir, { recursive: true });
-    const store = new Store(logdir, log);
+    const store = new Store(logdir, log, opts.cacheLines ?? 5000);
     for (const entry of await fsp.readdir(logdir, { withFileTypes: true })) {
       if (entry.isDirectory() && RUN_ID_RE.test(entry.name)) await store.load(entry.name);
     }
@@ -63,6 +80,7 @@ export class Store {
     const text = (await readIfExists(paths.events))?.toString('utf8') ?? '';
     const st = this.state(runId);
     let dropped = 0;
+    const kept: string[] = [];
     for (const line of text.split('\n')) {
       if (!line) continue;
       let ev: StoredEvent;
@@ -72,16 +90,18 @@ export class Store {
         dropped++; // a line cut short by a crash mid-write: it was never acknowledged
         continue;
       }
-      if (ev.seq !== st.lines.length + 1 || (!st.info && ev.type !== 'run-started')) {
+      if (ev.seq !== st.log.count + 1 || (!st.info && ev.type !== 'run-started')) {
         dropped++;
         continue;
       }
       this.record(st, ev, line);
+      kept.push(line);
     }
-    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable or out-of-order line(s); kept seq 1..${st.lines.length}`);
+    st.accepted = st.log.count;
+    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable or out-of-order line(s); kept seq 1..${st.log.count}`);
     // Rewrite when lines were dropped or the last one lacks its newline, so the next append starts a fresh line.
     if (dropped || (text.length && !text.endsWith('\n'))) {
-      await writeAtomic(paths.events, st.lines.map((l) => `${l}\n`).join(''));
+      await writeAtomic(paths.events, kept.map((l) => `${l}\n`).join(''));
     }
     if (!st.info) {
       this.runs.delete(runId);
@@ -93,7 +113,7 @@ export class Store {
   private state(runId: string): RunState {
     let st = this.runs.get(runId);
     if (!st) {
-      st = { runId, lines: [], types: [], layers: new Map(), chain: Promise.resolve(), online: 0 };
+      st = { runId, log: new EventLog(runPaths(this.logdir, runId).events, this.cacheLines), layers: new Map(), chain: Promise.resolve(), accepted: 0, queue: [], draining: false, online: 0 };
       this.runs.set(runId, st);
     }
     return st;
@@ -102,8 +122,7 @@ export class Store {
   /** Updates the in-memory view with an event already on disk. */
   private record(st: RunState, ev: StoredEvent, line: string): void {
     st.info = applyEvent(st.runId, st.info, ev);
-    st.lines.push(line);
-    st.types.push(ev.type);
+    st.log.add(line);
     if (ev.type === 'snapshot') {
       let set = st.layers.get(ev.epoch);
       if (!set) st.layers.set(ev.epoch, (set = new Set()));
@@ -131,23 +150,31 @@ export class Store {
 
   /** Highest stored seq of a run (0 when none). */
   lastSeq(runId: string): number {
-    return this.runs.get(runId)?.lines.length ?? 0;
+    return this.runs.get(runId)?.log.count ?? 0;
   }
 
-  /** Stored events with seq > afterSeq, optionally of one type. */
-  events(runId: string, afterSeq = 0, type?: TrainerEventType): StoredEvent[] {
+  /** Stored events with seq > afterSeq, optionally of one type (older ones are read from events.jsonl). */
+  async events(runId: string, afterSeq = 0, type?: TrainerEventType): Promise<StoredEvent[]> {
     const st = this.runs.get(runId);
     if (!st) return [];
+    let lines: string[] = [];
+    await st.log.collect(afterSeq, (l) => (lines = l));
     const out: StoredEvent[] = [];
-    for (let i = Math.max(0, afterSeq); i < st.lines.length; i++) {
-      if (!type || st.types[i] === type) out.push(JSON.parse(st.lines[i]!) as StoredEvent);
+    for (const line of lines) {
+      // Cheap pre-filter: every stored line starts with its type.
+      if (type && !line.startsWith(`{"type":"${type}"`)) continue;
+      out.push(JSON.parse(line) as StoredEvent);
     }
     return out;
   }
 
-  /** The JSON lines of events with seq > afterSeq (what /live sends, without re-serializing). */
-  eventLines(runId: string, afterSeq = 0): string[] {
-    return this.runs.get(runId)?.lines.slice(Math.max(0, afterSeq)) ?? [];
+  /**
+   * The JSON lines of events with seq > afterSeq (what /live sends, without re-serializing), given
+   * to `done` in the same tick as lastSeq is read: listeners registered inside `done` get exactly
+   * the events after these. Resolves after `done` ran; `done` is not called for an unknown run.
+   */
+  async history(runId: string, afterSeq: number, done: (lines: string[], lastSeq: number) => void): Promise<void> {
+    await this.runs.get(runId)?.log.collect(afterSeq, done);
   }
 
   /** Epochs with snapshots and the layers of each, epochs ascending. */
@@ -185,12 +212,38 @@ export class Store {
    * Stores one event (idempotent by run id + seq): resolves with the stored event once it is on
    * disk, or 'duplicate' when that seq is already stored. Throws `unknown-run` when the first event
    * of a run is not run-started, `seq-gap` when seq is not lastSeq + 1, `bad-blob` for a bad blob.
+   * Checks are made against the seqs already accepted, so a trainer may pipeline events; those
+   * that arrive while a write is in flight are written together in one append (group commit).
    */
   append(runId: string, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
     if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', 503));
     if (!RUN_ID_RE.test(runId)) return Promise.reject(new ZfError('bad-frame', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`));
     const st = this.state(runId);
-    return this.serialize(st, () => this.write(st, seq, event));
+    if (seq <= st.accepted) {
+      if (seq <= st.log.count) return Promise.resolve('duplicate');
+      // Accepted but not yet on disk: answer once it is (or is not, if its batch failed).
+      return this.serialize(st, async () => {
+        if (seq <= st.log.count) return 'duplicate' as const;
+        throw new ZfError('seq-gap', `event.seq: expected ${st.accepted + 1} (run ${st.runId} has 1..${st.accepted} stored), found ${seq}`);
+      });
+    }
+    if (st.accepted === 0 && event.type !== 'run-started') {
+      return Promise.reject(new ZfError('unknown-run', `run ${JSON.stringify(runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`, 404));
+    }
+    if (seq !== st.accepted + 1) {
+      return Promise.reject(new ZfError('seq-gap', `event.seq: expected ${st.accepted + 1} (run ${runId} has 1..${st.accepted} stored), found ${seq}`));
+    }
+    if (event.type === 'snapshot' && event.blobs.some((b) => b.name === `${event.layer}.json`)) {
+      return Promise.reject(new ZfError('bad-blob', `snapshot blob name ${event.layer}.json is reserved for the layer's index`));
+    }
+    st.accepted = seq;
+    return new Promise((resolve, reject) => {
+      st.queue.push({ seq, event, resolve, reject });
+      if (!st.draining) {
+        st.draining = true;
+        void this.serialize(st, () => this.drain(st));
+      }
+    });
   }
 
   private serialize<T>(st: RunState, fn: () => Promise<T>): Promise<T> {
@@ -199,36 +252,55 @@ export class Store {
     return p;
   }
 
-  private async write(st: RunState, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
-    const last = st.lines.length;
-    if (seq <= last) return 'duplicate';
-    if (!st.info && event.type !== 'run-started') {
-      throw new ZfError('unknown-run', `run ${JSON.stringify(st.runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`, 404);
+  private async drain(st: RunState): Promise<void> {
+    try {
+      while (st.queue.length) {
+        const batch = st.queue.splice(0);
+        try {
+          await this.writeBatch(st, batch);
+        } catch (err) {
+          // Nothing accepted after a failed event can be stored without a gap: refuse it all.
+          const rest = st.queue.splice(0);
+          st.accepted = st.log.count;
+          this.log(`store: run ${st.runId}: writing seq ${batch[0]!.seq}..${batch.at(-1)!.seq} failed: ${messageOf(err)}`);
+          for (const p of [...batch, ...rest]) p.reject(err);
+        }
+      }
+    } finally {
+      st.draining = false;
     }
-    if (seq !== last + 1) throw new ZfError('seq-gap', `event.seq: expected ${last + 1} (run ${st.runId} has 1..${last} stored), found ${seq}`);
+  }
+
+  private async writeBatch(st: RunState, batch: Pending[]): Promise<void> {
     const paths = runPaths(this.logdir, st.runId);
     if (!st.handle) {
       await fsp.mkdir(paths.dir, { recursive: true });
       st.handle = await fsp.open(paths.events, 'a');
     }
-    if (event.type === 'snapshot') {
-      if (event.blobs.some((b) => b.name === `${event.layer}.json`)) {
-        throw new ZfError('bad-blob', `snapshot blob name ${event.layer}.json is reserved for the layer's index`);
-      }
+    // Blobs and indexes first: an event line on disk always has its files.
+    for (const { event } of batch) {
+      if (event.type !== 'snapshot') continue;
       const dir = paths.epochDir(event.epoch);
       await fsp.mkdir(dir, { recursive: true });
       await Promise.all(event.blobs.map((b) => writeAtomic(join(dir, b.name), Buffer.from(b.base64, 'base64'))));
       await writeAtomic(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
     }
-    const stored = toStoredEvent(st.runId, seq, event);
-    const line = JSON.stringify(stored);
-    await st.handle.write(`${line}\n`);
-    this.record(st, stored, line);
-    if (event.type === 'metrics') this.scheduleInfo(st);
-    else await this.writeInfo(st);
-    for (const l of this.eventListeners) this.safely(() => l(st.runId, stored, line));
-    if (event.type !== 'metrics' || event.batch === undefined) this.emitRuns();
-    return stored;
+    const stored = batch.map((p) => toStoredEvent(st.runId, p.seq, p.event));
+    const lines = stored.map((e) => JSON.stringify(e));
+    await st.handle.write(lines.map((l) => `${l}\n`).join(''));
+    let summaryChanged = false;
+    let infoNow = false;
+    stored.forEach((ev, i) => {
+      this.record(st, ev, lines[i]!);
+      for (const l of this.eventListeners) this.safely(() => l(st.runId, ev, lines[i]!));
+      batch[i]!.resolve(ev);
+      if (ev.type !== 'metrics') infoNow = true;
+      if (ev.type !== 'metrics' || ev.batch === undefined) summaryChanged = true;
+    });
+    if (summaryChanged) this.emitRuns();
+    // run.json is a summary rebuilt from events on open: written after the acks, batched for metrics.
+    if (infoNow) await this.writeInfo(st).catch((err) => this.log(`store: run.json of ${st.runId}: ${messageOf(err)}`));
+    else this.scheduleInfo(st);
   }
 
   private scheduleInfo(st: RunState): void {
@@ -282,7 +354,7 @@ export class Store {
       released = true;
       st.online--;
       if (st.info) this.emitRuns();
-      if (!st.info && st.online === 0 && st.lines.length === 0) this.runs.delete(runId);
+      if (!st.info && st.online === 0 && st.accepted === 0) this.runs.delete(runId);
     };
   }
 

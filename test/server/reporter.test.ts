@@ -62,7 +62,7 @@ describe('WebSocketReporter', () => {
     try {
       await rep.flush(10_000);
       expect(rep.ackedSeq).toBe(30);
-      expect(server.store.events('late').map((e) => e.seq)).toEqual(range(1, 30));
+      expect((await server.store.events('late')).map((e) => e.seq)).toEqual(range(1, 30));
       await rep.close();
       expect(existsSync(spoolFile)).toBe(false);
     } finally {
@@ -81,7 +81,7 @@ describe('WebSocketReporter', () => {
       await b.send(runStarted());
       await b.send(metrics(2));
       await b.close();
-      expect(server.store.events('r').map((e) => `${e.seq}:${e.type}`)).toEqual(['1:run-started', '2:metrics', '3:run-started', '4:metrics']);
+      expect((await server.store.events('r')).map((e) => `${e.seq}:${e.type}`)).toEqual(['1:run-started', '2:metrics', '3:run-started', '4:metrics']);
     } finally {
       await server.close();
     }
@@ -155,7 +155,7 @@ describe('MemoryReporter and StoreReporter', () => {
     await b.send(metrics(2));
     await b.close();
     const store = await Store.open(logdir);
-    expect(store.events('run').map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await store.events('run')).map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(store.getRun('run')?.lastMetrics).toEqual({ epoch: 2, loss: 1 / 3, acc: 0.5 });
   });
 

@@ -89,7 +89,7 @@ describe('server restart', () => {
     expect(await server.exited).toBe(0);
     expect(storedSeqs(logdir, 'k')).toEqual(range(1, total));
     const store = await Store.open(logdir);
-    expect(store.events('k').filter((e) => e.type === 'snapshot').map((e) => e.seq)).toEqual([100, 200, 300, 400]);
+    expect((await store.events('k')).filter((e) => e.type === 'snapshot').map((e) => e.seq)).toEqual([100, 200, 300, 400]);
   });
 
   it('flushes on SIGTERM: run.json is up to date and the process exits 0', async () => {

@@ -17,7 +17,7 @@ describe('Store', () => {
     const store = await filled(tempDir(), 4);
     await store.append('r1', 5, snapshot(1));
     await store.append('r1', 6, { type: 'run-ended', status: 'finished', endedAt: '2026-01-01T01:00:00.000Z' });
-    expect(store.events('r1').map((e) => e.seq)).toEqual(range(1, 6));
+    expect((await store.events('r1')).map((e) => e.seq)).toEqual(range(1, 6));
     const run = store.getRun('r1')!;
     expect(run).toMatchObject({ runId: 'r1', status: 'finished', lastSeq: 6, snapshotEpochs: [1], trainerOnline: false });
     expect(run.lastMetrics).toEqual({ epoch: 4, loss: 1 / 5, acc: 0.5 });
@@ -27,8 +27,8 @@ describe('Store', () => {
   it('stores a re-sent event once and answers duplicate', async () => {
     const store = await filled(tempDir(), 3);
     expect(await store.append('r1', 2, metrics(99))).toBe('duplicate');
-    expect(store.events('r1').map((e) => e.seq)).toEqual([1, 2, 3]);
-    expect(store.events('r1', 1, 'metrics')[0]).toMatchObject({ epoch: 2 });
+    expect((await store.events('r1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await store.events('r1', 1, 'metrics'))[0]).toMatchObject({ epoch: 2 });
   });
 
   it('refuses a gap in the seqs with seq-gap naming the expected and found seq', async () => {
@@ -74,7 +74,7 @@ describe('Store', () => {
     await a.append('r1', 6, snapshot(2));
     await a.close();
     const b = await Store.open(dir);
-    expect(b.events('r1').map((e) => e.seq)).toEqual(range(1, 6));
+    expect((await b.events('r1')).map((e) => e.seq)).toEqual(range(1, 6));
     expect(b.getRun('r1')).toMatchObject({ status: 'running', lastSeq: 6, snapshotEpochs: [2], lastMetrics: { epoch: 5 } });
     expect((await b.snapshotIndex('r1', 2, 'conv1'))?.layer).toBe('conv1');
     expect(await b.append('r1', 6, metrics(1))).toBe('duplicate');
@@ -126,5 +126,32 @@ describe('Store', () => {
     store.onEvent((runId, ev) => seen.push([ev.seq, store.lastSeq(runId)]));
     await Promise.all(range(2, 20).map((s) => store.append('r1', s, metrics(s))));
     expect(seen).toEqual(range(2, 20).map((s) => [s, s]));
+  });
+
+  it('keeps only recent lines in memory and reads older ones back from events.jsonl', async () => {
+    const dir = tempDir();
+    const store = await Store.open(dir, undefined, { cacheLines: 10 });
+    await store.append('r1', 1, runStarted());
+    for (let i = 2; i <= 100; i++) await store.append('r1', i, i % 7 ? metrics(i, i) : metrics(i));
+    expect((await store.events('r1')).map((e) => e.seq)).toEqual(range(1, 100));
+    expect((await store.events('r1', 3)).map((e) => e.seq)).toEqual(range(4, 100));
+    expect((await store.events('r1', 95)).map((e) => e.seq)).toEqual(range(96, 100));
+    const epochLevel = (await store.events('r1', 0, 'metrics')).filter((e) => e.type === 'metrics' && e.batch === undefined);
+    expect(epochLevel.map((e) => e.seq)).toEqual(range(1, 100).filter((i) => i > 1 && i % 7 === 0));
+    let got: string[] = [];
+    await store.history('r1', 50, (lines, last) => {
+      got = lines;
+      expect(last).toBe(100);
+    });
+    expect(got.map((l) => JSON.parse(l).seq)).toEqual(range(51, 100));
+    await store.close();
+    const again = await Store.open(dir, undefined, { cacheLines: 10 });
+    expect((await again.events('r1', 40)).map((e) => e.seq)).toEqual(range(41, 100));
+  });
+
+  it('filters by type whatever the key order of the event the trainer sent', async () => {
+    const store = await filled(tempDir(), 1);
+    await store.append('r1', 2, { epoch: 1, values: { loss: 1 }, type: 'metrics' } as never);
+    expect((await store.events('r1', 0, 'metrics')).map((e) => e.seq)).toEqual([2]);
   });
 });
