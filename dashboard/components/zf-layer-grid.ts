@@ -9,7 +9,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { FeatureMapSnapshot, LayerSnapshot, RunInfo } from '../../server/protocol.js';
 import { SnapshotsController } from '../controllers/snapshots-controller.js';
 import { VisibilityController } from '../controllers/visibility-controller.js';
-import { blobUrl } from '../data/api.js';
+import { blobUrl, preload } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { tileScale } from '../state/atlas.js';
 import { JUMP_THRESHOLD } from '../state/evolution.js';
@@ -119,6 +119,9 @@ export class ZfLayerGrid extends LitElement {
     </div>`;
     if (need.error) return html`${toolbar}${errorState(need.error)}`;
     if (!snap) return html`${toolbar}${loadingState(`${layer} at epoch ${epoch}`)}`;
+    // Fetch the two atlases now, in parallel with laying out the grid, not once the first tile is painted.
+    preload(blobUrl(ref, snap.files.projections[method]!, this.run.runId));
+    preload(blobUrl(ref, snap.files.patches, this.run.runId));
     const open = this.nav.feature !== undefined ? snap.maps.find((m) => m.index === this.nav.feature) : undefined;
     return html`${toolbar}
       <div class="grid" role="grid" aria-label=${`${layer} feature maps at epoch ${epoch}`} style=${`--cell-w:${this.#cellWidth(snap)}px`}
@@ -151,15 +154,16 @@ export class ZfLayerGrid extends LitElement {
         ${h.dead ? html`<span class="badge dead" data-dead>dead</span>` : html`<span>active ${pct(h.activeShare)}</span>`}
         ${(h.jumpScore ?? 0) >= JUMP_THRESHOLD ? html`<span class="badge warn" data-jump>jump ${num(h.jumpScore, 2)}</span>` : ''}
       </header>
-      <div class="pair">
-        ${[proj, patches].map(
-          (url, b) => html`<div class="block">
-            ${ranks.map((r) =>
-              seen && r < m.top.length ? tile(url, s.atlas, r, m.index, scale, `${b ? 'patch' : 'projection'} ${r + 1} of feature ${m.index}`) : blankTile(size),
+      ${seen
+        ? html`<div class="pair">
+            ${[proj, patches].map(
+              (url, b) => html`<div class="block">
+                ${ranks.map((r) => (r < m.top.length ? tile(url, s.atlas, r, m.index, scale, `${b ? 'patch' : 'projection'} ${r + 1} of feature ${m.index}`) : blankTile(size)))}
+              </div>`,
             )}
-          </div>`,
-        )}
-      </div>
+          </div>`
+        : // Off screen: one box of the same size instead of 18 tiles keeps a 96-map layer cheap to lay out.
+          html`<div class="placeholder" style=${`width:${2 * (3 * size + 4) + 8}px;height:${3 * size + 4}px`}></div>`}
     </div>`;
   }
 }

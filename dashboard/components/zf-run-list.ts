@@ -63,7 +63,7 @@ export class ZfRunList extends LitElement {
             <td>${r.dataset.name}</td>
             <td>${convLabel(r.config.conv1)}</td>
             <td>${r.backend}</td>
-            <td class="num">${r.snapshotEpochs?.length || m.epoch ? `${m.epoch ?? r.snapshotEpochs?.at(-1) ?? '—'}` : '—'} / ${r.config.epochs}</td>
+            <td class="num">${m.epoch ?? '—'} / ${r.config.epochs}</td>
             <td class="num">${metricValue('loss', m.loss)}</td>
             <td class="num">${metricValue('val_acc', m.val_acc)}</td>
             <td class="num">${r.snapshotEpochs?.length ?? 0}</td>

@@ -1,38 +1,32 @@
 /**
  * A Chart.js instance as a Lit ReactiveController: created once the host's canvas exists, its data
  * swapped and `update('none')` called on every host update (no re-creation, no animation), and
- * destroyed with the host. Registers only the Chart.js parts the dashboard uses (tree-shaken).
+ * destroyed with the host. Chart.js itself is loaded on first use (a separate chunk).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import {
-  Chart,
-  type ChartConfiguration,
-  type ChartDataset,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from 'chart.js';
+import type { Chart, ChartConfiguration, ChartDataset } from 'chart.js';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
-Chart.defaults.color = '#aab4c3';
-Chart.defaults.borderColor = 'rgba(170,180,195,0.15)';
-Chart.defaults.font.family = 'Inter, system-ui, sans-serif';
+type Point = { x: number; y: number | null };
+export type LineDatasets = ChartDataset<'line', Point[]>[];
 
-export type LineDatasets = ChartDataset<'line', { x: number; y: number | null }[]>[];
+let chartModule: Promise<typeof import('./chart-setup.js')> | undefined;
 
 export class ChartController implements ReactiveController {
-  chart?: Chart<'line', { x: number; y: number | null }[]>;
+  chart?: Chart<'line', Point[]>;
+  #loading = false;
+  #connected = false;
 
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly canvas: () => HTMLCanvasElement | null | undefined,
     private readonly datasets: () => LineDatasets,
-    private readonly options: () => ChartConfiguration<'line', { x: number; y: number | null }[]>['options'],
+    private readonly options: () => ChartConfiguration<'line', Point[]>['options'],
   ) {
     host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#connected = true;
   }
 
   hostUpdated(): void {
@@ -41,7 +35,15 @@ export class ChartController implements ReactiveController {
     if (!canvas) return;
     const datasets = this.datasets();
     if (!this.chart) {
-      this.chart = new Chart(canvas, { type: 'line', data: { datasets }, options: { animation: false, ...this.options() } });
+      if (this.#loading) return;
+      this.#loading = true;
+      chartModule ??= import('./chart-setup.js');
+      void chartModule.then(({ Chart }) => {
+        this.#loading = false;
+        const c = this.canvas();
+        if (!c || this.chart || !this.#connected) return;
+        this.chart = new Chart(c, { type: 'line', data: { datasets: this.datasets() }, options: { animation: false, ...this.options() } });
+      });
       return;
     }
     // Keep dataset objects (Chart.js tracks their metadata); replace their data and styling only.
@@ -55,6 +57,7 @@ export class ChartController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    this.#connected = false;
     this.#destroy();
   }
 

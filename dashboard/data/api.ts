@@ -26,6 +26,17 @@ export function blobUrl(ref: SnapshotRef, file: string, runId: string): string {
   return withToken(ref.blobs[file] ?? `/blobs/${encodeURIComponent(runId)}/${ref.epoch}/${encodeURIComponent(file)}`);
 }
 
+const preloaded = new Map<string, HTMLImageElement>();
+
+/** Starts loading (and decoding) an atlas before any tile asks for it; once per URL. */
+export function preload(url: string): void {
+  if (preloaded.has(url)) return;
+  const img = new Image();
+  img.src = url;
+  img.decode().catch(() => undefined); // a broken atlas shows as a blank tile; the index already loaded
+  preloaded.set(url, img);
+}
+
 /** A failed request, with the route and what the server said. */
 export class ApiError extends Error {
   constructor(

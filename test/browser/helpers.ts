@@ -37,10 +37,10 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 }
 
 /** Bump when the fixture generator changes, so the cached copy is rebuilt. */
-const FIXTURE_VERSION = 3;
+const FIXTURE_VERSION = 4;
 
 /**
- * A fresh logdir holding the two recorded test runs. Generated once into .cache/ (a few seconds)
+ * A fresh logdir holding the recorded test runs (see writeTestFixture). Generated once into .cache/ (a few seconds)
  * and copied for each caller, since tests write into their logdir (ingest, restarts).
  */
 export function fixtureLogdir(): { dir: string; remove: () => void } {

@@ -33,8 +33,10 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     logdir?.remove();
   });
 
+  /** Opens a view: a full load the first time, then by changing the hash as a person's clicks would. */
   async function open(hash: string): Promise<void> {
-    await page.goto(`${server.url}/#${hash}`);
+    if (page.url().startsWith(server.url)) await page.evaluate((h) => (location.hash = h), hash);
+    else await page.goto(`${server.url}/#${hash}`);
     await page.locator('zf-connection-badge[status="open"]').waitFor();
   }
 
@@ -46,12 +48,13 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     expect((await pixelSpread(el)).distinct).toBeGreaterThan(50);
   }
 
-  it('lists both runs with their status, conv1 and backend', async () => {
+  it('lists every run with its status (finished, trainer offline, failed), conv1 and backend', async () => {
     await open('view=runs');
     const rows = page.locator('zf-run-list tbody tr');
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count()).toBe(3);
     await expect.poll(() => page.locator('[data-run="zf-7x7s2"] [data-status]').textContent()).toBe('finished');
     expect(await page.locator('[data-run="alex-11x11s4"] [data-status]').textContent()).toBe('trainer offline');
+    expect(await page.locator('[data-run="tiny-failed"] [data-status]').textContent()).toBe('failed');
     expect(await page.locator('[data-run="alex-11x11s4"]').textContent()).toMatch(/11x11\/4[\s\S]*wasm/);
     await page.screenshot({ path: `${SHOTS}/runs.png` });
   });
@@ -143,6 +146,12 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     expect(await page.locator('zf-compare [data-side="zf-7x7s2"] [data-aliasing]').getAttribute('data-aliasing')).toBe('low');
     expect(await page.locator('zf-compare [data-side="alex-11x11s4"] [data-aliasing]').getAttribute('data-aliasing')).toBe('high');
     await page.screenshot({ path: `${SHOTS}/compare.png` });
+  });
+
+  it('says when a run failed, with its error', async () => {
+    await open('view=grid&run=tiny-failed');
+    await expect.poll(() => page.locator('[data-banner="failed"]').textContent()).toContain('out of memory');
+    await expectPixels('zf-layer-grid .cell:not(.is-dead) .block');
   });
 
   it('renders the error state for an unknown run, and threw nothing along the way', async () => {
