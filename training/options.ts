@@ -80,7 +80,7 @@ export interface TrainFlags {
 }
 
 /** The RunConfig for a new run from flags over a preset. */
-export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: number } {
+export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: number; inputScale: number } {
   const preset = PRESETS[flags.preset ?? 'quick'];
   const epochs = flags.epochs ?? preset.epochs;
   const snapshots = snapshotEpochsFor(epochs, flags.snapshots ?? preset.snapshots);
@@ -98,6 +98,10 @@ export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: numb
     seed: flags.seed ?? 1,
     preset: flags.preset ?? 'quick',
     trainLimit: flags['train-limit'] ?? preset.trainLimit,
+    // Mean-subtracted 0-255 pixels times 1/64 (about [-2, 2]). The paper's unscaled [-128, 128]
+    // with He initialization saturates the softmax here (loss 14.5, chance accuracy after 3 epochs
+    // on the sample, against 76% validation accuracy with 1/64).
+    inputScale: 1 / 64,
   };
 }
 

@@ -68,7 +68,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const classes = o.dataset.classes.length;
   const model = buildZfNet(zfNetConfig({ inputShape: [h, w, c], classes, conv1: config.conv1, widths: config.widths }), config.seed);
   const step = createTrainStep(model, { learningRate: config.learningRate, momentum: config.momentum });
-  const pre: Preprocess = { mean: computeMean(split.train), scale: o.inputScale ?? (config.inputScale as number | undefined) ?? 1 / 64 };
+  const pre: Preprocess = { mean: computeMean(split.train), scale: o.inputScale ?? (typeof config.inputScale === 'number' ? config.inputScale : 1 / 64) };
   const probeInput = (idx: number[]) => inputBatch(split.probe, idx, pre);
   const send = (e: TrainerEvent) => reporter.send(e);
 
