@@ -8,11 +8,12 @@ import type { ProjectionMethod, ProjectionRequest } from './types.js';
 
 /**
  * The seed tensor: row i is zero except at (y, x, channel) of request i, where it holds the request's
- * seed, by default that unit's activation in row `image` of `cache.top`.
+ * seed (by default that unit's activation in row `image` of `cache.top`) passed through `rule` at the
+ * top ReLU, when the layer's output is rectified (see projectDown's `topRuleApplied`).
  */
-export function seedsFor(cache: ChainCache, requests: ProjectionRequest[]): tf.Tensor {
-  const [b, h, w, c] = cache.top.shape as number[];
+export function seedsFor(cache: ChainCache, requests: ProjectionRequest[], rule?: ReluRule): tf.Tensor {
   if (cache.top.rank !== 4) throw new Error(`projections start from a 4-D feature map; the layer's output is ${cache.top.rank}-D`);
+  const [b, h, w, c] = cache.top.shape as number[];
   requests.forEach((r, i) => {
     const ok = Number.isInteger(r.image) && r.image >= 0 && r.image < b! && r.y >= 0 && r.y < h! && r.x >= 0 && r.x < w! && r.channel >= 0 && r.channel < c!;
     if (!ok) {
@@ -22,17 +23,31 @@ export function seedsFor(cache: ChainCache, requests: ProjectionRequest[]): tf.T
     }
   });
   return tf.tidy(() => {
-    const where = requests.map((r, i) => [i, r.y, r.x, r.channel]);
-    const explicit = requests.every((r) => r.seed !== undefined);
-    const values = explicit
-      ? tf.tensor1d(requests.map((r) => r.seed!))
-      : tf.gatherND(cache.top, requests.map((r) => [r.image, r.y, r.x, r.channel]));
-    const mixed = explicit || requests.every((r) => r.seed === undefined)
-      ? values
-      : tf.where(tf.tensor1d(requests.map((r) => r.seed !== undefined), 'bool'), tf.tensor1d(requests.map((r) => r.seed ?? 0)), values);
-    return tf.scatterND(where, mixed, [requests.length, h!, w!, c!]);
+    const at = () => tf.gatherND(cache.top, requests.map((r) => [r.image, r.y, r.x, r.channel]));
+    const explicit = requests.some((r) => r.seed !== undefined);
+    let values: tf.Tensor = explicit ? tf.tensor1d(requests.map((r) => r.seed ?? NaN)) : at();
+    if (explicit && requests.some((r) => r.seed === undefined)) {
+      values = tf.where(tf.tensor1d(requests.map((r) => r.seed !== undefined), 'bool'), values, at());
+    }
+    if (rule) values = rule(values, at);
+    // One-hot rows times the values: cheaper than a scatter on every backend.
+    const flat = requests.map((r) => (r.y * w! + r.x) * c! + r.channel);
+    const size = h! * w! * c!;
+    const hot = size > 1 ? tf.oneHot(tf.tensor1d(flat, 'int32'), size) : tf.ones([requests.length, 1]); // oneHot needs depth >= 2
+    return tf.reshape(tf.mul(hot, tf.reshape(values, [-1, 1])), [requests.length, h!, w!, c!]);
   });
 }
+
+const topIsRectified = (cache: ChainCache) => {
+  const ops = cache.ops;
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    if (op.kind === 'relu') return true;
+    if (op.kind === 'conv' || op.kind === 'dense') return op.relu;
+    if (op.kind !== 'identity') return false;
+  }
+  return false;
+};
 
 /** Project requests through an already computed forward cache (shared between methods by the snapshot). */
 export function projectCached(cache: ChainCache, requests: ProjectionRequest[], rule: ReluRule): tf.Tensor4D {
@@ -40,7 +55,10 @@ export function projectCached(cache: ChainCache, requests: ProjectionRequest[], 
     const [, h, w, c] = cache.inShapes[0]!;
     return tf.zeros([0, h!, w!, c!]);
   }
-  return tf.tidy(() => projectDown(cache, seedsFor(cache, requests), requests.map((r) => r.image), rule));
+  const rectified = topIsRectified(cache);
+  return tf.tidy(() =>
+    projectDown(cache, seedsFor(cache, requests, rectified ? rule : undefined), requests.map((r) => r.image), rule, { topRuleApplied: rectified }),
+  );
 }
 
 /** A ProjectionMethod from its ReLU rule. */
