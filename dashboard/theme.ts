@@ -104,6 +104,15 @@ export const shared = css`
     border-color: var(--bad);
     color: var(--bad);
   }
+  .retry {
+    background: var(--panel-2);
+    color: var(--fg);
+    border: 1px solid var(--line);
+    border-radius: 6px;
+    padding: 4px 12px;
+    font: inherit;
+    cursor: pointer;
+  }
   .spinner {
     display: inline-block;
     width: 12px;

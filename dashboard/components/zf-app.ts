@@ -138,8 +138,9 @@ export class ZfApp extends LitElement {
     const nav = this.#effectiveNav();
     const view = viewById(nav.view);
     const run = state.runs.find((r) => r.runId === nav.run);
-    if (nav.run) this.live.watch(nav.run);
-    if (view.id === 'compare' && nav.compare) this.live.watch(nav.compare);
+    // Subscribe only to runs the server listed: an unknown id is an error state, not a subscription.
+    if (run) this.live.watch(run.runId);
+    if (view.id === 'compare' && nav.compare && state.runs.some((r) => r.runId === nav.compare)) this.live.watch(nav.compare);
     const data = nav.run ? state.data[nav.run] : undefined;
     const epochs = data?.epochs ?? [];
     return html`

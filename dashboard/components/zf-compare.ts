@@ -97,7 +97,7 @@ export class ZfCompare extends LitElement {
     if (epoch === undefined || !ref) return html`${head}${emptyState(`No ${layer} snapshot yet.`)}`;
     const conv1Ref = d.snapshots[epoch]?.[d.layers[0]!];
     const need = this.#snaps.need([ref.indexUrl, ...(conv1Ref ? [conv1Ref.indexUrl] : [])]);
-    if (need.error) return html`${head}${errorState(need.error)}`;
+    if (need.error) return html`${head}${errorState(need.error, () => this.#snaps.retry())}`;
     const s = need.ready.get(ref.indexUrl);
     const c1 = conv1Ref ? need.ready.get(conv1Ref.indexUrl) : undefined;
     if (!s || (conv1Ref && !c1)) return html`${head}${loadingState(`${layer} at epoch ${epoch}`)}`;

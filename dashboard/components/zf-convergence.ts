@@ -61,7 +61,7 @@ export class ZfConvergence extends LitElement {
     if (d.epochs.length < 2) return emptyState('Not enough snapshots yet.', 'Convergence compares consecutive snapshots: it needs two epochs.');
     const refs = d.epochs.flatMap((e) => Object.values(d.snapshots[e] ?? {}));
     const need = this.#snaps.need(refs.map((r) => r.indexUrl));
-    if (need.error) return errorState(need.error);
+    if (need.error) return errorState(need.error, () => this.#snaps.retry());
     if (need.pending) return loadingState(`${refs.length} layer snapshots`);
     this.#table = d.layers.map((layer) => ({
       layer,

@@ -61,7 +61,11 @@ export class ZfEvolution extends LitElement {
         font-weight: 700;
       }
       tr.sel td {
-        box-shadow: inset 0 0 0 1px var(--accent);
+        background: rgba(110, 168, 254, 0.1);
+      }
+      tr.sel .fid {
+        color: var(--accent);
+        font-weight: 700;
       }
       .fid {
         color: var(--fg-dim);
@@ -79,6 +83,17 @@ export class ZfEvolution extends LitElement {
 
   readonly #snaps = new SnapshotsController(this);
   readonly #visible = new VisibilityController(this);
+  #scrolledTo?: string;
+
+  /** A shared link names a feature: bring its row into view once. */
+  override updated(): void {
+    const key = `${this.nav.layer}/${this.nav.feature}`;
+    if (this.nav.feature === undefined || key === this.#scrolledTo) return;
+    const row = this.renderRoot.querySelector(`tr[data-index="${this.nav.feature}"]`);
+    if (!row) return;
+    this.#scrolledTo = key;
+    row.scrollIntoView({ block: 'center' });
+  }
 
   override render() {
     const d = this.data;
@@ -93,7 +108,7 @@ export class ZfEvolution extends LitElement {
     const need = this.#snaps.need(refs.map((r) => r.indexUrl));
     const toolbar = html`<div class="toolbar">${layerPicker(this, d.layers, layer)} ${methodPicker(this, methods, method)}
       <span class="muted">strongest activation of each feature at each snapshot epoch; <span class="badge warn">0.82</span> jump score, ⟳ new top image</span></div>`;
-    if (need.error) return html`${toolbar}${errorState(need.error)}`;
+    if (need.error) return html`${toolbar}${errorState(need.error, () => this.#snaps.retry())}`;
     const snaps = refs.map((r) => need.ready.get(r.indexUrl));
     if (snaps.some((s) => !s)) return html`${toolbar}${loadingState(`${layer} across ${epochs.length} epochs`)}`;
     const all = snaps as LayerSnapshot[];

@@ -81,7 +81,7 @@ export class ZfHealth extends LitElement {
     const epoch = resolveEpoch(d.epochs, this.nav.epoch)!;
     const refs = Object.values(d.snapshots[epoch] ?? {});
     const need = this.#snaps.need(refs.map((r) => r.indexUrl));
-    if (need.error) return errorState(need.error);
+    if (need.error) return errorState(need.error, () => this.#snaps.retry());
     if (need.pending) return loadingState(`health at epoch ${epoch}`);
     const snaps = refs.map((r) => need.ready.get(r.indexUrl)!).sort((a, b) => a.layerIndex - b.layerIndex);
     const first = snaps[0]!;

@@ -68,6 +68,15 @@ export class ZfLayerGrid extends LitElement {
         grid-template-columns: repeat(3, auto);
         gap: 2px;
       }
+      .dead-note {
+        display: flex;
+        align-items: center;
+        justify-content: center;
+        color: var(--bad);
+        font-size: 12px;
+        background: repeating-linear-gradient(135deg, transparent 0 8px, rgba(240, 115, 107, 0.05) 8px 16px);
+        border-radius: 4px;
+      }
       .legend {
         font-size: 12px;
       }
@@ -117,14 +126,14 @@ export class ZfLayerGrid extends LitElement {
       ${layerPicker(this, layers, layer)} ${methodPicker(this, ref.methods, method)}
       ${snap ? html`<span class="muted legend">epoch ${epoch} · ${snap.maps.length} maps · ${snap.health.deadCount} dead · RF ${snap.rf.size}px · left: ${method} projections, right: image patches</span>` : ''}
     </div>`;
-    if (need.error) return html`${toolbar}${errorState(need.error)}`;
+    if (need.error) return html`${toolbar}${errorState(need.error, () => this.#snaps.retry())}`;
     if (!snap) return html`${toolbar}${loadingState(`${layer} at epoch ${epoch}`)}`;
     // Fetch the two atlases now, in parallel with laying out the grid, not once the first tile is painted.
     preload(blobUrl(ref, snap.files.projections[method]!, this.run.runId));
     preload(blobUrl(ref, snap.files.patches, this.run.runId));
     const open = this.nav.feature !== undefined ? snap.maps.find((m) => m.index === this.nav.feature) : undefined;
     return html`${toolbar}
-      <div class="grid" role="grid" aria-label=${`${layer} feature maps at epoch ${epoch}`} style=${`--cell-w:${this.#cellWidth(snap)}px`}
+      <div class="grid" role="group" aria-label=${`${layer} feature maps at epoch ${epoch}`} style=${`--cell-w:${this.#cellWidth(snap)}px`}
         data-layer=${layer} data-epoch=${epoch} @keydown=${(e: KeyboardEvent) => this.#keydown(e, snap.maps.length)}>
         ${repeat(snap.maps, (m) => `${this.run!.runId}/${layer}/${m.index}`, (m, i) => this.#cell(snap, ref, method, m, i))}
       </div>
@@ -147,14 +156,16 @@ export class ZfLayerGrid extends LitElement {
     const proj = blobUrl(ref, s.files.projections[method]!, this.run!.runId);
     const patches = blobUrl(ref, s.files.patches, this.run!.runId);
     const ranks = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-    return html`<div class="cell ${h.dead ? 'is-dead' : ''}" role="gridcell" tabindex=${i === 0 ? '0' : '-1'} data-row=${key} data-index=${m.index}
+    return html`<div class="cell ${h.dead ? 'is-dead' : ''}" role="button" tabindex=${i === 0 ? '0' : '-1'} data-row=${key} data-index=${m.index}
         aria-label=${`feature ${m.index}${h.dead ? ', dead' : ''}`} @click=${() => navigateFrom(this, { feature: m.index })}>
       <header>
         <b>#${m.index}</b>
         ${h.dead ? html`<span class="badge dead" data-dead>dead</span>` : html`<span>active ${pct(h.activeShare)}</span>`}
         ${(h.jumpScore ?? 0) >= JUMP_THRESHOLD ? html`<span class="badge warn" data-jump>jump ${num(h.jumpScore, 2)}</span>` : ''}
       </header>
-      ${seen
+      ${!m.top.length
+        ? html`<div class="placeholder dead-note" style=${`width:${2 * (3 * size + 4) + 8}px;height:${3 * size + 4}px`}>never active on the probe set</div>`
+        : seen
         ? html`<div class="pair">
             ${[proj, patches].map(
               (url, b) => html`<div class="block">

@@ -87,6 +87,23 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     await expectPixels('zf-layer-grid .cell:not(.is-dead) .block');
     const after = await page.locator('zf-layer-grid .cell').nth(1).screenshot();
     expect(after.equals(before)).toBe(false);
+    // Play steps forward through the epochs; pause stops it.
+    await page.locator('zf-scrubber .play').click();
+    await expect.poll(() => grid.getAttribute('data-epoch')).toBe('2');
+    await page.locator('zf-scrubber .play').click();
+    expect(await page.locator('zf-scrubber .play').textContent()).toContain('play');
+  });
+
+  it('renders an error state naming the failed request, and recovers on "Try again"', async () => {
+    const route = '**/api/runs/zf-7x7s2/snapshots/10/conv4';
+    await page.route(route, (r) => r.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'disk on fire' } }) }));
+    await open('view=grid&run=zf-7x7s2&layer=conv4&epoch=10');
+    const error = page.locator('zf-layer-grid [data-state="error"]');
+    await expect.poll(() => error.textContent()).toContain('HTTP 500 internal disk on fire');
+    expect(await error.textContent()).toContain('/api/runs/zf-7x7s2/snapshots/10/conv4');
+    await page.unroute(route);
+    await page.locator('zf-layer-grid .retry').click();
+    await expectPixels('zf-layer-grid .cell:not(.is-dead) .block');
   });
 
   it('switches the projection method and moves between cells with arrow keys; Enter opens a cell large', async () => {
