@@ -99,3 +99,32 @@ export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimiz
   }
   return meta;
 }
+
+/** JSON with Float32Arrays as base64 (snapshot memory holds kernels and projection tiles). */
+function encodeF32(_key: string, value: unknown): unknown {
+  if (value instanceof Float32Array) return { $f32: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  return value;
+}
+function decodeF32(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && '$f32' in value) {
+    const b = Buffer.from((value as { $f32: string }).$f32, 'base64');
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  }
+  return value;
+}
+
+/** Save what the next snapshot compares against, so a resumed run still reports changes and jumps. */
+export async function saveSnapshotMemory(dir: string, memory: unknown): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `snapshot-memory.json.tmp-${process.pid}`);
+  await writeFile(tmp, JSON.stringify(memory, encodeF32));
+  await rename(tmp, join(dir, 'snapshot-memory.json'));
+}
+
+export async function loadSnapshotMemory<T>(dir: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'snapshot-memory.json'), 'utf8'), decodeF32) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@
  * the logdir directly), train, and stop cleanly on Ctrl-C (finish the step, checkpoint, report).
  */
 import { join, resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import type { RunConfig, RunInfo } from '../server/protocol.js';
 import { UsageError, type ParsedFlags } from './flags.js';
 import { defaultRunId, runConfigFrom, type TrainFlags } from './options.js';
@@ -15,6 +15,24 @@ import { progressPrinter } from './progress.js';
 
 export class ResumeError extends Error {
   override name = 'ResumeError';
+}
+
+/** The "<epoch>/<layer>" snapshots a run already has, from the server (REST) or the logdir. */
+async function storedSnapshots(runId: string, logdir: string, server?: string, token?: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (server) {
+    const url = new URL(`/api/runs/${encodeURIComponent(runId)}/snapshots`, server.replace(/^ws/, 'http'));
+    const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    if (res.ok) for (const s of (await res.json()) as Array<{ epoch: number; layers: string[] }>) for (const l of s.layers) out.add(`${s.epoch}/${l}`);
+    return out;
+  }
+  const dir = join(logdir, runId, 'snapshots');
+  for (const epoch of await readdir(dir).catch(() => [] as string[])) {
+    for (const f of await readdir(join(dir, epoch)).catch(() => [] as string[])) {
+      if (/^[^.]+\.json$/.test(f)) out.add(`${epoch}/${f.slice(0, -5)}`);
+    }
+  }
+  return out;
 }
 
 /** The stored RunInfo of a run to resume: from the server (REST) or the local logdir. */
@@ -87,6 +105,7 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
     const result = await trainRun({
       runId, config, split, dataset: info, backend: backend.name, reporter,
       checkpointDir: join(logdir, runId, 'checkpoints'), resume: Boolean(resumeId), signal: stop.signal,
+      ...(resumeId ? { storedSnapshots: await storedSnapshots(runId, logdir, server, token) } : {}),
       onProgress: (p) => out.update(p),
     });
     out.done();

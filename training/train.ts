@@ -15,7 +15,7 @@ import { createTrainStep } from './train-step.js';
 import { computeMean, inputBatch, oneHotBatch, shuffled, type Preprocess } from './data.js';
 import { evaluate } from './evaluate.js';
 import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
-import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, loadSnapshotMemory, readCheckpointMeta, saveCheckpoint, saveSnapshotMemory } from './checkpoint.js';
 
 export interface Progress {
   epoch: number;
@@ -43,6 +43,8 @@ export interface TrainRunOptions {
   checkpointDir: string;
   /** Continue from <checkpointDir>/latest. */
   resume?: boolean;
+  /** Snapshots already stored ("<epoch>/<layer>"), not sent again when an epoch is redone after a resume. */
+  storedSnapshots?: Set<string>;
   /** Set to stop after the current step, checkpoint and report 'stopped'. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -74,6 +76,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
 
   let startEpoch = 0;
   let startBatch = 0;
+  let memory: SnapshotMemory | undefined;
   if (o.resume) {
     const meta = await readCheckpointMeta(join(o.checkpointDir, 'latest'));
     if (!meta) throw new Error(`--resume: no checkpoint at ${join(o.checkpointDir, 'latest')}; the run never completed a step or was not trained here`);
@@ -81,6 +84,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     startEpoch = meta.epoch;
     startBatch = meta.batch;
     step.setLearningRate(meta.learningRate);
+    memory = await loadSnapshotMemory<SnapshotMemory>(join(o.checkpointDir, 'latest'));
   } else {
     await send({
       type: 'run-started',
@@ -96,7 +100,6 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const bs = config.batchSize;
   const batches = Math.ceil(n / bs);
   const snapshotEpochs = new Set(config.snapshotEpochs);
-  let memory: SnapshotMemory | undefined;
   let lastSnapshot: number | undefined;
   const every = o.metricsEvery ?? Math.max(1, Math.floor(batches / 20));
   const t0 = Date.now();
@@ -113,6 +116,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       for (let b = epoch === startEpoch ? startBatch : 0; b < batches; b++) {
         if (o.signal?.aborted) {
           await saveCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer, { epoch, batch: b, learningRate: config.learningRate });
+          if (memory) await saveSnapshotMemory(join(o.checkpointDir, 'latest'), memory);
           await send({ type: 'run-ended', status: 'stopped', endedAt: new Date().toISOString() });
           return { status: 'stopped', epochsDone: epoch };
         }
@@ -155,6 +159,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         });
         memory = snap.memory;
         for (const layer of snap.layers) {
+          if (o.storedSnapshots?.has(`${epoch + 1}/${layer.index.layer}`)) continue;
           await send({
             type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index,
             blobs: layer.files.map((f) => ({ name: f.name, base64: b64(f.data) })),
@@ -164,6 +169,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         await saveCheckpoint(join(o.checkpointDir, String(epoch + 1)), model, step.optimizer, { epoch: epoch + 1, batch: 0, learningRate: config.learningRate });
       }
       await saveCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer, { epoch: epoch + 1, batch: 0, learningRate: config.learningRate });
+      if (memory) await saveSnapshotMemory(join(o.checkpointDir, 'latest'), memory);
     }
     await send({ type: 'run-ended', status: 'finished', endedAt: new Date().toISOString() });
     return { status: 'finished', epochsDone: config.epochs, ...(finalMetrics ? { finalMetrics } : {}) };
