@@ -41,6 +41,8 @@ interface RunState {
   queue: Pending[];
   draining: boolean;
   handle?: FileHandle;
+  /** Snapshot folders known to exist. */
+  dirs: Set<string>;
   infoTimer?: NodeJS.Timeout;
   online: number;
 }
@@ -113,7 +115,7 @@ export class Store {
   private state(runId: string): RunState {
     let st = this.runs.get(runId);
     if (!st) {
-      st = { runId, log: new EventLog(runPaths(this.logdir, runId).events, this.cacheLines), layers: new Map(), chain: Promise.resolve(), accepted: 0, queue: [], draining: false, online: 0 };
+      st = { runId, log: new EventLog(runPaths(this.logdir, runId).events, this.cacheLines), layers: new Map(), chain: Promise.resolve(), accepted: 0, queue: [], draining: false, dirs: new Set(), online: 0 };
       this.runs.set(runId, st);
     }
     return st;
@@ -277,14 +279,19 @@ export class Store {
       await fsp.mkdir(paths.dir, { recursive: true });
       st.handle = await fsp.open(paths.events, 'a');
     }
-    // Blobs and indexes first: an event line on disk always has its files.
+    // Blobs and indexes first (all at once): an event line on disk always has its files.
+    const files: Promise<void>[] = [];
     for (const { event } of batch) {
       if (event.type !== 'snapshot') continue;
       const dir = paths.epochDir(event.epoch);
-      await fsp.mkdir(dir, { recursive: true });
-      await Promise.all(event.blobs.map((b) => writeAtomic(join(dir, b.name), Buffer.from(b.base64, 'base64'))));
-      await writeAtomic(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
+      if (!st.dirs.has(dir)) {
+        await fsp.mkdir(dir, { recursive: true });
+        st.dirs.add(dir);
+      }
+      for (const b of event.blobs) files.push(writeAtomic(join(dir, b.name), Buffer.from(b.base64, 'base64')));
+      files.push(writeAtomic(join(dir, `${event.layer}.json`), JSON.stringify(event.index)));
     }
+    await Promise.all(files);
     const stored = batch.map((p) => toStoredEvent(st.runId, p.seq, p.event));
     const lines = stored.map((e) => JSON.stringify(e));
     await st.handle.write(lines.map((l) => `${l}\n`).join(''));
