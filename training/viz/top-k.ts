@@ -68,28 +68,33 @@ export async function topActivations(args: {
     const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
     const stats = tf.tidy(() => {
       const x = toInput(indices);
-      const outs = sub.predict(x) as tf.Tensor | tf.Tensor[];
+      const outs = sub.predictOnBatch(x) as tf.Tensor | tf.Tensor[];
       return (Array.isArray(outs) ? outs : [outs]).map((a) => {
         const [b, h, w, c] = a.shape as number[];
-        const flat = tf.reshape(a, [b!, h! * w!, c!]);
-        return [tf.max(flat, 1), tf.argMax(flat, 1), tf.sum(tf.step(a), [0, 1, 2]), tf.sum(a, [0, 1, 2]), tf.max(a, [0, 1, 2])];
+        // Reductions over the inner axis only (one transpose), sums as matrix products: both are the
+        // fast paths of every backend, where reducing a middle axis transposes the tensor each time.
+        const byMap = tf.transpose(tf.reshape(a, [b!, h! * w!, c!]), [0, 2, 1]);
+        const flat = tf.reshape(a, [b! * h! * w!, c!]);
+        const ones = tf.ones([1, b! * h! * w!]);
+        return [tf.max(byMap, 2), tf.argMax(byMap, 2), tf.matMul(ones, tf.step(flat)), tf.matMul(ones, flat)];
       });
     });
     for (let l = 0; l < layers.length; l++) {
-      const [maxT, argT, activeT, sumT, peakT] = stats[l]!;
-      const [maxV, argV, active, sum, peak] = await Promise.all([maxT!.data(), argT!.data(), activeT!.data(), sumT!.data(), peakT!.data()]);
+      const [maxT, argT, activeT, sumT] = stats[l]!;
+      const [maxV, argV, active, sum] = await Promise.all([maxT!.data(), argT!.data(), activeT!.data(), sumT!.data()]);
       stats[l]!.forEach((t) => t.dispose());
       const r = result[l]!;
       const [, w, c] = r.shape;
       for (let ch = 0; ch < c; ch++) {
         r.activeCount[ch]! += active[ch]!;
         r.sum[ch]! += sum[ch]!;
-        r.max[ch] = Math.max(r.max[ch]!, peak[ch]!);
       }
       for (let b = 0; b < indices.length; b++) {
         for (let ch = 0; ch < c; ch++) {
           const pos = argV[b * c + ch]!;
-          offer(r.top[ch]!, k, { value: maxV[b * c + ch]!, image: indices[b]!, y: Math.floor(pos / w), x: pos % w });
+          const value = maxV[b * c + ch]!;
+          r.max[ch] = Math.max(r.max[ch]!, value);
+          offer(r.top[ch]!, k, { value, image: indices[b]!, y: Math.floor(pos / w), x: pos % w });
         }
       }
     }
