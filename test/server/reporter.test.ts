@@ -117,6 +117,25 @@ describe('WebSocketReporter', () => {
     }
   });
 
+  it('stops when a restarted server has lost events it had acknowledged', async () => {
+    const a = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet });
+    const port = a.port;
+    const rep = new WebSocketReporter({ url: a.url, runId: 'r', token: 't', log: quiet, minBackoffMs: 20, maxBackoffMs: 50 });
+    await rep.send(runStarted());
+    await rep.send(metrics(1));
+    await rep.flush(5000);
+    await a.close();
+    const b = await startServer({ logdir: tempDir(), ingestToken: 't', port, log: quiet });
+    try {
+      await rep.send(metrics(2));
+      await expect(rep.flush(5000)).rejects.toThrow('run r: the server now has events only up to seq 0 but had acknowledged up to 2');
+      expect(b.store.lastSeq('r')).toBe(0);
+      await rep.close().catch(() => undefined);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('rejects an invalid event at send, before it is queued', async () => {
     const rep = new WebSocketReporter({ url: 'http://127.0.0.1:9', runId: 'r', token: 't', log: quiet });
     await expect(rep.send({ type: 'metrics', epoch: -1, values: {} })).rejects.toThrow('event(metrics).epoch: expected an integer >= 0, found number -1');

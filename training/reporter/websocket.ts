@@ -175,6 +175,11 @@ export class WebSocketReporter implements Reporter {
             new Error(`run ${this.opts.runId} on the server already has events up to seq ${frame.lastSeq}, but this reporter only numbered up to ${this.seq}: use a new run id, or resume (resume: true / startSeq)`),
           );
         }
+        if (frame.lastSeq < this.acked) {
+          return this.fail(
+            new Error(`run ${this.opts.runId}: the server now has events only up to seq ${frame.lastSeq} but had acknowledged up to ${this.acked}; its logdir lost events, so this reporter stops rather than leave a gap`),
+          );
+        }
         this.onAck(frame.lastSeq);
         this.sentUpTo = this.acked;
         this.welcomed = true;
