@@ -1,11 +1,11 @@
 /**
  * Bench part `server`: the monitoring server in a child process (so its RSS is its own), a
  * WebSocketReporter and 100 /live dashboards in this one.
- * - ingest_events_per_s: 10,000 per-batch metrics events, first send to last ack (after a first,
- *   cold burst of 10,000, reported as ingest_cold_events_per_s).
- * - server_rss_growth_mb: server RSS growth (after a GC) over the second 10,000 events: whether
- *   memory grows with events; the first burst's growth (heap warm-up) is server_rss_first_10k_growth_mb,
- *   and server_heap_growth_mb is the growth of live JS memory (heap used + buffers) over the second burst.
+ * - Four bursts of 10,000 per-batch metrics events, each from first send to last ack.
+ * - ingest_events_per_s: the last burst; ingest_cold_events_per_s: the first.
+ * - server_rss_growth_mb: server RSS growth (after a GC) over the last burst, i.e. whether memory
+ *   keeps growing with events; server_rss_first_10k_growth_mb: over the first (heap and allocator
+ *   warm-up); server_heap_growth_mb: live JS memory (heap used + buffers) over the last burst.
  * - fanout_p50_ms / fanout_p99_ms: a snapshot event (about 200 KB of PNGs) from reporter send to
  *   receipt by each of 100 subscribed dashboards, over 40 snapshots.
  */
@@ -23,6 +23,7 @@ import { WebSocketReporter } from '../../training/reporter/index.js';
 const DASHBOARDS = 100;
 const SNAPSHOTS = 40;
 const METRICS_EVENTS = 10_000;
+const BURSTS = 4;
 
 /** Starts the server in a child (from dist/ as .js, or from source through tsx) and talks to it over IPC. */
 async function startChild(logdir: string, token: string) {
@@ -101,18 +102,23 @@ const part: BenchPart = {
         await rep.flush(120_000);
         return (performance.now() - t0) / 1000;
       };
-      // The first 10,000 events also grow V8's heap and the allocator to their working size;
-      // the second 10,000 show whether memory keeps growing with events (it should not).
+      // The first 10,000 events also grow V8's heap and the allocator to their working size; the
+      // last of four bursts shows whether memory keeps growing with events (it should not).
       const m0 = await server.memory();
       const coldSeconds = await burst(1);
       const m1 = await server.memory();
-      const ingestSeconds = await burst(100);
-      const m2 = await server.memory();
-      const [rss0, rss1, rss2] = [m0.rss, m1.rss, m2.rss];
+      const samples = [m0, m1];
+      let ingestSeconds = 0;
+      for (let b = 2; b <= BURSTS; b++) {
+        ingestSeconds = await burst(100 * b);
+        samples.push(await server.memory());
+      }
+      const last = samples.at(-1)!;
+      const before = samples.at(-2)!;
       const ingest = METRICS_EVENTS / ingestSeconds;
       log(`ingest: ${METRICS_EVENTS} events in ${coldSeconds.toFixed(2)} s cold, ${ingestSeconds.toFixed(2)} s warm = ${Math.round(ingest)} events/s`);
-      log(`server RSS: ${rss0.toFixed(1)} MB at start, ${rss1.toFixed(1)} after 10,000 events, ${rss2.toFixed(1)} after 20,000`);
-      log(`server live JS memory: ${m0.heap.toFixed(1)} MB, ${m1.heap.toFixed(1)}, ${m2.heap.toFixed(1)}`);
+      log(`server RSS after each 10,000 events: ${samples.map((m) => m.rss.toFixed(1)).join(', ')} MB`);
+      log(`server live JS memory (heap used + buffers): ${samples.map((m) => m.heap.toFixed(1)).join(', ')} MB`);
 
       const sentAt = new Map<number, number>();
       const latencies: number[] = [];
@@ -135,7 +141,7 @@ const part: BenchPart = {
       );
       await new Promise((r) => setTimeout(r, 300));
       const blob = randomBytes(75_000).toString('base64'); // ~100 KB of base64 per atlas, two atlases
-      let seq = 1 + 2 * METRICS_EVENTS;
+      let seq = 1 + BURSTS * METRICS_EVENTS;
       for (let i = 0; i < SNAPSHOTS; i++) {
         seq++;
         const target = received + DASHBOARDS;
@@ -156,10 +162,10 @@ const part: BenchPart = {
         fanout_receipts: latencies.length,
         ingest_events_per_s: Math.round(ingest),
         ingest_cold_events_per_s: Math.round(METRICS_EVENTS / coldSeconds),
-        server_rss_start_mb: Number(rss0.toFixed(1)),
-        server_rss_growth_mb: Number((rss2 - rss1).toFixed(1)),
-        server_rss_first_10k_growth_mb: Number((rss1 - rss0).toFixed(1)),
-        server_heap_growth_mb: Number((m2.heap - m1.heap).toFixed(2)),
+        server_rss_start_mb: Number(m0.rss.toFixed(1)),
+        server_rss_growth_mb: Number((last.rss - before.rss).toFixed(1)),
+        server_rss_first_10k_growth_mb: Number((m1.rss - m0.rss).toFixed(1)),
+        server_heap_growth_mb: Number((last.heap - before.heap).toFixed(2)),
       };
     } finally {
       await server.close();

@@ -20,6 +20,11 @@ export class EventLog {
     private readonly cacheLines: number,
   ) {}
 
+  /** Bytes of events.jsonl that hold recorded lines. */
+  get bytes(): number {
+    return this.size;
+  }
+
   /** Records the next line (seq count + 1), already written to the file. */
   add(line: string): void {
     if (this.count === this.offsets.length) {

@@ -6,13 +6,12 @@
  * disk. Appends to one run are serialized, and an event is visible to readers and listeners only
  * once it is on disk (persist before fan-out).
  */
-import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, ftruncateSync, mkdirSync, openSync, promises as fsp, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
 import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
-import { readIfExists, runPaths, writeAtomic } from './files.js';
+import { readIfExists, runPaths, writeAtomic, writeAtomicSync } from './files.js';
 import { applyEvent, toStoredEvent } from './run-info.js';
 import { EventLog } from './event-log.js';
 
@@ -40,14 +39,15 @@ interface RunState {
   /** Accepted events waiting for the next group write. */
   queue: Pending[];
   draining: boolean;
-  handle?: FileHandle;
+  /** events.jsonl, open for appending. */
+  fd?: number;
   /** Snapshot folders known to exist. */
   dirs: Set<string>;
   infoTimer?: NodeJS.Timeout;
   online: number;
 }
 
-/** Delay before run.json follows a metrics event: metrics arrive thousands a second. */
+/** Delay before run.json follows a metrics or snapshot event: metrics arrive thousands a second. */
 const INFO_DEBOUNCE_MS = 250;
 const INDEX_CACHE_SIZE = 64;
 
@@ -261,7 +261,15 @@ export class Store {
         try {
           await this.writeBatch(st, batch);
         } catch (err) {
-          // Nothing accepted after a failed event can be stored without a gap: refuse it all.
+          // Nothing accepted after a failed event can be stored without a gap: refuse it all, and cut
+          // any half-written line so that the next append starts on a line of its own.
+          if (st.fd !== undefined) {
+            try {
+              ftruncateSync(st.fd, st.log.bytes);
+            } catch {
+              /* the disk is failing; the open() of the next start drops a partial line anyway */
+            }
+          }
           const rest = st.queue.splice(0);
           st.accepted = st.log.count;
           this.log(`store: run ${st.runId}: writing seq ${batch[0]!.seq}..${batch.at(-1)!.seq} failed: ${messageOf(err)}`);
@@ -275,37 +283,39 @@ export class Store {
 
   private async writeBatch(st: RunState, batch: Pending[]): Promise<void> {
     const paths = runPaths(this.logdir, st.runId);
-    if (!st.handle) {
-      await fsp.mkdir(paths.dir, { recursive: true });
-      st.handle = await fsp.open(paths.events, 'a');
+    // Synchronous file calls on purpose: small appends and a few atlas files per snapshot are
+    // cheaper inline than as thread-pool round trips, and keep a snapshot's latency steady.
+    if (st.fd === undefined) {
+      mkdirSync(paths.dir, { recursive: true });
+      st.fd = openSync(paths.events, 'a');
     }
-    // Blobs and indexes first (all at once): an event line on disk always has its files.
-    const files: Promise<void>[] = [];
+    // Blobs and indexes first: an event line on disk always has its files.
     for (const { event } of batch) {
       if (event.type !== 'snapshot') continue;
       const dir = paths.epochDir(event.epoch);
       if (!st.dirs.has(dir)) {
-        await fsp.mkdir(dir, { recursive: true });
+        mkdirSync(dir, { recursive: true });
         st.dirs.add(dir);
       }
-      for (const b of event.blobs) files.push(writeAtomic(join(dir, b.name), Buffer.from(b.base64, 'base64')));
-      files.push(writeAtomic(join(dir, `${event.layer}.json`), JSON.stringify(event.index)));
+      for (const b of event.blobs) writeAtomicSync(join(dir, b.name), Buffer.from(b.base64, 'base64'));
+      writeAtomicSync(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
     }
-    await Promise.all(files);
     const stored = batch.map((p) => toStoredEvent(st.runId, p.seq, p.event));
     const lines = stored.map((e) => JSON.stringify(e));
-    await st.handle.write(lines.map((l) => `${l}\n`).join(''));
+    const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+    for (let off = 0; off < text.length; ) off += writeSync(st.fd, text, off);
     let summaryChanged = false;
     let infoNow = false;
     stored.forEach((ev, i) => {
       this.record(st, ev, lines[i]!);
       for (const l of this.eventListeners) this.safely(() => l(st.runId, ev, lines[i]!));
       batch[i]!.resolve(ev);
-      if (ev.type !== 'metrics') infoNow = true;
+      if (ev.type === 'run-started' || ev.type === 'run-ended') infoNow = true;
       if (ev.type !== 'metrics' || ev.batch === undefined) summaryChanged = true;
     });
     if (summaryChanged) this.emitRuns();
-    // run.json is a summary rebuilt from events on open: written after the acks, batched for metrics.
+    // run.json is a summary rebuilt from events on open: written after the acks, at once when a run
+    // starts or ends, batched otherwise (metrics and snapshots must not wait on it).
     if (infoNow) await this.writeInfo(st).catch((err) => this.log(`store: run.json of ${st.runId}: ${messageOf(err)}`));
     else this.scheduleInfo(st);
   }
@@ -379,8 +389,8 @@ export class Store {
     await Promise.all(
       [...this.runs.values()].map((st) =>
         this.serialize(st, async () => {
-          await st.handle?.close();
-          st.handle = undefined;
+          if (st.fd !== undefined) closeSync(st.fd);
+          st.fd = undefined;
         }),
       ),
     );
