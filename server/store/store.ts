@@ -6,46 +6,17 @@
  * disk. Appends to one run are serialized, and an event is visible to readers and listeners only
  * once it is on disk (persist before fan-out).
  */
-import { closeSync, ftruncateSync, mkdirSync, openSync, promises as fsp, writeSync } from 'node:fs';
+import { closeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
 import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
-import { readIfExists, runPaths, writeAtomic, writeAtomicSync } from './files.js';
-import { applyEvent, toStoredEvent } from './run-info.js';
-import { EventLog } from './event-log.js';
+import { readIfExists, runPaths, writeAtomic } from './files.js';
+import { applyEvent } from './run-info.js';
+import { newRunState, parseEventsFile, truncateToRecorded, writeBatchFiles, type Pending, type RunState } from './run-state.js';
 
 /** Called after an event is stored, with its JSON line (the exact text in events.jsonl). */
 export type EventListener = (runId: string, event: StoredEvent, line: string) => void;
-
-interface Pending {
-  seq: number;
-  event: TrainerEvent;
-  resolve: (ev: StoredEvent) => void;
-  reject: (err: unknown) => void;
-}
-
-interface RunState {
-  runId: string;
-  /** Undefined until run-started is stored. */
-  info?: RunInfo;
-  log: EventLog;
-  /** epoch -> layer names with a stored index */
-  layers: Map<number, Set<string>>;
-  /** Serializes every write of this run. */
-  chain: Promise<unknown>;
-  /** Highest seq accepted for writing (>= log.count); checks for gaps and duplicates use it. */
-  accepted: number;
-  /** Accepted events waiting for the next group write. */
-  queue: Pending[];
-  draining: boolean;
-  /** events.jsonl, open for appending. */
-  fd?: number;
-  /** Snapshot folders known to exist. */
-  dirs: Set<string>;
-  infoTimer?: NodeJS.Timeout;
-  online: number;
-}
 
 /** Delay before run.json follows a metrics or snapshot event: metrics arrive thousands a second. */
 const INFO_DEBOUNCE_MS = 250;
@@ -80,42 +51,21 @@ export class Store {
   private async load(runId: string): Promise<void> {
     const paths = runPaths(this.logdir, runId);
     const text = (await readIfExists(paths.events))?.toString('utf8') ?? '';
+    const { events, lines, dropped } = parseEventsFile(text);
+    if (!events.length) return; // no run-started stored: nothing was ever acknowledged
     const st = this.state(runId);
-    let dropped = 0;
-    const kept: string[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      let ev: StoredEvent;
-      try {
-        ev = JSON.parse(line) as StoredEvent;
-      } catch {
-        dropped++; // a line cut short by a crash mid-write: it was never acknowledged
-        continue;
-      }
-      if (ev.seq !== st.log.count + 1 || (!st.info && ev.type !== 'run-started')) {
-        dropped++;
-        continue;
-      }
-      this.record(st, ev, line);
-      kept.push(line);
-    }
+    events.forEach((ev, i) => this.record(st, ev, lines[i]!));
     st.accepted = st.log.count;
     if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable or out-of-order line(s); kept seq 1..${st.log.count}`);
     // Rewrite when lines were dropped or the last one lacks its newline, so the next append starts a fresh line.
-    if (dropped || (text.length && !text.endsWith('\n'))) {
-      await writeAtomic(paths.events, kept.map((l) => `${l}\n`).join(''));
-    }
-    if (!st.info) {
-      this.runs.delete(runId);
-      return;
-    }
+    if (dropped || !text.endsWith('\n')) await writeAtomic(paths.events, lines.map((l) => `${l}\n`).join(''));
     await this.writeInfo(st);
   }
 
   private state(runId: string): RunState {
     let st = this.runs.get(runId);
     if (!st) {
-      st = { runId, log: new EventLog(runPaths(this.logdir, runId).events, this.cacheLines), layers: new Map(), chain: Promise.resolve(), accepted: 0, queue: [], draining: false, dirs: new Set(), online: 0 };
+      st = newRunState(this.logdir, runId, this.cacheLines);
       this.runs.set(runId, st);
     }
     return st;
@@ -261,15 +211,8 @@ export class Store {
         try {
           await this.writeBatch(st, batch);
         } catch (err) {
-          // Nothing accepted after a failed event can be stored without a gap: refuse it all, and cut
-          // any half-written line so that the next append starts on a line of its own.
-          if (st.fd !== undefined) {
-            try {
-              ftruncateSync(st.fd, st.log.bytes);
-            } catch {
-              /* the disk is failing; the open() of the next start drops a partial line anyway */
-            }
-          }
+          // Nothing accepted after a failed event can be stored without a gap: refuse it all.
+          truncateToRecorded(st);
           const rest = st.queue.splice(0);
           st.accepted = st.log.count;
           this.log(`store: run ${st.runId}: writing seq ${batch[0]!.seq}..${batch.at(-1)!.seq} failed: ${messageOf(err)}`);
@@ -282,28 +225,7 @@ export class Store {
   }
 
   private async writeBatch(st: RunState, batch: Pending[]): Promise<void> {
-    const paths = runPaths(this.logdir, st.runId);
-    // Synchronous file calls on purpose: small appends and a few atlas files per snapshot are
-    // cheaper inline than as thread-pool round trips, and keep a snapshot's latency steady.
-    if (st.fd === undefined) {
-      mkdirSync(paths.dir, { recursive: true });
-      st.fd = openSync(paths.events, 'a');
-    }
-    // Blobs and indexes first: an event line on disk always has its files.
-    for (const { event } of batch) {
-      if (event.type !== 'snapshot') continue;
-      const dir = paths.epochDir(event.epoch);
-      if (!st.dirs.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        st.dirs.add(dir);
-      }
-      for (const b of event.blobs) writeAtomicSync(join(dir, b.name), Buffer.from(b.base64, 'base64'));
-      writeAtomicSync(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
-    }
-    const stored = batch.map((p) => toStoredEvent(st.runId, p.seq, p.event));
-    const lines = stored.map((e) => JSON.stringify(e));
-    const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-    for (let off = 0; off < text.length; ) off += writeSync(st.fd, text, off);
+    const { stored, lines } = writeBatchFiles(this.logdir, st, batch);
     let summaryChanged = false;
     let infoNow = false;
     stored.forEach((ev, i) => {
