@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../../server/index.js';
@@ -133,6 +134,28 @@ describe('WebSocketReporter', () => {
       await rep.close().catch(() => undefined);
     } finally {
       await b.close();
+    }
+  });
+
+  it('drops a server that stops answering pings and connects again', async () => {
+    // A peer that accepts the connection and then says nothing, not even pong: a hung server.
+    const silent = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: false });
+    let connections = 0;
+    silent.on('connection', () => connections++);
+    await new Promise((r) => silent.once('listening', r));
+    const lines: string[] = [];
+    const rep = new WebSocketReporter({
+      url: `http://127.0.0.1:${(silent.address() as { port: number }).port}`, runId: 'r', token: 't', heartbeatMs: 100, minBackoffMs: 10, maxBackoffMs: 20, log: (l) => lines.push(l),
+    });
+    try {
+      const deadline = Date.now() + 5000;
+      while (connections < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(connections).toBeGreaterThanOrEqual(2);
+      expect(lines).toContain('server silent for 100 ms; reconnecting');
+    } finally {
+      await rep.close(10).catch(() => undefined);
+      for (const c of silent.clients) c.terminate();
+      await new Promise((r) => silent.close(r));
     }
   });
 
