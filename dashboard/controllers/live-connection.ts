@@ -8,6 +8,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { DashboardToServer, ServerToDashboard } from '../../server/protocol.js';
 import { PROTOCOL_VERSION } from '../../server/protocol.js';
 import type { Store } from '../state/store.js';
+import { fetchSnapshot } from '../data/api.js';
 
 const MIN_DELAY = 250;
 const MAX_DELAY = 5000;
@@ -78,6 +79,8 @@ export class LiveConnection implements ReactiveController {
           frame: { type: 'error', code: 'protocol-version', message: `server speaks protocol ${frame.protocolVersion}, this dashboard ${PROTOCOL_VERSION}: reload the page` },
         });
       }
+      // A live snapshot is about to be shown: fetch its index now rather than after the next render.
+      if (frame.type === 'event' && frame.event.type === 'snapshot') fetchSnapshot(frame.event.indexUrl).catch(() => undefined);
       this.store.dispatch({ type: 'frame', frame });
     };
     ws.onclose = () => {

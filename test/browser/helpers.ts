@@ -3,7 +3,7 @@
  * a headless Debian Chromium driven by playwright-core (never a downloaded browser), and pixel
  * read-back of what is on screen.
  */
-import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -37,7 +37,7 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 }
 
 /** Bump when the fixture generator changes, so the cached copy is rebuilt. */
-const FIXTURE_VERSION = 4;
+const FIXTURE_VERSION = 5;
 
 /**
  * A fresh logdir holding the recorded test runs (see writeTestFixture). Generated once into .cache/ (a few seconds)
@@ -46,16 +46,33 @@ const FIXTURE_VERSION = 4;
 export function fixtureLogdir(): { dir: string; remove: () => void } {
   const cached = join('.cache', `recorded-run-v${FIXTURE_VERSION}`);
   if (!existsSync(cached)) {
-    const tmp = mkdtempSync(join(tmpdir(), 'zf-fixture-'));
-    writeTestFixture(tmp);
+    // One worker writes it (the lock is an exclusive mkdir); the others wait instead of competing for the CPU.
+    mkdirSync('.cache', { recursive: true });
+    let writer = false;
     try {
-      cpSync(tmp, `${cached}.${process.pid}`, { recursive: true });
-      renameSync(`${cached}.${process.pid}`, cached);
+      mkdirSync(`${cached}.lock`);
+      writer = true;
     } catch {
-      // another worker won the race: its copy is complete
-      rmSync(`${cached}.${process.pid}`, { recursive: true, force: true });
+      // held by another worker
     }
-    rmSync(tmp, { recursive: true, force: true });
+    if (writer) {
+      try {
+        const tmp = mkdtempSync(join(tmpdir(), 'zf-fixture-'));
+        writeTestFixture(tmp);
+        cpSync(tmp, `${cached}.tmp`, { recursive: true });
+        renameSync(`${cached}.tmp`, cached);
+        rmSync(tmp, { recursive: true, force: true });
+      } finally {
+        rmSync(`${cached}.lock`, { recursive: true, force: true });
+      }
+    } else {
+      const until = Date.now() + 120_000;
+      while (!existsSync(cached)) {
+        if (Date.now() > until) throw new Error(`fixture: waited 120 s for ${cached} (remove ${cached}.lock if a crashed run left it)`);
+        if (!existsSync(`${cached}.lock`)) return fixtureLogdir(); // the writer failed: try ourselves
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      }
+    }
   }
   const t = tempDir('zf-logdir-');
   cpSync(cached, t.dir, { recursive: true });

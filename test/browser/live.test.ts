@@ -45,8 +45,10 @@ describe.skipIf(!hasChromium)('dashboard live updates in Chromium', () => {
       const event = snapshotEvent(logdir.dir, RUN, 10, 'conv1', 20);
       const t0 = Date.now();
       await trainer.send(event);
+      const ackedAfterMs = Date.now() - t0;
       await page.locator('zf-layer-grid .grid[data-epoch="20"]').waitFor({ timeout: 1000 });
       const shownAfterMs = Date.now() - t0;
+      console.log(`snapshot stored (acked) after ${ackedAfterMs} ms, shown after ${shownAfterMs} ms`);
       expect(shownAfterMs).toBeLessThan(1000);
       // Its atlases load from the new epoch's blobs and show real pixels.
       await expect.poll(async () => (await pixelSpread(page.locator('zf-layer-grid .cell:not(.is-dead) .block').first())).std, { timeout: 3000 }).toBeGreaterThan(12);
