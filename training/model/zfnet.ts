@@ -22,7 +22,9 @@ export function buildZfNet(cfg: ZfNetConfig, seed = 1): tf.LayersModel {
           strides: p.stride,
           padding: cfg.padding,
           activation: 'relu',
-          kernelInitializer: init(i),
+          // conv1 starts near zero (the paper's N(0, 0.01^2)): what its filters show is then
+          // what they learned, not the noise of a He draw that the RMS cap keeps alive.
+          kernelInitializer: i === 0 ? tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: seed * 100 }) : init(i),
           ...(i === 0 ? { inputShape: cfg.inputShape } : {}),
         }),
       );
