@@ -59,6 +59,8 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
     void lastAppend.finally(() => ws.close(closeCodeFor(e.code), e.code));
   };
 
+  // Before anything else: an 'error' without a listener would take the whole server down.
+  ws.on('error', (err) => ctx.log(`${who()}: socket error: ${err.message}`));
   const helloTimer = setTimeout(
     () => fail(new ZfError('not-hello', `expected a hello frame within ${ctx.limits.helloTimeoutMs} ms, found none`)),
     ctx.limits.helloTimeoutMs,
@@ -70,8 +72,6 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
     release?.();
     if (runId) ctx.log(`${who()}: trainer disconnected`);
   });
-  ws.on('error', (err) => ctx.log(`${who()}: socket error: ${err.message}`));
-
   ws.on('message', (data, isBinary) => {
     if (failed || ctx.closing()) return;
     try {

@@ -43,6 +43,8 @@ export class LiveHub {
 
   /** Serves one dashboard connection; `authError` refuses it with a typed error. */
   handle(ws: WebSocket, peer: string, authError?: ZfError): void {
+    // Before anything else: an 'error' without a listener would take the whole server down.
+    ws.on('error', (err) => this.log(`live ${peer}: socket error: ${err.message}`));
     if (authError) {
       sendError(ws, authError, this.log, `live ${peer}`, true);
       return;
@@ -51,7 +53,6 @@ export class LiveHub {
     this.clients.add(client);
     const limiter = new RateLimiter(this.limits.liveFramesPerSec);
     ws.on('close', () => this.drop(client));
-    ws.on('error', (err) => this.log(`live ${peer}: socket error: ${err.message}`));
     sendFrame(ws, { type: 'hello', protocolVersion: PROTOCOL_VERSION, runs: this.store.listRuns() });
     const onError = (err: unknown) => {
       const e = toZfError(err);
