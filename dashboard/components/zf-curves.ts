@@ -35,7 +35,8 @@ const options = (y: string, pct: boolean) => () => ({
     x: { type: 'linear' as const, title: { display: true, text: 'batch step' } },
     y: { type: 'linear' as const, title: { display: true, text: y }, ...(pct ? { min: 0, max: 1 } : {}) },
   },
-  plugins: { legend: { labels: { boxWidth: 12 } } },
+  // Long runs send thousands of batch points: draw at most ~600 per line (LTTB keeps the shape).
+  plugins: { legend: { labels: { boxWidth: 12 } }, decimation: { enabled: true, algorithm: 'lttb' as const, samples: 600 } },
 });
 
 export class ZfCurves extends LitElement {

@@ -15,6 +15,7 @@ export class ChartController implements ReactiveController {
   chart?: Chart<'line', Point[]>;
   #loading = false;
   #connected = false;
+  #frame = 0;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -33,7 +34,6 @@ export class ChartController implements ReactiveController {
     const canvas = this.canvas();
     if (this.chart && this.chart.canvas !== canvas) this.#destroy();
     if (!canvas) return;
-    const datasets = this.datasets();
     if (!this.chart) {
       if (this.#loading) return;
       this.#loading = true;
@@ -46,6 +46,17 @@ export class ChartController implements ReactiveController {
       });
       return;
     }
+    // Metrics can arrive many times a second: redraw at most once per frame.
+    if (this.#frame) return;
+    this.#frame = requestAnimationFrame(() => {
+      this.#frame = 0;
+      this.#refresh();
+    });
+  }
+
+  #refresh(): void {
+    if (!this.chart) return;
+    const datasets = this.datasets();
     // Keep dataset objects (Chart.js tracks their metadata); replace their data and styling only.
     const current = this.chart.data.datasets;
     current.length = datasets.length;
@@ -62,6 +73,8 @@ export class ChartController implements ReactiveController {
   }
 
   #destroy(): void {
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
     this.chart?.destroy();
     this.chart = undefined;
   }

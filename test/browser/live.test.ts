@@ -60,9 +60,14 @@ describe.skipIf(!hasChromium)('dashboard live updates in Chromium', () => {
     }
   });
 
-  it('recovers after the server restarts on the same port and resumes without duplicates', async () => {
+  it('recovers after the server restarts on the same port, resumes without duplicates and draws new points into the same chart', async () => {
     await page.goto(`${server.url}/#view=curves&run=${RUN}`);
     await page.locator('zf-connection-badge[status="open"]').waitFor();
+    const loss = page.locator('zf-curves canvas.loss');
+    await expect.poll(async () => (await pixelSpread(loss)).std, { timeout: 5000 }).toBeGreaterThan(5);
+    // Chart.js keeps its per-canvas state in canvas.$chartjs: a marked one proves the chart is updated, not re-created.
+    await loss.evaluate((c) => ((c as unknown as { $chartjs: Record<string, unknown> }).$chartjs.zfMark = true));
+    const lossBefore = await loss.screenshot();
     const points = () => page.evaluate(() => (document.querySelector('zf-app') as unknown as { store: { state: { data: Record<string, { batchMetrics: unknown[]; lastSeq: number }> } } }).store.state.data['alex-11x11s4']!);
     const before = await points();
 
@@ -79,6 +84,9 @@ describe.skipIf(!hasChromium)('dashboard live updates in Chromium', () => {
       await trainer.send({ type: 'metrics', epoch: 11, batch: 0, values: { loss: 0.5, acc: 0.8 } });
       await expect.poll(async () => (await points()).batchMetrics.length, { timeout: 2000 }).toBe(before.batchMetrics.length + 1);
       expect((await points()).lastSeq).toBe(before.lastSeq + 1);
+      // The live point is drawn into the same chart.
+      await expect.poll(async () => (await loss.screenshot()).equals(lossBefore), { timeout: 2000 }).toBe(false);
+      expect(await loss.evaluate((c) => (c as unknown as { $chartjs?: Record<string, unknown> }).$chartjs?.zfMark)).toBe(true);
     } finally {
       trainer.close();
     }
