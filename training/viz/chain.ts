@@ -188,37 +188,6 @@ export function forwardChain(ops: ChainOp[], input: tf.Tensor4D): ChainCache {
 }
 
 /**
- * The transposed convolution (the conv's input gradient, O12) as a forward convolution: the signal
- * dilated by the stride, correlated with the kernel flipped in space and with its channel axes
- * swapped, with the padding that undoes the forward's. Forward convolutions are the fast path on
- * every backend (XNNPACK on wasm), unlike Conv2DBackpropInput; the result equals
- * `tf.conv2dTranspose(R, W, inShape, strides, pad)` up to float rounding.
- */
-export function transposedConv(R: tf.Tensor4D, W: tf.Tensor4D, inShape: number[], strides: Pair, pad: 'same' | 'valid'): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, oh, ow, c] = R.shape;
-    const [kh, kw] = W.shape;
-    const [sh, sw] = strides;
-    let Rd: tf.Tensor4D = R;
-    if (sh > 1) Rd = tf.reshape(tf.pad(tf.reshape(Rd, [n, oh, 1, -1]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [n, oh * sh, -1, c]);
-    if (sw > 1) Rd = tf.reshape(tf.pad(tf.reshape(Rd, [-1, ow, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]), [n, -1, ow * sw, c]);
-    const pads = [0, 1].map((a) => {
-      const size = inShape[a + 1]!;
-      const k = a === 0 ? kh : kw;
-      const s = a === 0 ? sh : sw;
-      const out = a === 0 ? oh : ow;
-      const padTop = pad === 'same' ? Math.floor(Math.max((out - 1) * s + k - size, 0) / 2) : 0;
-      // Dilated length, cut to what the correlation reads (forward 'valid' may never read the last rows).
-      const len = Math.min((out - 1) * s + 1, size + padTop);
-      return { before: k - 1 - padTop, after: size + padTop - len, len };
-    });
-    if (Rd.shape[1] !== pads[0]!.len || Rd.shape[2] !== pads[1]!.len) Rd = tf.slice(Rd, [0, 0, 0, 0], [n, pads[0]!.len, pads[1]!.len, c]);
-    const Wt = tf.transpose(tf.reverse(W, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-    return tf.conv2d(Rd, Wt, 1, [[0, 0], [pads[0]!.before, pads[0]!.after], [pads[1]!.before, pads[1]!.after], [0, 0]]);
-  });
-}
-
-/**
  * The way down from `seed` (shaped like `cache.top` but with one row per projection) to input pixels.
  * `rows[i]` is the cache row (image) that projection i belongs to: switches and masks are that
  * image's. Conv filters are applied transposed and without bias; nothing is rectified at the end.
@@ -243,7 +212,7 @@ export function projectDown(cache: ChainCache, seed: tf.Tensor, rows: number[], 
       if (op.kind !== 'relu' && op.kind !== 'identity') atTop = false;
       switch (op.kind) {
         case 'conv':
-          R = transposedConv(R as tf.Tensor4D, op.kernel, inShape, op.strides, op.pad);
+          R = tf.conv2dTranspose(R as tf.Tensor4D, op.kernel, inShape as [number, number, number, number], op.strides, op.pad);
           break;
         case 'pool': {
           // Unpool through the max-pool's gradient: routed to the switches, summed on collisions (O4).

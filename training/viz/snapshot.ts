@@ -143,9 +143,10 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     const tileBuf = new Float32Array(tile * tile * C);
     for (let start = 0; start < jobs.length; start += chunk) {
       const part = jobs.slice(start, start + chunk);
-      const images = [...new Set(part.map((j) => j.entry.image))];
-      const row = new Map(images.map((img, r) => [img, r]));
-      const requests: ProjectionRequest[] = part.map((j) => ({ image: row.get(j.entry.image)!, channel: j.map, y: j.entry.y, x: j.entry.x }));
+      // One input row per request (images repeat): re-running the forward on a repeated image is
+      // cheaper than gathering every cached map per request, on every backend measured.
+      const images = part.map((j) => j.entry.image);
+      const requests: ProjectionRequest[] = part.map((j, i) => ({ image: i, channel: j.map, y: j.entry.y, x: j.entry.x }));
       t = now();
       const input = toInput(images);
       const cache = forwardChain(ops, input);

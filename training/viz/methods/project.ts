@@ -30,11 +30,14 @@ export function seedsFor(cache: ChainCache, requests: ProjectionRequest[], rule?
       values = tf.where(tf.tensor1d(requests.map((r) => r.seed !== undefined), 'bool'), values, at());
     }
     if (rule) values = rule(values, at);
-    // One-hot rows times the values: cheaper than a scatter on every backend.
-    const flat = requests.map((r) => (r.y * w! + r.x) * c! + r.channel);
+    // Built on the host: a one-hot scatter costs more than the copy on every backend.
+    const v = values.dataSync();
     const size = h! * w! * c!;
-    const hot = size > 1 ? tf.oneHot(tf.tensor1d(flat, 'int32'), size) : tf.ones([requests.length, 1]); // oneHot needs depth >= 2
-    return tf.reshape(tf.mul(hot, tf.reshape(values, [-1, 1])), [requests.length, h!, w!, c!]);
+    const buf = new Float32Array(requests.length * size);
+    requests.forEach((r, i) => {
+      buf[i * size + (r.y * w! + r.x) * c! + r.channel] = v[i]!;
+    });
+    return tf.tensor4d(buf, [requests.length, h!, w!, c!]);
   });
 }
 

@@ -1,0 +1,110 @@
+/**
+ * bench part `snapshot`: what a full snapshot costs next to training (issue 4 target: <= 0.25).
+ * A snapshot of the default small ZF-net (conv1 7x7/2, widths 32,64,96,96,64; 32x32x3): 5 conv layers,
+ * every map, top-9 over a 1,000-image probe set, deconvnet, PNG atlases; against one training epoch
+ * over 10,000 images on the same backend, measured as steps (batch 64) x the median step time of
+ * createTrainStep (the trainer's step). Also the seconds of each extra method (backprop, guided),
+ * from one snapshot computing all three. Synthetic seeded images: speed does not depend on content.
+ *
+ * Keys: backend, snapshot_s, epoch_10k_s, snapshot_epoch_ratio, step_s, topk_s, forward_s,
+ * deconvnet_s, render_s, backprop_s, guided_s, atlas_bytes, memory_bytes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BenchPart } from '../parts.js';
+import { initBackend } from '../../training/backend/index.js';
+import { zfNetConfig } from '../../training/model/config.js';
+import { buildZfNet } from '../../training/model/zfnet.js';
+import { computeMean, inputBatch } from '../../training/data.js';
+import { createTrainStep } from '../../training/train-step.js';
+import { takeSnapshot } from '../../training/viz/snapshot.js';
+import type { ImageSet } from '../../datasets/types.js';
+
+const PROBE = 1000;
+const EPOCH_IMAGES = 10_000;
+const BATCH = 64;
+
+/** Seeded images with blobs and edges (not white noise, so activations are sparse as on real data). */
+function syntheticProbe(count: number): ImageSet {
+  const H = 32;
+  const images = new Uint8Array(count * H * H * 3);
+  let s = 12345;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (let i = 0; i < count; i++) {
+    const cx = rand() * H, cy = rand() * H, r = 3 + rand() * 10, col = [rand(), rand(), rand()], angle = rand() * Math.PI;
+    for (let y = 0; y < H; y++) for (let x = 0; x < H; x++) {
+      const inBlob = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
+      const edge = Math.cos(angle) * (x - 16) + Math.sin(angle) * (y - 16) > 0;
+      for (let c = 0; c < 3; c++) {
+        const v = (inBlob ? 200 * col[c]! : 40) + (edge ? 50 : 0) + 20 * rand();
+        images[((i * H + y) * H + x) * 3 + c] = Math.min(255, Math.round(v));
+      }
+    }
+  }
+  return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, height: H, width: H, channels: 3 };
+}
+
+const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+
+const part: BenchPart = {
+  name: 'snapshot',
+  description: 'full snapshot (5 conv layers, all maps, top-9, deconvnet, 1,000 probe images) vs one 10k-image training epoch',
+  async run(log) {
+    const info = await initBackend(undefined, log);
+    const model = buildZfNet(zfNetConfig({ inputShape: [32, 32, 3], classes: 10 }));
+    const probe = syntheticProbe(PROBE);
+    const pre = { mean: computeMean(probe), scale: 1 / 64 };
+    const toInput = (idx: number[]) => inputBatch(probe, idx, pre);
+
+    // Training steps: 2 warm-up, then the median of at least 5 (or 10 s).
+    const step = createTrainStep(model, { learningRate: 0.01 });
+    const x = inputBatch(probe, Array.from({ length: BATCH }, (_, i) => i), pre);
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32'), 10).toFloat() as tf.Tensor2D;
+    step(x, y);
+    step(x, y);
+    const times: number[] = [];
+    const t0 = performance.now();
+    while (times.length < 5 || (performance.now() - t0 < 10_000 && times.length < 50)) {
+      const t = performance.now();
+      step(x, y);
+      times.push((performance.now() - t) / 1000);
+    }
+    times.sort((a, b) => a - b);
+    const stepS = times[times.length >> 1]!;
+    const epochS = Math.ceil(EPOCH_IMAGES / BATCH) * stepS;
+    log(`train step (batch ${BATCH}): ${stepS.toFixed(3)} s -> 10k-image epoch ${epochS.toFixed(1)} s`);
+    tf.dispose([x, y]);
+    step.optimizer.dispose();
+
+    // Warm-up snapshot on a few images (kernel setup), then the measured one.
+    await takeSnapshot({ model, probe: { ...probe, count: 20 }, toInput, epoch: 0 });
+    const before = tf.memory().numTensors;
+    const snap = await takeSnapshot({ model, probe, toInput, epoch: 1, onProgress: (m) => m.endsWith('probe images') || log(m) });
+    const leaked = tf.memory().numTensors - before;
+    const s = snap.seconds;
+    log(`snapshot: ${JSON.stringify(Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 2)])))}`);
+    const atlasBytes = snap.layers.reduce((a, l) => a + l.files.reduce((b, f) => b + f.data.length, 0), 0);
+    const memoryBytes = Object.values(snap.memory.layers).reduce((a, l) => a + l.kernel.byteLength + l.rank0.reduce((b, r) => b + (r?.byteLength ?? 0), 0), 0);
+
+    const all = await takeSnapshot({ model, probe, toInput, epoch: 2, methods: ['deconvnet', 'backprop', 'guided'], previous: snap.memory });
+    log(`all three methods: ${JSON.stringify(Object.fromEntries(Object.entries(all.seconds).map(([k, v]) => [k, round(v, 2)])))}`);
+    model.dispose();
+    return {
+      backend: info.name,
+      snapshot_s: round(s.total!, 2),
+      epoch_10k_s: round(epochS, 2),
+      snapshot_epoch_ratio: round(s.total! / epochS),
+      step_s: round(stepS),
+      topk_s: round(s.topk!, 2),
+      forward_s: round(s.forward!, 2),
+      deconvnet_s: round(s.deconvnet!, 2),
+      render_s: round(s.render!, 2),
+      backprop_s: round(all.seconds.backprop!, 2),
+      guided_s: round(all.seconds.guided!, 2),
+      atlas_bytes: atlasBytes,
+      memory_bytes: memoryBytes,
+      leaked_tensors: leaked,
+    };
+  },
+};
+
+export default part;
