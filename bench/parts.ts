@@ -13,6 +13,7 @@ export interface BenchPart {
 export const BENCH_PARTS: Record<string, () => Promise<BenchPart>> = {
   server: () => import('./parts/server.js').then((m) => m.default),
   datasets: () => import('./parts/datasets.js').then((m) => m.default),
-  dashboard: () => import('./parts/dashboard.js').then((m) => m.default),
   backends: () => import('./parts/backends.js').then((m) => m.default),
+  dashboard: () => import('./parts/dashboard.js').then((m) => m.default),
+  snapshot: () => import('./parts/snapshot.js').then((m) => m.default),
 };
