@@ -49,7 +49,8 @@ async function main(init: WorkerInit): Promise<void> {
     let reply: WorkerReply;
     try {
       vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(req.weights[i]!, v.shape))));
-      reply = tf.tidy(() => {
+      // Typed arrays are read outside tidy: tidy walks its result, index by index, looking for tensors.
+      const out = tf.tidy(() => {
         const x = tf.tensor4d(req.x, req.xShape);
         const y = tf.tensor2d(req.y, req.yShape);
         let correct = 0;
@@ -58,8 +59,10 @@ async function main(init: WorkerInit): Promise<void> {
           correct = tf.equal(tf.argMax(p, -1), tf.argMax(y, -1)).sum().dataSync()[0]!;
           return crossEntropy(y, p);
         }, vars);
-        return { loss: value.dataSync()[0]!, correct, grads: vars.map((v) => grads[v.name]!.dataSync() as Float32Array) };
+        return { value, correct, grads: vars.map((v) => grads[v.name]!) };
       });
+      reply = { loss: out.value.dataSync()[0]!, correct: out.correct, grads: out.grads.map((g) => g.dataSync() as Float32Array) };
+      tf.dispose([out.value, ...out.grads]);
     } catch (err) {
       reply = { error: err instanceof Error ? err.message : String(err) };
     }

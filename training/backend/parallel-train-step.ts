@@ -1,0 +1,148 @@
+/**
+ * A data-parallel train step over two cores: the main thread computes the gradients of the first
+ * half of the batch while a worker thread (its own tfjs wasm instance, train-worker.ts) computes
+ * the second half's; the gradients are averaged (weighted by the halves' sizes, so it equals the
+ * full-batch gradient) and applied once on the main thread, with the same SGD-momentum update and
+ * filter renormalization as createTrainStep. Weights go to the worker with every request, so the
+ * replica can never drift. Same synchronous TrainStep interface as createTrainStep.
+ */
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { convKernels, crossEntropy, renormalizeFilters, type StepResult, type TrainStep, type TrainStepOptions } from '../train-step.js';
+import type { BackendChoice } from './index.js';
+import type { WorkerReply, WorkerRequest } from './train-worker.js';
+
+export interface ParallelTrainStep extends TrainStep {
+  /** Stop the worker thread. */
+  dispose(): Promise<void>;
+}
+
+/** Start the worker: the compiled .js directly, or the .ts source through tsx (tests, tsx runs). */
+function startWorker(workerData: Record<string, unknown>, transferList: MessagePort[]): Worker {
+  const self = import.meta.url;
+  if (self.endsWith('.ts')) {
+    const file = new URL('./train-worker.ts', self).href;
+    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(file)}); })`;
+    return new Worker(boot, { eval: true, workerData, transferList });
+  }
+  return new Worker(new URL('./train-worker.js', self), { workerData, transferList });
+}
+
+/** Wait (blocking) for the worker's next reply. */
+function awaitReply(ctrl: Int32Array, seen: number, port: MessagePort, worker: { failure?: string }): WorkerReply {
+  while (Atomics.load(ctrl, 1) === seen) {
+    if (worker.failure) throw new Error(`train worker failed: ${worker.failure}`);
+    Atomics.wait(ctrl, 1, seen, 50);
+  }
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m) return m.message as WorkerReply;
+    Atomics.wait(ctrl, 2, 0, 1);
+  }
+}
+
+export async function createParallelTrainStep(
+  model: tf.LayersModel,
+  opts: TrainStepOptions & { backend?: BackendChoice },
+): Promise<ParallelTrainStep> {
+  const optimizer = tf.train.momentum(opts.learningRate, opts.momentum ?? 0.9) as tf.MomentumOptimizer;
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const kernels = convKernels(model);
+  const radius = opts.renormRadius ?? 0.1;
+  const ctrl = new Int32Array(new SharedArrayBuffer(12));
+  const { port1, port2 } = new MessageChannel();
+  const state: { failure?: string } = {};
+  const worker = startWorker(
+    { zfscopeTrainWorker: true, backend: opts.backend ?? 'wasm', modelJson: JSON.stringify(model.toJSON(null, false)), port: port2, ctrl },
+    [port2],
+  );
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', (m: { ready?: boolean; shapes?: number[][]; error?: string }) => {
+      if (m.error) return reject(new Error(`train worker failed to start: ${m.error}`));
+      const mismatch = vars.findIndex((v, i) => v.shape.join() !== m.shapes?.[i]?.join());
+      if (mismatch >= 0) return reject(new Error(`train worker model differs at weight ${vars[mismatch]!.name}`));
+      resolve();
+    });
+    worker.once('error', reject);
+  });
+  worker.on('error', (err) => (state.failure = err.message));
+  worker.on('message', (m: { error?: string }) => m.error && (state.failure = m.error));
+  let seen = 0;
+
+  /** Loss, correct count and gradients of rows [from, from+n) of the batch, on this thread. */
+  const localGrads = (x: tf.Tensor4D, y: tf.Tensor2D, n: number) => {
+    let correct = 0;
+    const { value, grads } = tf.tidy(() => {
+      const xs = x.slice([0, 0, 0, 0], [n, -1, -1, -1]);
+      const ys = y.slice([0, 0], [n, -1]) as tf.Tensor2D;
+      return tf.variableGrads(() => {
+        const p = model.apply(xs, { training: true }) as tf.Tensor2D;
+        correct = tf.equal(tf.argMax(p, -1), tf.argMax(ys, -1)).sum().dataSync()[0]!;
+        return crossEntropy(ys, p);
+      }, vars);
+    });
+    const loss = value.dataSync()[0]!;
+    value.dispose();
+    return { loss, correct, grads };
+  };
+
+  const apply = (grads: Array<{ name: string; tensor: tf.Tensor }>) => {
+    optimizer.applyGradients(grads);
+    tf.dispose(grads.map((g) => g.tensor));
+    if (radius > 0 && Number.isFinite(radius)) renormalizeFilters(kernels, radius);
+  };
+
+  const step = ((x: tf.Tensor4D, y: tf.Tensor2D): StepResult => {
+    const B = x.shape[0];
+    if (B < 2) {
+      const one = localGrads(x, y, B); // nothing to split
+      apply(vars.map((v) => ({ name: v.name, tensor: one.grads[v.name]! })));
+      return { loss: one.loss, correct: one.correct };
+    }
+    const nA = B >> 1;
+    const nB = B - nA;
+    // Post the worker's half first so both halves run at the same time.
+    // Rows [nA, B) read straight from the data (no tidy around a typed array: tidy walks it).
+    const xSize = x.size / B;
+    const ySize = y.size / B;
+    const req: WorkerRequest = {
+      x: (x.dataSync() as Float32Array).slice(nA * xSize),
+      xShape: [nB, x.shape[1], x.shape[2], x.shape[3]],
+      y: (y.dataSync() as Float32Array).slice(nA * ySize),
+      yShape: [nB, y.shape[1]],
+      weights: vars.map((v) => v.dataSync() as Float32Array),
+    };
+    port1.postMessage(req);
+    Atomics.add(ctrl, 0, 1);
+    Atomics.notify(ctrl, 0);
+    const a = localGrads(x, y, nA);
+    let reply: WorkerReply;
+    try {
+      reply = awaitReply(ctrl, seen, port1, state);
+      seen = Atomics.load(ctrl, 1);
+      if ('error' in reply) throw new Error(`train worker: ${reply.error}`);
+    } catch (err) {
+      tf.dispose(Object.values(a.grads));
+      throw err;
+    }
+    const b = reply;
+    const wA = nA / B;
+    const wB = nB / B;
+    const grads = tf.tidy(() =>
+      vars.map((v, i) => ({
+        name: v.name,
+        tensor: tf.keep(a.grads[v.name]!.mul(wA).add(tf.tensor(b.grads[i]!, v.shape).mul(wB))),
+      })),
+    );
+    tf.dispose(Object.values(a.grads));
+    apply(grads);
+    return { loss: a.loss * wA + b.loss * wB, correct: a.correct + b.correct };
+  }) as ParallelTrainStep;
+  step.optimizer = optimizer;
+  step.setLearningRate = (lr: number) => optimizer.setLearningRate(lr);
+  step.dispose = async () => {
+    port1.close();
+    await worker.terminate();
+  };
+  return step;
+}
