@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { startServer, type RunningServer } from '../../server/index.js';
+import { defaultDashboardDir, startServer, type RunningServer } from '../../server/index.js';
+import { fileURLToPath } from 'node:url';
 import { StoreReporter } from '../../training/reporter/index.js';
 import { metrics, runStarted, snapshot, tempDir } from './fixtures.js';
 
@@ -110,6 +111,10 @@ describe('REST', () => {
     expect(await (await get('/')).text()).toContain('zf dashboard');
     expect(await (await get('/assets/app.js')).text()).toBe('console.log(1)');
     expect(await (await get('/runs/r1/conv1')).text()).toContain('zf dashboard');
+  });
+
+  it('finds the built dashboard at dist/dashboard-app by default when running from source', () => {
+    expect(defaultDashboardDir()).toBe(join(fileURLToPath(new URL('../../', import.meta.url)), 'dist', 'dashboard-app'));
   });
 
   it('says how to build the dashboard when it is not built', async () => {

@@ -12,6 +12,10 @@ describe('zfscope serve flags', () => {
     });
   });
 
+  it('asks for help with --help', () => {
+    expect(parseServeArgs(['--port', '1', '--help'], {}).help).toBe(true);
+  });
+
   it('takes tokens from the environment', () => {
     expect(parseServeArgs([], { ZFSCOPE_INGEST_TOKEN: 'i', ZFSCOPE_VIEWER_TOKEN: 'v' })).toMatchObject({ token: 'i', viewerToken: 'v' });
   });

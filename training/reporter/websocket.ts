@@ -67,6 +67,8 @@ export class WebSocketReporter implements Reporter {
   private heard = true;
   private waiters: (() => void)[] = [];
   private everConnected = false;
+  /** Failed connection attempts since the last welcome. */
+  private failures = 0;
 
   constructor(private readonly opts: WebSocketReporterOptions) {
     this.url = ingestUrl(opts.url);
@@ -132,7 +134,8 @@ export class WebSocketReporter implements Reporter {
     });
     ws.on('pong', () => (this.heard = true));
     ws.on('error', (err) => {
-      if (!this.closed) this.log(`connection to ${this.url}: ${err.message}`);
+      // While the server is away every retry fails the same way: say so once, then every 10th time.
+      if (!this.closed && this.failures++ % 10 === 0) this.log(`connection to ${this.url}: ${err.message} (retrying)`);
     });
     ws.on('close', () => {
       if (this.ws !== ws) return;
@@ -165,6 +168,7 @@ export class WebSocketReporter implements Reporter {
     switch (frame.type) {
       case 'welcome': {
         this.everConnected = true;
+        this.failures = 0;
         this.backoff = this.opts.minBackoffMs ?? 100;
         if (this.seq === undefined) {
           this.seq = this.acked = frame.lastSeq;
