@@ -3,7 +3,8 @@
  * 32,64,96,96,64, every map, top-9, three methods) served by the real server and opened in
  * Debian's headless Chromium. Reports how long the layer grid of the widest layer takes to show
  * its atlases from a cold page (median of 3 fresh browser contexts; target <= 2000 ms) and the
- * tab's JS heap after visiting every view with the grid scrolled end to end (target <= 300 MB).
+ * tab's JS heap in use after visiting every view with the grid scrolled end to end (target <= 300 MB;
+ * also the heap reserved and the most DOM nodes).
  * The recorded run is written once by `test/fixtures/make-recorded-run.ts --full` into .cache/.
  */
 import { spawnSync } from 'node:child_process';
@@ -45,12 +46,14 @@ async function gridShown(page: Page, layer: string): Promise<number> {
   return (await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))')) as number;
 }
 
-async function heapMb(page: Page): Promise<number> {
+/** The tab's JS heap in use and reserved (MB) and its DOM node count, from CDP Performance.getMetrics. */
+async function tabMetrics(page: Page): Promise<{ used: number; total: number; nodes: number }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const { metrics } = await cdp.send('Performance.getMetrics');
   await cdp.detach();
-  return (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN) / 2 ** 20;
+  const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
+  return { used: get('JSHeapUsedSize') / 2 ** 20, total: get('JSHeapTotalSize') / 2 ** 20, nodes: get('Nodes') };
 }
 
 const part: BenchPart = {
@@ -77,6 +80,8 @@ const part: BenchPart = {
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const page = await ctx.newPage();
       const heaps: Record<string, number> = {};
+      let reserved = 0;
+      let nodes = 0;
       for (const view of ['grid', 'evolution', 'convergence', 'health', 'curves', 'compare', 'runs']) {
         await page.goto(`${server.url}/#view=${view}&run=${RUN}&layer=conv3`);
         await page.waitForFunction(`${find(['zf-app', 'main'])}?.firstElementChild?.shadowRoot?.querySelector('[data-state="loading"]') === null`, undefined, { timeout: 30_000 });
@@ -86,7 +91,10 @@ const part: BenchPart = {
           await page.waitForTimeout(30);
         }
         await page.waitForTimeout(300);
-        heaps[view] = await heapMb(page);
+        const m = await tabMetrics(page);
+        heaps[view] = m.used;
+        reserved = Math.max(reserved, m.total);
+        nodes = Math.max(nodes, m.nodes);
       }
       log(`JS heap after each view (MB): ${Object.entries(heaps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
       await ctx.close();
@@ -94,6 +102,8 @@ const part: BenchPart = {
         dashboard_open_ms: Math.round(opens[1]!),
         dashboard_open_ms_all: opens.map((t) => Math.round(t)),
         dashboard_heap_mb: Math.round(Math.max(...Object.values(heaps)) * 10) / 10,
+        dashboard_heap_reserved_mb: Math.round(reserved * 10) / 10,
+        dashboard_dom_nodes_max: nodes,
         dashboard_heap_mb_by_view: Object.fromEntries(Object.entries(heaps).map(([k, v]) => [k, Math.round(v * 10) / 10])),
       };
     } finally {
