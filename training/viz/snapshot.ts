@@ -108,10 +108,25 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
   const chunk = Math.max(1, args.projectionBatch ?? 256);
   const seconds: Record<string, number> = { topk: 0, forward: 0, render: 0 };
   for (const m of methods) seconds[m] = 0;
-  const units = convUnits(model);
-  if (units.length === 0) throw new Error('takeSnapshot: the model has no Conv2D layer to visualize');
-  const { height: H, width: W, channels: C } = probe;
   const geometry = new Map(receptiveFields(model).map((g) => [g.name, g]));
+  // Conv layers the chain cannot reach (e.g. above a BatchNormalization) are skipped, said once in
+  // progress; a model with none left is an error that says why.
+  const skipped: string[] = [];
+  const units = convUnits(model).filter((u) => {
+    try {
+      compileChain(model, u.conv.name);
+      if (!geometry.has(u.conv.name)) throw new Error(`no receptive field for '${u.conv.name}' (it lies above a non-spatial layer)`);
+      return true;
+    } catch (err) {
+      skipped.push((err as Error).message);
+      return false;
+    }
+  });
+  if (units.length === 0) {
+    throw new Error(`takeSnapshot: no conv layer of the model can be visualized${skipped.length ? `: ${skipped[0]}` : ' (it has no Conv2D layer)'}`);
+  }
+  skipped.forEach((why) => args.onProgress?.(`skipping a conv layer: ${why}`));
+  const { height: H, width: W, channels: C } = probe;
 
   let t = now();
   const activity = await topActivations({
@@ -127,8 +142,7 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     const { conv } = units[li]!;
     const act = activity[li]!;
     const [h, w, maps] = act.shape;
-    const geo = geometry.get(conv.name);
-    if (!geo) throw new Error(`takeSnapshot: no receptive field for layer '${conv.name}' (is it below a Flatten?)`);
+    const geo = geometry.get(conv.name)!;
     const jobs: Job[] = [];
     act.top.forEach((list, map) => list.forEach((entry, rank) => jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) })));
     const tile = unitWindow(geo.rf, 0, 0, H, W).tile;

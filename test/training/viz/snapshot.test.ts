@@ -158,3 +158,24 @@ describe('takeSnapshot on the small ZF-net', () => {
     await expect(takeSnapshot({ ...args, methods: ['deconv'] })).rejects.toThrow(/deconvnet, backprop, guided/);
   });
 });
+
+describe('takeSnapshot on other models', () => {
+  it('skips conv layers above an unsupported layer and refuses a model with none left', async () => {
+    const model = tf.sequential({ layers: [
+      tf.layers.conv2d({ name: 'a', inputShape: [8, 8, 1], filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tf.layers.batchNormalization({ name: 'bn' }),
+      tf.layers.conv2d({ name: 'b', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    ] });
+    const probe = probeSet(3, 8, 1);
+    const toInput = (idx: number[]) => inputBatch(probe, idx, { mean: computeMean(probe), scale: 1 / 64 });
+    const notes: string[] = [];
+    const snap = await takeSnapshot({ model, probe, toInput, epoch: 1, onProgress: (m) => notes.push(m) });
+    expect(snap.layers.map((l) => l.index.layer)).toEqual(['a']);
+    expect(notes.some((n) => /'bn' \(BatchNormalization\)/.test(n))).toBe(true);
+    const bnFirst = tf.sequential({ layers: [
+      tf.layers.batchNormalization({ name: 'bn0', inputShape: [8, 8, 1] }),
+      tf.layers.conv2d({ name: 'c', filters: 2, kernelSize: 3 }),
+    ] });
+    await expect(takeSnapshot({ model: bnFirst, probe, toInput, epoch: 1 })).rejects.toThrow(/no conv layer of the model can be visualized: .*'bn0'/);
+  });
+});
