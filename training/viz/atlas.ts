@@ -34,8 +34,8 @@ export class Atlas {
   png(): Uint8Array {
     const png = new PNG({ width: this.width, height: this.height, colorType: this.channels === 3 ? 2 : 0, inputHasAlpha: false, inputColorType: this.channels === 3 ? 2 : 0, bitDepth: 8 } as ConstructorParameters<typeof PNG>[0]);
     png.data = Buffer.from(this.pixels.buffer, this.pixels.byteOffset, this.pixels.byteLength);
-    // A fixed Paeth filter: several times faster than pngjs's adaptive choice per row, about as small.
-    const out = PNG.sync.write(png, { colorType: this.channels === 3 ? 2 : 0, inputColorType: this.channels === 3 ? 2 : 0, inputHasAlpha: false, bitDepth: 8, filterType: 4 } as Parameters<typeof PNG.sync.write>[1]);
+    // A fixed Sub filter: several times faster than pngjs's adaptive choice per row (and than Paeth), about as small.
+    const out = PNG.sync.write(png, { colorType: this.channels === 3 ? 2 : 0, inputColorType: this.channels === 3 ? 2 : 0, inputHasAlpha: false, bitDepth: 8, filterType: 1 } as Parameters<typeof PNG.sync.write>[1]);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
 }
