@@ -47,7 +47,8 @@ export async function startServer(routes: Record<string, Route>): Promise<Fixtur
     const done = cuts.get(path) ?? 0;
     if (route.cutAfter !== undefined && done < (route.cutTimes ?? 1)) {
       cuts.set(path, done + 1);
-      res.write(body.subarray(start, start + route.cutAfter), () => setTimeout(() => res.socket?.destroy(), 20));
+      // A FIN, not a reset: a reset may discard bytes the client has not read yet, making the cut point random.
+      res.write(body.subarray(start, start + route.cutAfter), () => setTimeout(() => res.socket?.end(), 20));
       return;
     }
     res.end(body.subarray(start));
