@@ -4,6 +4,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo } from '../../server/protocol.js';
 import { TINY, exitOf, spawnCli, storedEvents, until } from './helpers.js';
+import { hasChromium, launchChromium, pixelSpread } from '../browser/helpers.js';
+import { mkdirSync } from 'node:fs';
+
+/** A real browser opens the main job's dashboard on the layer grid and sees projections (not blank). */
+async function browserSeesGrid(url: string): Promise<void> {
+  if (!hasChromium) {
+    console.warn('zfscope start: browser check skipped, /usr/bin/chromium is missing (apt-get install -y chromium)');
+    return;
+  }
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${url}/#view=grid&run=tiny&layer=conv2&epoch=2`);
+    const block = page.locator('zf-layer-grid .cell:not(.is-dead) .block').first();
+    await block.waitFor({ timeout: 20_000 });
+    await expect.poll(async () => (await pixelSpread(block)).std, { timeout: 20_000 }).toBeGreaterThan(5);
+    mkdirSync('test-output/screenshots', { recursive: true });
+    await page.screenshot({ path: 'test-output/screenshots/start-grid.png' });
+  } finally {
+    await browser.close();
+  }
+}
 
 describe('zfscope start (the main job, tiny configuration)', () => {
   it('trains, stores the run with its snapshots and atlases, and serves them', async () => {
@@ -33,6 +55,7 @@ describe('zfscope start (the main job, tiny configuration)', () => {
       expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
       expect(existsSync(join(logdir, 'tiny', 'snapshots', '2', 'conv2.patches.png'))).toBe(true);
 
+      await browserSeesGrid(url);
       const dash = await fetch(`${url}/`);
       expect(dash.status).toBe(200);
       expect(await dash.text()).toContain('<zf-app');
