@@ -9,5 +9,6 @@ export default defineConfig({
     // 2 cores on CI: tensor tests are CPU-bound, so more workers only thrash.
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup.ts'],
   },
 });

@@ -2,6 +2,7 @@
  * `zfscope train`: pick the backend, load the data, open a reporter (a server over WebSocket, or
  * the logdir directly), train, and stop cleanly on Ctrl-C (finish the step, checkpoint, report).
  */
+import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
 import { readFile, readdir } from 'node:fs/promises';
 import type { RunConfig, RunInfo } from '../server/protocol.js';
@@ -73,6 +74,8 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
   }
 
   const out = progressPrinter();
+  // zfscope says which backend it uses and why; tfjs' own "install tfjs-node" banner would only repeat it.
+  tf.env().set('PROD', true);
   const backend = await initBackend((flags.backend as BackendChoice | undefined) ?? (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ?? 'auto', (l) => out.log(l));
   out.log(`zfscope: backend ${backend.name} (${backend.description})`);
 
