@@ -11,7 +11,7 @@ import { navigateFrom } from '../events.js';
 import { aliasingHint, aliasingLevel } from '../state/aliasing.js';
 import { tileScale, weightCell } from '../state/atlas.js';
 import { convLabel, metricValue, pct } from '../state/format.js';
-import { type DashboardState, resolveEpoch } from '../state/reducer.js';
+import { type DashboardState, resolveEpoch, type SnapshotRef } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
 import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
 import { emptyState, errorState, loadingState } from '../render/states.js';
@@ -127,7 +127,7 @@ export class ZfCompare extends LitElement {
       </div>`;
   }
 
-  #filters(s: LayerSnapshot, ref: NonNullable<DashboardState['data'][string]>['snapshots'][number][string], runId: string) {
+  #filters(s: LayerSnapshot, ref: SnapshotRef, runId: string) {
     if (!s.files.weights || !s.weightsGrid) return '';
     const g = s.weightsGrid;
     const url = blobUrl(ref, s.files.weights, runId);
