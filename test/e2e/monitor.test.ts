@@ -62,3 +62,18 @@ describe('monitor(): zfscope for your own model', () => {
     }
   });
 });
+
+describe('the README example (examples/monitor-own-model.ts)', () => {
+  it('runs and leaves a monitored run with snapshots at epochs 1 and 3', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const logdir = mkdtempSync(join(tmpdir(), 'zf-example-'));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/monitor-own-model.ts', '--logdir', logdir, '--run-id', 'ex', '--images', '256'], {
+      encoding: 'utf8',
+      env: { ...process.env, ZFSCOPE_BACKEND: 'wasm' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('monitored run ex: done');
+    const snaps = storedEvents(logdir, 'ex').filter((e) => e.type === 'snapshot');
+    expect(snaps.map((e) => (e.type === 'snapshot' ? `${e.epoch}/${e.layer}` : '')).sort()).toEqual(['1/conv1', '1/conv2', '3/conv1', '3/conv2']);
+  });
+});
