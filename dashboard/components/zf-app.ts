@@ -142,6 +142,7 @@ export class ZfApp extends LitElement {
     if (run) this.live.watch(run.runId);
     if (view.id === 'compare' && nav.compare && state.runs.some((r) => r.runId === nav.compare)) this.live.watch(nav.compare);
     const data = nav.run ? state.data[nav.run] : undefined;
+    document.title = run && view.needsRun ? `${view.title} · ${run.runId} · zfscope` : 'zfscope';
     const epochs = data?.epochs ?? [];
     return html`
       <header>
