@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.js';
+import { seededPermutation } from '../datasets/rng.js';
 
 export interface Preprocess {
   /** Per-pixel mean, H*W*C, on the 0-255 scale. */
@@ -41,23 +42,7 @@ export function oneHotBatch(set: ImageSet, indices: ArrayLike<number>, classes: 
   return tf.tensor2d(out, [indices.length, classes]);
 }
 
-/** A seeded permutation (mulberry32 + Fisher-Yates): the same seed gives the same order. */
+/** The order of an epoch's batches: a seeded permutation, the same for the same seed and epoch. */
 export function shuffled(count: number, seed: number): Uint32Array {
-  const idx = new Uint32Array(count);
-  for (let i = 0; i < count; i++) idx[i] = i;
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx;
+  return seededPermutation(count, seed);
 }
