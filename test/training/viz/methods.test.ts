@@ -86,6 +86,23 @@ describe('unpooling (zfnet.md O4)', () => {
   });
 });
 
+describe('max-pool switches (zfnet.md O5)', () => {
+  it('route to the first maximum of a window, and to its first cell when the window is all zero', () => {
+    const m = tf.sequential({ layers: [
+      tf.layers.conv2d({ name: 'id1', inputShape: [1, 9, 1], filters: 1, kernelSize: 1, useBias: false }),
+      tf.layers.maxPooling2d({ name: 'pool', poolSize: [1, 3], strides: [1, 3] }),
+      tf.layers.conv2d({ name: 'id2', filters: 1, kernelSize: 1, useBias: false }),
+    ] });
+    m.getLayer('id1').setWeights([tf.ones([1, 1, 1, 1])]);
+    m.getLayer('id2').setWeights([tf.ones([1, 1, 1, 1])]);
+    const x = tf.tensor4d([0, 0, 0, 7, 7, 1, 0, 0, 0], [1, 1, 9, 1]);
+    const cache = forwardChain(compileChain(m, 'id2'), x);
+    const down = projectDown(cache, tf.ones([1, 1, 3, 1]), [0], PROJECTION_METHODS.deconvnet!.relu);
+    expect(Array.from(down.dataSync())).toEqual([1, 0, 0, 1, 0, 0, 1, 0, 0]);
+    cache.dispose();
+  });
+});
+
 /** A random net with overlapping pools, strides and both paddings (the §2.5 setting). */
 function randomNet(separateRelu: boolean, seed: number): tf.LayersModel {
   const act = separateRelu ? 'linear' : 'relu';
