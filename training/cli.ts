@@ -27,6 +27,7 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'host', arg: 'HOST', help: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it)' },
   { name: 'port', arg: 'N', help: 'port (default 6006; 0 picks a free one)', parse: int(0, 65535) },
   { name: 'token', arg: 'TOKEN', help: 'ingest token trainers must present (default: generated and printed)' },
+  { name: 'viewer-token', arg: 'TOKEN', help: 'token the dashboard and REST need (default none; set it with a --host other than 127.0.0.1)' },
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -11,7 +11,7 @@ import { startServer } from '../server/index.js';
 
 /** Flags that belong to the trainer, forwarded verbatim to `zfscope train`. */
 function trainerArgs(flags: ParsedFlags): string[] {
-  const skip = new Set(['_', 'help', 'host', 'port', 'token', 'exit', 'logdir']);
+  const skip = new Set(['_', 'help', 'host', 'port', 'token', 'viewer-token', 'exit', 'logdir']);
   const args: string[] = [];
   for (const [k, v] of Object.entries(flags)) {
     if (skip.has(k) || v === undefined || v === false) continue;
@@ -32,6 +32,7 @@ export async function runStartCommand(flags: ParsedFlags, cli: { execPath: strin
     host: (flags.host as string | undefined) ?? '127.0.0.1',
     port: (flags.port as number | undefined) ?? 6006,
     ...(flags.token ? { ingestToken: flags.token as string } : {}),
+    ...(flags['viewer-token'] ? { viewerToken: flags['viewer-token'] as string } : {}),
     log: (line) => console.error(`server: ${line}`),
   });
   console.log(`zfscope: dashboard at ${server.url}/  (logdir ${logdir})`);

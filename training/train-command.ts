@@ -57,7 +57,7 @@ async function findRun(runId: string, logdir: string, server?: string, token?: s
 export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (runId: string) => void } = {}): Promise<number> {
   const logdir = resolve((flags.logdir as string | undefined) ?? 'runs');
   const server = flags.server as string | undefined;
-  const token = (flags.token as string | undefined) ?? process.env.ZFSCOPE_TOKEN;
+  const token = (flags.token as string | undefined) ?? process.env.ZFSCOPE_TOKEN ?? process.env.ZFSCOPE_INGEST_TOKEN;
   if (server && !token) throw new UsageError('--server needs --token (the ingest token the server printed at start), or $ZFSCOPE_TOKEN');
   const resumeId = flags.resume as string | undefined;
 
