@@ -69,8 +69,14 @@ export async function createParallelTrainStep(
   worker.on('message', (m: { error?: string }) => m.error && (state.failure = m.error));
   let seen = 0;
 
-  /** Loss, correct count and gradients of rows [from, from+n) of the batch, on this thread. */
-  const localGrads = (x: tf.Tensor4D, y: tf.Tensor2D, n: number) => {
+  /**
+   * The main thread's share of the batch. It also merges and applies the update, so an even split
+   * leaves the worker idle: after each step the share moves one row toward whichever side waited.
+   */
+  let mainShare = 0.5;
+
+  /** Loss, correct count and gradients of the first n rows of the batch, loss scaled by `weight`. */
+  const localGrads = (x: tf.Tensor4D, y: tf.Tensor2D, n: number, weight: number) => {
     let correct = 0;
     const { value, grads } = tf.tidy(() => {
       const xs = x.slice([0, 0, 0, 0], [n, -1, -1, -1]);
@@ -78,10 +84,10 @@ export async function createParallelTrainStep(
       return tf.variableGrads(() => {
         const p = model.apply(xs, { training: true }) as tf.Tensor2D;
         correct = tf.equal(tf.argMax(p, -1), tf.argMax(ys, -1)).sum().dataSync()[0]!;
-        return crossEntropy(ys, p);
+        return crossEntropy(ys, p).mul(weight) as tf.Scalar;
       }, vars);
     });
-    const loss = value.dataSync()[0]!;
+    const loss = value.dataSync()[0]! / weight;
     value.dispose();
     return { loss, correct, grads };
   };
@@ -95,12 +101,14 @@ export async function createParallelTrainStep(
   const step = ((x: tf.Tensor4D, y: tf.Tensor2D): StepResult => {
     const B = x.shape[0];
     if (B < 2) {
-      const one = localGrads(x, y, B); // nothing to split
+      const one = localGrads(x, y, B, 1); // nothing to split
       apply(vars.map((v) => ({ name: v.name, tensor: one.grads[v.name]! })));
       return { loss: one.loss, correct: one.correct };
     }
-    const nA = B >> 1;
+    const nA = Math.min(B - 1, Math.max(1, Math.round(B * mainShare)));
     const nB = B - nA;
+    const wA = nA / B;
+    const wB = nB / B;
     // Post the worker's half first so both halves run at the same time.
     // Rows [nA, B) read straight from the data (no tidy around a typed array: tidy walks it).
     const xSize = x.size / B;
@@ -110,15 +118,21 @@ export async function createParallelTrainStep(
       xShape: [nB, x.shape[1], x.shape[2], x.shape[3]],
       y: (y.dataSync() as Float32Array).slice(nA * ySize),
       yShape: [nB, y.shape[1]],
+      weight: wB,
       weights: vars.map((v) => v.dataSync() as Float32Array),
     };
     port1.postMessage(req);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    const a = localGrads(x, y, nA);
+    const a = localGrads(x, y, nA, wA);
     let reply: WorkerReply;
     try {
+      const replied = Atomics.load(ctrl, 1) !== seen;
+      const t0 = performance.now();
       reply = awaitReply(ctrl, seen, port1, state);
+      const waited = performance.now() - t0;
+      if (replied) mainShare = Math.max(0.1, mainShare - 1 / B);
+      else if (waited > 2) mainShare = Math.min(0.9, mainShare + 1 / B);
       seen = Atomics.load(ctrl, 1);
       if ('error' in reply) throw new Error(`train worker: ${reply.error}`);
     } catch (err) {
@@ -126,13 +140,9 @@ export async function createParallelTrainStep(
       throw err;
     }
     const b = reply;
-    const wA = nA / B;
-    const wB = nB / B;
+    // Both halves' losses were scaled by their share of the batch: the sum is the full-batch gradient.
     const grads = tf.tidy(() =>
-      vars.map((v, i) => ({
-        name: v.name,
-        tensor: tf.keep(a.grads[v.name]!.mul(wA).add(tf.tensor(b.grads[i]!, v.shape).mul(wB))),
-      })),
+      vars.map((v, i) => ({ name: v.name, tensor: tf.keep(a.grads[v.name]!.add(tf.tensor(b.grads[i]!, v.shape))) })),
     );
     tf.dispose(Object.values(a.grads));
     apply(grads);

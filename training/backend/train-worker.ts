@@ -23,6 +23,8 @@ export interface WorkerRequest {
   xShape: [number, number, number, number];
   y: Float32Array;
   yShape: [number, number];
+  /** The loss is scaled by this (the worker's share of the batch), so gradients arrive weighted. */
+  weight: number;
   weights: Float32Array[];
 }
 
@@ -57,11 +59,11 @@ async function main(init: WorkerInit): Promise<void> {
         const { value, grads } = tf.variableGrads(() => {
           const p = model.apply(x, { training: true }) as tf.Tensor2D;
           correct = tf.equal(tf.argMax(p, -1), tf.argMax(y, -1)).sum().dataSync()[0]!;
-          return crossEntropy(y, p);
+          return crossEntropy(y, p).mul(req.weight) as tf.Scalar;
         }, vars);
         return { value, correct, grads: vars.map((v) => grads[v.name]!) };
       });
-      reply = { loss: out.value.dataSync()[0]!, correct: out.correct, grads: out.grads.map((g) => g.dataSync() as Float32Array) };
+      reply = { loss: out.value.dataSync()[0]! / req.weight, correct: out.correct, grads: out.grads.map((g) => g.dataSync() as Float32Array) };
       tf.dispose([out.value, ...out.grads]);
     } catch (err) {
       reply = { error: err instanceof Error ? err.message : String(err) };
