@@ -10,13 +10,16 @@ import * as tf from '@tensorflow/tfjs';
 
 type Pair = [number, number];
 
-export type ChainOp =
+type OpKind =
   | { kind: 'conv'; layer: string; kernel: tf.Tensor4D; bias: tf.Tensor1D | null; strides: Pair; pad: 'same' | 'valid'; relu: boolean }
   | { kind: 'relu'; layer: string }
   | { kind: 'pool'; layer: string; size: Pair; strides: Pair; pad: 'same' | 'valid' }
   | { kind: 'flatten'; layer: string }
   | { kind: 'dense'; layer: string; kernel: tf.Tensor2D; bias: tf.Tensor1D | null; relu: boolean }
   | { kind: 'identity'; layer: string };
+
+/** One op per layer, with the layer's input and output shapes (without the batch axis). */
+export type ChainOp = OpKind & { inShape: number[]; outShape: number[] };
 
 /**
  * The backward rule at a ReLU (zfnet.md §2.4): `signal` arrives from above; `forwardOutput()` gives
@@ -51,7 +54,7 @@ function activationOf(layer: tf.layers.Layer, cfg: Record<string, unknown>): boo
 }
 
 /** The ops of one layer; throws UnsupportedLayerError for anything else. */
-function opsOf(layer: tf.layers.Layer): ChainOp[] {
+function opsOf(layer: tf.layers.Layer): OpKind[] {
   const cfg = layer.getConfig() as Record<string, unknown>;
   const name = layer.name;
   switch (layer.getClassName()) {
@@ -119,9 +122,14 @@ export function layersUpTo(model: tf.LayersModel, layerName: string): tf.layers.
   return chain;
 }
 
-/** The ops of the chain up to `layerName` (see layersUpTo). */
+/** The ops of the chain up to `layerName` (see layersUpTo), one per layer. */
 export function compileChain(model: tf.LayersModel, layerName: string): ChainOp[] {
-  return layersUpTo(model, layerName).flatMap(opsOf);
+  return layersUpTo(model, layerName).map((layer) => {
+    const [op] = opsOf(layer);
+    const outShape = (layer.outputShape as number[]).slice(1);
+    const inShape = layer.getClassName() === 'InputLayer' ? outShape : (layer.input as tf.SymbolicTensor).shape.slice(1) as number[];
+    return { ...op!, inShape, outShape };
+  });
 }
 
 const hasRelu = (op: ChainOp): boolean => op.kind === 'relu' || ((op.kind === 'conv' || op.kind === 'dense') && op.relu);
@@ -129,15 +137,37 @@ const hasRelu = (op: ChainOp): boolean => op.kind === 'relu' || ((op.kind === 'c
 /** What a forward pass keeps for the way down; dispose() releases it. */
 export interface ChainCache {
   ops: ChainOp[];
-  /** Input shape of each op, batch axis included. */
-  inShapes: number[][];
-  /** Per op: its forward output when it has a ReLU (for the mask), else null. */
+  /** Rows (images) of the forward input. */
+  rows: number;
+  /** Per op: its forward output when it has a ReLU (for the mask) and was computed, else null. */
   reluOut: Array<tf.Tensor | null>;
-  /** Per op: its forward input when it is a max-pool (for the switches), else null. */
+  /** Per op: its forward input when it is a max-pool (for the switches) and was computed, else null. */
   poolIn: Array<tf.Tensor | null>;
-  /** The output of the last op: the activations projections are seeded from. */
-  top: tf.Tensor;
+  /** The output of the last op (the activations seeds are read from); null when the forward stopped below it. */
+  top: tf.Tensor | null;
   dispose(): void;
+}
+
+/** The ops at the top whose ReLU acts on the seed itself (see projectDown's `topRuleApplied`). */
+function topReluBlock(ops: ChainOp[]): number {
+  let i = ops.length - 1;
+  while (i >= 0 && (ops[i]!.kind === 'relu' || ops[i]!.kind === 'identity')) i--;
+  return i; // ops[i] (conv or dense) and everything above it belong to the block
+}
+
+/**
+ * The last op a forward pass must run for projections whose seed values are given: up to the input
+ * of the highest max-pool (switches), and with `masks` (backprop, guided) up to the highest ReLU
+ * below the top block. -1 when no forward output is needed (e.g. a first conv layer).
+ */
+export function forwardNeeds(ops: ChainOp[], masks: boolean): number {
+  const block = topReluBlock(ops);
+  let need = -1;
+  ops.forEach((op, i) => {
+    if (op.kind === 'pool') need = Math.max(need, i - 1);
+    if (masks && hasRelu(op) && i < block) need = Math.max(need, i);
+  });
+  return need;
 }
 
 function forwardOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
@@ -159,32 +189,39 @@ function forwardOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
   }
 }
 
-/** Run the chain forward on `input` (inference: dropout is identity), keeping what projections need. */
-export function forwardChain(ops: ChainOp[], input: tf.Tensor4D): ChainCache {
+/**
+ * Run the chain forward on `input` (inference: dropout is identity), keeping what projections need,
+ * through op `through` (default: all; see forwardNeeds). `input` may be null when nothing is needed
+ * (through < 0 and no max-pool on the input); `rows` then gives the batch size.
+ */
+export function forwardChain(ops: ChainOp[], input: tf.Tensor4D | null, opts: { through?: number; rows?: number } = {}): ChainCache {
+  const through = Math.min(opts.through ?? ops.length - 1, ops.length - 1);
+  const rows = input ? input.shape[0] : (opts.rows ?? 0);
   const kept = new Set<tf.Tensor>();
   const keep = (t: tf.Tensor) => {
-    kept.add(t);
+    if (t !== input) kept.add(t);
     return t;
   };
-  const inShapes: number[][] = [];
-  const reluOut: Array<tf.Tensor | null> = [];
-  const poolIn: Array<tf.Tensor | null> = [];
-  let top: tf.Tensor = input;
-  tf.tidy(() => {
-    let h: tf.Tensor = input;
-    for (const op of ops) {
-      inShapes.push(h.shape);
-      poolIn.push(op.kind === 'pool' ? (h === input ? h : keep(h)) : null);
-      h = forwardOp(op, h);
-      reluOut.push(hasRelu(op) ? keep(h) : null);
-    }
-    top = h === input ? h : keep(h);
-    return [...kept];
-  });
-  return {
-    ops, inShapes, reluOut, poolIn, top,
-    dispose: () => kept.forEach((t) => t.dispose()),
-  };
+  const reluOut: Array<tf.Tensor | null> = ops.map(() => null);
+  const poolIn: Array<tf.Tensor | null> = ops.map(() => null);
+  let top: tf.Tensor | null = null;
+  if (input) {
+    tf.tidy(() => {
+      let h: tf.Tensor = input;
+      for (let i = 0; i <= through + 1 && i < ops.length; i++) {
+        const op = ops[i]!;
+        if (op.kind === 'pool') poolIn[i] = keep(h);
+        if (i > through) break;
+        h = forwardOp(op, h);
+        if (hasRelu(op)) reluOut[i] = keep(h);
+      }
+      if (through === ops.length - 1) top = keep(h);
+      return [...kept];
+    });
+  } else if (through >= 0 || ops[0]?.kind === 'pool') {
+    throw new Error('forwardChain: an input is needed to run the chain forward');
+  }
+  return { ops, rows, reluOut, poolIn, top, dispose: () => kept.forEach((t) => t.dispose()) };
 }
 
 /**
@@ -195,7 +232,7 @@ export function forwardChain(ops: ChainOp[], input: tf.Tensor4D): ChainCache {
 export function projectDown(cache: ChainCache, seed: tf.Tensor, rows: number[], rule: ReluRule, opts: { topRuleApplied?: boolean } = {}): tf.Tensor4D {
   return tf.tidy(() => {
     const n = rows.length;
-    const identity = rows.length === cache.top.shape[0] && rows.every((r, i) => r === i);
+    const identity = rows.length === cache.rows && rows.every((r, i) => r === i);
     const idx = identity ? null : tf.tensor1d(rows, 'int32');
     const pick = (t: tf.Tensor) => (idx ? tf.gather(t, idx) : t);
     let R = seed;
@@ -204,10 +241,13 @@ export function projectDown(cache: ChainCache, seed: tf.Tensor, rows: number[], 
     let atTop = opts.topRuleApplied ?? false;
     for (let i = cache.ops.length - 1; i >= 0; i--) {
       const op = cache.ops[i]!;
-      const inShape = [n, ...cache.inShapes[i]!.slice(1)];
+      const inShape = [n, ...op.inShape];
       if (hasRelu(op) && !atTop) {
-        const out = cache.reluOut[i]!;
-        R = rule(R, () => pick(out));
+        const out = cache.reluOut[i];
+        R = rule(R, () => {
+          if (!out) throw new Error(`projectDown: the forward pass stopped below '${op.layer}', whose ReLU mask this rule needs`);
+          return pick(out);
+        });
       }
       if (op.kind !== 'relu' && op.kind !== 'identity') atTop = false;
       switch (op.kind) {
@@ -217,7 +257,9 @@ export function projectDown(cache: ChainCache, seed: tf.Tensor, rows: number[], 
         case 'pool': {
           // Unpool through the max-pool's gradient: routed to the switches, summed on collisions (O4).
           const { size, strides, pad } = op;
-          R = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, strides, pad))(pick(cache.poolIn[i]!), R);
+          const switches = cache.poolIn[i];
+          if (!switches) throw new Error(`projectDown: the forward pass stopped below '${op.layer}', whose switches are needed`);
+          R = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, strides, pad))(pick(switches), R);
           break;
         }
         case 'flatten':

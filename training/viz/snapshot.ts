@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
 import type { FeatureMapSnapshot, LayerSnapshot } from '../../server/protocol.js';
 import { Atlas, displayChannels, maxAbs, symmetricBytes, toDisplay, weightsAtlas } from './atlas.js';
-import { compileChain, forwardChain, isReluLayer } from './chain.js';
+import { compileChain, forwardChain, forwardNeeds, isReluLayer } from './chain.js';
 import { layerHealth, mapHealth } from './snapshot-health.js';
 import { projectCached } from './methods/project.js';
 import { PROJECTION_METHODS } from './methods/index.js';
@@ -154,22 +154,25 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
 
     // Projections, a chunk of requests at a time: one forward of the chunk's images, then one way down per method.
     const ops = compileChain(model, conv.name);
+    // Seeds are the top-k values themselves, so the forward stops at the highest switch (or mask) needed.
+    const through = forwardNeeds(ops, methods.some((m) => PROJECTION_METHODS[m]!.usesForwardMask));
+    const needsInput = through >= 0 || ops[0]!.kind === 'pool';
     const tileBuf = new Float32Array(tile * tile * C);
     for (let start = 0; start < jobs.length; start += chunk) {
       const part = jobs.slice(start, start + chunk);
       // One input row per request (images repeat): re-running the forward on a repeated image is
       // cheaper than gathering every cached map per request, on every backend measured.
       const images = part.map((j) => j.entry.image);
-      const requests: ProjectionRequest[] = part.map((j, i) => ({ image: i, channel: j.map, y: j.entry.y, x: j.entry.x }));
+      const requests: ProjectionRequest[] = part.map((j, i) => ({ image: i, channel: j.map, y: j.entry.y, x: j.entry.x, seed: j.entry.value }));
       t = now();
-      const input = toInput(images);
-      const cache = forwardChain(ops, input);
-      input.dispose();
+      const input = needsInput ? toInput(images) : null;
+      const cache = forwardChain(ops, input, { through, rows: part.length });
+      input?.dispose();
       timings.forward! += now() - t;
       try {
         for (const m of methods) {
           t = now();
-          const P = projectCached(cache, requests, PROJECTION_METHODS[m]!.relu);
+          const P = projectCached(cache, requests, PROJECTION_METHODS[m]!.relu, { seedsAreActivations: true });
           const data = await P.data();
           P.dispose();
           timings[m]! += now() - t;

@@ -221,7 +221,7 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     }
     // Additivity of backprop: one seed with two units equals the sum of the two projections.
     const cache = forwardChain(compileChain(m, 'c3'), x);
-    const [, h, w, c] = cache.top.shape as number[];
+    const [, h, w, c] = cache.top!.shape as number[];
     const seedAt = (pairs: Array<[number, number, number, number]>) => {
       const b = tf.buffer([1, h!, w!, c!]);
       for (const [y, xx, ch, v] of pairs) b.set(v, 0, y, xx, ch);

@@ -6,7 +6,10 @@ import { buildZfNet } from '../../../training/model/zfnet.js';
 import { computeMean, inputBatch } from '../../../training/data.js';
 import type { ImageSet } from '../../../datasets/types.js';
 import { takeSnapshot, type SnapshotArgs } from '../../../training/viz/snapshot.js';
-import { cropTile } from '../../../training/viz/receptive-field.js';
+import { cropTile, receptiveFields, unitWindow } from '../../../training/viz/receptive-field.js';
+import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
+import { symmetricBytes, maxAbs } from '../../../training/viz/atlas.js';
+import { compileChain, forwardNeeds } from '../../../training/viz/chain.js';
 import { randomArray, useCpu } from './helpers.js';
 
 beforeAll(useCpu);
@@ -151,6 +154,44 @@ describe('takeSnapshot on the small ZF-net', () => {
     }
     const bytes = Object.values(changed.memory.layers).reduce((s, l) => s + l.kernel.byteLength + l.rank0.reduce((t, r) => t + (r?.byteLength ?? 0), 0), 0);
     expect(bytes).toBeLessThan(200_000);
+  });
+
+  it('draws each tile from the method’s own projection of that unit, cropped to its window', async () => {
+    const { args, model } = setup();
+    const snap = await takeSnapshot({ ...args, methods: ['deconvnet', 'guided'] });
+    const geo = new Map(receptiveFields(model).map((g) => [g.name, g]));
+    let compared = 0;
+    for (const li of [1, 2, 4]) {
+      const { index, files } = snap.layers[li]!;
+      const tile = index.atlas.tile;
+      for (const method of ['deconvnet', 'guided']) {
+        const png = decode(files.find((f) => f.name === index.files.projections[method])!.data);
+        for (const map of index.maps.slice(0, 2)) {
+          for (const [r, t] of map.top.slice(0, 2).entries()) {
+            const P = PROJECTION_METHODS[method]!.project(model, index.layer, args.toInput([t.image]), [{ image: 0, channel: map.index, y: t.y, x: t.x }]);
+            const data = P.dataSync();
+            P.dispose();
+            const win = unitWindow(geo.get(index.layer)!.rf, t.y, t.x, 32, 32);
+            const want = symmetricBytes(cropTile(data as Float32Array, 0, 32, 32, 3, win.top, win.left, tile, 0, new Float32Array(tile * tile * 3)), maxAbs(data));
+            for (let y = 0; y < tile; y++) for (let x = 0; x < tile; x++) for (let c = 0; c < 3; c++) {
+              const got = png.data[((map.index * tile + y) * png.width + r * tile + x) * 4 + c]!;
+              expect(Math.abs(got - want[(y * tile + x) * 3 + c]!)).toBeLessThanOrEqual(1);
+            }
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(6);
+  });
+
+  it('runs the forward only as far as switches and masks require', () => {
+    const { model } = setup();
+    // ops: conv1 pool1 conv2 pool2 conv3 conv4 conv5 (indices 0..6)
+    expect(forwardNeeds(compileChain(model, 'conv1'), true)).toBe(-1);
+    expect(forwardNeeds(compileChain(model, 'conv2'), false)).toBe(0);
+    expect(forwardNeeds(compileChain(model, 'conv5'), false)).toBe(2);
+    expect(forwardNeeds(compileChain(model, 'conv5'), true)).toBe(5);
   });
 
   it('rejects unknown methods naming the valid ones', async () => {

@@ -12,8 +12,10 @@ import type { ProjectionMethod, ProjectionRequest } from './types.js';
  * top ReLU, when the layer's output is rectified (see projectDown's `topRuleApplied`).
  */
 export function seedsFor(cache: ChainCache, requests: ProjectionRequest[], rule?: ReluRule): tf.Tensor {
-  if (cache.top.rank !== 4) throw new Error(`projections start from a 4-D feature map; the layer's output is ${cache.top.rank}-D`);
-  const [b, h, w, c] = cache.top.shape as number[];
+  const last = cache.ops[cache.ops.length - 1]!;
+  if (last.outShape.length !== 3) throw new Error(`projections start from a 4-D feature map; the output of '${last.layer}' is ${last.outShape.length + 1}-D`);
+  const b = cache.rows;
+  const [h, w, c] = last.outShape;
   requests.forEach((r, i) => {
     const ok = Number.isInteger(r.image) && r.image >= 0 && r.image < b! && r.y >= 0 && r.y < h! && r.x >= 0 && r.x < w! && r.channel >= 0 && r.channel < c!;
     if (!ok) {
@@ -23,7 +25,10 @@ export function seedsFor(cache: ChainCache, requests: ProjectionRequest[], rule?
     }
   });
   return tf.tidy(() => {
-    const at = () => tf.gatherND(cache.top, requests.map((r) => [r.image, r.y, r.x, r.channel]));
+    const at = () => {
+      if (!cache.top) throw new Error('projection requests without a seed need the forward pass to reach the projected layer');
+      return tf.gatherND(cache.top, requests.map((r) => [r.image, r.y, r.x, r.channel]));
+    };
     const explicit = requests.some((r) => r.seed !== undefined);
     let values: tf.Tensor = explicit ? tf.tensor1d(requests.map((r) => r.seed ?? NaN)) : at();
     if (explicit && requests.some((r) => r.seed === undefined)) {
@@ -52,15 +57,21 @@ const topIsRectified = (cache: ChainCache) => {
   return false;
 };
 
-/** Project requests through an already computed forward cache (shared between methods by the snapshot). */
-export function projectCached(cache: ChainCache, requests: ProjectionRequest[], rule: ReluRule): tf.Tensor4D {
+/**
+ * Project requests through an already computed forward cache (shared between methods by the
+ * snapshot). With `seedsAreActivations` the requests' seeds are the units' own (positive)
+ * activations, on which every rule's top ReLU is the identity, so the forward may stop below the
+ * projected layer (see forwardNeeds).
+ */
+export function projectCached(cache: ChainCache, requests: ProjectionRequest[], rule: ReluRule, opts: { seedsAreActivations?: boolean } = {}): tf.Tensor4D {
   if (requests.length === 0) {
-    const [, h, w, c] = cache.inShapes[0]!;
+    const [h, w, c] = cache.ops[0]!.inShape;
     return tf.zeros([0, h!, w!, c!]);
   }
   const rectified = topIsRectified(cache);
+  const topRule = rectified && !opts.seedsAreActivations ? rule : undefined;
   return tf.tidy(() =>
-    projectDown(cache, seedsFor(cache, requests, rectified ? rule : undefined), requests.map((r) => r.image), rule, { topRuleApplied: rectified }),
+    projectDown(cache, seedsFor(cache, requests, topRule), requests.map((r) => r.image), rule, { topRuleApplied: rectified }),
   );
 }
 
