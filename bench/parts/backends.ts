@@ -5,7 +5,8 @@
  * run by run so both see the same machine load. Medians of 3 runs each.
  *
  * Keys: `backend`, `train_img_per_s`, `infer_img_per_s`, `peer_*`, `*_ratio_vs_peer` for 32x32x3
- * on the preferred backend; the 28x28x1 figures under `gray28_`; other backends under `<name>_`.
+ * on the preferred backend; the 28x28x1 figures under `gray28_`; other backends under `<name>_`;
+ * wasm training with the data-parallel two-thread step under `wasm_2threads_`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BenchPart } from '../parts.js';
 import { initBackend, type BackendChoice } from '../../training/backend/index.js';
 import { benchConfig, measureThroughput, median } from '../../training/backend/throughput.js';
+import { createParallelTrainStep } from '../../training/backend/parallel-train-step.js';
+import { buildZfNet } from '../../training/model/zfnet.js';
 import { formatConvSpec } from '../../training/model/config.js';
 
 const BATCH = 64;
@@ -103,6 +106,31 @@ const part: BenchPart = {
         log(`${label}: train ${t.trainRuns.map((v) => round(v)).join(', ')} img/s; infer ${t.inferRuns.map((v) => round(v)).join(', ')} img/s`);
         out[`${p}train_img_per_s`] = round(t.trainImgPerS);
         out[`${p}infer_img_per_s`] = round(t.inferImgPerS);
+        let parallel: number | undefined;
+        if (info.name === 'wasm') {
+          // The same model trained by the main thread and one worker, half a batch each.
+          const par = await measureThroughput({
+            inputShape: c.shape,
+            batch: BATCH,
+            runs: RUNS,
+            seconds: 1.5,
+            skipInference: true,
+            makeTrainer: async (cfg) => {
+              const model = buildZfNet(cfg);
+              const step = await createParallelTrainStep(model, { learningRate: 0.01, backend: 'wasm' });
+              return {
+                step,
+                dispose: async () => {
+                  await step.dispose();
+                  model.dispose();
+                },
+              };
+            },
+          });
+          parallel = par.trainImgPerS;
+          log(`${label}: 2-thread train ${par.trainRuns.map((v) => round(v)).join(', ')} img/s`);
+          out[`${p}wasm_2threads_train_img_per_s`] = round(parallel);
+        }
         if (peer.length > 0) {
           const pt = median(peer.map((r) => r.train));
           const pi = median(peer.map((r) => r.infer));
@@ -111,6 +139,7 @@ const part: BenchPart = {
           out[`${p}peer_infer_img_per_s`] = round(pi);
           out[`${p}train_ratio_vs_peer`] = round(t.trainImgPerS / pt, 3);
           out[`${p}infer_ratio_vs_peer`] = round(t.inferImgPerS / pi, 3);
+          if (parallel !== undefined) out[`${p}wasm_2threads_train_ratio_vs_peer`] = round(parallel / pt, 3);
         }
       }
     }
@@ -120,7 +149,6 @@ const part: BenchPart = {
     }
     out['batch'] = BATCH;
     out['model'] = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
-    out['tensors_after'] = tf.memory().numTensors;
     return out;
   },
 };

@@ -15,7 +15,9 @@ export interface ThroughputOptions {
   /** Minimum seconds per timed run (at least one step is always timed). */
   seconds: number;
   /** Build the trainer; defaults to createTrainStep on a model of `cfg`. */
-  makeTrainer?: (cfg: ZfNetConfig) => Promise<{ step: TrainStep; dispose(): void }>;
+  makeTrainer?: (cfg: ZfNetConfig) => Promise<{ step: TrainStep; dispose(): void | Promise<void> }>;
+  /** Skip the inference runs (reported as NaN). */
+  skipInference?: boolean;
 }
 
 export interface Throughput {
@@ -58,8 +60,7 @@ export async function measureThroughput(opts: ThroughputOptions, between?: (run:
     ? await opts.makeTrainer(cfg)
     : { step: createTrainStep(model, { learningRate: 0.01 }), dispose: () => undefined };
   const x = tf.randomNormal([opts.batch, ...opts.inputShape], 0, 1, 'float32', 7) as tf.Tensor4D;
-  const labels = tf.randomUniform([opts.batch], 0, 10, 'int32', 8) as tf.Tensor1D;
-  const y = tf.oneHot(labels, 10).toFloat() as tf.Tensor2D;
+  const y = tf.tidy(() => tf.oneHot(tf.randomUniform([opts.batch], 0, 10, 'int32', 8) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D);
   const infer = () => tf.tidy(() => void (model.predict(x) as tf.Tensor).dataSync());
   try {
     trainer.step(x, y); // warm-up: kernel setup, XNNPACK operator creation
@@ -69,13 +70,13 @@ export async function measureThroughput(opts: ThroughputOptions, between?: (run:
     const inferRuns: number[] = [];
     for (let r = 0; r < opts.runs; r++) {
       trainRuns.push(rate(() => void trainer.step(x, y), opts.batch, opts.seconds));
-      inferRuns.push(rate(infer, opts.batch, opts.seconds / 2));
+      if (!opts.skipInference) inferRuns.push(rate(infer, opts.batch, opts.seconds / 2));
       await between?.(r);
     }
-    return { trainImgPerS: median(trainRuns), inferImgPerS: median(inferRuns), trainRuns, inferRuns };
+    return { trainImgPerS: median(trainRuns), inferImgPerS: inferRuns.length ? median(inferRuns) : NaN, trainRuns, inferRuns };
   } finally {
-    trainer.dispose();
-    tf.dispose([x, labels, y]);
+    await trainer.dispose();
+    tf.dispose([x, y]);
     model.dispose();
     trainer.step.optimizer.dispose();
   }
