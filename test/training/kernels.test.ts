@@ -33,6 +33,8 @@ const CASES: Case[] = [
   { batch: 3, size: [7, 7], cin: 16, cout: 1, k: 6, s: 1, pad: 'same' },
   { batch: 1, size: [5, 5], cin: 3, cout: 3, k: 5, s: 1, pad: 'valid' },
   { batch: 2, size: [16, 16], cin: 16, cout: 16, k: 5, s: 1, pad: 'same' },
+  { batch: 2, size: [17, 15], cin: 5, cout: 3, k: 8, s: 3, pad: 'same' },
+  { batch: 1, size: [21, 21], cin: 3, cout: 5, k: 10, s: 4, pad: 'valid' },
 ];
 
 function outSize(n: number, c: Case): number {

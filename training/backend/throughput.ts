@@ -61,7 +61,8 @@ export async function measureThroughput(opts: ThroughputOptions, between?: (run:
     : { step: createTrainStep(model, { learningRate: 0.01 }), dispose: () => undefined };
   const x = tf.randomNormal([opts.batch, ...opts.inputShape], 0, 1, 'float32', 7) as tf.Tensor4D;
   const y = tf.tidy(() => tf.oneHot(tf.randomUniform([opts.batch], 0, 10, 'int32', 8) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D);
-  const infer = () => tf.tidy(() => void (model.predict(x) as tf.Tensor).dataSync());
+  // One batch of opts.batch: predict's default batchSize (32) would split it in two.
+  const infer = () => tf.tidy(() => void (model.predict(x, { batchSize: opts.batch }) as tf.Tensor).dataSync());
   try {
     trainer.step(x, y); // warm-up: kernel setup, XNNPACK operator creation
     trainer.step(x, y);
