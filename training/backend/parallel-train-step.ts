@@ -28,10 +28,17 @@ function startWorker(workerData: Record<string, unknown>, transferList: MessageP
   return new Worker(new URL('./train-worker.js', self), { workerData, transferList });
 }
 
+/** A worker that died cannot say so while the main thread blocks: give up after this long. */
+const REPLY_TIMEOUT_MS = 300_000;
+
 /** Wait (blocking) for the worker's next reply. */
 function awaitReply(ctrl: Int32Array, seen: number, port: MessagePort, worker: { failure?: string }): WorkerReply {
+  const t0 = performance.now();
   while (Atomics.load(ctrl, 1) === seen) {
     if (worker.failure) throw new Error(`train worker failed: ${worker.failure}`);
+    if (performance.now() - t0 > REPLY_TIMEOUT_MS) {
+      throw new Error(`train worker did not answer within ${REPLY_TIMEOUT_MS / 1000} s; use the single-thread train step`);
+    }
     Atomics.wait(ctrl, 1, seen, 50);
   }
   for (;;) {
@@ -41,6 +48,17 @@ function awaitReply(ctrl: Int32Array, seen: number, port: MessagePort, worker: {
   }
 }
 
+/** The BackendChoice that gives a worker the backend this thread runs on. */
+function currentChoice(): BackendChoice {
+  const name = tf.getBackend();
+  return name === 'tensorflow' ? 'node' : name === 'cpu' ? 'cpu' : 'wasm';
+}
+
+/**
+ * Start the worker (it loads its own tfjs and backend, default: the one in use here) and return a
+ * train step with createTrainStep's interface plus dispose(). The model must be serializable with
+ * toJSON (built-in layers only). Call dispose() when done, or the worker keeps the process alive.
+ */
 export async function createParallelTrainStep(
   model: tf.LayersModel,
   opts: TrainStepOptions & { backend?: BackendChoice },
@@ -53,7 +71,7 @@ export async function createParallelTrainStep(
   const { port1, port2 } = new MessageChannel();
   const state: { failure?: string } = {};
   const worker = startWorker(
-    { zfscopeTrainWorker: true, backend: opts.backend ?? 'wasm', modelJson: JSON.stringify(model.toJSON(null, false)), port: port2, ctrl },
+    { zfscopeTrainWorker: true, backend: opts.backend ?? currentChoice(), modelJson: JSON.stringify(model.toJSON(null, false)), port: port2, ctrl },
     [port2],
   );
   await new Promise<void>((resolve, reject) => {
@@ -65,6 +83,7 @@ export async function createParallelTrainStep(
     });
     worker.once('error', reject);
   });
+  worker.unref(); // an undisposed step must not keep the process alive
   worker.on('error', (err) => (state.failure = err.message));
   worker.on('message', (m: { error?: string }) => m.error && (state.failure = m.error));
   let seen = 0;
@@ -150,7 +169,10 @@ export async function createParallelTrainStep(
   }) as ParallelTrainStep;
   step.optimizer = optimizer;
   step.setLearningRate = (lr: number) => optimizer.setLearningRate(lr);
+  let disposed = false;
   step.dispose = async () => {
+    if (disposed) return;
+    disposed = true;
     port1.close();
     await worker.terminate();
   };
