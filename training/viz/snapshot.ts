@@ -223,7 +223,7 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
 
     const mapsOut: FeatureMapSnapshot[] = act.top.map((list, map) => ({
       index: map,
-      top: list.map((e, rank) => {
+      top: list.map((e) => {
         const win = unitWindow(geo.rf, e.y, e.x, H, W);
         return { value: e.value, image: e.image, label: probe.labels[e.image] ?? 0, y: e.y, x: e.x, rf: win.rf, clipped: win.clipped };
       }),
