@@ -85,16 +85,16 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     startBatch = meta.batch;
     step.setLearningRate(meta.learningRate);
     memory = await loadSnapshotMemory<SnapshotMemory>(join(o.checkpointDir, 'latest'));
-  } else {
-    await send({
-      type: 'run-started',
-      config,
-      dataset: o.dataset,
-      model: summarizeModel(model),
-      backend: o.backend,
-      startedAt: new Date().toISOString(),
-    });
   }
+  // Also on resume: the store then marks the run running again, keeping its first start time.
+  await send({
+    type: 'run-started',
+    config,
+    dataset: o.dataset,
+    model: summarizeModel(model),
+    backend: o.backend,
+    startedAt: new Date().toISOString(),
+  });
 
   const n = split.train.count;
   const bs = config.batchSize;

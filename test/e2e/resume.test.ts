@@ -32,7 +32,8 @@ describe('stopping and resuming a run', () => {
 
     const events = storedEvents(logdir, 'r');
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events.filter((e) => e.type === 'run-started')).toHaveLength(1);
+    // One run-started per trainer start: the original and the resumed one.
+    expect(events.filter((e) => e.type === 'run-started')).toHaveLength(2);
     const keys = snapshotKeys(logdir, 'r');
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.length).toBe(15);
