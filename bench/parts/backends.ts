@@ -12,10 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import type { BenchPart } from '../parts.js';
 import { initBackend, type BackendChoice } from '../../training/backend/index.js';
-import { benchConfig, measureThroughput, median } from '../../training/backend/throughput.js';
+import { benchConfig, measureThroughput, median, type Contender } from '../../training/backend/throughput.js';
 import { createParallelTrainStep } from '../../training/backend/parallel-train-step.js';
 import { buildZfNet } from '../../training/model/zfnet.js';
 import { formatConvSpec } from '../../training/model/config.js';
@@ -94,28 +93,12 @@ const part: BenchPart = {
         const peer: PeerRun[] = [];
         const wantPeer = bi === 0 && peerNote === undefined;
         const cpu = info.name === 'cpu';
-        const t = await measureThroughput(
-          { inputShape: c.shape, batch: BATCH, runs: cpu ? 1 : RUNS, seconds: cpu ? 0 : 1.5 },
-          async () => {
-            if (!wantPeer || peerNote !== undefined) return;
-            const r = runPeer(c.shape, 1.5);
-            if (typeof r === 'string') peerNote = r;
-            else peer.push(r);
-          },
-        );
-        log(`${label}: train ${t.trainRuns.map((v) => round(v)).join(', ')} img/s; infer ${t.inferRuns.map((v) => round(v)).join(', ')} img/s`);
-        out[`${p}train_img_per_s`] = round(t.trainImgPerS);
-        out[`${p}infer_img_per_s`] = round(t.inferImgPerS);
-        let parallel: number | undefined;
+        // On wasm the two-thread data-parallel step runs beside the single-thread one, round by round.
+        const contenders: Contender[] = [{ name: 'single' }];
         if (info.name === 'wasm') {
-          // The same model trained by the main thread and one worker, half a batch each.
-          const par = await measureThroughput({
-            inputShape: c.shape,
-            batch: BATCH,
-            runs: RUNS,
-            seconds: 1.5,
-            skipInference: true,
-            makeTrainer: async (cfg) => {
+          contenders.push({
+            name: '2threads',
+            make: async (cfg) => {
               const model = buildZfNet(cfg);
               const step = await createParallelTrainStep(model, { learningRate: 0.01, backend: 'wasm' });
               return {
@@ -127,8 +110,24 @@ const part: BenchPart = {
               };
             },
           });
-          parallel = par.trainImgPerS;
-          log(`${label}: 2-thread train ${par.trainRuns.map((v) => round(v)).join(', ')} img/s`);
+        }
+        const t = await measureThroughput(
+          { inputShape: c.shape, batch: BATCH, runs: cpu ? 1 : RUNS, seconds: cpu ? 0 : 1.5, contenders },
+          async () => {
+            if (!wantPeer || peerNote !== undefined) return;
+            const r = runPeer(c.shape, 1.5);
+            if (typeof r === 'string') peerNote = r;
+            else peer.push(r);
+          },
+        );
+        const runs = (v: number[]) => v.map((r) => round(r)).join(', ');
+        log(`${label}: train ${runs(t.trainRuns['single']!)} img/s; infer ${runs(t.inferRuns)} img/s`);
+        const single = t.train['single']!;
+        const parallel = t.train['2threads'];
+        out[`${p}train_img_per_s`] = round(single);
+        out[`${p}infer_img_per_s`] = round(t.inferImgPerS);
+        if (parallel !== undefined) {
+          log(`${label}: 2-thread train ${runs(t.trainRuns['2threads']!)} img/s`);
           out[`${p}wasm_2threads_train_img_per_s`] = round(parallel);
         }
         if (peer.length > 0) {
@@ -137,7 +136,7 @@ const part: BenchPart = {
           log(`${label}: PyTorch train ${peer.map((r) => r.train).join(', ')}; infer ${peer.map((r) => r.infer).join(', ')}`);
           out[`${p}peer_train_img_per_s`] = round(pt);
           out[`${p}peer_infer_img_per_s`] = round(pi);
-          out[`${p}train_ratio_vs_peer`] = round(t.trainImgPerS / pt, 3);
+          out[`${p}train_ratio_vs_peer`] = round(single / pt, 3);
           out[`${p}infer_ratio_vs_peer`] = round(t.inferImgPerS / pi, 3);
           if (parallel !== undefined) out[`${p}wasm_2threads_train_ratio_vs_peer`] = round(parallel / pt, 3);
         }

@@ -7,23 +7,28 @@ import { zfNetConfig, type ZfNetConfig } from '../model/config.js';
 import { buildZfNet } from '../model/zfnet.js';
 import { createTrainStep, type TrainStep } from '../train-step.js';
 
+/** A trainer under test: createTrainStep on a model of `cfg` when `make` is absent. */
+export interface Contender {
+  name: string;
+  make?: (cfg: ZfNetConfig) => Promise<{ step: TrainStep; dispose(): void | Promise<void> }>;
+}
+
 export interface ThroughputOptions {
   inputShape: [number, number, number];
   batch: number;
-  /** Timed runs; the median is reported. */
+  /** Timed rounds; medians are reported. */
   runs: number;
-  /** Minimum seconds per timed run (at least one step is always timed). */
+  /** Minimum seconds per timed training run (at least one step is always timed). */
   seconds: number;
-  /** Build the trainer; defaults to createTrainStep on a model of `cfg`. */
-  makeTrainer?: (cfg: ZfNetConfig) => Promise<{ step: TrainStep; dispose(): void | Promise<void> }>;
-  /** Skip the inference runs (reported as NaN). */
-  skipInference?: boolean;
+  /** Trainers timed side by side, one run each per round; default: the single-thread step. */
+  contenders?: Contender[];
 }
 
 export interface Throughput {
-  trainImgPerS: number;
+  /** Median training img/s per contender name. */
+  train: Record<string, number>;
   inferImgPerS: number;
-  trainRuns: number[];
+  trainRuns: Record<string, number[]>;
   inferRuns: number[];
 }
 
@@ -50,35 +55,47 @@ export function benchConfig(inputShape: [number, number, number]): ZfNetConfig {
 }
 
 /**
- * Median training and inference img/s of the small ZF-net. `between(run)` is called between
- * timed runs so a caller can interleave a peer's runs (side by side on a noisy machine).
+ * Median training img/s of each contender and inference img/s of the small ZF-net, timed in
+ * rounds (every contender, then inference, then `between(round)`, where a caller can run a peer)
+ * so that all of them see the same load on a noisy machine.
  */
 export async function measureThroughput(opts: ThroughputOptions, between?: (run: number) => Promise<void>): Promise<Throughput> {
   const cfg = benchConfig(opts.inputShape);
+  const contenders = opts.contenders ?? [{ name: 'single' }];
   const model = buildZfNet(cfg);
-  const trainer = opts.makeTrainer
-    ? await opts.makeTrainer(cfg)
-    : { step: createTrainStep(model, { learningRate: 0.01 }), dispose: () => undefined };
+  const trainers: Array<{ name: string; step: TrainStep; dispose(): void | Promise<void> }> = [];
   const x = tf.randomNormal([opts.batch, ...opts.inputShape], 0, 1, 'float32', 7) as tf.Tensor4D;
   const y = tf.tidy(() => tf.oneHot(tf.randomUniform([opts.batch], 0, 10, 'int32', 8) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D);
   // One batch of opts.batch: predict's default batchSize (32) would split it in two.
   const infer = () => tf.tidy(() => void (model.predict(x, { batchSize: opts.batch }) as tf.Tensor).dataSync());
   try {
-    trainer.step(x, y); // warm-up: kernel setup, XNNPACK operator creation
-    trainer.step(x, y);
+    for (const c of contenders) {
+      if (c.make) trainers.push({ name: c.name, ...(await c.make(cfg)) });
+      else {
+        const m = buildZfNet(cfg);
+        trainers.push({ name: c.name, step: createTrainStep(m, { learningRate: 0.01 }), dispose: () => void m.dispose() });
+      }
+    }
+    for (const t of trainers) {
+      t.step(x, y); // warm-up: kernel setup, XNNPACK operator creation
+      t.step(x, y);
+    }
     infer();
-    const trainRuns: number[] = [];
+    const trainRuns: Record<string, number[]> = Object.fromEntries(trainers.map((t) => [t.name, []]));
     const inferRuns: number[] = [];
     for (let r = 0; r < opts.runs; r++) {
-      trainRuns.push(rate(() => void trainer.step(x, y), opts.batch, opts.seconds));
-      if (!opts.skipInference) inferRuns.push(rate(infer, opts.batch, opts.seconds / 2));
+      for (const t of trainers) trainRuns[t.name]!.push(rate(() => void t.step(x, y), opts.batch, opts.seconds));
+      inferRuns.push(rate(infer, opts.batch, opts.seconds / 2));
       await between?.(r);
     }
-    return { trainImgPerS: median(trainRuns), inferImgPerS: inferRuns.length ? median(inferRuns) : NaN, trainRuns, inferRuns };
+    const train = Object.fromEntries(Object.entries(trainRuns).map(([k, v]) => [k, median(v)]));
+    return { train, inferImgPerS: median(inferRuns), trainRuns, inferRuns };
   } finally {
-    await trainer.dispose();
+    for (const t of trainers) {
+      await t.dispose();
+      t.step.optimizer.dispose();
+    }
     tf.dispose([x, y]);
     model.dispose();
-    trainer.step.optimizer.dispose();
   }
 }
