@@ -2,12 +2,14 @@
  * The data-parallel train step (main thread + one worker, each with half the batch) makes the same
  * update as the single-thread step: gradients averaged by half sizes equal the full-batch gradient.
  * Checked on a model without dropout, from identical weights, over a few steps (momentum state).
+ * createFastTrainStep gives the thread count asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../training/backend/index.js';
 import { createParallelTrainStep, type ParallelTrainStep } from '../../training/backend/parallel-train-step.js';
 import { createTrainStep } from '../../training/train-step.js';
+import { createFastTrainStep } from '../../training/backend/trainer.js';
 
 function net(): tf.LayersModel {
   const init = (seed: number) => tf.initializers.heNormal({ seed });
@@ -59,5 +61,26 @@ describe('parallel train step', () => {
       });
       expect(maxDiff / maxAbs).toBeLessThan(1e-4);
     });
+  });
+});
+
+describe('createFastTrainStep', () => {
+  it('gives one thread when asked, and two on wasm when asked for two', async () => {
+    await initBackend('wasm');
+    const lines: string[] = [];
+    const one = await createFastTrainStep(net(), { learningRate: 0.01, threads: 1 }, (l) => lines.push(l));
+    expect(one.threads).toBe(1);
+    const two = await createFastTrainStep(net(), { learningRate: 0.01, threads: 2 }, (l) => lines.push(l));
+    try {
+      expect(two.threads).toBe(2);
+      const x = tf.randomNormal([4, 10, 10, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4).toFloat() as tf.Tensor2D;
+      expect(Number.isFinite(two(x, y).loss)).toBe(true);
+      tf.dispose([x, y]);
+    } finally {
+      await two.dispose();
+      await one.dispose();
+    }
+    expect(lines).toEqual(['train step: 1 thread', 'train step: 2 threads (data-parallel halves of each batch)']);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * The train step to use on this machine: the data-parallel two-thread step (main thread + one
+ * worker, parallel-train-step.ts) when the backend is wasm and there are at least two cores, else
+ * createTrainStep. On tfjs-node the native backend already uses every core.
+ */
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { createTrainStep, type TrainStep, type TrainStepOptions } from '../train-step.js';
+import { createParallelTrainStep } from './parallel-train-step.js';
+
+export interface ManagedTrainStep extends TrainStep {
+  /** 1 (this thread) or 2 (this thread and a worker). */
+  threads: number;
+  /** Stops the worker, if any. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * `threads`: 'auto' (2 on wasm with >= 2 cores, else 1), 1 or 2. A worker that fails to start
+ * falls back to one thread, saying why through `log`.
+ */
+export async function createFastTrainStep(
+  model: tf.LayersModel,
+  opts: TrainStepOptions & { threads?: 'auto' | 1 | 2 },
+  log?: (line: string) => void,
+): Promise<ManagedTrainStep> {
+  const want = opts.threads ?? 'auto';
+  const two = want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2);
+  if (two) {
+    try {
+      const step = (await createParallelTrainStep(model, opts)) as ManagedTrainStep;
+      step.threads = 2;
+      log?.('train step: 2 threads (data-parallel halves of each batch)');
+      return step;
+    } catch (err) {
+      log?.(`train step: worker thread unavailable (${(err as Error).message}); training on one thread`);
+    }
+  }
+  const step = createTrainStep(model, opts) as ManagedTrainStep;
+  step.threads = 1;
+  step.dispose = async () => undefined;
+  log?.('train step: 1 thread');
+  return step;
+}
