@@ -1,0 +1,50 @@
+/**
+ * End to end: the gradients of every weight of the small ZF-net computed on wasm (with zfscope's
+ * kernels) equal the cpu backend's, for the 'zf' preset (5x5/1 conv1, stride-2 conv2: a strided
+ * input gradient) and the AlexNet-like 'alex4' one (11x11/4 conv1, stride-1 pool1). Dropout is off
+ * (training: false) so both backends compute the same function.
+ */
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../training/backend/index.js';
+import { CONV1_PRESETS, zfNetConfig } from '../../training/model/config.js';
+import { buildZfNet } from '../../training/model/zfnet.js';
+import { crossEntropy } from '../../training/train-step.js';
+
+function gradients(preset: string, shape: [number, number, number]): Float32Array[] {
+  const model = buildZfNet(zfNetConfig({ inputShape: shape, classes: 10, conv1: CONV1_PRESETS[preset] }), 3);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const grads = tf.tidy(() => {
+    const x = tf.randomNormal([2, ...shape], 0, 1, 'float32', 5);
+    const y = tf.oneHot(tf.tensor1d([1, 7], 'int32'), 10).toFloat() as tf.Tensor2D;
+    const g = tf.variableGrads(() => crossEntropy(y, model.apply(x, { training: false }) as tf.Tensor2D), vars).grads;
+    return vars.map((v) => g[v.name]!);
+  });
+  const arrays = grads.map((g) => g.dataSync() as Float32Array); // read outside tidy: it walks typed arrays
+  tf.dispose(grads);
+  model.dispose();
+  return arrays;
+}
+
+describe('small ZF-net gradients on wasm', () => {
+  it.each([
+    ['zf', [28, 28, 1]],
+    ['alex4', [32, 32, 3]],
+  ] as Array<[string, [number, number, number]]>)('match the cpu backend for the %s preset at %j', async (preset, shape) => {
+    await initBackend('cpu');
+    const reference = gradients(preset, shape);
+    await initBackend('wasm');
+    const got = gradients(preset, shape);
+    expect(got.length).toBe(reference.length);
+    reference.forEach((ref, i) => {
+      let diff = 0;
+      let norm = 0;
+      ref.forEach((v, j) => {
+        diff = Math.max(diff, Math.abs(v - got[i]![j]!));
+        norm = Math.max(norm, Math.abs(v));
+      });
+      expect(norm).toBeGreaterThan(0);
+      expect(diff / norm).toBeLessThanOrEqual(1e-4);
+    });
+  });
+});
