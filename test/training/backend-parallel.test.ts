@@ -64,6 +64,27 @@ describe('parallel train step', () => {
   });
 });
 
+describe('parallel train step memory', () => {
+  it('leaks no tensors across steps', async () => {
+    await initBackend('wasm');
+    const model = net();
+    const step = await createParallelTrainStep(model, { learningRate: 0.01 });
+    const x = tf.randomNormal([6, 10, 10, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1], 'int32'), 4).toFloat() as tf.Tensor2D;
+    try {
+      step(x, y);
+      step(x, y); // momentum accumulators exist from the first step on
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) step(x, y);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      await step.dispose();
+      tf.dispose([x, y]);
+      model.dispose();
+    }
+  });
+});
+
 describe('createFastTrainStep', () => {
   it('gives one thread when asked, and two on wasm when asked for two', async () => {
     await initBackend('wasm');
