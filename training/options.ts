@@ -58,6 +58,7 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   { name: 'train-limit', arg: 'N', help: 'use at most N training images (0: all)', parse: int(0, 10_000_000) },
   { name: 'methods', arg: 'LIST', help: 'projection methods: deconvnet (default), backprop, guided', parse: listFlag(parseMethods) },
   { name: 'backend', arg: 'NAME', help: 'auto (default, or $ZFSCOPE_BACKEND), node, wasm, cpu', parse: oneOf(['auto', 'node', 'wasm', 'cpu'] as const) },
+  { name: 'threads', arg: 'auto|1|2', help: 'training threads on wasm: auto (2 with two cores), 1, 2', parse: (t: string, f: string) => (t === 'auto' ? 'auto' : int(1, 2)(t, f)) },
   { name: 'seed', arg: 'N', help: 'seed for initialization, split, probe set and shuffling (default 1)', parse: int(0, 2 ** 31 - 1) },
   { name: 'logdir', arg: 'PATH', help: 'where runs are stored (default ./runs)' },
   { name: 'run-id', arg: 'ID', help: 'name of the run (default: date, dataset and conv1)' },

@@ -110,6 +110,8 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
       checkpointDir: join(logdir, runId, 'checkpoints'), resume: Boolean(resumeId), signal: stop.signal,
       ...(resumeId ? { storedSnapshots: await storedSnapshots(runId, logdir, server, token) } : {}),
       onProgress: (p) => out.update(p),
+      log: (l) => out.log(`zfscope: ${l}`),
+      ...(flags.threads !== undefined ? { threads: flags.threads as 'auto' | 1 | 2 } : {}),
     });
     out.done();
     await reporter.flush(30_000).catch((e: Error) => out.log(`zfscope: some events are not yet acknowledged (${e.message}); they stay in ${join(logdir, runId, 'spool.jsonl')} and are re-sent by --resume`));

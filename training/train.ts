@@ -11,7 +11,7 @@ import type { DatasetSplit } from '../datasets/types.js';
 import type { Reporter } from './reporter/index.js';
 import { buildZfNet, summarizeModel } from './model/zfnet.js';
 import { zfNetConfig } from './model/config.js';
-import { createTrainStep } from './train-step.js';
+import { createFastTrainStep } from './backend/trainer.js';
 import { computeMean, inputBatch, oneHotBatch, shuffled, type Preprocess } from './data.js';
 import { evaluate } from './evaluate.js';
 import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
@@ -52,6 +52,9 @@ export interface TrainRunOptions {
   inputScale?: number;
   /** Report per-batch metrics every N batches. */
   metricsEvery?: number;
+  /** Training threads: 'auto' (2 on wasm with two cores), 1 or 2. */
+  threads?: 'auto' | 1 | 2;
+  log?: (line: string) => void;
 }
 
 export interface TrainRunResult {
@@ -69,7 +72,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const [h, w, c] = o.dataset.shape;
   const classes = o.dataset.classes.length;
   const model = buildZfNet(zfNetConfig({ inputShape: [h, w, c], classes, conv1: config.conv1, widths: config.widths }), config.seed);
-  const step = createTrainStep(model, { learningRate: config.learningRate, momentum: config.momentum });
+  const step = await createFastTrainStep(model, { learningRate: config.learningRate, momentum: config.momentum, threads: o.threads ?? 'auto' }, o.log);
   const pre: Preprocess = { mean: computeMean(split.train), scale: o.inputScale ?? (typeof config.inputScale === 'number' ? config.inputScale : 1 / 64) };
   const probeInput = (idx: number[]) => inputBatch(split.probe, idx, pre);
   const send = (e: TrainerEvent) => reporter.send(e);
@@ -89,7 +92,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   // Also on resume: the store then marks the run running again, keeping its first start time.
   await send({
     type: 'run-started',
-    config,
+    config: { ...config, threads: step.threads },
     dataset: o.dataset,
     model: summarizeModel(model),
     backend: o.backend,
@@ -178,6 +181,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() });
     return { status: 'failed', epochsDone: 0, error: message };
   } finally {
+    await step.dispose();
     model.dispose();
     step.optimizer.dispose();
   }
