@@ -57,6 +57,11 @@ export interface SnapshotArgs {
   /** Projections per way down (default 256). */
   projectionBatch?: number;
   previous?: SnapshotMemory;
+  /**
+   * Compute only these conv layers (by name; default: all). Each keeps the layer index it has in the
+   * full snapshot, so a snapshot split across threads (snapshotter.ts) merges into the full one.
+   */
+  layers?: string[];
   onProgress?: (msg: string) => void;
 }
 
@@ -127,10 +132,12 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
   }
   skipped.forEach((why) => args.onProgress?.(`skipping a conv layer: ${why}`));
   const { height: H, width: W, channels: C } = probe;
+  const only = args.layers ? new Set(args.layers) : null;
+  const chosen = units.map((_, li) => li).filter((li) => !only || only.has(units[li]!.conv.name));
 
   let t = now();
-  const activity = await topActivations({
-    model, layers: units.map((u) => u.out), count: probe.count, toInput, k, batchSize: args.batchSize ?? 100,
+  const activity = chosen.length === 0 ? [] : await topActivations({
+    model, layers: chosen.map((li) => units[li]!.out), count: probe.count, toInput, k, batchSize: args.batchSize ?? 100,
     ...(args.onProgress ? { onProgress: args.onProgress } : {}),
   });
   seconds.topk = now() - t;
@@ -138,9 +145,10 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
   const memory: SnapshotMemory = { epoch, method: methods[0]!, layers: {} };
   const layers: SnapshotResult['layers'] = [];
   const dc = displayChannels(C);
-  for (let li = 0; li < units.length; li++) {
+  for (let ci = 0; ci < chosen.length; ci++) {
+    const li = chosen[ci]!;
     const { conv } = units[li]!;
-    const act = activity[li]!;
+    const act = activity[ci]!;
     const [h, w, maps] = act.shape;
     const geo = geometry.get(conv.name)!;
     const jobs: Job[] = [];
