@@ -14,7 +14,8 @@ import { zfNetConfig } from './model/config.js';
 import { createFastTrainStep } from './backend/trainer.js';
 import { computeMean, inputBatch, oneHotBatch, shuffled, type Preprocess } from './data.js';
 import { evaluate } from './evaluate.js';
-import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
+import type { SnapshotMemory } from './viz/snapshot.js';
+import { createSnapshotter, type Snapshotter } from './viz/snapshotter.js';
 import { loadCheckpoint, loadSnapshotMemory, readCheckpointMeta, saveCheckpoint, saveSnapshotMemory } from './checkpoint.js';
 
 export interface Progress {
@@ -108,6 +109,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const t0 = Date.now();
   let imagesSeen = 0;
   let finalMetrics: Record<string, number> | undefined;
+  // Started at the first snapshot epoch (a worker thread with two threads), reused, disposed below.
+  let snapshotter: Snapshotter | undefined;
 
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
@@ -156,8 +159,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       await send({ type: 'metrics', epoch: epoch + 1, values: finalMetrics });
       if (snapshotEpochs.has(epoch + 1)) {
         o.onProgress?.({ epoch: epoch + 1, epochs: config.epochs, batch: batches, batches, loss: finalMetrics.loss!, acc: finalMetrics.acc!, imgPerS: finalMetrics.img_per_s!, etaS: 0, phase: 'snapshot' });
-        const snap = await takeSnapshot({
-          model, probe: split.probe, toInput: probeInput, epoch: epoch + 1, methods: config.methods,
+        snapshotter ??= await createSnapshotter(model, { threads: o.threads ?? 'auto', ...(o.log ? { log: o.log } : {}) });
+        const snap = await snapshotter.take({
+          probe: split.probe, toInput: probeInput, epoch: epoch + 1, methods: config.methods,
           ...(memory ? { previous: memory } : {}),
         });
         memory = snap.memory;
@@ -181,6 +185,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() });
     return { status: 'failed', epochsDone: 0, error: message };
   } finally {
+    await snapshotter?.dispose();
     await step.dispose();
     model.dispose();
     step.optimizer.dispose();
