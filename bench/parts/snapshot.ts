@@ -6,8 +6,13 @@
  * createTrainStep (the trainer's step). Also the seconds of each extra method (backprop, guided),
  * from one snapshot computing all three. Synthetic seeded images: speed does not depend on content.
  *
+ * Also the two-thread pair the trainer uses: the snapshotter with a worker (createSnapshotter,
+ * threads 2) over the two-thread train step's epoch (createFastTrainStep, threads 2), timed the same way.
+ *
  * Keys: backend, snapshot_s, epoch_10k_s, snapshot_epoch_ratio, step_s, topk_s, forward_s,
- * deconvnet_s, render_s, backprop_s, guided_s, atlas_bytes, memory_bytes.
+ * deconvnet_s, render_s, backprop_s, guided_s, atlas_bytes, memory_bytes, leaked_tensors,
+ * snapshot_2threads_s, epoch_10k_2threads_s, snapshot_epoch_ratio_2threads, step_2threads_s,
+ * snapshot_threads (2 unless the worker could not start), leaked_tensors_2threads.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BenchPart } from '../parts.js';
@@ -17,6 +22,9 @@ import { buildZfNet } from '../../training/model/zfnet.js';
 import { computeMean, inputBatch } from '../../training/data.js';
 import { createTrainStep } from '../../training/train-step.js';
 import { takeSnapshot } from '../../training/viz/snapshot.js';
+import { createSnapshotter } from '../../training/viz/snapshotter.js';
+import { createFastTrainStep } from '../../training/backend/trainer.js';
+import type { TrainStep } from '../../training/train-step.js';
 import type { ImageSet } from '../../datasets/types.js';
 
 const PROBE = 1000;
@@ -62,28 +70,27 @@ const part: BenchPart = {
     const y = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32'), 10).toFloat() as tf.Tensor2D;
     step(x, y);
     step(x, y);
-    const times: number[] = [];
-    const burst = () => {
+    const burst = (train: TrainStep, times: number[]) => {
       const t0 = performance.now();
       for (let n = 0; n < 5 || (performance.now() - t0 < 10_000 && n < 50); n++) {
         const t = performance.now();
-        step(x, y);
+        train(x, y);
         times.push((performance.now() - t) / 1000);
       }
     };
-    burst();
+    const median = (times: number[]) => [...times].sort((a, b) => a - b)[times.length >> 1]!;
+    const times: number[] = [];
+    burst(step, times);
 
     // Warm-up snapshot on a few images (kernel setup), then the measured one.
     await takeSnapshot({ model, probe: { ...probe, count: 20 }, toInput, epoch: 0 });
     const before = tf.memory().numTensors;
     const snap = await takeSnapshot({ model, probe, toInput, epoch: 1, onProgress: (m) => m.endsWith('probe images') || log(m) });
     const leaked = tf.memory().numTensors - before;
-    burst();
-    times.sort((a, b) => a - b);
-    const stepS = times[times.length >> 1]!;
+    burst(step, times);
+    const stepS = median(times);
     const epochS = Math.ceil(EPOCH_IMAGES / BATCH) * stepS;
     log(`train step (batch ${BATCH}, median of ${times.length}): ${stepS.toFixed(3)} s -> 10k-image epoch ${epochS.toFixed(1)} s`);
-    tf.dispose([x, y]);
     step.optimizer.dispose();
     const s = snap.seconds;
     log(`snapshot: ${JSON.stringify(Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 2)])))}`);
@@ -92,6 +99,26 @@ const part: BenchPart = {
 
     const all = await takeSnapshot({ model, probe, toInput, epoch: 2, methods: ['deconvnet', 'backprop', 'guided'], previous: snap.memory });
     log(`all three methods: ${JSON.stringify(Object.fromEntries(Object.entries(all.seconds).map(([k, v]) => [k, round(v, 2)])))}`);
+
+    // The two-thread pair, timed the same way: steps around the snapshot, the median of all.
+    const step2 = await createFastTrainStep(model, { learningRate: 0.01, threads: 2 }, log);
+    for (let i = 0; i < 5; i++) step2(x, y); // warm-up, and the step settles its split of the batch
+    const times2: number[] = [];
+    burst(step2, times2);
+    const snapshotter = await createSnapshotter(model, { threads: 2, log });
+    await snapshotter.take({ probe: { ...probe, count: 20 }, toInput, epoch: 0 });
+    const before2 = tf.memory().numTensors;
+    const snap2 = await snapshotter.take({ probe, toInput, epoch: 1 });
+    const leaked2 = tf.memory().numTensors - before2;
+    burst(step2, times2);
+    const step2S = median(times2);
+    const epoch2S = Math.ceil(EPOCH_IMAGES / BATCH) * step2S;
+    log(`two-thread train step (median of ${times2.length}): ${step2S.toFixed(3)} s -> 10k-image epoch ${epoch2S.toFixed(1)} s`);
+    log(`two-thread snapshot: ${JSON.stringify(Object.fromEntries(Object.entries(snap2.seconds).map(([k, v]) => [k, round(v, 2)])))}`);
+    await snapshotter.dispose();
+    await step2.dispose();
+    step2.optimizer.dispose();
+    tf.dispose([x, y]);
     model.dispose();
     return {
       backend: info.name,
@@ -108,6 +135,12 @@ const part: BenchPart = {
       atlas_bytes: atlasBytes,
       memory_bytes: memoryBytes,
       leaked_tensors: leaked,
+      snapshot_2threads_s: round(snap2.seconds.total!, 2),
+      epoch_10k_2threads_s: round(epoch2S, 2),
+      snapshot_epoch_ratio_2threads: round(snap2.seconds.total! / epoch2S),
+      step_2threads_s: round(step2S),
+      snapshot_threads: snap2.seconds.worker !== undefined ? 2 : 1,
+      leaked_tensors_2threads: leaked2,
     };
   },
 };
