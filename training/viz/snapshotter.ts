@@ -185,7 +185,7 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
     };
     const remote = new Promise<SnapshotResult>((resolve, reject) => pending.set(id, { resolve, reject }));
     remote.catch(() => undefined); // awaited below; not unhandled while this thread works
-    worker.postMessage(req);
+    worker.postMessage(req, [inputs.data.buffer as ArrayBuffer]); // built for this request: moved, not copied
     const local = await takeSnapshot({ ...args, model, layers: ours });
     let other: SnapshotResult;
     try {
