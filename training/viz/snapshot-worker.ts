@@ -1,15 +1,17 @@
 /**
  * Worker side of the two-thread snapshot (snapshotter.ts): its own tfjs instance (the backend the
  * main thread uses) and a replica of the model built once from its topology. Each request carries
- * the weights, the raw probe set, the probe's model inputs (toInput is a closure and cannot travel)
- * and the conv layers to compute; it runs takeSnapshot on those layers and posts the result back.
- * Same code, same backend and the same weights as the main thread: the bytes come out the same.
+ * the weights, the raw probe set, the probe's model inputs (toInput is a closure and cannot travel),
+ * its share of the top-k scan and the conv layers to compute. It scans its share, swaps the raw scan
+ * with the main thread's, folds both in probe order, runs takeSnapshot on its layers and posts the
+ * result. Same code, backend and weights as the main thread: the bytes come out the same.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
 import { initBackend, type BackendChoice } from '../backend/index.js';
-import { takeSnapshot, type SnapshotMemory, type SnapshotResult } from './snapshot.js';
+import { snapshotUnits, takeSnapshot, type SnapshotMemory, type SnapshotResult } from './snapshot.js';
+import { foldScan, scanBatches, type ScanBatch } from './top-k.js';
 
 export interface SnapshotWorkerInit {
   zfscopeSnapshotWorker: true;
@@ -18,6 +20,7 @@ export interface SnapshotWorkerInit {
 }
 
 export interface SnapshotWorkerRequest {
+  kind: 'take';
   id: number;
   /** model.getWeights() data, in that order. */
   weights: Float32Array[];
@@ -26,6 +29,9 @@ export interface SnapshotWorkerRequest {
   inputs: Float32Array;
   inputShape: [number, number, number];
   layers: string[];
+  /** The probe images [scanFrom, scanTo) this side scans (the main thread scans the rest). */
+  scanFrom: number;
+  scanTo: number;
   epoch: number;
   methods?: string[];
   topK?: number;
@@ -34,14 +40,46 @@ export interface SnapshotWorkerRequest {
   previous?: SnapshotMemory;
 }
 
+/** The raw scan of one side, sent to the other (both ways). */
+export interface SnapshotScanMessage {
+  kind: 'scan';
+  id: number;
+  batches: ScanBatch[];
+}
+
 export type SnapshotWorkerReply =
-  | { id: number; result: SnapshotResult }
-  | { id: number; error: string };
+  | SnapshotScanMessage
+  | { kind: 'result'; id: number; result: SnapshotResult }
+  | { kind: 'error'; id: number; error: string };
+
+/** A promise with its resolve, made by whichever comes first: the waiter or the message. */
+export function mailbox<T>() {
+  const boxes = new Map<number, { promise: Promise<T>; resolve: (v: T) => void }>();
+  const box = (id: number) => {
+    let b = boxes.get(id);
+    if (!b) {
+      let resolve!: (v: T) => void;
+      const promise = new Promise<T>((r) => (resolve = r));
+      boxes.set(id, (b = { promise, resolve }));
+    }
+    return b;
+  };
+  return {
+    put: (id: number, v: T) => box(id).resolve(v),
+    take: async (id: number) => {
+      const v = await box(id).promise;
+      boxes.delete(id);
+      return v;
+    },
+  };
+}
 
 async function main(init: SnapshotWorkerInit): Promise<void> {
   await initBackend(init.backend);
   const model = await tf.models.modelFromJSON(JSON.parse(init.modelJson) as tf.io.ModelJSON);
-  parentPort!.on('message', (req: SnapshotWorkerRequest) => {
+  const scans = mailbox<ScanBatch[]>();
+  parentPort!.on('message', (req: SnapshotWorkerRequest | SnapshotScanMessage) => {
+    if (req.kind === 'scan') return scans.put(req.id, req.batches);
     void (async () => {
       try {
         const current = model.getWeights();
@@ -56,17 +94,27 @@ async function main(init: SnapshotWorkerInit): Promise<void> {
           indices.forEach((img, i) => buf.set(req.inputs.subarray(img * per, (img + 1) * per), i * per));
           return tf.tensor4d(buf, [indices.length, h, w, c]);
         };
+        const t0 = performance.now();
+        const outs = snapshotUnits(model).units.map((u) => u.out);
+        const k = req.topK ?? 9;
+        const mine = await scanBatches({ model, layers: outs, from: req.scanFrom, to: req.scanTo, toInput, batchSize: req.batchSize ?? 100, k });
+        parentPort!.postMessage({ kind: 'scan', id: req.id, batches: mine } satisfies SnapshotWorkerReply);
+        const byName = new Map(foldScan(outs, req.probe.count, k, [...(await scans.take(req.id)), ...mine]).map((a) => [a.layer, a]));
+        const scanSeconds = (performance.now() - t0) / 1000;
         const result = await takeSnapshot({
           model, probe: req.probe, toInput, epoch: req.epoch, layers: req.layers,
+          scan: async (wanted) => wanted.map((l) => byName.get(l.name)!),
           ...(req.methods ? { methods: req.methods } : {}),
           ...(req.topK !== undefined ? { topK: req.topK } : {}),
           ...(req.batchSize !== undefined ? { batchSize: req.batchSize } : {}),
           ...(req.projectionBatch !== undefined ? { projectionBatch: req.projectionBatch } : {}),
           ...(req.previous ? { previous: req.previous } : {}),
         });
-        parentPort!.postMessage({ id: req.id, result } satisfies SnapshotWorkerReply);
+        result.seconds.topk = scanSeconds;
+        result.seconds.total! += scanSeconds;
+        parentPort!.postMessage({ kind: 'result', id: req.id, result } satisfies SnapshotWorkerReply);
       } catch (err) {
-        parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) } satisfies SnapshotWorkerReply);
+        parentPort!.postMessage({ kind: 'error', id: req.id, error: err instanceof Error ? err.message : String(err) } satisfies SnapshotWorkerReply);
       }
     })();
   });

@@ -16,7 +16,7 @@ import { projectCached } from './methods/project.js';
 import { PROJECTION_METHODS } from './methods/index.js';
 import type { ProjectionRequest } from './methods/types.js';
 import { cropTile, receptiveFields, unitWindow, type UnitWindow } from './receptive-field.js';
-import { topActivations, type TopEntry } from './top-k.js';
+import { topActivations, type LayerActivity, type TopEntry } from './top-k.js';
 
 /** What the next snapshot needs from this one: plain arrays, per conv layer. */
 export interface SnapshotMemory {
@@ -62,6 +62,11 @@ export interface SnapshotArgs {
    * full snapshot, so a snapshot split across threads (snapshotter.ts) merges into the full one.
    */
   layers?: string[];
+  /**
+   * The top-k scan of the given layers' outputs, in place of scanning here (default: topActivations
+   * over the whole probe set); the two-thread snapshotter shares one scan between its threads.
+   */
+  scan?: (outs: tf.layers.Layer[]) => Promise<LayerActivity[]>;
   onProgress?: (msg: string) => void;
 }
 
@@ -97,6 +102,30 @@ function validMethods(methods: string[]): string[] {
   return [...new Set(methods)];
 }
 
+/**
+ * The conv units a snapshot visualizes: those the projection chain can reach and that have a
+ * receptive field. Conv layers it cannot reach (e.g. above a BatchNormalization) are skipped, with
+ * why; a model with none left is an error that says why.
+ */
+export function snapshotUnits(model: tf.LayersModel): { units: ReturnType<typeof convUnits>; skipped: string[] } {
+  const geometry = new Set(receptiveFields(model).map((g) => g.name));
+  const skipped: string[] = [];
+  const units = convUnits(model).filter((u) => {
+    try {
+      compileChain(model, u.conv.name);
+      if (!geometry.has(u.conv.name)) throw new Error(`no receptive field for '${u.conv.name}' (it lies above a non-spatial layer)`);
+      return true;
+    } catch (err) {
+      skipped.push((err as Error).message);
+      return false;
+    }
+  });
+  if (units.length === 0) {
+    throw new Error(`takeSnapshot: no conv layer of the model can be visualized${skipped.length ? `: ${skipped[0]}` : ' (it has no Conv2D layer)'}`);
+  }
+  return { units, skipped };
+}
+
 interface Job {
   map: number;
   rank: number;
@@ -114,30 +143,16 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
   const seconds: Record<string, number> = { topk: 0, forward: 0, render: 0 };
   for (const m of methods) seconds[m] = 0;
   const geometry = new Map(receptiveFields(model).map((g) => [g.name, g]));
-  // Conv layers the chain cannot reach (e.g. above a BatchNormalization) are skipped, said once in
-  // progress; a model with none left is an error that says why.
-  const skipped: string[] = [];
-  const units = convUnits(model).filter((u) => {
-    try {
-      compileChain(model, u.conv.name);
-      if (!geometry.has(u.conv.name)) throw new Error(`no receptive field for '${u.conv.name}' (it lies above a non-spatial layer)`);
-      return true;
-    } catch (err) {
-      skipped.push((err as Error).message);
-      return false;
-    }
-  });
-  if (units.length === 0) {
-    throw new Error(`takeSnapshot: no conv layer of the model can be visualized${skipped.length ? `: ${skipped[0]}` : ' (it has no Conv2D layer)'}`);
-  }
+  const { units, skipped } = snapshotUnits(model);
   skipped.forEach((why) => args.onProgress?.(`skipping a conv layer: ${why}`));
   const { height: H, width: W, channels: C } = probe;
   const only = args.layers ? new Set(args.layers) : null;
   const chosen = units.map((_, li) => li).filter((li) => !only || only.has(units[li]!.conv.name));
 
   let t = now();
-  const activity = chosen.length === 0 ? [] : await topActivations({
-    model, layers: chosen.map((li) => units[li]!.out), count: probe.count, toInput, k, batchSize: args.batchSize ?? 100,
+  const outs = chosen.map((li) => units[li]!.out);
+  const activity = chosen.length === 0 ? [] : args.scan ? await args.scan(outs) : await topActivations({
+    model, layers: outs, count: probe.count, toInput, k, batchSize: args.batchSize ?? 100,
     ...(args.onProgress ? { onProgress: args.onProgress } : {}),
   });
   seconds.topk = now() - t;

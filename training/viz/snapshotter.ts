@@ -1,8 +1,9 @@
 /**
  * Snapshots on two cores: the main thread computes some conv layers of each snapshot while a worker
- * thread (snapshot-worker.ts: its own tfjs instance and a replica of the model) computes the others,
- * each doing its own top-k scan for its layers. Layers are split to balance an estimate of their
- * cost (projections x ops down, plus the scan up to the highest layer). The result is byte-identical
+ * thread (snapshot-worker.ts: its own tfjs instance and a replica of the model) computes the others.
+ * The top-k scan is shared: each thread scans half the probe set (split at a batch boundary), they
+ * swap the raw per-batch statistics and each folds both halves in probe order, exactly as one scan
+ * would. Layers are split to balance an estimate of their projection work (workerLayers). The result is byte-identical
  * to takeSnapshot's on one thread: same code, same backend, same weights, each layer computed whole
  * on one side. Started once per run and reused; a worker that fails falls back to one thread.
  */
@@ -12,8 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
 import type { BackendChoice } from '../backend/index.js';
 import { compileChain } from './chain.js';
-import { convUnits, takeSnapshot, type SnapshotArgs, type SnapshotResult } from './snapshot.js';
-import type { SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker.js';
+import { convUnits, snapshotUnits, takeSnapshot, type SnapshotArgs, type SnapshotResult } from './snapshot.js';
+import type { SnapshotScanMessage, SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker.js';
+import { foldScan, scanBatches, type ScanBatch } from './top-k.js';
 
 export interface SnapshotterOptions {
   /** 'auto' (default: 2 on wasm with >= 2 cores, else 1), 1 or 2. */
@@ -35,6 +37,21 @@ export interface Snapshotter {
 
 const START_TIMEOUT_MS = 120_000;
 
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: Error) => void;
+}
+
+/** A promise settled from outside; a rejection nobody awaits yet is not an unhandled one. */
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 function startWorker(workerData: Record<string, unknown>): Worker {
   const self = import.meta.url;
   if (self.endsWith('.ts')) {
@@ -51,31 +68,24 @@ function currentChoice(): BackendChoice {
 }
 
 /**
- * The conv layers the worker computes: of all two-way splits, the one whose slower side is fastest
- * under a cost model fitted on the small ZF-net on wasm (work per projection ~ ops on its way down;
- * the scan ~ probe images x ops up to the side's highest layer).
+ * The conv layers the worker computes (the top-k scan is shared: each thread scans half the probe
+ * set): of all two-way splits, the one whose slower side is fastest, with a layer's work estimated as
+ * its projections x (the ops on their way down + 2, for the forward and the tile's crop and render):
+ * fitted on the small ZF-net on wasm, within ~15% of each layer's measured seconds.
  */
-export function workerLayers(model: tf.LayersModel, probeCount: number, k: number): string[] {
-  const units = convUnits(model).flatMap((u) => {
-    try {
-      const depth = compileChain(model, u.conv.name).length;
-      const maps = (u.out.outputShape as number[])[3] ?? 1;
-      return [{ name: u.conv.name, depth, work: maps * k * depth }];
-    } catch {
-      return []; // takeSnapshot skips it too
-    }
+export function workerLayers(model: tf.LayersModel, k: number): string[] {
+  const units = snapshotUnits(model).units.map((u) => {
+    const maps = (u.out.outputShape as number[])[3] ?? 1;
+    return { name: u.conv.name, work: maps * k * (compileChain(model, u.conv.name).length + 2) };
   });
   const n = Math.min(units.length, 16);
-  const side = (mask: number, bit: number) => {
-    let work = 0;
-    let top = 0;
-    for (let i = 0; i < n; i++) if (((mask >> i) & 1) === bit) { work += units[i]!.work; top = Math.max(top, units[i]!.depth); }
-    return work + (top ? 0.5 * probeCount * top : 0);
-  };
+  const side = (mask: number, bit: number) => units.reduce((sum, u, i) => sum + (i < n && ((mask >> i) & 1) === bit ? u.work : 0), 0);
+  // This thread also prepares the inputs and folds the scans: ~5% of the work, measured.
+  const mainExtra = 0.05 * units.reduce((sum, u) => sum + u.work, 0);
   let best = 0;
   let bestCost = Infinity;
   for (let mask = 1; mask < (1 << n) - 1; mask++) {
-    const cost = Math.max(side(mask, 0), side(mask, 1));
+    const cost = Math.max(side(mask, 0) + mainExtra, side(mask, 1));
     if (cost < bestCost) [best, bestCost] = [mask, cost];
   }
   return units.filter((_, i) => i < n && ((best >> i) & 1) === 1).map((u) => u.name);
@@ -145,58 +155,88 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
   opts.log?.('snapshot: 2 threads (conv layers split between this thread and a worker)');
   let failure: string | null = null;
   let nextId = 0;
-  const pending = new Map<number, { resolve: (r: SnapshotResult) => void; reject: (e: Error) => void }>();
+  // Per request: the worker's raw scan, then its result; both rejected when the worker fails.
+  const pending = new Map<number, { scan: Deferred<ScanBatch[]>; result: Deferred<SnapshotResult> }>();
   const failAll = (why: string) => {
     failure ??= why;
-    pending.forEach((p) => p.reject(new Error(why)));
+    pending.forEach((p) => (p.scan.reject(new Error(why)), p.result.reject(new Error(why))));
     pending.clear();
   };
   worker.on('message', (m: SnapshotWorkerReply) => {
     const p = pending.get(m.id);
     if (!p) return;
+    if (m.kind === 'scan') return p.scan.resolve(m.batches);
     pending.delete(m.id);
-    if ('error' in m) p.reject(new Error(m.error));
-    else p.resolve(m.result);
+    if (m.kind === 'result') return p.result.resolve(m.result);
+    p.scan.reject(new Error(m.error));
+    p.result.reject(new Error(m.error));
   });
   worker.on('error', (err) => failAll(err.message));
   worker.on('exit', (code) => failAll(`the worker exited (code ${code})`));
   let disposed = false;
+  const workerFailed = (err: unknown, what: string) => {
+    if (!failure) failAll((err as Error).message);
+    opts.log?.(`snapshot: worker thread failed (${(err as Error).message}); ${what}, one thread from now on`);
+  };
 
   const take = async (args: SnapshotTakeArgs): Promise<SnapshotResult> => {
     if (failure || disposed) return takeSnapshot({ ...args, model });
     const t0 = performance.now();
-    const theirs = workerLayers(model, args.probe.count, args.topK ?? 9);
+    const k = args.topK ?? 9;
+    const theirs = workerLayers(model, k);
     if (theirs.length === 0) return takeSnapshot({ ...args, model }); // one layer: nothing to split
-    const all = convUnits(model).map((u) => u.conv.name);
-    const ours = all.filter((n) => !theirs.includes(n));
-    const inputs = allInputs(args.probe, args.toInput, args.batchSize ?? 100);
+    const { units } = snapshotUnits(model);
+    const outs = units.map((u) => u.out);
+    const ours = units.map((u) => u.conv.name).filter((n) => !theirs.includes(n));
+    // The scan splits at a batch boundary, so both halves batch as one scan would (see scanBatches).
+    const count = args.probe.count;
+    const batchSize = args.batchSize ?? 100;
+    const mid = Math.min(count, Math.round(count / 2 / batchSize) * batchSize);
+    const inputs = allInputs(args.probe, args.toInput, batchSize);
     const previous = args.previous
       ? { ...args.previous, layers: Object.fromEntries(Object.entries(args.previous.layers).filter(([n]) => theirs.includes(n))) }
       : undefined;
     const id = nextId++;
     const req: SnapshotWorkerRequest = {
-      id, weights: model.getWeights().map((w) => w.dataSync() as Float32Array), probe: args.probe,
-      inputs: inputs.data, inputShape: inputs.shape, layers: theirs, epoch: args.epoch,
+      kind: 'take', id, weights: model.getWeights().map((w) => w.dataSync() as Float32Array), probe: args.probe,
+      inputs: inputs.data, inputShape: inputs.shape, layers: theirs, scanFrom: mid, scanTo: count, epoch: args.epoch,
       ...(args.methods ? { methods: args.methods } : {}),
       ...(args.topK !== undefined ? { topK: args.topK } : {}),
       ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
       ...(args.projectionBatch !== undefined ? { projectionBatch: args.projectionBatch } : {}),
       ...(previous ? { previous } : {}),
     };
-    const remote = new Promise<SnapshotResult>((resolve, reject) => pending.set(id, { resolve, reject }));
-    remote.catch(() => undefined); // awaited below; not unhandled while this thread works
+    const p = { scan: deferred<ScanBatch[]>(), result: deferred<SnapshotResult>() };
+    pending.set(id, p);
     worker.postMessage(req, [inputs.data.buffer as ArrayBuffer]); // built for this request: moved, not copied
-    const local = await takeSnapshot({ ...args, model, layers: ours });
-    let other: SnapshotResult;
+    let mine: ScanBatch[] = [];
     try {
-      other = await remote;
+      mine = await scanBatches({ model, layers: outs, from: 0, to: mid, toInput: args.toInput, batchSize, k, ...(args.onProgress ? { onProgress: args.onProgress } : {}) });
+    } finally {
+      worker.postMessage({ kind: 'scan', id, batches: mine } satisfies SnapshotScanMessage); // never leave the worker waiting
+    }
+    let other: ScanBatch[];
+    try {
+      other = await p.scan.promise;
+    } catch (err) {
+      workerFailed(err, 'this snapshot taken here');
+      return takeSnapshot({ ...args, model });
+    }
+    const byName = new Map(foldScan(outs, count, k, [...mine, ...other]).map((a) => [a.layer, a]));
+    const scan = async (wanted: tf.layers.Layer[]) => wanted.map((l) => byName.get(l.name)!);
+    const scanSeconds = (performance.now() - t0) / 1000;
+    const local = await takeSnapshot({ ...args, model, layers: ours, scan });
+    local.seconds.topk = scanSeconds;
+    local.seconds.total! += scanSeconds;
+    let remote: SnapshotResult;
+    try {
+      remote = await p.result.promise;
     } catch (err) {
       // Argument errors already threw here (the same code checks them on both sides): this is the worker's.
-      if (!failure) failAll((err as Error).message);
-      opts.log?.(`snapshot: worker thread failed (${(err as Error).message}); its layers computed here, one thread from now on`);
-      other = await takeSnapshot({ ...args, model, layers: theirs });
+      workerFailed(err, 'its layers computed here');
+      remote = await takeSnapshot({ ...args, model, layers: theirs, scan });
     }
-    return merge(model, [local, other], (performance.now() - t0) / 1000);
+    return merge(model, [local, remote], (performance.now() - t0) / 1000);
   };
 
   return {

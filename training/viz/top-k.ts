@@ -42,30 +42,36 @@ export function offer(list: TopEntry[], k: number, e: TopEntry): void {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The raw per-map statistics of one scan batch, per layer: what a fold needs, as plain arrays. */
+export interface ScanBatch {
+  /** First probe image of the batch, and how many. */
+  start: number;
+  count: number;
+  /** Per layer: per (image, map) the spatial max and its flat position; per map the active count and sum. */
+  layers: Array<{ max: Float32Array; arg: Int32Array; active: Float32Array; sum: Float32Array }>;
+}
+
 /**
- * Stream `count` probe images (as model inputs from `toInput`) through the model and rank, for each
- * of `layers` (layer objects of `model`, whose outputs are 4-D feature maps), the top `k` per map.
+ * Stream probe images [from, to) through the model in batches of `batchSize` starting at `from`, and
+ * return each batch's raw statistics for `layers` (see foldScan). Scans of [0, m) and [m, count) with
+ * m a multiple of batchSize batch exactly as one scan of [0, count) does, so their folds are equal.
  */
-export async function topActivations(args: {
+export async function scanBatches(args: {
   model: tf.LayersModel;
   layers: tf.layers.Layer[];
-  count: number;
+  from: number;
+  to: number;
   toInput: (indices: number[]) => tf.Tensor4D;
-  k: number;
   batchSize: number;
+  k?: number;
   onProgress?: (msg: string) => void;
-}): Promise<LayerActivity[]> {
-  const { model, layers, count, toInput, k, batchSize } = args;
+}): Promise<ScanBatch[]> {
+  const { model, layers, from, to, toInput, batchSize } = args;
+  const batches: ScanBatch[] = [];
+  if (layers.length === 0) return batches;
   const sub = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tf.SymbolicTensor) });
-  const result: LayerActivity[] = layers.map((l) => {
-    const [, h, w, c] = l.outputShape as number[];
-    return {
-      layer: l.name, shape: [h!, w!, c!], top: Array.from({ length: c! }, () => []),
-      activeCount: new Float64Array(c!), sum: new Float64Array(c!), max: new Float64Array(c!), positions: count * h! * w!,
-    };
-  });
-  for (let start = 0; start < count; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+  for (let start = from; start < to; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, to - start) }, (_, i) => start + i);
     const stats = tf.tidy(() => {
       const x = toInput(indices);
       const outs = sub.predictOnBatch(x) as tf.Tensor | tf.Tensor[];
@@ -79,27 +85,66 @@ export async function topActivations(args: {
         return [tf.max(byMap, 2), tf.argMax(byMap, 2), tf.matMul(ones, tf.step(flat)), tf.matMul(ones, flat)];
       });
     });
+    const batch: ScanBatch = { start, count: indices.length, layers: [] };
+    for (const ts of stats) {
+      const [max, arg, active, sum] = await Promise.all(ts.map((t) => t.data()));
+      ts.forEach((t) => t.dispose());
+      batch.layers.push({ max: max as Float32Array, arg: arg as Int32Array, active: active as Float32Array, sum: sum as Float32Array });
+    }
+    batches.push(batch);
+    args.onProgress?.(`top-${args.k ?? 9}: ${start + indices.length}/${to} probe images`);
+    await yieldToEventLoop();
+  }
+  return batches;
+}
+
+/**
+ * Fold scan batches (in probe order; their union must cover [0, count)) into the per-layer top-k
+ * lists and activity statistics. `layers` are the scanned layers, in the scan's order.
+ */
+export function foldScan(layers: tf.layers.Layer[], count: number, k: number, batches: ScanBatch[]): LayerActivity[] {
+  const result: LayerActivity[] = layers.map((l) => {
+    const [, h, w, c] = l.outputShape as number[];
+    return {
+      layer: l.name, shape: [h!, w!, c!], top: Array.from({ length: c! }, () => []),
+      activeCount: new Float64Array(c!), sum: new Float64Array(c!), max: new Float64Array(c!), positions: count * h! * w!,
+    };
+  });
+  for (const batch of [...batches].sort((a, b) => a.start - b.start)) {
     for (let l = 0; l < layers.length; l++) {
-      const [maxT, argT, activeT, sumT] = stats[l]!;
-      const [maxV, argV, active, sum] = await Promise.all([maxT!.data(), argT!.data(), activeT!.data(), sumT!.data()]);
-      stats[l]!.forEach((t) => t.dispose());
+      const { max: maxV, arg: argV, active, sum } = batch.layers[l]!;
       const r = result[l]!;
       const [, w, c] = r.shape;
       for (let ch = 0; ch < c; ch++) {
         r.activeCount[ch]! += active[ch]!;
         r.sum[ch]! += sum[ch]!;
       }
-      for (let b = 0; b < indices.length; b++) {
+      for (let b = 0; b < batch.count; b++) {
         for (let ch = 0; ch < c; ch++) {
           const pos = argV[b * c + ch]!;
           const value = maxV[b * c + ch]!;
           r.max[ch] = Math.max(r.max[ch]!, value);
-          offer(r.top[ch]!, k, { value, image: indices[b]!, y: Math.floor(pos / w), x: pos % w });
+          offer(r.top[ch]!, k, { value, image: batch.start + b, y: Math.floor(pos / w), x: pos % w });
         }
       }
     }
-    args.onProgress?.(`top-${k}: ${start + indices.length}/${count} probe images`);
-    await yieldToEventLoop();
   }
   return result;
+}
+
+/**
+ * Stream `count` probe images (as model inputs from `toInput`) through the model and rank, for each
+ * of `layers` (layer objects of `model`, whose outputs are 4-D feature maps), the top `k` per map.
+ */
+export async function topActivations(args: {
+  model: tf.LayersModel;
+  layers: tf.layers.Layer[];
+  count: number;
+  toInput: (indices: number[]) => tf.Tensor4D;
+  k: number;
+  batchSize: number;
+  onProgress?: (msg: string) => void;
+}): Promise<LayerActivity[]> {
+  const batches = await scanBatches({ ...args, from: 0, to: args.count });
+  return foldScan(args.layers, args.count, args.k, batches);
 }
