@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { offer, topActivations, type TopEntry } from '../../../training/viz/top-k.js';
+import { foldScan, offer, scanBatches, topActivations, type TopEntry } from '../../../training/viz/top-k.js';
 import { randomArray, randomizeWeights, useCpu } from './helpers.js';
 
 beforeAll(useCpu);
@@ -17,6 +17,22 @@ function net(): tf.LayersModel {
 }
 
 describe('top-k activations per feature map', () => {
+  it('folds two scans split at a batch boundary, in either arrival order, into exactly the one-scan result', async () => {
+    const m = net();
+    const all = tf.tensor4d(randomArray(8 * 9 * 8 * 2, 6), [8, 9, 8, 2]);
+    const toInput = (idx: number[]) => tf.gather(all, idx) as tf.Tensor4D;
+    const layers = [m.getLayer('c1'), m.getLayer('r2')];
+    const whole = await topActivations({ model: m, layers, count: 8, toInput, k: 3, batchSize: 3 });
+    const first = await scanBatches({ model: m, layers, from: 0, to: 3, toInput, batchSize: 3 });
+    const second = await scanBatches({ model: m, layers, from: 3, to: 8, toInput, batchSize: 3 });
+    expect(second.map((b) => [b.start, b.count])).toEqual([[3, 3], [6, 2]]);
+    expect(foldScan(layers, 8, 3, [...second, ...first])).toEqual(whole);
+    // Only the first half: the lists hold its images only (a fold of part of the probe set is partial).
+    expect(foldScan(layers, 8, 3, first)[0]!.top.flat().every((e) => e.image < 3)).toBe(true);
+    all.dispose();
+    m.dispose();
+  });
+
   it('equal a brute-force scan of every activation: one entry per image (its spatial max), strongest first', async () => {
     const m = net();
     const count = 7;
