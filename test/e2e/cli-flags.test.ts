@@ -70,3 +70,11 @@ describe('zfscope command line', () => {
     expect(child.output()).toContain("--conv1: expected KxK/S");
   });
 });
+
+describe('zfscope command line, data flags', () => {
+  it('refuses --data with the embedded sample instead of ignoring it', async () => {
+    const { code, err } = await run(['train', '--dataset', 'sample', '--data', '/tmp/somewhere', '--logdir', '/tmp/zf-none', '--backend', 'cpu']);
+    expect(code).toBe(1);
+    expect(err).toContain('--data /tmp/somewhere: the sample dataset is embedded and reads no path');
+  });
+});
