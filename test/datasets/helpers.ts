@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { expect } from 'vitest';
+import { DatasetError } from '../../datasets/types.js';
 
 /** A fresh temporary folder; removed by the returned cleanup. */
 export function tempDir(prefix = 'zfscope-ds-'): { dir: string; cleanup: () => void } {
@@ -108,4 +110,15 @@ export function gradient(width: number, height: number, phase: number): Uint8Arr
       out[o + 2] = (phase * 40 + 30) % 256;
     }
   return out;
+}
+
+/** Runs fn and returns the DatasetError it throws (failing the test when it throws nothing or something else). */
+export function datasetError(fn: () => unknown): DatasetError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DatasetError);
+    return err as DatasetError;
+  }
+  throw new Error('expected a DatasetError, nothing was thrown');
 }

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadIdxFolder, parseIdx } from '../../datasets/idx.js';
-import { DatasetError } from '../../datasets/types.js';
-import { idxBytes, noise, tempDir, writeIdxSet } from './helpers.js';
+import { datasetError, idxBytes, noise, tempDir, writeIdxSet } from './helpers.js';
 
 const CLASSES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
 let dir: string;
@@ -12,16 +11,6 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-/** Runs fn and returns the DatasetError it throws (failing the test when it throws nothing or something else). */
-function datasetError(fn: () => unknown): DatasetError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DatasetError);
-    return err as DatasetError;
-  }
-  throw new Error('expected a DatasetError, nothing was thrown');
-}
 
 describe('IDX loading', () => {
   for (const gzip of [false, true]) {

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadImageFolder } from '../../datasets/image-folder.js';
 import { resizeBilinear } from '../../datasets/resize.js';
-import { DatasetError } from '../../datasets/types.js';
-import { gradient, jpegBytes, noise, pngBytes, tempDir } from './helpers.js';
+import { datasetError, gradient, jpegBytes, noise, pngBytes, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -18,15 +17,6 @@ function put(cls: string, name: string, bytes: Buffer): string {
   return file;
 }
 
-function datasetError(fn: () => unknown): DatasetError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DatasetError);
-    return err as DatasetError;
-  }
-  throw new Error('expected a DatasetError, nothing was thrown');
-}
 
 describe('image folders', () => {
   it('round-trips RGB PNGs exactly, classes sorted by folder name, files by name', () => {
