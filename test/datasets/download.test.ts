@@ -3,8 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { downloadFile, progressBar, type RemoteFile } from '../../datasets/download.js';
-import { DatasetError } from '../../datasets/types.js';
-import { noise, tempDir } from './helpers.js';
+import { datasetRejection, noise, tempDir } from './helpers.js';
 import { startServer, type FixtureServer } from './server.js';
 
 const BODY = Buffer.from(noise(300_000, 42));
@@ -31,15 +30,6 @@ afterEach(async () => {
   cleanup();
 });
 
-async function rejection(p: Promise<unknown>): Promise<DatasetError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DatasetError);
-    return err as DatasetError;
-  }
-  throw new Error('expected a DatasetError, the download succeeded');
-}
 
 const file = (paths: string[], sums: Partial<RemoteFile> = { md5: md5(BODY) }): RemoteFile => ({
   name: 'data.bin',
@@ -87,7 +77,7 @@ describe('downloadFile', () => {
   });
 
   it('rejects a checksum mismatch, deleting the bad bytes and naming the URL and both sums', async () => {
-    const err = await rejection(downloadFile(file(['/wrong.bin']), dir, FAST));
+    const err = await datasetRejection(downloadFile(file(['/wrong.bin']), dir, FAST));
     const got = md5(Buffer.from(noise(300_000, 43)));
     expect(err.message).toContain(`could not download data.bin: ${server.url}/wrong.bin: checksum mismatch: expected md5 ${md5(BODY)}, got ${got}`);
     expect(err.message).toContain(`fetch the file yourself into ${dir}`);
@@ -96,7 +86,7 @@ describe('downloadFile', () => {
   });
 
   it('retries a server error, then fails naming every attempt', async () => {
-    const err = await rejection(downloadFile(file(['/broken.bin']), dir, FAST));
+    const err = await datasetRejection(downloadFile(file(['/broken.bin']), dir, FAST));
     expect(server.requests.map((r) => r.path)).toEqual(['/broken.bin', '/broken.bin', '/broken.bin']);
     expect(err.message).toContain(`${server.url}/broken.bin (attempt 1): HTTP 500 Internal Server Error`);
     expect(err.message).toContain('(attempt 3): HTTP 500');
@@ -111,7 +101,7 @@ describe('downloadFile', () => {
 
   it('names the download folder when it cannot be created', async () => {
     writeFileSync(join(dir, 'afile'), 'x');
-    const err = await rejection(downloadFile(file(['/data.bin']), join(dir, 'afile', 'sub'), FAST));
+    const err = await datasetRejection(downloadFile(file(['/data.bin']), join(dir, 'afile', 'sub'), FAST));
     expect(err.message).toMatch(new RegExp(`^cannot create the download folder ${join(dir, 'afile', 'sub')}: .+; set \\$ZFSCOPE_DATA to a writable folder`));
     expect(server.requests).toEqual([]);
   });
@@ -119,7 +109,7 @@ describe('downloadFile', () => {
   it('fails on a connection refused, naming the URL', async () => {
     const url = server.url;
     await server.close();
-    const err = await rejection(downloadFile({ name: 'x.bin', urls: [`${url}/x.bin`] }, dir, { ...FAST, retries: 2 }));
+    const err = await datasetRejection(downloadFile({ name: 'x.bin', urls: [`${url}/x.bin`] }, dir, { ...FAST, retries: 2 }));
     expect(err.message).toMatch(/could not download x\.bin: http:\/\/127\.0\.0\.1:\d+\/x\.bin \(attempt 1\): connect ECONNREFUSED/);
     server = await startServer({});
   });

@@ -122,3 +122,14 @@ export function datasetError(fn: () => unknown): DatasetError {
   }
   throw new Error('expected a DatasetError, nothing was thrown');
 }
+
+/** Awaits p and returns the DatasetError it rejects with (failing the test when it resolves or rejects otherwise). */
+export async function datasetRejection(p: Promise<unknown>): Promise<DatasetError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(DatasetError);
+    return err as DatasetError;
+  }
+  throw new Error('expected a DatasetError, the promise resolved');
+}

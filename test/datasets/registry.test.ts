@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FASHION_MNIST, FASHION_MNIST_CLASSES } from '../../datasets/fashion-mnist.js';
-import { DATASETS, DatasetError, loadDataset, splitDataset } from '../../datasets/index.js';
+import { DATASETS, loadDataset, splitDataset } from '../../datasets/index.js';
 import { locateAndLoad, type LocatedSource } from '../../datasets/locate.js';
 import { encodeIdx, firstPerClass } from '../../datasets/make-sample.js';
 import { sampleFolder } from '../../datasets/sample.js';
-import { tempDir, writeIdxSet } from './helpers.js';
+import { datasetRejection, tempDir, writeIdxSet } from './helpers.js';
 import { startServer } from './server.js';
 
 let dir: string;
@@ -17,15 +17,6 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-async function rejection(p: Promise<unknown>): Promise<DatasetError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DatasetError);
-    return err as DatasetError;
-  }
-  throw new Error('expected a DatasetError, it loaded');
-}
 
 const counts = (labels: Uint8Array) => labels.reduce((acc, l) => (acc[l]!++, acc), new Array<number>(10).fill(0));
 
@@ -66,12 +57,12 @@ describe('the embedded sample', () => {
 
 describe('loadDataset', () => {
   it('names the valid datasets for an unknown name', async () => {
-    const err = await rejection(loadDataset('imagenet', {}));
+    const err = await datasetRejection(loadDataset('imagenet', {}));
     expect(err.message).toBe('unknown dataset "imagenet"; valid names: sample, fashion-mnist, mnist, cifar10, folder');
   });
 
   it('asks for --data for the folder dataset', async () => {
-    expect((await rejection(loadDataset('folder', {}))).message).toContain('the folder dataset needs --data PATH');
+    expect((await datasetRejection(loadDataset('folder', {}))).message).toContain('the folder dataset needs --data PATH');
   });
 
   it('loads fashion-mnist from an explicit path', async () => {
@@ -82,7 +73,7 @@ describe('loadDataset', () => {
   });
 
   it('rejects an explicit path that does not exist', async () => {
-    const err = await rejection(loadDataset('cifar10', { path: join(dir, 'nope') }));
+    const err = await datasetRejection(loadDataset('cifar10', { path: join(dir, 'nope') }));
     expect(err.message).toBe(`--data ${join(dir, 'nope')}: no such file or folder; pass the folder that holds the cifar10 files`);
   });
 
@@ -92,7 +83,7 @@ describe('loadDataset', () => {
       load: async () => ({ name: 'broken', classes: ['a'], source: 'here', train: { images: new Uint8Array(5), labels: new Uint8Array(2), count: 2, height: 2, width: 2, channels: 1 } }),
     };
     try {
-      expect((await rejection(loadDataset('broken'))).message).toBe('here: the train set holds 5 pixel bytes and 2 labels for 2 images of 2x2x1');
+      expect((await datasetRejection(loadDataset('broken'))).message).toBe('here: the train set holds 5 pixel bytes and 2 labels for 2 images of 2x2x1');
     } finally {
       delete DATASETS['broken'];
     }
@@ -132,7 +123,7 @@ describe('where data comes from', () => {
 
   it('says where it looked and what to do when nothing is found', async () => {
     mkdirSync(join(dir, 'cache/zfscope/fx'), { recursive: true });
-    const err = await rejection(locateAndLoad({ ...source([join(dir, 'debian')]), remote: FASHION_MNIST.remote }, {}, { XDG_CACHE_HOME: join(dir, 'cache') }));
+    const err = await datasetRejection(locateAndLoad({ ...source([join(dir, 'debian')]), remote: FASHION_MNIST.remote }, {}, { XDG_CACHE_HOME: join(dir, 'cache') }));
     expect(err.message).toBe(
       `fx: no data found. Looked in: $ZFSCOPE_DATA (not set); ${join(dir, 'cache/zfscope/fx')} (no dataset files in it); ${join(dir, 'debian')} (does not exist). ` +
         'To fix: apt-get install dataset-fashion-mnist, or pass the folder with --data PATH, or allow the download (--download) from http://fashion-mnist.s3-website.eu-central-1.amazonaws.com, or use the embedded offline sample (--dataset sample)',
@@ -151,7 +142,7 @@ describe('where data comes from', () => {
       expect(ds.source).toBe(join(dir, 'data', 'fx'));
       expect(Array.from(ds.test!.images)).toEqual(Array.from(fx.testImages));
       expect(messages.filter((m) => m.startsWith('downloaded '))).toHaveLength(4);
-      const failed = await rejection(
+      const failed = await datasetRejection(
         locateAndLoad({ ...source([]), remote: [{ name: 'x.gz', urls: [`${server.url}/x.gz`] }] }, { download: true }, { XDG_CACHE_HOME: join(dir, 'c2') }),
       );
       expect(failed.message).toContain(`could not download x.gz: ${server.url}/x.gz (attempt 1): HTTP 404 Not Found`);
