@@ -108,12 +108,13 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const every = o.metricsEvery ?? Math.max(1, Math.floor(batches / 20));
   const t0 = Date.now();
   let imagesSeen = 0;
+  let epochsDone = startEpoch;
   let finalMetrics: Record<string, number> | undefined;
   // Started at the first snapshot epoch (a worker thread with two threads), reused, disposed below.
   let snapshotter: Snapshotter | undefined;
 
   try {
-    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++, epochsDone++) {
       const order = shuffled(n, config.seed * 1000 + epoch);
       let lossSum = 0;
       let correct = 0;
@@ -183,7 +184,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() });
-    return { status: 'failed', epochsDone: 0, error: message };
+    return { status: 'failed', epochsDone, error: message };
   } finally {
     await snapshotter?.dispose();
     await step.dispose();
