@@ -84,7 +84,7 @@ export function checkTrainerFrame(v: unknown): TrainerToServer {
   return { type: 'event', runId: checkRunId(o.runId, 'event.runId'), seq: int(o, 'seq', 'event', 1), event: checkTrainerEvent(o.event) };
 }
 
-const EVENT_TYPES = ['run-started', 'metrics', 'snapshot', 'run-ended'];
+const EVENT_TYPES = ['run-started', 'metrics', 'snapshot', 'diagnostics', 'run-ended'];
 const END_STATUSES = ['finished', 'failed', 'stopped'];
 
 /** A trainer event; metric values may be null (JSON's rendering of NaN and Infinity). */
@@ -131,6 +131,23 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
           fail('bad-blob', `${w}.blobs[${i}].base64`, 'base64 text', bo.base64);
         }
       });
+      return e as unknown as TrainerEvent;
+    }
+    case 'diagnostics': {
+      int(e, 'epoch', w);
+      int(e, 'previousEpoch', w, 0);
+      int(e, 'images', w);
+      if (e.measure !== 'linear-cka') fail('bad-frame', `${w}.measure`, "'linear-cka'", e.measure);
+      if (typeof e.settledChangePerEpoch !== 'number') fail('bad-frame', `${w}.settledChangePerEpoch`, 'a number', e.settledChangePerEpoch);
+      const layers = obj(e.layers, `${w}.layers`);
+      for (const [name, l] of Object.entries(layers)) {
+        if (!FILE_NAME_RE.test(name)) fail('bad-frame', `${w}.layers`, 'layer names of [A-Za-z0-9._-]', name);
+        const lo = obj(l, `${w}.layers.${name}`);
+        for (const k of ['cka', 'change'] as const) {
+          if (lo[k] !== null && typeof lo[k] !== 'number') fail('bad-frame', `${w}.layers.${name}.${k}`, 'a number or null', lo[k]);
+        }
+        obj(lo.ckaTo, `${w}.layers.${name}.ckaTo`);
+      }
       return e as unknown as TrainerEvent;
     }
     case 'run-ended': {

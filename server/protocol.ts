@@ -127,16 +127,42 @@ export interface FilterHealth {
   /** Never active over the probe set. */
   dead: boolean;
   weightRms: number;
-  /** ||W_now - W_prev|| / ||W_prev|| since the previous snapshot. */
+  /** ||W_now - W_prev|| / ||W_prev|| since the previous snapshot (grows with the norm: not a convergence measure). */
   weightChange: number | null;
   /** Share of the top-9 images not in the previous snapshot's top-9. */
   turnover: number | null;
-  /** Relative change of the strongest projection since the previous snapshot. */
+  /** Half the distance between the unit-norm strongest projections at this and the previous snapshot, in [0, 1]. */
   projectionChange: number | null;
-  /** Combined sudden-jump score in [0, 1]. */
-  jumpScore: number | null;
+  /** 1 - cos between the filter and its previous self (0 for a pure rescale); not per epoch. */
+  filterAngle?: number | null;
+  /** 1 - correlation of the map's activations (every position of the diagnostic probe images) with the previous snapshot's. */
+  responseChange?: number | null;
+  /** Robust z-score of responseChange among the layer's maps at this snapshot. */
+  jumpZ?: number | null;
+  /** A sudden jump (rules.ts): 'new-source' when the strongest activation now comes from another image. */
+  jump?: JumpReason | null;
+  /** dead, weak or structureless (rules.ts), null when healthy. */
+  state?: FilterState | null;
+  /** conv1 only: spectral flatness of the filter (white noise is about 0.5). */
+  flatness?: number | null;
   /** conv1 only: share of spectral energy the stride cannot represent. */
   aliasing?: number | null;
+}
+
+export type FilterState = 'dead' | 'weak' | 'structureless';
+export type JumpReason = 'new-source' | 'same-source';
+
+/** The thresholds a snapshot's flags were raised with (training/viz/diagnostics/rules.ts). */
+export interface DiagnosticRulesUsed {
+  settledChangePerEpoch: number;
+  jumpZ: number;
+  jumpMinChange: number;
+  jumpHistoryMin: number;
+  jumpHistoryFactor: number;
+  weakActiveShare: number;
+  weakRmsFraction: number;
+  structurelessFlatness: number;
+  aliasingAdviseRatio: number;
 }
 
 export interface FeatureMapSnapshot {
@@ -153,9 +179,41 @@ export interface LayerHealth {
   meanActiveShare: number;
   /** Mean relative weight change since the previous snapshot (null at the first). */
   meanWeightChange: number | null;
-  meanJumpScore: number | null;
-  /** conv1 only. */
+  /** Epoch of the snapshot the changes compare against (0: the initialization). */
+  previousEpoch?: number | null;
+  /** 1 - linear CKA of the layer's activations against the previous snapshot, per epoch elapsed. */
+  representationChange?: number | null;
+  /** Median filter angle (1 - cos) per epoch elapsed. */
+  medianFilterAngle?: number | null;
+  /** Median projection change (not per epoch: a picture changes or not). */
+  medianProjectionChange?: number | null;
+  medianResponseChange?: number | null;
+  jumpCount?: number;
+  /** Maps per filter state. */
+  states?: Record<FilterState, number>;
+  /** conv1 only: the energy-weighted aliasing share over its filters. */
   aliasing?: number | null;
+  /** conv1 only: white noise's aliasing share for the same kernel and stride (same code). */
+  aliasingNoise?: number;
+  /** conv1 only: its stride; at 1 nothing aliases and highFrequency is shown instead. */
+  stride?: number;
+  /** conv1 only: share of energy above 1/4 cycles/pixel, and white noise's. */
+  highFrequency?: number | null;
+  highFrequencyNoise?: number;
+  /** conv1 only: white noise's spectral flatness for its kernel shape. */
+  flatnessNoise?: number;
+  rules?: DiagnosticRulesUsed;
+}
+
+/** How one layer's representation moved between snapshots (the `diagnostics` event). */
+export interface LayerConvergence {
+  kind: 'conv' | 'dense';
+  /** Linear CKA against the previous snapshot (the initialization for the first). */
+  cka: number | null;
+  /** (1 - cka) / epochs elapsed. */
+  change: number | null;
+  /** CKA of each earlier snapshot epoch's representation (0: initialization) with this one. */
+  ckaTo: Record<string, number | null>;
 }
 
 /**
@@ -208,6 +266,18 @@ export type TrainerEvent =
       values: Record<string, number>;
     }
   | { type: 'snapshot'; epoch: number; layer: string; index: LayerSnapshot; blobs: BlobUpload[] }
+  | {
+      /** Sent after a snapshot epoch's layers: how each layer's representation moved (convergence). */
+      type: 'diagnostics';
+      epoch: number;
+      /** The snapshot compared against (0: the initialization). */
+      previousEpoch: number;
+      measure: 'linear-cka';
+      /** Probe images the representations are computed on. */
+      images: number;
+      layers: Record<string, LayerConvergence>;
+      settledChangePerEpoch: number;
+    }
   | { type: 'run-ended'; status: Exclude<RunStatus, 'running'>; error?: string; endedAt: string };
 
 export type TrainerEventType = TrainerEvent['type'];
@@ -217,7 +287,7 @@ export type TrainerEventType = TrainerEvent['type'];
  * snapshots the blobs replaced by URLs.
  */
 export type StoredEvent =
-  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'run-ended' }> & { seq: number })
+  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'run-ended' }> & { seq: number })
   | {
       type: 'snapshot';
       seq: number;

@@ -11,6 +11,7 @@ import type { ImageSet } from '../datasets/types.js';
 import { StoreReporter, WebSocketReporter, type Reporter } from './reporter/index.js';
 import { summarizeModel } from './model/zfnet.js';
 import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
+import { diagnoseSnapshot, initialDiagnostics, type DiagnosticsMemory } from './viz/diagnostics/diagnose.js';
 import { DEFAULT_SNAPSHOT_EPOCHS } from './viz/schedule.js';
 
 export interface MonitorOptions {
@@ -73,6 +74,9 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
   let memory: SnapshotMemory | undefined;
   let currentEpoch = 0;
   let failed: unknown;
+  const probeInput = (idx: number[]) => tf.gather(opts.probe.inputs, idx) as tf.Tensor4D;
+  // The model as training begins: the first reference of the convergence measures (epoch 0).
+  let initial: DiagnosticsMemory | undefined;
 
   const getReporter = async (): Promise<Reporter> => {
     reporter ??= opts.server
@@ -102,6 +106,7 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
         config.conv1 = { kernel: cfg.kernelSize[0]!, stride: cfg.strides[0]! };
       }
       await r.send({ type: 'run-started', config, dataset, model: summarizeModel(model), backend: tf.getBackend(), startedAt: new Date().toISOString() });
+      initial = await initialDiagnostics(model, probeInput, opts.probe.inputs.shape[0]);
     },
     async onBatchEnd(batch, logs) {
       if ((batch + 1) % every === 0) await (await getReporter()).send({ type: 'metrics', epoch: currentEpoch + 1, batch: batch + 1, values: numeric(logs) });
@@ -114,15 +119,20 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
       try {
         const snap = await takeSnapshot({
           model, probe: probeImages, epoch: epoch + 1, ...(opts.methods ? { methods: opts.methods } : {}),
-          toInput: (idx) => tf.gather(opts.probe.inputs, idx) as tf.Tensor4D, ...(memory ? { previous: memory } : {}),
+          toInput: probeInput, ...(memory ? { previous: memory } : {}),
         });
-        memory = snap.memory;
+        const diag = await diagnoseSnapshot({
+          model, toInput: probeInput, probeCount: opts.probe.inputs.shape[0], epoch: epoch + 1,
+          layers: snap.layers.map((l) => l.index), previous: memory?.diagnostics ?? initial,
+        });
+        memory = { ...snap.memory, diagnostics: diag.memory };
         for (const layer of snap.layers) {
           await r.send({
             type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index,
             blobs: layer.files.map((f) => ({ name: f.name, base64: Buffer.from(f.data).toString('base64') })),
           });
         }
+        await r.send(diag.event);
       } catch (err) {
         failed = err;
         throw err;

@@ -24,10 +24,10 @@ export interface TrainStep {
   setLearningRate(lr: number): void;
 }
 
-/** The conv kernels of a model (the variables the renormalization applies to). */
+/** The trainable conv kernels of a model (the variables the renormalization applies to; a frozen layer keeps its own). */
 export function convKernels(model: tf.LayersModel): tf.Variable[] {
   return model.layers
-    .filter((l) => l.getClassName() === 'Conv2D')
+    .filter((l) => l.getClassName() === 'Conv2D' && l.trainable)
     .map((l) => l.trainableWeights[0]!.read() as tf.Variable);
 }
 

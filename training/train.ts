@@ -16,6 +16,7 @@ import { computeMean, inputBatch, oneHotBatch, shuffled, type Preprocess } from 
 import { evaluate } from './evaluate.js';
 import type { SnapshotMemory } from './viz/snapshot.js';
 import { createSnapshotter, type Snapshotter } from './viz/snapshotter.js';
+import { diagnoseSnapshot, initialDiagnostics } from './viz/diagnostics/diagnose.js';
 import { loadCheckpoint, loadSnapshotMemory, readCheckpointMeta, saveCheckpoint, saveSnapshotMemory } from './checkpoint.js';
 
 export interface Progress {
@@ -56,6 +57,14 @@ export interface TrainRunOptions {
   /** Training threads: 'auto' (2 on wasm with two cores), 1 or 2. */
   threads?: 'auto' | 1 | 2;
   log?: (line: string) => void;
+  /** Called with the model before the train step is built (e.g. to freeze a layer: `layer.trainable = false`). */
+  beforeTraining?: (model: tf.LayersModel) => void;
+  /**
+   * Called after each epoch's last step, before its validation, snapshot and checkpoint: a place to
+   * change the network on purpose (re-initialize or kill a filter) and check that the diagnostics
+   * of that epoch's snapshot see it.
+   */
+  afterEpoch?: (model: tf.LayersModel, epoch: number) => void | Promise<void>;
 }
 
 export interface TrainRunResult {
@@ -73,6 +82,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const [h, w, c] = o.dataset.shape;
   const classes = o.dataset.classes.length;
   const model = buildZfNet(zfNetConfig({ inputShape: [h, w, c], classes, conv1: config.conv1, widths: config.widths }), config.seed);
+  o.beforeTraining?.(model);
   const step = await createFastTrainStep(model, { learningRate: config.learningRate, momentum: config.momentum, threads: o.threads ?? 'auto' }, o.log);
   const pre: Preprocess = { mean: computeMean(split.train), scale: o.inputScale ?? (typeof config.inputScale === 'number' ? config.inputScale : 1 / 64) };
   const probeInput = (idx: number[]) => inputBatch(split.probe, idx, pre);
@@ -90,6 +100,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     step.setLearningRate(meta.learningRate);
     memory = await loadSnapshotMemory<SnapshotMemory>(join(o.checkpointDir, 'latest'));
   }
+  // The initialization is the first reference of the convergence measures (epoch 0).
+  let diagnostics = o.resume ? memory?.diagnostics : await initialDiagnostics(model, probeInput, split.probe.count);
   // Also on resume: the store then marks the run running again, keeping its first start time.
   await send({
     type: 'run-started',
@@ -152,6 +164,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         });
       }
       const trainSeconds = (Date.now() - epochStart) / 1000;
+      await o.afterEpoch?.(model, epoch + 1);
       const val = evaluate(model, split.validation, pre, classes, 256);
       finalMetrics = {
         loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), val_loss: val.loss, val_acc: val.acc,
@@ -165,7 +178,12 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           probe: split.probe, toInput: probeInput, epoch: epoch + 1, methods: config.methods,
           ...(memory ? { previous: memory } : {}),
         });
-        memory = snap.memory;
+        const diag = await diagnoseSnapshot({
+          model, toInput: probeInput, probeCount: split.probe.count, epoch: epoch + 1,
+          layers: snap.layers.map((l) => l.index), previous: diagnostics,
+        });
+        diagnostics = diag.memory;
+        memory = { ...snap.memory, diagnostics };
         for (const layer of snap.layers) {
           if (o.storedSnapshots?.has(`${epoch + 1}/${layer.index.layer}`)) continue;
           await send({
@@ -173,6 +191,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
             blobs: layer.files.map((f) => ({ name: f.name, base64: b64(f.data) })),
           });
         }
+        await send(diag.event);
         lastSnapshot = epoch + 1;
         await saveCheckpoint(join(o.checkpointDir, String(epoch + 1)), model, step.optimizer, { epoch: epoch + 1, batch: 0, learningRate: config.learningRate });
       }

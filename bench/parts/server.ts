@@ -66,7 +66,7 @@ function snapshotEvent(epoch: number, blob: string): TrainerEvent {
     index: {
       epoch, layer: 'conv2', layerIndex: 1, shape: [8, 8, 16], rf: { size: 15, jump: 4, offset: -5 }, atlas: { tile: 16, cols: 9, rows: 16 },
       methods: ['deconvnet'], maps: [],
-      health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null, meanJumpScore: null },
+      health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null },
       files: { patches: 'conv2.patches.png', projections: { deconvnet: 'conv2.deconvnet.png' } },
     },
     blobs: [

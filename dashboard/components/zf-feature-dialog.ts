@@ -1,5 +1,7 @@
 /** <zf-feature-dialog>: one feature map opened large — its top-9 projections beside their patches, with what each came from. */
 import { css, html, LitElement } from 'lit';
+import { jumpBadge, rulesOf, stateBadge } from '../render/marks.js';
+import { legend } from '../../training/viz/diagnostics/rules.js';
 import type { FeatureMapSnapshot, LayerSnapshot } from '../../server/protocol.js';
 import { blobUrl } from '../data/api.js';
 import { navigateFrom } from '../events.js';
@@ -96,7 +98,9 @@ export class ZfFeatureDialog extends LitElement {
       </div>
       <p class="muted">
         ${h.dead ? html`<span class="badge dead">dead</span> never active over the probe set.` : html`active at ${pct(h.activeShare)} of probe positions, max ${num(h.maxActivation, 2)}.`}
-        Weight change since last snapshot ${pct(h.weightChange)}, top-9 turnover ${pct(h.turnover)}, jump score ${num(h.jumpScore, 2)}.
+        ${stateBadge(h, rulesOf(s.health))} ${jumpBadge(h, rulesOf(s.health))}
+        Since the previous snapshot: response change <span title=${legend('jump', rulesOf(s.health))}>${num(h.responseChange, 2)}</span> (z ${num(h.jumpZ, 1)}),
+        filter angle <span title=${legend('filterAngle')}>${num(h.filterAngle, 3)}</span>, projection change <span title=${legend('projectionChange')}>${num(h.projectionChange, 2)}</span>, top-9 turnover ${pct(h.turnover)}.
       </p>
       ${m.top.length
         ? html`<div class="ranks">

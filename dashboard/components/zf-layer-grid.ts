@@ -12,7 +12,7 @@ import { VisibilityController } from '../controllers/visibility-controller.js';
 import { blobUrl, preload } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { tileScale } from '../state/atlas.js';
-import { JUMP_THRESHOLD } from '../state/evolution.js';
+import { jumpBadge, rulesOf, stateBadge, stateOf } from '../render/marks.js';
 import { num, pct } from '../state/format.js';
 import { type RunData, resolveEpoch, type SnapshotRef } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
@@ -157,11 +157,11 @@ export class ZfLayerGrid extends LitElement {
     const patches = blobUrl(ref, s.files.patches, this.run!.runId);
     const ranks = [0, 1, 2, 3, 4, 5, 6, 7, 8];
     return html`<div class="cell ${h.dead ? 'is-dead' : ''}" role="button" tabindex=${i === 0 ? '0' : '-1'} data-row=${key} data-index=${m.index}
-        aria-label=${`feature ${m.index}${h.dead ? ', dead' : ''}`} @click=${() => navigateFrom(this, { feature: m.index })}>
+        aria-label=${`feature ${m.index}${stateOf(h) ? `, ${stateOf(h)}` : ''}${h.jump ? ', jump' : ''}`} @click=${() => navigateFrom(this, { feature: m.index })}>
       <header>
         <b>#${m.index}</b>
-        ${h.dead ? html`<span class="badge dead" data-dead>dead</span>` : html`<span>active ${pct(h.activeShare)}</span>`}
-        ${(h.jumpScore ?? 0) >= JUMP_THRESHOLD ? html`<span class="badge warn" data-jump>jump ${num(h.jumpScore, 2)}</span>` : ''}
+        ${h.dead ? '' : html`<span title="share of probe positions where the map is > 0">active ${pct(h.activeShare)}</span>`}
+        ${stateBadge(h, rulesOf(s.health))} ${jumpBadge(h, rulesOf(s.health))}
       </header>
       ${!m.top.length
         ? html`<div class="placeholder dead-note" style=${`width:${2 * (3 * size + 4) + 8}px;height:${3 * size + 4}px`}>never active on the probe set</div>`

@@ -1,20 +1,18 @@
 /**
  * Sudden jumps across snapshot epochs (ZF Fig. 4: "sudden jumps in appearance result from a change
- * in the image from which the strongest activation originates"). Pure: takes a layer's snapshots.
+ * in the image from which the strongest activation originates"), as the trainer flagged them, and
+ * whether the top image changed (shown apart: it changes often without a jump). Pure.
  */
-import type { LayerSnapshot } from '../../server/protocol.js';
-
-/** A jump score at or above this is marked on the evolution view. */
-export const JUMP_THRESHOLD = 0.5;
+import type { JumpReason, LayerSnapshot } from '../../server/protocol.js';
 
 export interface EvolutionMark {
   epoch: number;
-  /** The engine's combined jump score, null at the first snapshot. */
-  jumpScore: number | null;
+  /** Robust z-score of the feature's response change within its layer, null at the first snapshot. */
+  jumpZ: number | null;
   /** The strongest activation now comes from a different probe image than at the previous snapshot. */
   topImageChanged: boolean;
-  /** Marked on the view: a high score or a new top image. */
-  jump: boolean;
+  /** The trainer's verdict (diagnostics/jumps.ts): a change that stands out, with its reason. */
+  jump: JumpReason | null;
 }
 
 /**
@@ -28,7 +26,6 @@ export function evolutionMarks(snapshots: LayerSnapshot[], index: number): Evolu
     const image = map?.top[0]?.image;
     const topImageChanged = prevImage !== undefined && image !== undefined && image !== prevImage;
     if (image !== undefined) prevImage = image;
-    const jumpScore = map?.health.jumpScore ?? null;
-    return { epoch: s.epoch, jumpScore, topImageChanged, jump: topImageChanged || (jumpScore ?? 0) >= JUMP_THRESHOLD };
+    return { epoch: s.epoch, jumpZ: map?.health.jumpZ ?? null, topImageChanged, jump: map?.health.jump ?? null };
   });
 }

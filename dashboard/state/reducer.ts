@@ -37,6 +37,8 @@ export interface RunData {
   epochs: number[];
   /** Layers in the order they first appeared. */
   layers: string[];
+  /** epoch -> how each layer's representation moved at that snapshot (the `diagnostics` events). */
+  diagnostics: Record<number, Omit<Extract<TrainerEvent, { type: 'diagnostics' }>, 'type'>>;
   started?: Extract<TrainerEvent, { type: 'run-started' }>;
   ended?: Extract<TrainerEvent, { type: 'run-ended' }>;
 }
@@ -60,7 +62,7 @@ export type Action =
 export const initialState: DashboardState = { connection: 'connecting', runsLoaded: false, runs: [], data: {} };
 
 export function emptyRunData(): RunData {
-  return { loaded: false, lastSeq: 0, batchMetrics: [], epochMetrics: [], snapshots: {}, epochs: [], layers: [] };
+  return { loaded: false, lastSeq: 0, batchMetrics: [], epochMetrics: [], snapshots: {}, epochs: [], layers: [], diagnostics: {} };
 }
 
 /** The whole state transition: returns a new state, sharing what did not change. */
@@ -103,6 +105,7 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
     batchMetrics: [...run.batchMetrics],
     epochMetrics: [...run.epochMetrics],
     snapshots: { ...run.snapshots },
+    diagnostics: { ...run.diagnostics },
     epochs: [...run.epochs],
     layers: [...run.layers],
   };
@@ -130,6 +133,11 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
         next.snapshots[e.epoch] = { ...next.snapshots[e.epoch], [e.layer]: ref };
         if (!next.epochs.includes(e.epoch)) next.epochs = [...next.epochs, e.epoch].sort((a, b) => a - b);
         if (!next.layers.includes(e.layer)) next.layers.push(e.layer);
+        break;
+      }
+      case 'diagnostics': {
+        const { seq, type, ...d } = e;
+        next.diagnostics[e.epoch] = d;
         break;
       }
       default:

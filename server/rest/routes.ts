@@ -12,7 +12,7 @@ import type { Store } from '../store/index.js';
 import { HttpError } from './http-error.js';
 import { montage } from './montage.js';
 
-const EVENT_TYPES: TrainerEventType[] = ['run-started', 'metrics', 'snapshot', 'run-ended'];
+const EVENT_TYPES: TrainerEventType[] = ['run-started', 'metrics', 'snapshot', 'diagnostics', 'run-ended'];
 
 function param(req: Request, name: string): string {
   const v = req.params[name];

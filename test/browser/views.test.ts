@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     await open('view=grid&run=zf-7x7s2&layer=conv2');
     await expectPixels('zf-layer-grid .cell:not(.is-dead) .block');
     expect(await page.locator('zf-layer-grid .cell').count()).toBe(16);
-    expect(await page.locator('zf-layer-grid .cell.is-dead [data-dead]').count()).toBeGreaterThan(0);
+    expect(await page.locator('zf-layer-grid .cell.is-dead [data-state-mark=dead]').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/grid.png` });
 
     const grid = page.locator('zf-layer-grid .grid');

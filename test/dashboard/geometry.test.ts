@@ -25,38 +25,39 @@ describe('atlas tiles on screen', () => {
   });
 });
 
-function layer(epoch: number, maps: { image?: number; jump: number | null }[]): LayerSnapshot {
+function layer(epoch: number, maps: { image?: number; jump?: 'new-source' | 'same-source'; z?: number }[]): LayerSnapshot {
   return {
     epoch,
     maps: maps.map((m, index) => ({
       index,
       top: m.image === undefined ? [] : [{ value: 1, image: m.image, label: 0, y: 0, x: 0, rf: [0, 0, 7], clipped: false }],
-      health: { jumpScore: m.jump },
+      health: { jump: m.jump ?? null, jumpZ: m.z ?? null },
     })),
   } as unknown as LayerSnapshot;
 }
 
 describe('evolution marks', () => {
   const snaps = [
-    layer(1, [{ image: 4, jump: null }, { image: 1, jump: null }]),
-    layer(2, [{ image: 4, jump: 0.1 }, { image: 1, jump: 0.7 }]),
-    layer(5, [{ image: 9, jump: 0.3 }, { jump: null }]),
-    layer(10, [{ image: 9, jump: 0.05 }, { image: 1, jump: 0.2 }]),
+    layer(1, [{ image: 4 }, { image: 1 }]),
+    layer(2, [{ image: 4, z: 0.1 }, { image: 1, jump: 'same-source', z: 7 }]),
+    layer(5, [{ image: 9, jump: 'new-source', z: 6 }, {}]),
+    layer(10, [{ image: 8, z: 0.4 }, { image: 1, z: 0.2 }]),
   ];
 
-  it('marks a new top image even with a low score, and a high score even with the same image', () => {
+  it("carry the trainer's jump verdict and tell a new top image apart from a jump", () => {
     expect(evolutionMarks(snaps, 0).map((m) => [m.epoch, m.topImageChanged, m.jump])).toEqual([
-      [1, false, false],
-      [2, false, false],
-      [5, true, true],
-      [10, false, false],
+      [1, false, null],
+      [2, false, null],
+      [5, true, 'new-source'],
+      // a new top image without a jump stays a new top image only
+      [10, true, null],
     ]);
-    expect(evolutionMarks(snaps, 1).map((m) => [m.topImageChanged, m.jump, m.jumpScore])).toEqual([
-      [false, false, null],
-      [false, true, 0.7],
+    expect(evolutionMarks(snaps, 1).map((m) => [m.topImageChanged, m.jump, m.jumpZ])).toEqual([
+      [false, null, null],
+      [false, 'same-source', 7],
       // dead at epoch 5: no top image, so no change, and epoch 10 compares with epoch 2's image
-      [false, false, null],
-      [false, false, 0.2],
+      [false, null, null],
+      [false, null, 0.2],
     ]);
   });
 });

@@ -57,9 +57,9 @@ export function snapshot(epoch: number, layer = 'conv1'): TrainerEvent {
     maps: [0, 1].map((index) => ({
       index,
       top: [{ value: 1, image: 0, label: 0, y: 0, x: 0, rf: [-3, -3, 7] as [number, number, number], clipped: true }],
-      health: { activeShare: 0.5, maxActivation: 1, meanActivation: 0.2, dead: false, weightRms: 0.1, weightChange: null, turnover: null, projectionChange: null, jumpScore: null },
+      health: { activeShare: 0.5, maxActivation: 1, meanActivation: 0.2, dead: false, weightRms: 0.1, weightChange: null, turnover: null, projectionChange: null },
     })),
-    health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null, meanJumpScore: null },
+    health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null },
     files: { patches: `${layer}.patches.png`, projections: { deconvnet: `${layer}.deconvnet.png` } },
   };
   return {

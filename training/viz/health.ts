@@ -1,7 +1,6 @@
 /**
- * Filter health (issue 4 §4), pure functions over plain arrays: weight RMS and relative change per
- * filter, top-9 turnover, change of the strongest projection, a combined sudden-jump score, and
- * conv1's aliasing score (the share of a filter's spectral energy above its stride's Nyquist
+ * Filter health, pure functions over plain arrays: weight RMS and relative change per filter,
+ * top-9 turnover, change of the strongest projection, the filters' power spectra, and conv1's aliasing score (the share of a filter's spectral energy above its stride's Nyquist
  * frequency, which the strided sampling folds onto lower frequencies).
  *
  * Kernels are tfjs layout [kh, kw, cin, cout] flattened: element (u, v, c, f) is at
@@ -54,26 +53,14 @@ export function projectionChange(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * The sudden-jump score in [0, 1] (ZF Fig. 4: "sudden jumps in appearance result from a change in the
- * image from which the strongest activation originates"): 0.5 * projection change + 0.3 * top-9
- * turnover + 0.2 * [the strongest activation's image changed].
+ * The power spectrum of one filter, summed over input channels, on an n x n zero-padded DFT
+ * (size = max(n, kh, kw)): power[p * size + q] = sum_c |F_c(p, q)|^2, DC at index 0.
  */
-export function jumpScore(projChange: number, topTurnover: number, sourceChanged: boolean): number {
-  return Math.max(0, Math.min(1, 0.5 * projChange + 0.3 * topTurnover + 0.2 * (sourceChanged ? 1 : 0)));
-}
-
-/**
- * Spectral energy of one filter (summed over input channels) on an n x n zero-padded DFT, split into
- * what a stride-s sampling can represent (|u| and |v| <= n / (2s), in DFT bins, i.e. <= 1/(2s) cycles
- * per pixel) and what lies above it (aliased).
- */
-export function filterSpectrum(
-  kernel: Float32Array, kh: number, kw: number, cin: number, cout: number, f: number, stride: number, n = 32,
-): { total: number; aliased: number } {
+export function filterPowerSpectrum(
+  kernel: ArrayLike<number>, kh: number, kw: number, cin: number, cout: number, f: number, n = 32,
+): { power: Float64Array; size: number } {
   const size = Math.max(n, kh, kw);
-  const limit = size / (2 * stride);
-  let total = 0;
-  let aliased = 0;
+  const power = new Float64Array(size * size);
   // Separable DFT: first along columns (v), then rows (u).
   const re = new Float64Array(kh * size);
   const im = new Float64Array(kh * size);
@@ -95,7 +82,6 @@ export function filterSpectrum(
       }
     }
     for (let p = 0; p < size; p++) {
-      const fp = Math.min(p, size - p);
       for (let q = 0; q < size; q++) {
         let sr = 0;
         let si = 0;
@@ -108,10 +94,31 @@ export function filterSpectrum(
           sr += a * cr - b * ci;
           si += a * ci + b * cr;
         }
-        const e = sr * sr + si * si;
-        total += e;
-        if (fp > limit || Math.min(q, size - q) > limit) aliased += e;
+        power[p * size + q]! += sr * sr + si * si;
       }
+    }
+  }
+  return { power, size };
+}
+
+/**
+ * Spectral energy of one filter (summed over input channels) on an n x n zero-padded DFT, split into
+ * what a stride-s sampling can represent (|u| and |v| <= n / (2s), in DFT bins, i.e. <= 1/(2s) cycles
+ * per pixel) and what lies above it (aliased).
+ */
+export function filterSpectrum(
+  kernel: ArrayLike<number>, kh: number, kw: number, cin: number, cout: number, f: number, stride: number, n = 32,
+): { total: number; aliased: number } {
+  const { power, size } = filterPowerSpectrum(kernel, kh, kw, cin, cout, f, n);
+  const limit = size / (2 * stride);
+  let total = 0;
+  let aliased = 0;
+  for (let p = 0; p < size; p++) {
+    const fp = Math.min(p, size - p);
+    for (let q = 0; q < size; q++) {
+      const e = power[p * size + q]!;
+      total += e;
+      if (fp > limit || Math.min(q, size - q) > limit) aliased += e;
     }
   }
   return { total, aliased };
@@ -119,7 +126,7 @@ export function filterSpectrum(
 
 /** Per-filter aliasing share (null for an all-zero filter) and the layer's energy-weighted share. */
 export function aliasingScores(
-  kernel: Float32Array, kh: number, kw: number, cin: number, cout: number, stride: number,
+  kernel: ArrayLike<number>, kh: number, kw: number, cin: number, cout: number, stride: number,
 ): { perFilter: Array<number | null>; layer: number | null } {
   let total = 0;
   let aliased = 0;

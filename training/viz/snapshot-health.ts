@@ -3,7 +3,7 @@
  * kernel and the previous snapshot's memory (formulas in health.ts).
  */
 import type { FilterHealth, LayerHealth } from '../../server/protocol.js';
-import { aliasingScores, filterChange, filterRms, jumpScore, projectionChange, turnover } from './health.js';
+import { aliasingScores, filterChange, filterRms, projectionChange, turnover } from './health.js';
 import type { LayerActivity } from './top-k.js';
 
 interface PreviousLayer {
@@ -30,14 +30,12 @@ export function mapHealth(args: {
     const images = act.top[m]!.map((e) => e.image);
     let turn: number | null = null;
     let proj: number | null = null;
-    let jump: number | null = null;
     if (previous) {
       const before = previous.top[m] ?? [];
       turn = turnover(images, before);
       const a = rank0[m] ?? null;
       const b = previous.rank0[m] ?? null;
       proj = a && b && a.length === b.length ? projectionChange(a, b) : a === null && b === null ? 0 : 1;
-      jump = jumpScore(proj, turn, images[0] !== before[0]);
     }
     const health: FilterHealth = {
       activeShare: act.positions > 0 ? act.activeCount[m]! / act.positions : 0,
@@ -48,7 +46,6 @@ export function mapHealth(args: {
       weightChange: change ? change[m]! : null,
       turnover: turn,
       projectionChange: proj,
-      jumpScore: jump,
     };
     if (alias) health.aliasing = alias.perFilter[m]!;
     return health;
@@ -66,7 +63,6 @@ export function layerHealth(maps: FilterHealth[], aliasing?: number | null): Lay
     deadShare: maps.length ? dead / maps.length : 0,
     meanActiveShare: mean(maps.map((m) => m.activeShare)) ?? 0,
     meanWeightChange: mean(maps.flatMap((m) => (m.weightChange === null ? [] : [m.weightChange]))),
-    meanJumpScore: mean(maps.flatMap((m) => (m.jumpScore === null ? [] : [m.jumpScore]))),
   };
   if (aliasing !== undefined) out.aliasing = aliasing;
   return out;

@@ -17,6 +17,7 @@ import { PROJECTION_METHODS } from './methods/index.js';
 import type { ProjectionRequest } from './methods/types.js';
 import { cropTile, receptiveFields, unitWindow, type UnitWindow } from './receptive-field.js';
 import { topActivations, type LayerActivity, type TopEntry } from './top-k.js';
+import type { DiagnosticsMemory } from './diagnostics/diagnose.js';
 
 /** What the next snapshot needs from this one: plain arrays, per conv layer. */
 export interface SnapshotMemory {
@@ -24,6 +25,8 @@ export interface SnapshotMemory {
   /** The method whose rank-0 tiles are kept (the first requested). */
   method: string;
   layers: Record<string, LayerMemory>;
+  /** What the diagnostics compare against (diagnostics/diagnose.ts), attached after the snapshot. */
+  diagnostics?: DiagnosticsMemory;
 }
 
 export interface LayerMemory {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasingScores, filterChange, filterRms, jumpScore, projectionChange, turnover } from '../../../training/viz/health.js';
+import { aliasingScores, filterChange, filterRms, projectionChange, turnover } from '../../../training/viz/health.js';
 
 /** A [k, k, cin, 2] kernel holding filter a (index 0) and filter b (index 1), same values on every input channel. */
 function kernelOf(k: number, cin: number, a: (u: number, v: number) => number, b: (u: number, v: number) => number): Float32Array {
@@ -66,9 +66,4 @@ describe('change metrics between snapshots', () => {
     expect(projectionChange(new Float32Array(3), new Float32Array(3))).toBe(0);
   });
 
-  it('the jump score combines the three signals within [0, 1]', () => {
-    expect(jumpScore(0, 0, false)).toBe(0);
-    expect(jumpScore(1, 1, true)).toBe(1);
-    expect(jumpScore(0.4, 0.5, true)).toBeCloseTo(0.55, 10);
-  });
 });
