@@ -9,7 +9,7 @@ import { TRAIN_FLAGS } from './options.js';
 import { runTrainCommand } from './train-command.js';
 import { runStartCommand } from './start-command.js';
 
-const COMMANDS = ['start', 'serve', 'train'] as const;
+const COMMANDS = ['start', 'serve', 'train', 'findings'] as const;
 
 const MAIN_HELP = `usage: zfscope <command> [options]
 
@@ -20,6 +20,7 @@ commands:
   start   run the server and a trainer together (the main job); open the printed URL
   serve   run only the server and dashboard over a logdir
   train   run only a trainer, reporting to --server URL or straight into --logdir
+  findings  what a run's snapshots say (convergence, jumps, dead filters, aliasing); two runs: Fig. 6
 
 'zfscope <command> --help' lists a command's options.`;
 
@@ -58,6 +59,15 @@ export async function main(argv: string[]): Promise<number> {
         rejectPositional(flags._, 'start');
         return await runStartCommand(flags, cliEntry());
       }
+      case 'findings': {
+        const { FINDINGS_FLAGS, FINDINGS_HELP, runFindingsCommand } = await import('./findings-command.js');
+        const flags = parseFlags(rest, FINDINGS_FLAGS);
+        if (flags.help) {
+          console.log(FINDINGS_HELP);
+          return 0;
+        }
+        return await runFindingsCommand(flags);
+      }
       case 'serve': {
         const { serveCommand } = await import('../server/main.js');
         await serveCommand(rest);
@@ -71,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`zfscope: ${err.message}`);
       return 2;
     }
-    if (err instanceof Error && ['DatasetError', 'BackendError', 'ConfigError', 'ResumeError'].includes(err.name)) {
+    if (err instanceof Error && ['DatasetError', 'BackendError', 'ConfigError', 'ResumeError', 'FindingsError'].includes(err.name)) {
       console.error(`zfscope: ${err.message}`);
       return 1;
     }

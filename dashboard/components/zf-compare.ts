@@ -9,8 +9,10 @@ import { SnapshotsController } from '../controllers/snapshots-controller.js';
 import { blobUrl } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { aliasingHint, aliasingLevel } from '../state/aliasing.js';
+import { legend } from '../../training/viz/diagnostics/rules.js';
+import { rulesOf } from '../render/marks.js';
 import { tileScale, weightCell } from '../state/atlas.js';
-import { convLabel, metricValue, pct } from '../state/format.js';
+import { convLabel, metricValue, num, pct } from '../state/format.js';
 import { type DashboardState, resolveEpoch, type SnapshotRef } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
 import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
@@ -107,15 +109,16 @@ export class ZfCompare extends LitElement {
     // The same on-screen size on both sides, whatever each run's tile size (fractional scale is fine pixelated).
     const scale = 48 / s.atlas.tile;
     const aliasing = c1?.health.aliasing;
+    const noise = c1?.health.aliasingNoise;
     return html`${head}
       <div class="muted">epoch ${epoch}${epoch !== this.nav.epoch && this.nav.epoch !== undefined ? ` (nearest to ${this.nav.epoch})` : ''} · ${layer} · ${method}</div>
       <div class="figures">
-        <div><span class="muted">conv1 aliasing</span><strong data-aliasing=${aliasingLevel(aliasing)}>${pct(aliasing)}</strong></div>
-        <div><span class="muted">dead in ${layer}</span><strong data-dead-count>${s.health.deadCount} / ${s.maps.length}</strong></div>
-        <div><span class="muted">weight change</span><strong>${pct(s.health.meanWeightChange, 1)}</strong></div>
+        <div title=${legend('aliasing', rulesOf(c1?.health))}><span class="muted">conv1 aliasing (white noise)</span><strong data-aliasing=${aliasingLevel(c1?.health)}>${pct(aliasing)} <span class="muted">(${pct(noise)})</span></strong></div>
+        <div title=${legend('dead', rulesOf(s.health))}><span class="muted">dead in ${layer}</span><strong data-dead-count>${s.health.deadCount} / ${s.maps.length}</strong></div>
+        <div title=${legend('representationChange')}><span class="muted">${layer} representation change / epoch</span><strong>${num(s.health.representationChange, 4)}</strong></div>
         <div><span class="muted">val accuracy</span><strong>${metricValue('val_acc', valAcc)}</strong></div>
       </div>
-      <p class="muted">${aliasingHint(run.config.conv1, aliasing)}</p>
+      <p class="muted">${aliasingHint(run.config.conv1, c1?.health)}</p>
       ${c1 && c1 !== s ? html`<h3>conv1 filters</h3>${this.#filters(c1, conv1Ref!, runId)}` : ''}
       <h3>${layer}: each feature's strongest projection</h3>
       <div class="mosaic" data-mosaic>

@@ -109,7 +109,7 @@ export class ZfEvolution extends LitElement {
     const method = pickMethod(methods, this.nav.method);
     const need = this.#snaps.need(refs.map((r) => r.indexUrl));
     const toolbar = html`<div class="toolbar">${layerPicker(this, d.layers, layer)} ${methodPicker(this, methods, method)}
-      <span class="muted" data-legend title=${legend('jump', rulesOf(undefined))}>strongest activation of each feature at each snapshot epoch; marks: <b>⟳</b> jump, the strongest activation now comes from another image · <b>△</b> jump, same top image · <span class="dim">·</span> new top image without a jump</span></div>`;
+      <span class="muted" data-legend title=${legend('jump', rulesOf(undefined))}>strongest activation of each feature at each snapshot epoch; marks: <b>⟳</b> jump, the strongest activation now comes from another image · <b>△</b> jump, same top image; a new top image alone is not marked (it changes at most snapshots)</span></div>`;
     if (need.error) return html`${toolbar}${errorState(need.error, () => this.#snaps.retry())}`;
     const snaps = refs.map((r) => need.ready.get(r.indexUrl));
     if (snaps.some((s) => !s)) return html`${toolbar}${loadingState(`${layer} across ${epochs.length} epochs`)}`;
@@ -144,9 +144,7 @@ export class ZfEvolution extends LitElement {
               : blankTile(s.atlas.tile * scale)}
             ${mk.jump
               ? html`<span class="mark" data-jump=${mk.jump} title=${`${mk.jump === 'new-source' ? 'jump: the strongest activation now comes from another image' : 'jump: same top image, the response changed'} (z = ${num(mk.jumpZ, 1)})`}>${mk.jump === 'new-source' ? '⟳' : '△'} ${num(mk.jumpZ, 0)}</span>`
-              : mk.topImageChanged
-                ? html`<span class="mark dim" data-new-top title="new top image, no jump: the change does not stand out">·</span>`
-                : ''}
+              : ''}
           </div>
         </td>`;
       })}

@@ -1,47 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { aliasingHint, aliasingLevel, noiseAliasing, suggestConv1 } from '../../dashboard/state/aliasing.js';
+import type { LayerHealth } from '../../server/protocol.js';
+import { aliasingHint, aliasingLevel, suggestConv1 } from '../../dashboard/state/aliasing.js';
 
-describe('aliasing hint', () => {
+const health = (aliasing: number | null, aliasingNoise: number, stride: number, extra: Partial<LayerHealth> = {}): LayerHealth => ({
+  deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null, aliasing, aliasingNoise, stride, ...extra,
+});
+
+describe('aliasing against its white-noise reference', () => {
   it.each([
-    [null, 'unknown'],
-    [0.05, 'low'],
-    [0.199, 'low'],
-    [0.2, 'moderate'],
-    [0.399, 'moderate'],
-    [0.4, 'high'],
-    [0.94, 'high'],
-  ])('score %s is %s', (s, level) => expect(aliasingLevel(s)).toBe(level));
+    [health(null, 0.72, 2), 'unknown'],
+    [health(0.2, 0.72, 2), 'clean'],
+    [health(0.43, 0.72, 2), 'clean'], // 0.597 of noise
+    [health(0.44, 0.72, 2), 'high'], // 0.611 of noise
+    [health(0.65, 0.72, 2), 'noise'], // 0.90 of noise
+    [health(0.1, 0.75, 1), 'stride-1'],
+  ])('%j is %s', (h, level) => expect(aliasingLevel(h)).toBe(level));
+
+  it('uses the advice ratio the run was flagged with', () => {
+    expect(aliasingLevel(health(0.3, 0.72, 2, { rules: { aliasingAdviseRatio: 0.4 } as LayerHealth['rules'] }))).toBe('high');
+  });
 
   it.each([
     [{ kernel: 11, stride: 4 }, { kernel: 7, stride: 2 }],
     [{ kernel: 7, stride: 2 }, { kernel: 5, stride: 1 }],
     [{ kernel: 9, stride: 3 }, { kernel: 7, stride: 2 }],
-    [{ kernel: 3, stride: 2 }, { kernel: 3, stride: 1 }],
     [{ kernel: 5, stride: 1 }, null],
   ])('after %j try %j', (c, want) => expect(suggestConv1(c)).toEqual(want));
 
-  it("gives ZF's fix for AlexNet's conv1 in plain words", () => {
-    expect(aliasingHint({ kernel: 11, stride: 4 }, 0.62)).toBe(
-      "conv1 stride 4 with 11x11 kernels aliases: 62% of the filters' energy lies above what stride 4 can represent (white noise: 94%). Try 7x7/2 and move the lost factor of 2 of down-sampling to pool1 or conv2.",
+  it("gives ZF's fix for AlexNet's conv1 only above the advice level, with the noise reference", () => {
+    expect(aliasingHint({ kernel: 11, stride: 4 }, health(0.7, 0.94, 4))).toBe(
+      "conv1 11x11/4 aliases: 70% of the filters' energy lies above stride 4's limit; white noise of the same kernel and stride: 94% (74% of it), at or above the advice level (60% of noise). Try 7x7/2 and move the lost factor of 2 of down-sampling to pool1 or conv2.",
+    );
+    expect(aliasingHint({ kernel: 7, stride: 2 }, health(0.27, 0.73, 2))).toBe(
+      "conv1 7x7/2: 27% of the filters' energy lies above stride 2's limit; white noise of the same kernel and stride: 73% (37% of it), below the advice level (60% of noise): nothing to change.",
     );
   });
 
-  it.each([
-    [1, 0],
-    [2, 0.75],
-    [4, 0.9375],
-  ])('white noise at stride %i puts %f of its energy above the limit', (s, share) => expect(noiseAliasing(s)).toBe(share));
-
-  it('does not blame the stride while the filters are still noise (untrained)', () => {
-    expect(aliasingHint({ kernel: 7, stride: 2 }, 0.72)).toBe(
-      "conv1 7x7/2: 72% of the filters' energy lies above stride 2's limit, about what white noise gives (75%): the filters have not formed yet; judge aliasing once they settle.",
+  it('says stride 1 has nothing to alias and shows the high-frequency share instead', () => {
+    expect(aliasingHint({ kernel: 5, stride: 1 }, health(0, 0, 1, { highFrequency: 0.2, highFrequencyNoise: 0.75 }))).toBe(
+      'conv1 5x5/1 has stride 1: nothing to alias. High-frequency share (above 1/4 cycles/pixel) 20%, white noise 75%.',
     );
-    expect(aliasingHint({ kernel: 7, stride: 2 }, 0.6)).toMatch(/^conv1 stride 2 with 7x7 kernels aliases: 60%.*Try 5x5\/1/);
   });
 
-  it('says a low score is fine, and says so when nothing was measured', () => {
-    expect(aliasingHint({ kernel: 7, stride: 2 }, 0.12)).toBe("conv1 7x7/2 represents its filters well: 12% of their energy lies above the stride's limit.");
-    expect(aliasingHint({ kernel: 7, stride: 2 }, null)).toBe('Aliasing not measured for conv1 7x7/2 at this epoch.');
-    expect(aliasingHint(undefined, 0.3)).toMatch(/unknown/);
+  it('does not blame the stride while the filters are still noise, and says when nothing was measured', () => {
+    expect(aliasingHint({ kernel: 7, stride: 2 }, health(0.7, 0.73, 2))).toMatch(/have not formed yet/);
+    expect(aliasingHint({ kernel: 7, stride: 2 }, health(null, 0.73, 2))).toBe('Aliasing not measured against its white-noise reference for conv1 7x7/2 at this epoch.');
+    expect(aliasingHint(undefined, health(0.3, 0.7, 2))).toMatch(/unknown/);
   });
 });
