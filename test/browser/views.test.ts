@@ -136,22 +136,20 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     expect(await page.locator('zf-evolution button[data-layer="conv3"]').getAttribute('aria-pressed')).toBe('true');
   });
 
-  it('charts layer convergence with lower layers settling first', async () => {
+  it('says why a run recorded without representation measurements has no convergence chart', async () => {
+    // The recorded fixture predates the CKA measurements; what the view concludes on real training
+    // is tested in diagnostics.test.ts.
     await open('view=convergence&run=zf-7x7s2');
-    await expectPixels('zf-convergence canvas', 5);
-    const last = await page.locator('zf-convergence tbody tr').evaluateAll((rows) => rows.map((r) => r.lastElementChild!.textContent!.trim()));
-    const changes = last.map((t) => parseFloat(t));
-    expect(changes.length).toBe(5);
-    expect(changes[0]!).toBeLessThan(changes[4]!);
-    await page.screenshot({ path: `${SHOTS}/convergence.png` });
+    await expect.poll(() => page.locator('zf-convergence [data-state="empty"]').textContent()).toContain('No representation measurements');
   });
 
-  it('shows conv1 filters, aliasing with a hint, and dead filters per layer', async () => {
+  it('shows conv1 filters, the aliasing panel and the filter states per layer', async () => {
+    // Drawing only: the conclusions (levels, advice, states) are tested on real training in diagnostics.test.ts.
     await open('view=health&run=alex-11x11s4');
     await expectPixels('zf-health [data-weights]');
-    expect(await page.locator('zf-health [data-aliasing]').getAttribute('data-aliasing')).toBe('high');
-    expect(await page.locator('zf-health [data-hint]').textContent()).toContain('Try 7x7/2');
-    expect(await page.locator('zf-health [data-dead-count]').count()).toBe(5);
+    await page.locator('zf-health [data-aliasing]').waitFor();
+    expect(await page.locator('zf-health [data-hint]').textContent()).toContain('conv1 11x11/4');
+    expect(await page.locator('zf-health tr[data-layer] [data-count="dead"]').count()).toBe(5);
     expect(await page.locator('[data-banner="offline"]').count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/health.png` });
   });
@@ -160,8 +158,7 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     await open('view=compare&run=zf-7x7s2&layer=conv2&epoch=10');
     await expectPixels('zf-compare [data-side="zf-7x7s2"] [data-mosaic]');
     await expectPixels('zf-compare [data-side="alex-11x11s4"] [data-mosaic]');
-    expect(await page.locator('zf-compare [data-side="zf-7x7s2"] [data-aliasing]').getAttribute('data-aliasing')).toBe('low');
-    expect(await page.locator('zf-compare [data-side="alex-11x11s4"] [data-aliasing]').getAttribute('data-aliasing')).toBe('high');
+    expect(await page.locator('zf-compare [data-aliasing]').count()).toBe(2);
     await page.screenshot({ path: `${SHOTS}/compare.png` });
   });
 

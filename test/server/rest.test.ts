@@ -93,7 +93,7 @@ describe('REST', () => {
       ['/api/runs/r1/snapshots/1/conv9', 404, 'not-found', 'run r1 has no snapshot of layer conv9 at epoch 1 (layers there: conv1)'],
       ['/api/runs/r1/snapshots/x/conv1', 400, 'bad-request', 'epoch: expected a non-negative integer, found "x"'],
       ['/api/runs/r1/events?afterSeq=-2', 400, 'bad-request', '?afterSeq: expected a non-negative integer, found "-2"'],
-      ['/api/runs/r1/events?type=loss', 400, 'bad-request', '?type: expected one of run-started, metrics, snapshot, run-ended, found "loss"'],
+      ['/api/runs/r1/events?type=loss', 400, 'bad-request', '?type: expected one of run-started, metrics, snapshot, diagnostics, run-ended, found "loss"'],
       ['/api/runs/r1/snapshots/1/conv1/export?format=gif', 400, 'bad-request', '?format: expected png or json, found "gif"'],
       ['/api/unknown', 404, 'not-found', 'no route GET /api/unknown; see server/API.md'],
       ['/blobs/r1/1/nothing.png', 404, 'not-found', 'no blob nothing.png at epoch 1 of run r1'],

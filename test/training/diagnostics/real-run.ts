@@ -13,6 +13,8 @@ import { mulberry32 } from '../../../datasets/rng.js';
 import type { LayerSnapshot, RunConfig, TrainerEvent } from '../../../server/protocol.js';
 import { initBackend } from '../../../training/backend/index.js';
 import { MemoryReporter } from '../../../training/reporter/memory.js';
+import { StoreReporter } from '../../../training/reporter/store-reporter.js';
+import type { Reporter } from '../../../training/reporter/types.js';
 import { trainRun, type TrainRunOptions } from '../../../training/train.js';
 
 export interface RealRun {
@@ -30,6 +32,9 @@ export async function realRun(opts: {
   seed?: number;
   beforeTraining?: TrainRunOptions['beforeTraining'];
   afterEpoch?: TrainRunOptions['afterEpoch'];
+  /** Also store the run in this logdir (as `zfscope train --logdir` would), under `runId`. */
+  logdir?: string;
+  runId?: string;
 }): Promise<RealRun> {
   await initBackend('wasm');
   const config: RunConfig = {
@@ -40,16 +45,26 @@ export async function realRun(opts: {
   const loaded = await loadDataset('sample', {});
   const split = splitDataset(loaded, { seed: config.seed, probeSize: config.probeSize, trainLimit: 2000 });
   const reporter = new MemoryReporter();
+  const store = opts.logdir ? new StoreReporter(opts.logdir, opts.runId ?? 'diag') : undefined;
+  const both: Reporter = {
+    send: async (e) => {
+      await reporter.send(e);
+      await store?.send(e);
+    },
+    flush: async () => store?.flush(),
+    close: async () => store?.close(),
+  };
   const dir = await mkdtemp(join(tmpdir(), 'zfscope-diag-'));
   try {
     const result = await trainRun({
-      runId: 'diag', config, split, dataset: datasetInfo(loaded, split), backend: tf.getBackend(), reporter,
+      runId: opts.runId ?? 'diag', config, split, dataset: datasetInfo(loaded, split), backend: tf.getBackend(), reporter: both,
       checkpointDir: dir, threads: 1, metricsEvery: 1000,
       ...(opts.beforeTraining ? { beforeTraining: opts.beforeTraining } : {}),
       ...(opts.afterEpoch ? { afterEpoch: opts.afterEpoch } : {}),
     });
     if (result.status !== 'finished') throw new Error(`realRun: training ${result.status}: ${result.error ?? ''}`);
   } finally {
+    await both.close();
     await rm(dir, { recursive: true, force: true });
   }
   const snapshots = new Map<number, Map<string, LayerSnapshot>>();
