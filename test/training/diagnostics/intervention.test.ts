@@ -3,7 +3,11 @@
  * Fashion-MNIST sample, the test changes it on purpose, and each diagnostic must flag exactly that
  * change (and stay quiet on an unmodified run).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFindingsCommand } from '../../../training/findings-command.js';
 import { computeFindings } from '../../../training/findings/findings.js';
 import { DEFAULT_RULES } from '../../../training/viz/diagnostics/rules.js';
 import { filterRmsOf, gaussian, realRun, setFilter, type RealRun } from './real-run.js';
@@ -77,9 +81,11 @@ describe('diagnostics on an unmodified real run, then conv1 replaced by white no
 describe('diagnostics on a real run changed on purpose after epoch 2, conv1 frozen', () => {
   let run: RealRun;
   let otherShare = 1;
+  const logdir = mkdtempSync(join(tmpdir(), 'zf-findings-'));
+  afterAll(() => rmSync(logdir, { recursive: true, force: true }));
   beforeAll(async () => {
     run = await realRun({
-      epochs: 3,
+      epochs: 3, logdir, runId: 'changed',
       beforeTraining: (model) => {
         model.getLayer('conv1').trainable = false;
       },
@@ -126,5 +132,40 @@ describe('diagnostics on a real run changed on purpose after epoch 2, conv1 froz
     expect(['new-source', 'same-source']).toContain(jump!.reason);
     expect(f.filters).toContainEqual(expect.objectContaining({ epoch: 2, layer: KILLED.layer, feature: KILLED.feature, state: 'dead' }));
     expect(f.filters).toContainEqual(expect.objectContaining({ epoch: 2, layer: SHRUNK.layer, feature: SHRUNK.feature, state: 'weak' }));
+  });
+
+  it('`zfscope findings RUN --json` prints one object with every conv layer keyed by the snapshot epochs', async () => {
+    const lines: string[] = [];
+    expect(await runFindingsCommand({ _: ['changed'], logdir, json: true }, (l) => lines.push(l))).toBe(0);
+    expect(lines).toHaveLength(1);
+    const f = JSON.parse(lines[0]!);
+    expect(f.convergence.measure).toMatch(/CKA/);
+    for (const layer of ['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'fc6', 'fc7']) {
+      expect(Object.keys(f.convergence.layers[layer].change)).toEqual(['1', '2', '3']);
+      expect(f.convergence.layers[layer]).toHaveProperty('settledAt');
+    }
+    expect(f.convergence.layers.conv1.settledAt).toBe(1);
+    expect(f.jumps).toContainEqual(expect.objectContaining({ epoch: 2, layer: REINIT.layer, feature: REINIT.feature, reason: expect.stringMatching(/source/), score: expect.any(Number) }));
+    expect(f.filters).toContainEqual({ epoch: 3, layer: KILLED.layer, feature: KILLED.feature, state: 'dead', since: 2 });
+    expect(Object.keys(f.aliasing)).toEqual(['1', '2', '3']);
+    expect(f.aliasing['3']).toMatchObject({ stride: 2, noise: expect.any(Number), layer: expect.any(Number) });
+  });
+
+  it('`zfscope findings` in text names what settled, what jumped and what died', async () => {
+    const lines: string[] = [];
+    await runFindingsCommand({ _: ['changed'], logdir }, (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(text).toMatch(/conv1 .* since epoch 1/);
+    expect(text).toContain(`epoch 2 ${REINIT.layer} #${REINIT.feature}: z`);
+    expect(text).toMatch(new RegExp(`dead \\(\\d+\\): .*${KILLED.layer} #${KILLED.feature} \\(since 2\\)`));
+  });
+
+  it('names an unknown run and a run without snapshots', async () => {
+    await expect(runFindingsCommand({ _: ['nope'], logdir }, () => undefined)).rejects.toThrow(`no run 'nope' in ${logdir} (runs there: changed`);
+    mkdirSync(join(logdir, 'empty'));
+    writeFileSync(join(logdir, 'empty', 'run.json'), JSON.stringify({ runId: 'empty', status: 'running', config: { snapshotEpochs: [1, 2] } }));
+    await expect(runFindingsCommand({ _: ['empty'], logdir }, () => undefined)).rejects.toThrow("run 'empty' in");
+    await expect(runFindingsCommand({ _: ['empty'], logdir }, () => undefined)).rejects.toThrow('has no snapshots yet (its first snapshot epoch is 1)');
+    await expect(runFindingsCommand({ _: [], logdir }, () => undefined)).rejects.toThrow('findings: expected one run id, or two to compare, found 0');
   });
 });
