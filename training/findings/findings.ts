@@ -5,7 +5,7 @@
  * Pure: values in, values out (load.ts reads a run from a logdir).
  */
 import type { FilterState, JumpReason, LayerSnapshot, TrainerEvent } from '../../server/protocol.js';
-import { DEFAULT_RULES } from '../viz/diagnostics/rules.js';
+import { DEFAULT_RULES, type DiagnosticRules } from '../viz/diagnostics/rules.js';
 
 export type DiagnosticsEvent = Extract<TrainerEvent, { type: 'diagnostics' }>;
 
@@ -24,6 +24,8 @@ export interface LayerConvergenceFinding {
 
 export interface Findings {
   epochs: number[];
+  /** The thresholds the run's flags were raised with (its latest snapshot's). */
+  rules: DiagnosticRules;
   convergence: { measure: string; threshold: number; layers: Record<string, LayerConvergenceFinding> };
   jumps: Array<{ epoch: number; layer: string; feature: number; score: number; reason: JumpReason; responseChange: number | null; projectionChange: number | null }>;
   filters: Array<{ epoch: number; layer: string; feature: number; state: FilterState; since: number }>;
@@ -101,5 +103,6 @@ export function computeFindings(snapshots: ReadonlyMap<number, ReadonlyMap<strin
       }
     }
   }
-  return { epochs, convergence: { measure: CONVERGENCE_MEASURE, threshold, layers }, jumps, filters, aliasing };
+  const stored = [...(snapshots.get(epochs.at(-1)!)?.values() ?? [])][0]?.health.rules;
+  return { epochs, rules: { ...DEFAULT_RULES, ...(stored ?? {}) }, convergence: { measure: CONVERGENCE_MEASURE, threshold, layers }, jumps, filters, aliasing };
 }

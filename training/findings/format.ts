@@ -1,5 +1,5 @@
 /** `zfscope findings` as text: what a person reads in a terminal. */
-import { ADVICE, DEFAULT_RULES, legend } from '../viz/diagnostics/rules.js';
+import { ADVICE, legend } from '../viz/diagnostics/rules.js';
 import type { Comparison } from './compare.js';
 import type { Findings } from './findings.js';
 
@@ -25,7 +25,7 @@ export function formatFindings(run: string, about: string, x: Findings, images?:
   out.push(`CKA of each snapshot with the latest (epoch ${last}):`);
   out.push(...table([['layer', ...x.epochs.map((e) => `e${e}`)], ...Object.entries(c.layers).map(([n, l]) => [n, ...x.epochs.map((e) => f(l.ckaToLatest[e], 3))])]), '');
 
-  out.push(`Jumps: ${x.jumps.length} (${legend('jump').replace(/^Jump: /, '')})`);
+  out.push(`Jumps: ${x.jumps.length} (${legend('jump', x.rules).replace(/^Jump: /, '')})`);
   const perSnapshot = new Map<string, number>();
   for (const j of x.jumps) perSnapshot.set(`${j.epoch}/${j.layer}`, (perSnapshot.get(`${j.epoch}/${j.layer}`) ?? 0) + 1);
   for (const j of x.jumps.slice(0, 40)) {
@@ -53,8 +53,8 @@ export function formatFindings(run: string, about: string, x: Findings, images?:
       out.push(`Aliasing (conv1, stride ${alias.stride}): ${pct(alias.layer)} of the filters' energy above the stride's limit at epoch ${last}; white noise of the same kernel and stride: ${pct(alias.noise)} (${pct(alias.ratio)} of it).`);
       out.push(`  over the epochs: ${over}`);
       out.push(alias.advise
-        ? `  At or above ${pct(DEFAULT_RULES.aliasingAdviseRatio)} of the noise level: try a smaller conv1 stride and kernel (ZF: 11x11/4 -> 7x7/2) and move the lost down-sampling to pool1 or conv2.`
-        : `  Below the advice level (${pct(DEFAULT_RULES.aliasingAdviseRatio)} of the noise level): no change suggested.`);
+        ? `  At or above ${pct(x.rules.aliasingAdviseRatio)} of the noise level: try a smaller conv1 stride and kernel (ZF: 11x11/4 -> 7x7/2) and move the lost down-sampling to pool1 or conv2.`
+        : `  Below the advice level (${pct(x.rules.aliasingAdviseRatio)} of the noise level): no change suggested.`);
     }
   }
   return out.join('\n');
