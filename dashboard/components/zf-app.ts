@@ -1,13 +1,18 @@
 /**
  * <zf-app>: the shell. Owns the store and the /live connection, keeps the URL hash and the shown
- * view in step, renders the header (run picker, connection status), the view tabs, the global
- * epoch scrubber, the run banners (trainer offline, failed) and the current view from the registry.
+ * view in step, renders the header (run picker, connection status), the view tabs with the
+ * download menu and share link, the global epoch scrubber, the run banners (trainer offline,
+ * failed) and the current view from the registry. Keys: a skip link first in the tab order and
+ * `g` move focus into the view, `?` lists every key.
  */
 import { css, html, LitElement } from 'lit';
 import type { RunInfo } from '../../server/protocol.js';
 import { LiveConnection } from '../controllers/live-connection.js';
 import { liveUrl } from '../data/api.js';
 import type { NavigateEvent } from '../events.js';
+import { chartExports } from '../export/charts.js';
+import { type ExportItem, isExporting } from '../export/download.js';
+import { isTyping } from '../render/dialog.js';
 import { convLabel } from '../state/format.js';
 import { resolveEpoch, runDisplayStatus } from '../state/reducer.js';
 import { Store } from '../state/store.js';
@@ -15,6 +20,9 @@ import { formatHash, type NavPatch, type NavState, navigate, parseHash } from '.
 import { shared } from '../theme.js';
 import { VIEWS, viewById } from '../views.js';
 import './zf-connection-badge.js';
+import './zf-export-menu.js';
+import './zf-keys-help.js';
+import type { ZfKeysHelp } from './zf-keys-help.js';
 import './zf-scrubber.js';
 
 export class ZfApp extends LitElement {
@@ -53,9 +61,45 @@ export class ZfApp extends LitElement {
       }
       nav {
         display: flex;
+        align-items: center;
         gap: 4px;
         padding: 8px 24px 0;
         border-bottom: 1px solid var(--line);
+        flex-wrap: wrap;
+      }
+      nav zf-export-menu {
+        margin-left: auto;
+        padding-bottom: 6px;
+      }
+      nav a:focus-visible,
+      .skip:focus-visible,
+      select:focus-visible {
+        outline: 2px solid var(--accent);
+        outline-offset: 1px;
+      }
+      .skip {
+        position: absolute;
+        left: 8px;
+        top: -40px;
+        z-index: 10;
+        background: var(--accent);
+        color: #0f1217;
+        padding: 6px 12px;
+        border-radius: 6px;
+        font-weight: 600;
+        text-decoration: none;
+      }
+      .skip:focus {
+        top: 8px;
+      }
+      .keys {
+        background: none;
+        border: 1px solid var(--line);
+        color: var(--fg-dim);
+        border-radius: 6px;
+        padding: 3px 9px;
+        font: inherit;
+        cursor: pointer;
       }
       nav a {
         color: var(--fg-dim);
@@ -95,6 +139,7 @@ export class ZfApp extends LitElement {
   readonly live = new LiveConnection(this, this.store, liveUrl);
   #unsubscribe?: () => void;
   #onHash = () => (this.nav = parseHash(location.hash));
+  #onKey = (e: KeyboardEvent) => this.#key(e);
 
   constructor() {
     super();
@@ -106,12 +151,46 @@ export class ZfApp extends LitElement {
     super.connectedCallback();
     this.#unsubscribe = this.store.subscribe(() => this.requestUpdate());
     window.addEventListener('hashchange', this.#onHash);
+    window.addEventListener('keydown', this.#onKey);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unsubscribe?.();
     window.removeEventListener('hashchange', this.#onHash);
+    window.removeEventListener('keydown', this.#onKey);
+  }
+
+  /** The element of the view shown (the first child of <main>). */
+  #viewElement(): HTMLElement | null {
+    return this.renderRoot.querySelector('main')?.firstElementChild as HTMLElement | null;
+  }
+
+  /** Focus into the view: its own focus target (grid cell, Evolution cell, strip), else <main>. */
+  focusView(): void {
+    const el = this.#viewElement() as (HTMLElement & { focusView?: () => boolean }) | null;
+    if (el?.focusView?.()) return;
+    this.renderRoot.querySelector<HTMLElement>('main')?.focus();
+  }
+
+  #key(e: KeyboardEvent): void {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e)) return;
+    if (e.composedPath().some((n) => n instanceof HTMLDialogElement)) return;
+    if (e.key === '?') {
+      e.preventDefault();
+      this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help')?.show();
+    } else if (e.key === 'g') {
+      e.preventDefault();
+      this.focusView();
+    }
+  }
+
+  /** What the download menu offers: the view's own items, then every chart it draws. */
+  #exports(): ExportItem[] {
+    const el = this.#viewElement();
+    const nav = this.#effectiveNav();
+    const own = isExporting(el) ? el.exportItems() : [];
+    return [...own, ...(el?.shadowRoot ? chartExports(el.shadowRoot, `${nav.run ?? 'zfscope'}-${nav.view}`) : [])];
   }
 
   /** Apply a navigation request: scrubbing replaces the history entry, everything else pushes one. */
@@ -145,6 +224,7 @@ export class ZfApp extends LitElement {
     document.title = run && view.needsRun ? `${view.title} · ${run.runId} · zfscope` : 'zfscope';
     const epochs = data?.epochs ?? [];
     return html`
+      <a class="skip" href="#main" @click=${(e: Event) => (e.preventDefault(), this.focusView())}>Skip to the ${view.title.toLowerCase()}</a>
       <header>
         <div class="brand">zf<span>scope</span></div>
         ${state.runs.length
@@ -155,16 +235,21 @@ export class ZfApp extends LitElement {
           : ''}
         ${run ? html`<span class="run-meta">${run.dataset.name} · conv1 ${convLabel(run.config.conv1)} · ${run.backend}</span>` : ''}
         <span class="spacer"></span>
+        <button class="keys" aria-label="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help')?.show()}>? keys</button>
         <zf-connection-badge .status=${state.connection} .retryInMs=${state.retryInMs}></zf-connection-badge>
       </header>
       <nav aria-label="Views">
-        ${VIEWS.map((v) => html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.title}</a>`)}
+        ${VIEWS.filter((v) => v.tab !== false || v.id === nav.view).map(
+          (v) => html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.id === 'feature' ? `Feature ${nav.layer ?? ''} #${nav.feature ?? 0}` : v.title}</a>`,
+        )}
+        <zf-export-menu .source=${() => this.#exports()}></zf-export-menu>
       </nav>
       ${view.needsRun ? this.#banners(run) : ''}
       ${view.usesEpoch && epochs.length
         ? html`<zf-scrubber .epochs=${epochs} .epoch=${resolveEpoch(epochs, nav.epoch)} .following=${nav.epoch === undefined}></zf-scrubber>`
         : ''}
-      <main>${view.needsRun && !run ? this.#noRun() : view.render({ state, nav, run, data })}</main>
+      <main id="main" tabindex="-1">${view.needsRun && !run ? this.#noRun() : view.render({ state, nav, run, data })}</main>
+      <zf-keys-help></zf-keys-help>
     `;
   }
 

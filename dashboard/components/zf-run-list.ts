@@ -2,7 +2,7 @@
 import { css, html, LitElement } from 'lit';
 import type { RunInfo } from '../../server/protocol.js';
 import { navigateFrom } from '../events.js';
-import { convLabel, duration, metricValue } from '../state/format.js';
+import { convLabel, duration, epochsDone, metricValue } from '../state/format.js';
 import { runDisplayStatus } from '../state/reducer.js';
 import { emptyState, loadingState } from '../render/states.js';
 import { shared } from '../theme.js';
@@ -51,7 +51,7 @@ export class ZfRunList extends LitElement {
     if (!this.runs.length) return emptyState('No runs yet.', 'Start a trainer (zfscope train --server URL) and it appears here live.');
     return html`<div class="panel"><table>
       <thead><tr><th>run</th><th>status</th><th>dataset</th><th>conv1</th><th>backend</th><th class="num">epoch</th>
-        <th class="num">loss</th><th class="num">val acc</th><th class="num">snapshots</th><th class="num">time</th></tr></thead>
+        <th class="num">val loss</th><th class="num">val acc</th><th class="num">snapshots</th><th class="num">time</th></tr></thead>
       <tbody>
         ${this.runs.map((r) => {
           const status = runDisplayStatus(r);
@@ -63,8 +63,8 @@ export class ZfRunList extends LitElement {
             <td>${r.dataset.name}</td>
             <td>${convLabel(r.config.conv1)}</td>
             <td>${r.backend}</td>
-            <td class="num">${m.epoch ?? '—'} / ${r.config.epochs}</td>
-            <td class="num">${metricValue('loss', m.loss)}</td>
+            <td class="num" data-epochs>${epochsDone(m.epoch, r.config.epochs)}</td>
+            <td class="num">${metricValue('val_loss', m.val_loss)}</td>
             <td class="num">${metricValue('val_acc', m.val_acc)}</td>
             <td class="num">${r.snapshotEpochs?.length ?? 0}</td>
             <td class="num">${duration(r.startedAt, r.endedAt)}</td>

@@ -37,7 +37,7 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 }
 
 /** Bump when the fixture generator changes, so the cached copy is rebuilt. */
-const FIXTURE_VERSION = 5;
+const FIXTURE_VERSION = 6;
 
 /**
  * A fresh logdir holding the recorded test runs (see writeTestFixture). Generated once into .cache/ (a few seconds)
