@@ -235,7 +235,7 @@ export class ZfApp extends LitElement {
           : ''}
         ${run ? html`<span class="run-meta">${run.dataset.name} · conv1 ${convLabel(run.config.conv1)} · ${run.backend}</span>` : ''}
         <span class="spacer"></span>
-        <button class="keys" aria-label="Keyboard shortcuts (?)" @click=${() => this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help')?.show()}>? keys</button>
+        <button class="keys" title="Keyboard shortcuts (press ?)" @click=${() => this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help')?.show()}>Keys (?)</button>
         <zf-connection-badge .status=${state.connection} .retryInMs=${state.retryInMs}></zf-connection-badge>
       </header>
       <nav aria-label="Views">

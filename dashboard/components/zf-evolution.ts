@@ -46,6 +46,15 @@ export class ZfEvolution extends LitElement {
       th.cur,
       td.cur {
         background: var(--accent-soft);
+        color: var(--fg);
+      }
+      .sr {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip-path: inset(50%);
+        white-space: nowrap;
       }
       th button {
         background: none;
@@ -219,11 +228,10 @@ export class ZfEvolution extends LitElement {
         const file = s.files.projections[method] ?? Object.values(s.files.projections)[0]!;
         const focusable = this.#focus![0] === index && this.#focus![1] === s.epoch;
         return html`<td class=${s.epoch === current ? 'cur' : ''}>
-          <div class="cellbox" role="button" tabindex=${focusable ? '0' : '-1'} aria-label=${`feature ${index} at epoch ${s.epoch}: open large`} data-epoch=${s.epoch}
+          <div class="cellbox" role="button" tabindex=${focusable ? '0' : '-1'} data-epoch=${s.epoch}
             @click=${(e: Event) => ((this.#focus = [index, s.epoch]), (e.currentTarget as HTMLElement).focus(), navigateFrom(this, { epoch: s.epoch, feature: index }))}>
-            ${seen && map?.top.length
-              ? tile(blobUrl(refs[i]!, file, this.run!.runId), s.atlas, 0, index, scale, `feature ${index} at epoch ${s.epoch}`)
-              : blankTile(s.atlas.tile * scale)}
+            <span class="sr">feature ${index} at epoch ${s.epoch}${map?.top.length ? '' : ', never active'}: open large</span>
+            <div aria-hidden="true">${seen && map?.top.length ? tile(blobUrl(refs[i]!, file, this.run!.runId), s.atlas, 0, index, scale) : blankTile(s.atlas.tile * scale)}</div>
             ${mk.jump ? html`<span class="mark" data-jump title=${mk.topImageChanged ? 'the strongest activation now comes from another image' : 'sudden jump'}>${mk.topImageChanged ? '⟳ ' : ''}${num(mk.jumpScore, 2)}</span>` : ''}
           </div>
         </td>`;

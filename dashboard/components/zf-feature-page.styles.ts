@@ -91,5 +91,9 @@ export const featurePageStyles = css`
   th.cur,
   td.cur {
     background: var(--accent-soft);
+    color: var(--fg);
+  }
+  .col.cur .muted {
+    color: var(--fg);
   }
 `;

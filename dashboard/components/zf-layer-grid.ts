@@ -57,7 +57,6 @@ export class ZfLayerGrid extends LitElement {
         outline-offset: 2px;
       }
       .cell.is-dead {
-        opacity: 0.55;
         border-style: dashed;
       }
       .cell header {
@@ -223,7 +222,7 @@ export class ZfLayerGrid extends LitElement {
     const patches = blobUrl(ref, s.files.patches, this.run!.runId);
     const ranks = [0, 1, 2, 3, 4, 5, 6, 7, 8];
     return html`<div class="cell ${h.dead ? 'is-dead' : ''}" role="button" tabindex=${i === this.#focusIndex ? '0' : '-1'} data-row=${key} data-index=${m.index}
-        aria-label=${`feature ${m.index}${h.dead ? ', dead' : ''}: open large`} @click=${() => ((this.#focusIndex = i), navigateFrom(this, { feature: m.index }))}>
+        @click=${() => ((this.#focusIndex = i), navigateFrom(this, { feature: m.index }))}>
       <header>
         <b>#${m.index}</b>
         ${h.dead ? html`<span class="badge dead" data-dead>dead</span>` : html`<span>active ${pct(h.activeShare)}</span>`}
@@ -232,7 +231,8 @@ export class ZfLayerGrid extends LitElement {
       ${!m.top.length
         ? html`<div class="placeholder dead-note" style=${`width:${2 * (3 * size + 4) + INNER}px;height:${3 * size + 4}px`}>never active on the probe set</div>`
         : seen
-        ? html`<div class="pair">
+        ? // The tiles are named in the dialog; here the cell's name is its header (what it says on screen).
+          html`<div class="pair" aria-hidden="true">
             ${[proj, patches].map(
               (url, b) => html`<div class="block">
                 ${ranks.map((r) => (r < m.top.length ? tile(url, s.atlas, r, m.index, scale, `${b ? 'patch' : 'projection'} ${r + 1} of feature ${m.index}`) : blankTile(size)))}
