@@ -67,6 +67,7 @@ export class ZfEvolution extends LitElement {
         position: relative;
         cursor: pointer;
         width: fit-content;
+        margin: 0 auto;
       }
       .cellbox:focus {
         outline: 3px solid var(--accent);
@@ -195,7 +196,7 @@ export class ZfEvolution extends LitElement {
     this.#shown = { snaps: all, refs, method };
     if (!this.#focus || !last.maps.some((m) => m.index === this.#focus![0]) || !epochs.includes(this.#focus[1])) this.#focus = [last.maps[0]!.index, current];
     // Thumbnails as large as the width allows: the panel's padding, the label column, each cell's padding.
-    const thumb = evolutionThumb((this.#size.width || 1200) - 34, epochs.length, { label: 56, pad: 14, min: 40, max: 200 });
+    const thumb = evolutionThumb((this.#size.width || 1200) - 34, epochs.length, { label: 56, pad: 14, min: 40, max: 256 });
     const open = this.nav.feature !== undefined ? all.find((s) => s.epoch === current)?.maps.find((m) => m.index === this.nav.feature) : undefined;
     const openSnap = all.find((s) => s.epoch === current)!;
     return html`${toolbar}
