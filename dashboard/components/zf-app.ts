@@ -242,7 +242,7 @@ export class ZfApp extends LitElement {
         ${VIEWS.filter((v) => v.tab !== false || v.id === nav.view).map(
           (v) => html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.id === 'feature' ? `Feature ${nav.layer ?? ''} #${nav.feature ?? 0}` : v.title}</a>`,
         )}
-        <zf-export-menu .source=${() => this.#exports()}></zf-export-menu>
+        <zf-export-menu .source=${() => this.#exports()} .view=${formatHash(this.nav)}></zf-export-menu>
       </nav>
       ${view.needsRun ? this.#banners(run) : ''}
       ${view.usesEpoch && epochs.length

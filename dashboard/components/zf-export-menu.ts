@@ -76,8 +76,10 @@ export class ZfExportMenu extends LitElement {
     `,
   ];
 
-  static override properties = { source: { attribute: false }, open: { state: true }, items: { state: true }, status: { state: true }, link: { state: true } };
+  static override properties = { source: { attribute: false }, view: { attribute: false }, open: { state: true }, items: { state: true }, status: { state: true }, link: { state: true } };
   declare source: () => ExportItem[];
+  /** The view shown (its URL hash): when it changes, a shown link and status are dropped. */
+  declare view: string;
   declare open: boolean;
   declare items: ExportItem[];
   declare status: string;
@@ -90,6 +92,15 @@ export class ZfExportMenu extends LitElement {
     this.items = [];
     this.status = '';
     this.link = '';
+  }
+
+  // A shown link or status belongs to the view it was made for: drop it when the view changes.
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('view') && changed.get('view') !== undefined) {
+      this.link = '';
+      this.status = '';
+      this.open = false;
+    }
   }
 
   #toggle(): void {

@@ -269,6 +269,9 @@ describe.skipIf(skipBrowser)('the dashboard by keyboard, downloads and layout in
     expect(await other.locator('zf-evolution th.cur').textContent()).toContain('epoch 5');
     expect(await other.locator('zf-evolution button[data-method="guided"]').getAttribute('aria-pressed')).toBe('true');
     await other.close();
+    // The link shown was this view's: once the view changes it is gone, not stale.
+    await page.locator('zf-evolution button[data-layer="conv2"]').click();
+    await expect.poll(() => page.locator('zf-export-menu [data-share-link]').count()).toBe(0);
   });
 
   it('aligns Compare on the nearest snapshot epoch of each run and says when they differ', async () => {
