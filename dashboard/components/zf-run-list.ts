@@ -2,6 +2,8 @@
 import { css, html, LitElement } from 'lit';
 import type { RunInfo } from '../../server/protocol.js';
 import { navigateFrom } from '../events.js';
+import type { ExportItem } from '../export/download.js';
+import { toCsv } from '../export/table.js';
 import { convLabel, duration, epochsDone, metricValue } from '../state/format.js';
 import { runDisplayStatus } from '../state/reducer.js';
 import { emptyState, loadingState } from '../render/states.js';
@@ -40,6 +42,13 @@ export class ZfRunList extends LitElement {
     super();
     this.runs = [];
     this.loaded = false;
+  }
+
+  /** Downloads: the table as CSV, one row per run. */
+  exportItems(): ExportItem[] {
+    const header = ['run', 'status', 'dataset', 'conv1', 'backend', 'epoch', 'epochs', 'val_loss', 'val_acc', 'snapshots', 'started', 'ended'];
+    const rows = this.runs.map((r) => [r.runId, runDisplayStatus(r), r.dataset.name, convLabel(r.config.conv1), r.backend, r.lastMetrics?.epoch, r.config.epochs || null, r.lastMetrics?.val_loss, r.lastMetrics?.val_acc, r.snapshotEpochs?.length ?? 0, r.startedAt, r.endedAt]);
+    return this.runs.length ? [{ id: 'runs-csv', label: `the ${this.runs.length} runs (CSV)`, make: async () => ({ blob: new Blob([toCsv(header, rows)], { type: 'text/csv' }), name: 'zfscope-runs.csv' }) }] : [];
   }
 
   #open(runId: string): void {

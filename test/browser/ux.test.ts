@@ -303,6 +303,41 @@ describe.skipIf(skipBrowser)('the dashboard by keyboard, downloads and layout in
     const cells = await page.locator(`[data-run="${RUN}"] td`).allTextContents();
     expect(cells[head.indexOf('val loss')]).toBe(info.lastMetrics.val_loss!.toFixed(3));
     expect(cells[head.indexOf('epoch')]).toBe(`${info.lastMetrics.epoch} / ${info.config.epochs}`);
+    const csv = (await download('runs-csv')).bytes.toString('utf8').trim().split('\r\n').map((l) => l.split(','));
+    const row = csv.find((r) => r[0] === RUN)!;
+    expect(Number(row[csv[0]!.indexOf('val_loss')])).toBe(info.lastMetrics.val_loss);
+    expect(csv.length).toBe(4);
+  });
+
+  it('reads a monitor() run honestly: epochs without a total, and a chart it has no data for says why', async () => {
+    const trainer = await connectTrainer(server.url, server.ingestToken, 'mon-1');
+    try {
+      const info = JSON.parse(readFileSync(join(logdir.dir, RUN, 'run.json'), 'utf8'));
+      // What monitor() records: epochs 0 (model.fit's count is not known to it), Keras-style logs.
+      await trainer.send({ type: 'run-started', config: { ...info.config, epochs: 0, snapshotEpochs: [] }, dataset: info.dataset, model: info.model, backend: 'cpu', startedAt: '2026-12-01T10:00:00.000Z' });
+      await trainer.send({ type: 'metrics', epoch: 1, batch: 5, values: { loss: 2.2 } });
+      await trainer.send({ type: 'metrics', epoch: 1, batch: 10, values: { loss: 2.0 } });
+      await trainer.send({ type: 'metrics', epoch: 1, values: { loss: 2.05 } });
+      await trainer.send({ type: 'metrics', epoch: 2, batch: 5, values: { loss: 1.9 } });
+    } finally {
+      trainer.close();
+    }
+    await load('view=runs');
+    const head = await page.locator('zf-run-list thead th').allTextContents();
+    await expect.poll(async () => (await page.locator('[data-run="mon-1"] td').allTextContents())[head.indexOf('epoch')]).toBe('1');
+    await load('view=curves&run=mon-1');
+    await page.locator('zf-curves canvas.loss').waitFor();
+    expect(await page.locator('zf-curves [data-empty="acc"]').textContent()).toBe('This run logs no train accuracy (it sends: train loss).');
+    await page.waitForTimeout(200);
+    // Batch 5 of 10 in epoch 2 sits at 1.5; the end of epoch 1 at 1.
+    const rows = (await download('chart-0-csv')).bytes.toString('utf8').trim().split('\r\n').slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => [r[0], Number(r[1]), Number(r[2])])).toEqual([
+      ['train loss (batch)', 0.5, 2.2],
+      ['train loss (batch)', 1, 2.0],
+      ['train loss (batch)', 1.5, 1.9],
+      ['train loss (epoch)', 1, 2.05],
+    ]);
+    await page.screenshot({ path: `${SHOTS}/curves-monitor.png` });
   });
 
   for (const width of [1400, 2560]) {
