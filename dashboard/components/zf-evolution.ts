@@ -165,7 +165,15 @@ export class ZfEvolution extends LitElement {
 
   /** A shared link names a feature: bring its row into view once. Focus returns to the cell a closed dialog came from. */
   override updated(): void {
-    if (this.#wasOpen && this.nav.feature === undefined) this.renderRoot.querySelector<HTMLElement>(`tr[data-index="${this.#wasOpen[0]}"] .cellbox[data-epoch="${this.#wasOpen[1]}"]`)?.focus();
+    if (this.#wasOpen && this.nav.feature === undefined) {
+      const cell = this.renderRoot.querySelector<HTMLElement>(`tr[data-index="${this.#wasOpen[0]}"] .cellbox[data-epoch="${this.#wasOpen[1]}"]`);
+      if (cell) {
+        this.renderRoot.querySelector<HTMLElement>('.cellbox[tabindex="0"]')?.setAttribute('tabindex', '-1');
+        cell.tabIndex = 0;
+        this.#focus = [...this.#wasOpen];
+        cell.focus();
+      }
+    }
     this.#wasOpen = this.nav.feature !== undefined && this.nav.epoch !== undefined ? [this.nav.feature, this.nav.epoch] : undefined;
     const key = `${this.nav.layer}/${this.nav.feature}`;
     if (this.nav.feature === undefined || key === this.#scrolledTo) return;

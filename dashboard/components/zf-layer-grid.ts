@@ -118,7 +118,17 @@ export class ZfLayerGrid extends LitElement {
 
   override updated(): void {
     const open = this.nav.feature;
-    if (this.#wasOpen !== undefined && open === undefined) this.renderRoot.querySelector<HTMLElement>(`.cell[data-index="${this.#wasOpen}"]`)?.focus();
+    if (this.#wasOpen !== undefined && open === undefined) {
+      // The dialog may have stepped to another feature: that cell becomes the one in the tab order.
+      const cells = [...this.renderRoot.querySelectorAll<HTMLElement>('.cell')];
+      const j = cells.findIndex((c) => c.dataset.index === String(this.#wasOpen));
+      if (j >= 0) {
+        cells[this.#focusIndex]?.setAttribute('tabindex', '-1');
+        cells[j]!.tabIndex = 0;
+        this.#focusIndex = j;
+        cells[j]!.focus();
+      }
+    }
     this.#wasOpen = open;
   }
 

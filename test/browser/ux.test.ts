@@ -169,6 +169,15 @@ describe.skipIf(skipBrowser)('the dashboard by keyboard, downloads and layout in
     await page.mouse.click(6, 450);
     await expect.poll(() => page.locator('zf-feature-dialog').count()).toBe(0);
     expect(param('feature')).toBeNull();
+    // Stepped to another feature in the dialog: focus lands on that feature's cell, and Tab order follows.
+    await page.locator('zf-layer-grid .cell[data-index="3"]').click();
+    await dialog.waitFor();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => dialog.getAttribute('data-index')).toBe('4');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('zf-feature-dialog').count()).toBe(0);
+    expect(await focused()).toMatchObject({ index: '4' });
+    expect(await page.locator('zf-layer-grid .cell[tabindex="0"]').getAttribute('data-index')).toBe('4');
   });
 
   it('lists the keys in a ? overlay that Esc closes', async () => {
