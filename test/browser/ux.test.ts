@@ -267,6 +267,30 @@ describe.skipIf(skipBrowser)('the dashboard by keyboard, downloads and layout in
     expect(await page.locator('zf-export-menu [data-export-status]').textContent()).toContain('saved zf-7x7s2-conv2-feature1-deconvnet-epochs.png');
   });
 
+  it('downloads Evolution as one PNG, each Compare mosaic, and a chart as JSON equal to its CSV', async () => {
+    await load(`view=evolution&run=${RUN}&layer=conv3`);
+    await page.locator('zf-evolution tbody tr').first().waitFor();
+    const evo = PNG.sync.read((await download('evolution-montage')).bytes);
+    const snap = snapshotOnDisk(RUN, 10, 'conv3');
+    const d = snap.atlas.tile * Math.max(1, Math.round(64 / snap.atlas.tile));
+    // A row per feature, a column per epoch (1, 2, 5, 10), 8 px apart.
+    expect([evo.width, evo.height]).toEqual([8 + 4 * (d + 8), 8 + snap.maps.length * (d + 8)]);
+    await load(`view=compare&run=${RUN}&compare=alex-11x11s4&layer=conv2&epoch=10`);
+    await page.locator('zf-compare [data-side="alex-11x11s4"] [data-mosaic]').waitFor();
+    const mosaic = PNG.sync.read((await download('mosaic-alex-11x11s4')).bytes);
+    const alive = snapshotOnDisk('alex-11x11s4', 10, 'conv2').maps.filter((m) => m.top.length).length;
+    // The live maps' 48 px tiles, up to 16 to a row, 2 px apart, 8 px padding.
+    const cols = Math.min(16, alive);
+    expect([mosaic.width, mosaic.height]).toEqual([16 + cols * 48 + (cols - 1) * 2, 16 + Math.ceil(alive / 16) * 50 - 2]);
+    await load(`view=curves&run=${RUN}`);
+    await page.locator('zf-curves canvas.acc').waitFor();
+    await page.waitForTimeout(200);
+    const json = JSON.parse((await download('chart-1-json')).bytes.toString('utf8')) as { series: string; x: number; y: number }[];
+    const csv = (await download('chart-1-csv')).bytes.toString('utf8').trim().split('\r\n').slice(1).map((l) => l.split(','));
+    expect(json.map((r) => [r.series, r.x, r.y])).toEqual(csv.map((r) => [r[0], Number(r[1]), Number(r[2])]));
+    expect(new Set(json.map((r) => r.series))).toEqual(new Set(['train accuracy (batch)', 'train accuracy (epoch)', 'validation accuracy']));
+  });
+
   it('puts the current view in a share link', async () => {
     await load(`view=evolution&run=${RUN}&layer=conv4&epoch=5&method=guided`);
     await page.locator('zf-export-menu [data-share]').click();
