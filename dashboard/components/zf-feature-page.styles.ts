@@ -66,6 +66,14 @@ export const featurePageStyles = css`
     text-align: left;
     padding: 0;
   }
+  .pair {
+    display: flex;
+    flex-direction: column;
+    gap: 6px;
+  }
+  .strip.side .pair {
+    flex-direction: row;
+  }
   .block {
     display: grid;
     grid-template-columns: repeat(3, auto);

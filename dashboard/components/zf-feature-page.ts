@@ -18,6 +18,7 @@ import { FEATURE_ANALYSES } from '../feature-analyses.js';
 import { weightCell } from '../state/atlas.js';
 import { nearestEpoch, stepEpoch, stepIn } from '../state/epochs.js';
 import { evolutionMarks } from '../state/evolution.js';
+import { stripFit } from '../state/fit.js';
 import { num } from '../state/format.js';
 import { type RunData, type SnapshotRef } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
@@ -53,10 +54,10 @@ export class ZfFeaturePage extends LitElement {
     window.removeEventListener('keydown', this.#onKey);
   }
 
-  /** `g` and the skip link: focus the strip. */
-  focusView(): boolean {
+  /** `g` and the skip link: focus the strip (`preventScroll` when the page does it on its own). */
+  focusView(preventScroll = false): boolean {
     const strip = this.renderRoot.querySelector<HTMLElement>('.strip');
-    strip?.focus();
+    strip?.focus({ preventScroll });
     return !!strip;
   }
 
@@ -70,7 +71,7 @@ export class ZfFeaturePage extends LitElement {
       else if (left + cur.offsetWidth > strip.scrollLeft + strip.clientWidth) strip.scrollLeft = left + cur.offsetWidth - strip.clientWidth;
     }
     // Arriving from a dialog's link, focus would fall back to the page body: put it on the strip.
-    if (!this.#focused && this.focusView()) this.#focused = true;
+    if (!this.#focused && this.focusView(true)) this.#focused = true;
   }
 
   #keydown(e: KeyboardEvent): void {
@@ -135,12 +136,11 @@ export class ZfFeaturePage extends LitElement {
     const li = d.layers.indexOf(layer);
     const prevF = stepIn(indices, index, -1)!;
     const nextF = stepIn(indices, index, 1)!;
-    // Tiles as large as lets every epoch fit the width (a 3x3 block per column) and the strip the
-    // window's height (9 tiles tall with conv1's filter), within [28, 64] px; narrower windows scroll.
-    const width = (this.#size.width || 1200) - 34;
-    const byHeight = (window.innerHeight - 330) / 9;
-    const t = Math.round(Math.max(28, Math.min(64, byHeight, (width / epochs.length - 24) / 3)));
     const conv1 = last.layerIndex === 0 && !!last.files.weights && !!last.weightsGrid;
+    // Tiles as large as let every epoch fit the width and the strip the window's height (less the
+    // header, toolbar and labels), blocks stacked or side by side; narrower windows scroll.
+    const fit = stripFit((this.#size.width || 1200) - 34, window.innerHeight - 340, epochs.length, { pad: 44, min: 28, max: 96, filter: conv1 });
+    const t = fit.tile;
     const dead = last.maps.find((m) => m.index === index)?.health.dead;
     return html`${toolbar}
       <div class="head">
@@ -153,8 +153,8 @@ export class ZfFeaturePage extends LitElement {
         </div>
       </div>
       <section class="panel">
-        <h3>Top-9 at every snapshot epoch: ${method} projections above the image patches${conv1 ? ', the filter below' : ''}</h3>
-        <div class="strip" tabindex="0" role="group" aria-label=${`${layer} feature ${index} across ${epochs.length} snapshot epochs; arrow keys step`} data-strip data-epoch=${current} data-index=${index}>
+        <h3>Top-9 at every snapshot epoch: ${method} projections ${fit.side ? 'beside' : 'above'} the image patches${conv1 ? ', the filter below' : ''}</h3>
+        <div class="strip ${fit.side ? 'side' : ''}" tabindex="0" role="group" aria-label=${`${layer} feature ${index} across ${epochs.length} snapshot epochs; arrow keys step`} data-strip data-epoch=${current} data-index=${index}>
           ${all.map((s, i) => this.#column(s, refs[i]!, run.runId, method, index, t, s.epoch === current, conv1, marks[i]!.jump))}
         </div>
       </section>
@@ -177,7 +177,7 @@ export class ZfFeaturePage extends LitElement {
     const g = s.weightsGrid;
     return html`<div class="col ${cur ? 'cur' : ''}" data-epoch=${s.epoch}>
       <button class="ep" aria-pressed=${cur ? 'true' : 'false'} @click=${() => navigateFrom(this, { epoch: s.epoch })}>epoch ${s.epoch}${jump ? html` <span class="badge warn" data-jump>jump</span>` : ''}</button>
-      ${n ? html`${block(proj, 'projection')}${block(patches, 'patch')}` : html`<div class="never" style=${`width:${3 * t + 4}px;height:${6 * t + 14}px`}>never active on the probe set</div>`}
+      ${n ? html`<div class="pair">${block(proj, 'projection')}${block(patches, 'patch')}</div>` : html`<div class="never" style=${`width:${3 * t + 4}px;height:${3 * t + 4}px`}>never active on the probe set</div>`}
       ${conv1 && g && s.files.weights ? html`<div class="filter">${tile(blobUrl(ref, s.files.weights, runId), g, weightCell(g, index).col, weightCell(g, index).row, (3 * t + 4) / g.tile, `conv1 filter ${index} at epoch ${s.epoch}`)}</div>` : ''}
       <div class="muted small">${map?.top[0] ? html`top image ${map.top[0].image} · ${num(map.top[0].value, 2)}` : '—'}</div>
     </div>`;

@@ -25,3 +25,18 @@ export function evolutionThumb(width: number, epochs: number, opts: { label: num
   const per = (width - opts.label) / Math.max(1, epochs) - opts.pad;
   return Math.round(Math.min(opts.max, Math.max(opts.min, per)));
 }
+
+/**
+ * The feature page's strip: one column per epoch, the 3x3 projections and the 3x3 patches either
+ * stacked (narrow columns, many epochs) or side by side (wide columns), whichever gives the larger
+ * tiles within the width per epoch and the height left (`height`, with conv1's filter below
+ * adding a block's height). Tiles stay within [min, max]; below min the strip scrolls.
+ */
+export function stripFit(width: number, height: number, epochs: number, opts: { pad: number; min: number; max: number; filter: boolean }): { tile: number; side: boolean } {
+  const per = width / Math.max(1, epochs) - opts.pad;
+  const rows = (n: number) => (opts.filter ? n + 3 : n);
+  const stacked = Math.min(opts.max, height / rows(6), per / 3);
+  const side = Math.min(opts.max, height / rows(3), per / 6);
+  const best = side > stacked ? { tile: side, side: true } : { tile: stacked, side: false };
+  return { tile: Math.round(Math.max(opts.min, best.tile)), side: best.side };
+}

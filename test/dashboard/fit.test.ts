@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evolutionThumb, gridFit } from '../../dashboard/state/fit.js';
+import { evolutionThumb, gridFit, stripFit } from '../../dashboard/state/fit.js';
 
 const opts = { minTile: 48, maxTile: 200, chrome: 22, gap: 12, innerGap: 16, count: 96 };
 /** Width a row of `cols` cells takes (the layer grid's CSS: cells plus gaps). */
@@ -32,5 +32,17 @@ describe('tiles that fill the window', () => {
     expect(evolutionThumb(2500, 8, o)).toBeGreaterThan(evolutionThumb(1300, 8, o));
     expect(evolutionThumb(300, 8, o)).toBe(40);
     expect(evolutionThumb(9000, 8, o)).toBe(256);
+  });
+
+  it('the feature strip stacks the blocks for many epochs and puts them side by side when columns are wide', () => {
+    const o = { pad: 44, min: 28, max: 96, filter: false };
+    // 8 epochs in 1318 px: (1318/8 - 44)/3 = 40.2 stacked beats (164.75 - 44)/6 = 20.1 side by side.
+    expect(stripFit(1318, 560, 8, o)).toEqual({ tile: 40, side: false });
+    // 4 epochs in 2478 px and 560 px of height: stacked is held to 560/6 = 93.3, side by side reaches 96.
+    expect(stripFit(2478, 560, 4, o)).toEqual({ tile: 96, side: true });
+    // conv1's filter adds a block's height: 560/9 = 62.2 stacked.
+    expect(stripFit(1318, 560, 4, { ...o, filter: true })).toEqual({ tile: 62, side: false });
+    // Too narrow for the minimum: the strip scrolls at 28 px tiles.
+    expect(stripFit(300, 560, 8, o).tile).toBe(28);
   });
 });
