@@ -72,11 +72,15 @@ export class ZfApp extends LitElement {
 
   #key(e: KeyboardEvent): void {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e)) return;
-    if (e.composedPath().some((n) => n instanceof HTMLDialogElement)) return;
-    if (e.key === '?') {
+    const help = this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help');
+    // `?` works over the feature dialog too (the overlay opens on top of it); other keys belong to an open dialog.
+    if (e.key === '?' && !e.composedPath().includes(help!)) {
       e.preventDefault();
-      this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help')?.show();
-    } else if (e.key === 'g') {
+      help?.show();
+      return;
+    }
+    if (e.composedPath().some((n) => n instanceof HTMLDialogElement)) return;
+    if (e.key === 'g') {
       e.preventDefault();
       this.focusView();
     }

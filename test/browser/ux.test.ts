@@ -191,6 +191,16 @@ describe.skipIf(skipBrowser)('the dashboard by keyboard, downloads and layout in
     await page.screenshot({ path: `${SHOTS}/keys.png` });
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('zf-keys-help dialog[open]').count()).toBe(0);
+    // Over the feature dialog too: Esc then closes the overlay only.
+    await page.locator('zf-layer-grid .cell[data-index="1"]').click();
+    await page.locator('zf-feature-dialog dialog[open]').waitFor();
+    await page.keyboard.press('?');
+    await help.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('zf-keys-help dialog[open]').count()).toBe(0);
+    expect(await page.locator('zf-feature-dialog dialog[open]').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('zf-feature-dialog').count()).toBe(0);
   });
 
   it('downloads a layer atlas byte for byte and a montage whose tiles are the atlas tiles', async () => {
