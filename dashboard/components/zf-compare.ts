@@ -17,7 +17,7 @@ import { aliasingHint, aliasingLevel } from '../state/aliasing.js';
 import { tileScale, weightCell } from '../state/atlas.js';
 import { convLabel, metricValue, pct } from '../state/format.js';
 import type { DashboardState, SnapshotRef } from '../state/reducer.js';
-import type { NavState } from '../state/url.js';
+import { formatHash, type NavState } from '../state/url.js';
 import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
 import { emptyState, errorState, loadingState } from '../render/states.js';
 import { tile } from '../render/tile.js';
@@ -151,7 +151,8 @@ export class ZfCompare extends LitElement {
       <div class="mosaic" data-mosaic>
         ${s.maps.map((m) =>
           m.top.length
-            ? tile(url, s.atlas, 0, m.index, scale, `feature ${m.index}`)
+            ? // A click opens the feature's page in that run (the keyboard way there is the grid's dialog).
+              html`<a tabindex="-1" data-feature=${m.index} href=${formatHash({ view: 'feature', run: runId, layer: s.layer, feature: m.index, epoch: s.epoch, method })}>${tile(url, s.atlas, 0, m.index, scale, `feature ${m.index}: open its page`)}</a>`
             : html`<div class="tile is-dead" title=${`feature ${m.index}: dead`} style=${`width:${s.atlas.tile * scale}px;height:${s.atlas.tile * scale}px`}></div>`,
         )}
       </div>`;

@@ -333,6 +333,10 @@ describe.skipIf(skipBrowser)('the dashboard by keyboard, downloads and layout in
     expect(await note.textContent()).toContain('zf-7x7s2 at epoch 5');
     await expect.poll(() => page.locator('zf-compare [data-side="zf-7x7s2"]').textContent()).toContain('epoch 5 (the nearest snapshot to epoch 7)');
     await page.screenshot({ path: `${SHOTS}/compare-aligned.png` });
+    // A mosaic tile opens that feature's page in its own run, at the epoch that side shows.
+    await page.locator('zf-compare [data-side="zf-7x7s2"] [data-mosaic] a[data-feature="4"]').click();
+    await page.locator('zf-feature-page [data-strip]').waitFor();
+    expect([param('view'), param('run'), param('layer'), param('feature'), param('epoch')]).toEqual(['feature', 'zf-7x7s2', 'conv2', '4', '5']);
     await load('view=compare&run=alex-11x11s4&compare=zf-7x7s2&layer=conv2&epoch=10');
     await page.locator('zf-compare [data-side="zf-7x7s2"] [data-mosaic]').waitFor();
     expect(await page.locator('zf-compare [data-epoch-note]').count()).toBe(0);
