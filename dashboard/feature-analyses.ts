@@ -17,6 +17,7 @@ export interface FeatureAnalysisContext {
   epochs: number[];
 }
 
+/** One analysis: its section on the feature page. */
 export interface FeatureAnalysisSpec {
   id: string;
   title: string;

@@ -17,6 +17,7 @@ export interface Exporting {
   exportItems(): ExportItem[];
 }
 
+/** Whether a view element offers downloads. */
 export function isExporting(el: Element | null | undefined): el is Element & Exporting {
   return !!el && typeof (el as Partial<Exporting>).exportItems === 'function';
 }

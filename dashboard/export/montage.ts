@@ -17,6 +17,7 @@ export interface MontageTile {
   size: number;
 }
 
+/** A whole montage: its size in pixels and every tile in it. */
 export interface MontageLayout {
   width: number;
   height: number;

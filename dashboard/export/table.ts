@@ -3,6 +3,7 @@
  * Pure: a header and rows in, text out.
  */
 
+/** One value of a table cell; null and undefined are written empty. */
 export type Cell = string | number | boolean | null | undefined;
 
 function csvCell(v: Cell): string {
@@ -11,6 +12,7 @@ function csvCell(v: Cell): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** The header and rows as CSV text. */
 export function toCsv(header: string[], rows: Cell[][]): string {
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

@@ -15,6 +15,7 @@ export interface HealthAt {
   mark?: EvolutionMark;
 }
 
+/** One row of the table: a figure, how to read it from an epoch's column, how to show it. */
 export interface HealthField {
   key: string;
   label: string;
@@ -28,6 +29,7 @@ export interface HealthField {
   flag?(a: HealthAt): 'dead' | 'warn' | undefined;
 }
 
+/** The rows, in order. A new FilterHealth field is one entry here. */
 export const FEATURE_HEALTH_FIELDS: HealthField[] = [
   { key: 'state', label: 'state', title: 'dead: never active over the probe set', value: (a) => (a.health ? (a.health.dead ? 'dead' : 'active') : null), text: (a) => (a.health ? (a.health.dead ? 'dead' : 'active') : '—'), flag: (a) => (a.health?.dead ? 'dead' : undefined) },
   { key: 'active_share', label: 'active share', title: 'share of probe positions where the map is > 0', value: (a) => a.health?.activeShare, text: (a) => pct(a.health?.activeShare, 1) },

@@ -23,6 +23,7 @@ export function batchesPerEpoch(batch: MetricPoint[], epochEnds: MetricPoint[], 
   return Math.max(any, estimate && Number.isFinite(estimate) ? estimate : 0, 1);
 }
 
+/** Which x axis the curves use. */
 export type XAxis = 'epoch' | 'batch';
 
 /** A point's x: epochs (fractional) or batch index; end-of-epoch points sit at the epoch's end. */
