@@ -9,7 +9,7 @@ import { css, html, LitElement } from 'lit';
 import type { LayerSnapshot, RunInfo } from '../../server/protocol.js';
 import { ResizeController } from '../controllers/resize-controller.js';
 import { SnapshotsController } from '../controllers/snapshots-controller.js';
-import { blobUrl } from '../data/api.js';
+import { blobUrl, preloadAtlases } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { canvasPng, type ExportItem, safeName } from '../export/download.js';
 import { drawMontage, stripLayout } from '../export/montage.js';
@@ -118,6 +118,8 @@ export class ZfFeaturePage extends LitElement {
     const refs = epochs.map((e) => d.snapshots[e]![layer]!);
     const method = pickMethod(refs.at(-1)!.methods, this.nav.method);
     const need = this.#snaps.need(refs.map((r) => r.indexUrl));
+    // Every epoch's atlases, in parallel with the indexes (the strip needs them all).
+    for (const r of refs) if (!need.ready.has(r.indexUrl)) preloadAtlases(r, method);
     const index = this.nav.feature ?? 0;
     const current = this.#epoch(epochs);
     const toolbar = html`<div class="toolbar">

@@ -12,7 +12,7 @@ import type { FeatureMapSnapshot, LayerSnapshot, RunInfo } from '../../server/pr
 import { SnapshotsController } from '../controllers/snapshots-controller.js';
 import { ResizeController } from '../controllers/resize-controller.js';
 import { VisibilityController } from '../controllers/visibility-controller.js';
-import { blobUrl, preload } from '../data/api.js';
+import { blobUrl, preload, preloadAtlases } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { type ExportItem, fetchBlob, safeName, canvasPng } from '../export/download.js';
 import { drawMontage, gridLayout } from '../export/montage.js';
@@ -166,6 +166,8 @@ export class ZfLayerGrid extends LitElement {
     const method = pickMethod(ref.methods, this.nav.method);
     const need = this.#snaps.need([ref.indexUrl]);
     const snap = need.ready.get(ref.indexUrl);
+    // The atlases are the heavy part: start them now, in parallel with the index.
+    if (!snap) preloadAtlases(ref, method);
     // With a cell open, ← → step through epochs: have the layer's other snapshots ready.
     if (this.nav.feature !== undefined) this.#snaps.need(d.epochs.filter((e) => d.snapshots[e]?.[layer]).map((e) => d.snapshots[e]![layer]!.indexUrl));
     const toolbar = html`<div class="toolbar">
