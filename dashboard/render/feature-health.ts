@@ -34,6 +34,8 @@ export const FEATURE_HEALTH_FIELDS: HealthField[] = [
   { key: 'state', label: 'state', title: 'dead: never active over the probe set', value: (a) => (a.health ? (a.health.dead ? 'dead' : 'active') : null), text: (a) => (a.health ? (a.health.dead ? 'dead' : 'active') : '—'), flag: (a) => (a.health?.dead ? 'dead' : undefined) },
   { key: 'active_share', label: 'active share', title: 'share of probe positions where the map is > 0', value: (a) => a.health?.activeShare, text: (a) => pct(a.health?.activeShare, 1) },
   { key: 'max_activation', label: 'max activation', title: 'largest activation over the probe set', value: (a) => a.health?.maxActivation, text: (a) => num(a.health?.maxActivation, 2) },
+  { key: 'mean_activation', label: 'mean activation', title: 'mean activation over the probe set', value: (a) => a.health?.meanActivation, text: (a) => num(a.health?.meanActivation, 3) },
+  { key: 'weight_rms', label: 'weight RMS', title: 'root mean square of the filter’s weights', value: (a) => a.health?.weightRms, text: (a) => num(a.health?.weightRms, 4) },
   { key: 'weight_change', label: 'weight change', title: '||W_now - W_prev|| / ||W_prev|| since the previous snapshot', value: (a) => a.health?.weightChange, text: (a) => pct(a.health?.weightChange, 1) },
   { key: 'turnover', label: 'top-9 turnover', title: 'share of the top-9 images not in the previous snapshot’s top-9', value: (a) => a.health?.turnover, text: (a) => pct(a.health?.turnover) },
   { key: 'projection_change', label: 'projection change', title: 'relative change of the strongest projection since the previous snapshot', value: (a) => a.health?.projectionChange, text: (a) => pct(a.health?.projectionChange) },
