@@ -57,6 +57,7 @@ export const shared = css`
   }
   .seg button:focus-visible,
   button:focus-visible,
+  a:focus-visible,
   [tabindex]:focus-visible {
     outline: 2px solid var(--accent);
     outline-offset: 1px;

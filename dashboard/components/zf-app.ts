@@ -1,92 +1,33 @@
 /**
  * <zf-app>: the shell. Owns the store and the /live connection, keeps the URL hash and the shown
- * view in step, renders the header (run picker, connection status), the view tabs, the global
- * epoch scrubber, the run banners (trainer offline, failed) and the current view from the registry.
+ * view in step, renders the header (run picker, connection status), the view tabs with the
+ * download menu and share link, the global epoch scrubber, the run banners (trainer offline,
+ * failed) and the current view from the registry. Keys: a skip link first in the tab order and
+ * `g` move focus into the view, `?` lists every key.
  */
-import { css, html, LitElement } from 'lit';
+import { html, LitElement } from 'lit';
 import type { RunInfo } from '../../server/protocol.js';
 import { LiveConnection } from '../controllers/live-connection.js';
 import { liveUrl } from '../data/api.js';
 import type { NavigateEvent } from '../events.js';
+import { chartExports } from '../export/charts.js';
+import { type ExportItem, isExporting } from '../export/download.js';
+import { isTyping } from '../render/dialog.js';
 import { convLabel } from '../state/format.js';
 import { resolveEpoch, runDisplayStatus } from '../state/reducer.js';
 import { Store } from '../state/store.js';
 import { formatHash, type NavPatch, type NavState, navigate, parseHash } from '../state/url.js';
 import { shared } from '../theme.js';
 import { VIEWS, viewById } from '../views.js';
+import { appStyles } from './zf-app.styles.js';
 import './zf-connection-badge.js';
+import './zf-export-menu.js';
+import './zf-keys-help.js';
+import type { ZfKeysHelp } from './zf-keys-help.js';
 import './zf-scrubber.js';
 
 export class ZfApp extends LitElement {
-  static override styles = [
-    shared,
-    css`
-      :host {
-        min-height: 100vh;
-      }
-      header {
-        display: flex;
-        align-items: center;
-        gap: 18px;
-        padding: 12px 24px;
-        border-bottom: 1px solid var(--line);
-        background: var(--panel);
-        position: sticky;
-        top: 0;
-        z-index: 5;
-      }
-      .brand {
-        font-weight: 700;
-        letter-spacing: 0.02em;
-        font-size: 16px;
-      }
-      .brand span {
-        color: var(--accent);
-      }
-      select {
-        background: var(--panel-2);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 6px;
-        padding: 5px 8px;
-        font: inherit;
-      }
-      nav {
-        display: flex;
-        gap: 4px;
-        padding: 8px 24px 0;
-        border-bottom: 1px solid var(--line);
-      }
-      nav a {
-        color: var(--fg-dim);
-        text-decoration: none;
-        padding: 8px 12px;
-        border-bottom: 2px solid transparent;
-      }
-      nav a[aria-current='page'] {
-        color: var(--fg);
-        border-bottom-color: var(--accent);
-      }
-      .spacer {
-        flex: 1;
-      }
-      main {
-        padding: 18px 24px 40px;
-      }
-      .banner {
-        margin: 12px 24px 0;
-        padding: 9px 14px;
-        border-radius: 8px;
-      }
-      .run-meta {
-        color: var(--fg-dim);
-        font-size: 13px;
-      }
-      zf-scrubber {
-        padding: 10px 24px 0;
-      }
-    `,
-  ];
+  static override styles = [shared, appStyles];
 
   static override properties = { nav: { state: true } };
   declare nav: NavState;
@@ -95,6 +36,7 @@ export class ZfApp extends LitElement {
   readonly live = new LiveConnection(this, this.store, liveUrl);
   #unsubscribe?: () => void;
   #onHash = () => (this.nav = parseHash(location.hash));
+  #onKey = (e: KeyboardEvent) => this.#key(e);
 
   constructor() {
     super();
@@ -106,12 +48,50 @@ export class ZfApp extends LitElement {
     super.connectedCallback();
     this.#unsubscribe = this.store.subscribe(() => this.requestUpdate());
     window.addEventListener('hashchange', this.#onHash);
+    window.addEventListener('keydown', this.#onKey);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unsubscribe?.();
     window.removeEventListener('hashchange', this.#onHash);
+    window.removeEventListener('keydown', this.#onKey);
+  }
+
+  /** The element of the view shown (the first child of <main>). */
+  #viewElement(): HTMLElement | null {
+    return this.renderRoot.querySelector('main')?.firstElementChild as HTMLElement | null;
+  }
+
+  /** Focus into the view: its own focus target (grid cell, Evolution cell, strip), else <main>. */
+  focusView(): void {
+    const el = this.#viewElement() as (HTMLElement & { focusView?: () => boolean }) | null;
+    if (el?.focusView?.()) return;
+    this.renderRoot.querySelector<HTMLElement>('main')?.focus();
+  }
+
+  #key(e: KeyboardEvent): void {
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTyping(e)) return;
+    const help = this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help');
+    // `?` works over the feature dialog too (the overlay opens on top of it); other keys belong to an open dialog.
+    if (e.key === '?' && !e.composedPath().includes(help!)) {
+      e.preventDefault();
+      help?.show();
+      return;
+    }
+    if (e.composedPath().some((n) => n instanceof HTMLDialogElement)) return;
+    if (e.key === 'g') {
+      e.preventDefault();
+      this.focusView();
+    }
+  }
+
+  /** What the download menu offers: the view's own items, then every chart it draws. */
+  #exports(): ExportItem[] {
+    const el = this.#viewElement();
+    const nav = this.#effectiveNav();
+    const own = isExporting(el) ? el.exportItems() : [];
+    return [...own, ...(el?.shadowRoot ? chartExports(el.shadowRoot, `${nav.run ?? 'zfscope'}-${nav.view}`) : [])];
   }
 
   /** Apply a navigation request: scrubbing replaces the history entry, everything else pushes one. */
@@ -145,6 +125,7 @@ export class ZfApp extends LitElement {
     document.title = run && view.needsRun ? `${view.title} · ${run.runId} · zfscope` : 'zfscope';
     const epochs = data?.epochs ?? [];
     return html`
+      <a class="skip" href="#main" @click=${(e: Event) => (e.preventDefault(), this.focusView())}>Skip to the ${view.title.toLowerCase()}</a>
       <header>
         <div class="brand">zf<span>scope</span></div>
         ${state.runs.length
@@ -155,16 +136,21 @@ export class ZfApp extends LitElement {
           : ''}
         ${run ? html`<span class="run-meta">${run.dataset.name} · conv1 ${convLabel(run.config.conv1)} · ${run.backend}</span>` : ''}
         <span class="spacer"></span>
+        <button class="keys" title="Keyboard shortcuts (press ?)" @click=${() => this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help')?.show()}>Keys (?)</button>
         <zf-connection-badge .status=${state.connection} .retryInMs=${state.retryInMs}></zf-connection-badge>
       </header>
       <nav aria-label="Views">
-        ${VIEWS.map((v) => html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.title}</a>`)}
+        ${VIEWS.filter((v) => v.tab !== false || v.id === nav.view).map(
+          (v) => html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.id === 'feature' ? `Feature ${nav.layer ?? ''} #${nav.feature ?? 0}` : v.title}</a>`,
+        )}
+        <zf-export-menu .source=${() => this.#exports()} .view=${formatHash(this.nav)}></zf-export-menu>
       </nav>
       ${view.needsRun ? this.#banners(run) : ''}
       ${view.usesEpoch && epochs.length
         ? html`<zf-scrubber .epochs=${epochs} .epoch=${resolveEpoch(epochs, nav.epoch)} .following=${nav.epoch === undefined}></zf-scrubber>`
         : ''}
-      <main>${view.needsRun && !run ? this.#noRun() : view.render({ state, nav, run, data })}</main>
+      <main id="main" tabindex="-1">${view.needsRun && !run ? this.#noRun() : view.render({ state, nav, run, data })}</main>
+      <zf-keys-help></zf-keys-help>
     `;
   }
 

@@ -1,4 +1,8 @@
-/** <zf-feature-dialog>: one feature map opened large — its top-9 projections beside their patches, with what each came from. */
+/**
+ * <zf-feature-dialog>: one feature map opened large — its top-9 projections beside their patches,
+ * with what each came from. Modal: ← → step through the layer's snapshot epochs, ↑ ↓ through its
+ * features, Esc or a click on the backdrop closes it, and a link opens the feature's own page.
+ */
 import { css, html, LitElement } from 'lit';
 import { jumpBadge, rulesOf, stateBadge } from '../render/marks.js';
 import { legend } from '../../training/viz/diagnostics/rules.js';
@@ -6,8 +10,10 @@ import type { FeatureMapSnapshot, LayerSnapshot } from '../../server/protocol.js
 import { blobUrl } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { tileScale } from '../state/atlas.js';
+import { stepEpoch, stepIn } from '../state/epochs.js';
 import { num, pct } from '../state/format.js';
 import type { SnapshotRef } from '../state/reducer.js';
+import { isBackdropClick } from '../render/dialog.js';
 import { tile } from '../render/tile.js';
 import { shared } from '../theme.js';
 
@@ -45,10 +51,17 @@ export class ZfFeatureDialog extends LitElement {
         display: flex;
         justify-content: space-between;
         align-items: baseline;
-        margin-bottom: 14px;
+        margin-bottom: 10px;
         gap: 24px;
       }
-      .close {
+      .actions {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+      }
+      .close,
+      .page,
+      .step {
         background: var(--panel-2);
         color: var(--fg);
         border: 1px solid var(--line);
@@ -56,6 +69,14 @@ export class ZfFeatureDialog extends LitElement {
         padding: 4px 12px;
         cursor: pointer;
         font: inherit;
+        text-decoration: none;
+      }
+      .page {
+        border-color: var(--accent);
+      }
+      .hint {
+        font-size: 12px;
+        margin: 0 0 12px;
       }
     `,
   ];
@@ -67,6 +88,9 @@ export class ZfFeatureDialog extends LitElement {
     method: { attribute: false },
     map: { attribute: false },
     classes: { attribute: false },
+    epochs: { attribute: false },
+    indices: { attribute: false },
+    pageHref: { attribute: false },
   };
   declare snapshot: LayerSnapshot;
   declare ref: SnapshotRef;
@@ -74,6 +98,19 @@ export class ZfFeatureDialog extends LitElement {
   declare method: string;
   declare map: FeatureMapSnapshot;
   declare classes: string[];
+  /** The layer's snapshot epochs, ascending: what ← → step through. */
+  declare epochs: number[];
+  /** The layer's feature indices: what ↑ ↓ step through. */
+  declare indices: number[];
+  /** The hash of this feature's own page. */
+  declare pageHref: string;
+
+  constructor() {
+    super();
+    this.epochs = [];
+    this.indices = [];
+    this.pageHref = '';
+  }
 
   override updated(): void {
     const d = this.renderRoot.querySelector('dialog');
@@ -84,6 +121,22 @@ export class ZfFeatureDialog extends LitElement {
     navigateFrom(this, { feature: null });
   }
 
+  #keydown(e: KeyboardEvent): void {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const m = this.map.index;
+    const e0 = this.snapshot.epoch;
+    const patch =
+      e.key === 'ArrowLeft' ? { epoch: stepEpoch(this.epochs, e0, -1) }
+      : e.key === 'ArrowRight' ? { epoch: stepEpoch(this.epochs, e0, 1) }
+      : e.key === 'ArrowUp' ? { feature: stepIn(this.indices, m, -1) }
+      : e.key === 'ArrowDown' ? { feature: stepIn(this.indices, m, 1) }
+      : undefined;
+    if (!patch) return;
+    e.preventDefault();
+    e.stopPropagation();
+    navigateFrom(this, patch);
+  }
+
   override render() {
     const s = this.snapshot;
     const m = this.map;
@@ -91,11 +144,17 @@ export class ZfFeatureDialog extends LitElement {
     const proj = blobUrl(this.ref, s.files.projections[this.method]!, this.runId);
     const patches = blobUrl(this.ref, s.files.patches, this.runId);
     const h = m.health;
-    return html`<dialog @close=${this.#close} @cancel=${this.#close} aria-label=${`${s.layer} feature ${m.index}`}>
+    const i = this.epochs.indexOf(s.epoch);
+    return html`<dialog @close=${this.#close} @cancel=${this.#close} @keydown=${this.#keydown} aria-labelledby="dlg-title" data-epoch=${s.epoch} data-index=${m.index}
+      @click=${(e: MouseEvent) => isBackdropClick(e.currentTarget as HTMLDialogElement, e) && this.#close()}>
       <div class="top">
-        <h2>${s.layer} · feature ${m.index} · epoch ${s.epoch} · ${this.method}</h2>
-        <button class="close" @click=${this.#close}>Close (Esc)</button>
+        <h2 id="dlg-title">${s.layer} · feature ${m.index} · epoch ${s.epoch} · ${this.method}</h2>
+        <div class="actions">
+          <a class="page" href=${this.pageHref} autofocus data-feature-page>Feature page: every epoch →</a>
+          <button class="close" @click=${this.#close}>Close (Esc)</button>
+        </div>
       </div>
+      <p class="muted hint">← → epoch (${i + 1} of ${this.epochs.length}) · ↑ ↓ feature (${this.indices.indexOf(m.index) + 1} of ${this.indices.length}) · Esc closes</p>
       <p class="muted">
         ${h.dead ? html`<span class="badge dead">dead</span> never active over the probe set.` : html`active at ${pct(h.activeShare)} of probe positions, max ${num(h.maxActivation, 2)}.`}
         ${stateBadge(h, rulesOf(s.health))} ${jumpBadge(h, rulesOf(s.health))}

@@ -2,7 +2,9 @@
 import { css, html, LitElement } from 'lit';
 import type { RunInfo } from '../../server/protocol.js';
 import { navigateFrom } from '../events.js';
-import { convLabel, duration, metricValue } from '../state/format.js';
+import type { ExportItem } from '../export/download.js';
+import { toCsv } from '../export/table.js';
+import { convLabel, duration, epochsDone, metricValue } from '../state/format.js';
 import { runDisplayStatus } from '../state/reducer.js';
 import { emptyState, loadingState } from '../render/states.js';
 import { shared } from '../theme.js';
@@ -42,6 +44,13 @@ export class ZfRunList extends LitElement {
     this.loaded = false;
   }
 
+  /** Downloads: the table as CSV, one row per run. */
+  exportItems(): ExportItem[] {
+    const header = ['run', 'status', 'dataset', 'conv1', 'backend', 'epoch', 'epochs', 'val_loss', 'val_acc', 'snapshots', 'started', 'ended'];
+    const rows = this.runs.map((r) => [r.runId, runDisplayStatus(r), r.dataset.name, convLabel(r.config.conv1), r.backend, r.lastMetrics?.epoch, r.config.epochs || null, r.lastMetrics?.val_loss, r.lastMetrics?.val_acc, r.snapshotEpochs?.length ?? 0, r.startedAt, r.endedAt]);
+    return this.runs.length ? [{ id: 'runs-csv', label: `the ${this.runs.length} runs (CSV)`, make: async () => ({ blob: new Blob([toCsv(header, rows)], { type: 'text/csv' }), name: 'zfscope-runs.csv' }) }] : [];
+  }
+
   #open(runId: string): void {
     navigateFrom(this, { run: runId, view: 'curves' });
   }
@@ -51,7 +60,7 @@ export class ZfRunList extends LitElement {
     if (!this.runs.length) return emptyState('No runs yet.', 'Start a trainer (zfscope train --server URL) and it appears here live.');
     return html`<div class="panel"><table>
       <thead><tr><th>run</th><th>status</th><th>dataset</th><th>conv1</th><th>backend</th><th class="num">epoch</th>
-        <th class="num">loss</th><th class="num">val acc</th><th class="num">snapshots</th><th class="num">time</th></tr></thead>
+        <th class="num">val loss</th><th class="num">val acc</th><th class="num">snapshots</th><th class="num">time</th></tr></thead>
       <tbody>
         ${this.runs.map((r) => {
           const status = runDisplayStatus(r);
@@ -63,8 +72,8 @@ export class ZfRunList extends LitElement {
             <td>${r.dataset.name}</td>
             <td>${convLabel(r.config.conv1)}</td>
             <td>${r.backend}</td>
-            <td class="num">${m.epoch ?? '—'} / ${r.config.epochs}</td>
-            <td class="num">${metricValue('loss', m.loss)}</td>
+            <td class="num" data-epochs>${epochsDone(m.epoch, r.config.epochs)}</td>
+            <td class="num">${metricValue('val_loss', m.val_loss)}</td>
             <td class="num">${metricValue('val_acc', m.val_acc)}</td>
             <td class="num">${r.snapshotEpochs?.length ?? 0}</td>
             <td class="num">${duration(r.startedAt, r.endedAt)}</td>

@@ -64,6 +64,8 @@ export class ChartController implements ReactiveController {
       if (current[i] && current[i].label === d.label) Object.assign(current[i], d);
       else current[i] = d;
     });
+    // Options can depend on the data (axis bounds) or on the URL (which x axis): apply them again.
+    this.chart.options = { animation: false, ...this.options() } as typeof this.chart.options;
     this.chart.update('none');
   }
 

@@ -28,6 +28,18 @@ export function blobUrl(ref: SnapshotRef, file: string, runId: string): string {
 
 const preloaded = new Map<string, HTMLImageElement>();
 
+/**
+ * Starts loading a layer's atlases from the snapshot event alone, before its index arrives: the
+ * engine names them `<layer>.<method>.png` and `<layer>.patches.png` (training/viz/snapshot.ts),
+ * and the event's blob map lists them. Names it does not list are skipped.
+ */
+export function preloadAtlases(ref: SnapshotRef, method: string): void {
+  for (const name of [`${ref.layer}.${method}.png`, `${ref.layer}.patches.png`]) {
+    const url = ref.blobs[name];
+    if (url) preload(withToken(url));
+  }
+}
+
 /** Starts loading (and decoding) an atlas before any tile asks for it; once per URL. */
 export function preload(url: string): void {
   if (preloaded.has(url)) return;

@@ -10,9 +10,15 @@ export function layerPicker(host: HTMLElement, layers: string[], current: string
   </div>`;
 }
 
-/** Projection methods present in the snapshot (deconvnet / backprop / guided). */
+/**
+ * Projection methods present in the snapshot (deconvnet / backprop / guided). With one method the
+ * toggle still shows (pressed, alone) and says how to record the others.
+ */
 export function methodPicker(host: HTMLElement, methods: string[], current: string): TemplateResult {
-  if (methods.length < 2) return html`<span class="muted">${methods[0] ?? ''}</span>`;
+  if (methods.length < 2)
+    return html`<div class="seg" role="group" aria-label="Projection method" title="This run recorded one projection method; train with --methods deconvnet,backprop,guided to compare them here.">
+      <button aria-pressed="true" data-method=${methods[0] ?? 'deconvnet'} data-only>${methods[0] ?? 'deconvnet'} (only method recorded)</button>
+    </div>`;
   return html`<div class="seg" role="group" aria-label="Projection method">
     ${methods.map(
       (m) => html`<button aria-pressed=${m === current ? 'true' : 'false'} data-method=${m} @click=${() => navigateFrom(host, { method: m })}>${m}</button>`,

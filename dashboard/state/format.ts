@@ -31,6 +31,15 @@ export function duration(fromIso: string, toIso?: string, now = Date.now()): str
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/**
+ * Epochs done of a run: "3 / 10" when the total is known; "3" for a `monitor()` run, whose
+ * config cannot know how many epochs model.fit was asked for (it records 0).
+ */
+export function epochsDone(done: number | undefined, total: number | undefined): string {
+  const d = done === undefined || !Number.isFinite(done) ? '—' : String(done);
+  return total && total > 0 ? `${d} / ${total}` : d;
+}
+
 /** Metric keys as people say them. */
 const METRIC_NAMES: Record<string, string> = {
   loss: 'train loss',

@@ -1,9 +1,10 @@
 /**
- * The URL hash holds what a person is looking at (run, view, layer, feature, epoch, method and the
- * run compared against), so a view can be shared and reloaded. Pure parse/format, round-trip safe.
+ * The URL hash holds what a person is looking at (run, view, layer, feature, epoch, method, the
+ * run compared against and the curves' x axis), so a view can be shared and reloaded. Pure
+ * parse/format, round-trip safe.
  */
 
-export const VIEW_IDS = ['runs', 'curves', 'grid', 'evolution', 'convergence', 'health', 'compare'] as const;
+export const VIEW_IDS = ['runs', 'curves', 'grid', 'evolution', 'convergence', 'health', 'compare', 'feature'] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
 export interface NavState {
@@ -17,10 +18,12 @@ export interface NavState {
   method?: string;
   /** The second run of the compare view. */
   compare?: string;
+  /** The curves' x axis: absent for epochs (fractional), 'batch' for the batch index. */
+  axis?: 'batch';
 }
 
 const NUMERIC = new Set(['feature', 'epoch']);
-const ORDER: (keyof NavState)[] = ['view', 'run', 'layer', 'feature', 'epoch', 'method', 'compare'];
+const ORDER: (keyof NavState)[] = ['view', 'run', 'layer', 'feature', 'epoch', 'method', 'compare', 'axis'];
 
 /** Parses `#view=grid&run=r1&layer=conv2&epoch=5`; unknown keys and malformed values are dropped. */
 export function parseHash(hash: string): NavState {
@@ -32,6 +35,7 @@ export function parseHash(hash: string): NavState {
     const v = params.get(key);
     if (v) nav[key] = v;
   }
+  if (params.get('axis') === 'batch') nav.axis = 'batch';
   for (const key of NUMERIC) {
     const v = params.get(key);
     if (v !== null && /^\d+$/.test(v)) nav[key as 'feature' | 'epoch'] = Number(v);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { convLabel, duration, metricName, metricValue, num, pct } from '../../dashboard/state/format.js';
+import { convLabel, duration, epochsDone, metricName, metricValue, num, pct } from '../../dashboard/state/format.js';
 
 describe('formatting', () => {
+  it.each([
+    [3, 10, '3 / 10'],
+    [3, 0, '3'], // monitor(): the total is not known
+    [undefined, 10, '— / 10'],
+    [undefined, 0, '—'],
+  ])('epochs done %s of %s read %s', (d, t, want) => expect(epochsDone(d, t)).toBe(want));
+
   it.each([
     [{ kernel: 7, stride: 2 }, '7x7/2'],
     [{ kernel: 11, stride: 4 }, '11x11/4'],

@@ -27,6 +27,15 @@ describe('URL state', () => {
     expect(navigate(nav, { feature: 4 })).toEqual({ ...nav, feature: 4 });
   });
 
+  it("holds a feature's page and the curves' batch axis; other axis values are dropped", () => {
+    const nav = { view: 'feature' as const, run: 'r1', layer: 'conv3', feature: 7, epoch: 10 };
+    expect(parseHash(formatHash(nav))).toEqual(nav);
+    expect(formatHash({ view: 'curves', run: 'r1', axis: 'batch' })).toBe('#view=curves&run=r1&axis=batch');
+    expect(parseHash('#view=curves&axis=step')).toEqual({ view: 'curves' });
+    // Changing layer and feature together keeps the feature given.
+    expect(navigate(nav, { layer: 'conv4', feature: 7 })).toEqual({ ...nav, layer: 'conv4' });
+  });
+
   it('does not compare a run with itself after switching to the compared run', () => {
     expect(navigate({ view: 'compare', run: 'a', compare: 'b' }, { run: 'b' })).toEqual({ view: 'compare', run: 'b' });
   });
