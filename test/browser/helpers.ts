@@ -39,7 +39,7 @@ export function tempDir(prefix: string): { dir: string; remove: () => void } {
 }
 
 /** Bump when the fixture generator changes, so the cached copy is rebuilt. */
-const FIXTURE_VERSION = 6;
+const FIXTURE_VERSION = 7;
 
 /**
  * A fresh logdir holding the recorded test runs (see writeTestFixture). Generated once into .cache/ (a few seconds)

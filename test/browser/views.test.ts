@@ -136,11 +136,14 @@ describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
     expect(await page.locator('zf-evolution button[data-layer="conv3"]').getAttribute('aria-pressed')).toBe('true');
   });
 
-  it('says why a run recorded without representation measurements has no convergence chart', async () => {
-    // The recorded fixture predates the CKA measurements; what the view concludes on real training
-    // is tested in diagnostics.test.ts.
+  it('charts the representation change of every layer, with its tables', async () => {
+    // Drawing only, over the fixture's planted numbers: what the view concludes on real training is
+    // tested in diagnostics.test.ts.
     await open('view=convergence&run=zf-7x7s2');
-    await expect.poll(() => page.locator('zf-convergence [data-state="empty"]').textContent()).toContain('No representation measurements');
+    await expectPixels('zf-convergence canvas', 5);
+    expect(await page.locator('zf-convergence [data-table="change"] tbody tr').count()).toBe(7);
+    expect(await page.locator('zf-convergence [data-verdict]').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/convergence.png` });
   });
 
   it('shows conv1 filters, the aliasing panel and the filter states per layer', async () => {
