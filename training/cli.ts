@@ -9,7 +9,7 @@ import { TRAIN_FLAGS } from './options.js';
 import { runTrainCommand } from './train-command.js';
 import { runStartCommand } from './start-command.js';
 
-const COMMANDS = ['start', 'serve', 'train'] as const;
+const COMMANDS = ['start', 'serve', 'train', 'analyze'] as const;
 
 const MAIN_HELP = `usage: zfscope <command> [options]
 
@@ -20,6 +20,7 @@ commands:
   start   run the server and a trainer together (the main job); open the printed URL
   serve   run only the server and dashboard over a logdir
   train   run only a trainer, reporting to --server URL or straight into --logdir
+  analyze ask a stored run's network a question at an epoch (optimal input, reconstruction)
 
 'zfscope <command> --help' lists a command's options.`;
 
@@ -62,6 +63,10 @@ export async function main(argv: string[]): Promise<number> {
         const { serveCommand } = await import('../server/main.js');
         await serveCommand(rest);
         return 0;
+      }
+      case 'analyze': {
+        const { runAnalyzeCommand } = await import('./analyze-command.js');
+        return await runAnalyzeCommand(rest);
       }
       default:
         throw new UsageError(`unknown command '${command}'; valid commands: ${COMMANDS.join(', ')} (see zfscope --help)`);

@@ -25,6 +25,12 @@ export interface AscentOptions {
   seed: number;
   /** Keep ‖I‖ ≤ maxNorm (0: unconstrained). */
   maxNorm: number;
+  /**
+   * A surrogate ascended while the score's gradient is exactly 0 (a ReLU unit inactive on the mean
+   * image has none): the unit's pre-activation, whose gradient exists; whenever the unit fires,
+   * the score itself is followed.
+   */
+  warmup?: (x: tf.Tensor4D) => tf.Scalar;
   /** Per-element input bounds (the model inputs of pixel values 0 and 255), or none. */
   bounds?: { lo: Float32Array; hi: Float32Array };
   onStep?: (step: number, objective: number) => void;
@@ -37,8 +43,10 @@ export interface AscentResult {
   objective: number[];
   /** S of the final image. */
   score: number;
-  /** True when the gradient at the zero image was exactly 0 (the unit is inactive on the mean image: nothing to ascend). */
+  /** True when the gradient at the zero image was exactly 0 (the unit is inactive on the mean image). */
   deadStart: boolean;
+  /** Steps that followed the warm-up surrogate (0 unless the start was dead). */
+  warmupSteps: number;
 }
 
 /** Runs the ascent of `score` (x [1,H,W,C] -> scalar) from zeros; every tensor it makes is disposed. */
@@ -50,13 +58,25 @@ export function ascend(score: (x: tf.Tensor4D) => tf.Scalar, shape: [number, num
   const valueAndGrad = tf.valueAndGrad((x: tf.Tensor) => score(x as tf.Tensor4D));
   let img: tf.Tensor4D = tf.zeros(full);
   const objective: number[] = [];
+  const warm = o.warmup ? tf.valueAndGrad((x: tf.Tensor) => o.warmup!(x as tf.Tensor4D)) : undefined;
   let deadStart = false;
+  let warmupSteps = 0;
   try {
     for (let t = 0; t < o.steps; t++) {
       const shift = o.jitter > 0 ? [Math.floor(rand() * (2 * o.jitter + 1)) - o.jitter, Math.floor(rand() * (2 * o.jitter + 1)) - o.jitter] : [0, 0];
-      const [next, value, gradNorm] = tf.tidy(() => {
+      const [next, value] = tf.tidy(() => {
         const x = shift[0] || shift[1] ? roll(img, shift[0]!, shift[1]!) : img;
-        const { value, grad } = valueAndGrad(x);
+        const main = valueAndGrad(x);
+        const { value } = main;
+        let grad = main.grad;
+        if (warm || t === 0) {
+          const dead = tf.max(tf.abs(grad)).dataSync()[0] === 0;
+          if (t === 0) deadStart = dead;
+          if (dead && warm) {
+            grad = warm!(x).grad;
+            warmupSteps++;
+          }
+        }
         const g = shift[0] || shift[1] ? roll(grad as tf.Tensor4D, -shift[0]!, -shift[1]!) : grad;
         const penalty = tf.mul(o.l2, tf.sum(tf.square(img)));
         let step: tf.Tensor = tf.sub(g, tf.mul(2 * o.l2, img));
@@ -65,11 +85,10 @@ export function ascend(score: (x: tf.Tensor4D) => tf.Scalar, shape: [number, num
         if (lo && hi) n = tf.minimum(tf.maximum(n, lo), hi);
         if (o.maxNorm > 0) n = tf.mul(n, tf.minimum(1, tf.div(o.maxNorm, tf.add(tf.norm(n), 1e-12))));
         if (o.blurSigma > 0 && (t + 1) % o.blurEvery === 0) n = blur(n as tf.Tensor4D, o.blurSigma);
-        return [n as tf.Tensor4D, tf.sub(value, penalty), tf.max(tf.abs(g))];
+        return [n as tf.Tensor4D, tf.sub(value, penalty)];
       });
       const v = value.dataSync()[0]!;
-      if (t === 0) deadStart = gradNorm.dataSync()[0] === 0;
-      tf.dispose([value, gradNorm, img]);
+      tf.dispose([value, img]);
       img = next;
       objective.push(v);
       o.onStep?.(t + 1, v);
@@ -79,7 +98,7 @@ export function ascend(score: (x: tf.Tensor4D) => tf.Scalar, shape: [number, num
       return [tf.sub(s, tf.mul(o.l2, tf.sum(tf.square(img)))), s];
     });
     objective.push(finalObjective.dataSync()[0]!);
-    const result = { image: (img.dataSync() as Float32Array).slice(), objective, score: finalScore.dataSync()[0]!, deadStart };
+    const result = { image: (img.dataSync() as Float32Array).slice(), objective, score: finalScore.dataSync()[0]!, deadStart, warmupSteps };
     tf.dispose([finalObjective, finalScore]);
     return result;
   } finally {

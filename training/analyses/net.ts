@@ -34,9 +34,18 @@ function applyOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
 
 const run = (ops: ChainOp[]) => (x: tf.Tensor4D): tf.Tensor => ops.reduce<tf.Tensor>((h, op) => applyOp(op, h), x);
 
-/** x -> the (rectified, as the dashboard shows it) output of layer `name`, [n, h, w, c]. */
-export function layerOutput(model: tf.LayersModel, name: string): (x: tf.Tensor4D) => tf.Tensor4D {
-  return run(compileChain(model, name)) as (x: tf.Tensor4D) => tf.Tensor4D;
+/**
+ * x -> the (rectified, as the dashboard shows it) output of layer `name`, [n, h, w, c]; with
+ * `preActivation`, the output before the layer's own ReLU.
+ */
+export function layerOutput(model: tf.LayersModel, name: string, o: { preActivation?: boolean } = {}): (x: tf.Tensor4D) => tf.Tensor4D {
+  let ops = compileChain(model, name);
+  if (o.preActivation) {
+    while (ops.length > 1 && (ops[ops.length - 1]!.kind === 'relu' || ops[ops.length - 1]!.kind === 'identity')) ops = ops.slice(0, -1);
+    const top = ops[ops.length - 1]!;
+    if (top.kind === 'conv' || top.kind === 'dense') ops = [...ops.slice(0, -1), { ...top, relu: false }];
+  }
+  return run(ops) as (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
 /** x -> the unnormalized class scores [n, classes]: the last Dense layer's pre-softmax output. */

@@ -6,20 +6,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ascend } from './ascent.js';
-import { symmetricPng } from './image.js';
+import { pixelPng, symmetricPng } from './image.js';
 import { classScores, convLayer, layerOutput } from './net.js';
 import { AnalysisError, type Analysis, type AnalysisContext, type AnalysisParams } from './types.js';
 
 const NAME = 'optimal-input';
 
-/** The score function of a request: a class's logit, or a feature map's mean or centre unit. */
-function objectiveOf(ctx: AnalysisContext, p: AnalysisParams): (x: tf.Tensor4D) => tf.Scalar {
+/**
+ * The score function of a request: a class's logit, or a feature map's mean or centre unit (with
+ * `preActivation`, of the map before its ReLU: the warm-up surrogate of a unit that starts inactive).
+ */
+function objectiveOf(ctx: AnalysisContext, p: AnalysisParams, preActivation = false): (x: tf.Tensor4D) => tf.Scalar {
   if (p.class !== undefined) {
     const scores = classScores(ctx.model);
     const c = p.class as number;
     return (x) => tf.squeeze(tf.slice(scores(x), [0, c], [1, 1])) as tf.Scalar;
   }
-  const out = layerOutput(ctx.model, p.layer as string);
+  const out = layerOutput(ctx.model, p.layer as string, { preActivation });
   const f = p.feature as number;
   if (p.unit === 'centre') {
     return (x) => {
@@ -41,7 +44,7 @@ export const optimalInput: Analysis = {
     { name: 'unit', kind: 'choice', default: 'mean', choices: ['mean', 'centre'], help: "the feature map's mean, or its centre unit (default mean)" },
     { name: 'steps', kind: 'int', default: 256, min: 1, max: 10_000, help: 'ascent steps (default 256)' },
     { name: 'lr', kind: 'number', default: 0.02, min: 1e-9, max: 1e6, help: 'step size, in input units per step when normalized (default 0.02)' },
-    { name: 'l2', kind: 'number', default: 0.002, min: 0, max: 1e6, help: 'λ of the penalty λ‖I‖² (an L2 decay; default 0.002)' },
+    { name: 'l2', kind: 'number', default: 1e-4, min: 0, max: 1e6, help: 'λ of the penalty λ‖I‖² (an L2 decay; default 1e-4)' },
     { name: 'blur', kind: 'number', default: 0.5, min: 0, max: 10, help: 'Gaussian blur σ in pixels, 0 for none (default 0.5)' },
     { name: 'blur-every', kind: 'int', default: 4, min: 1, max: 10_000, help: 'blur after every N-th step (default 4)' },
     { name: 'jitter', kind: 'int', default: 1, min: 0, max: 16, help: 'random shift of up to N pixels before each step, 0 for none (default 1)' },
@@ -75,15 +78,17 @@ export const optimalInput: Analysis = {
     const every = Math.max(1, Math.floor(steps / 100));
     const r = ascend(objectiveOf(ctx, p), ctx.inputShape, {
       steps, lr: p.lr as number, l2: p.l2 as number, blurSigma: p.blur as number, blurEvery: p['blur-every'] as number,
-      jitter: p.jitter as number, normalize: p.normalize as boolean, seed: p.seed as number, maxNorm: p['max-norm'] as number,
+      jitter: p.jitter as number, normalize: p.normalize as boolean, seed: p.seed as number, maxNorm: p['max-norm'] as number, ...(p.class === undefined ? { warmup: objectiveOf(ctx, p, true) } : {}),
       ...(bounds ? { bounds } : {}),
       onStep: (t) => {
         if (t % every === 0 || t === steps) ctx.onProgress?.(t, steps);
       },
     });
     return {
-      images: { image: symmetricPng(r.image, h, w, c) },
-      data: { image: 'image', objective: r.objective, score: r.score, deadStart: r.deadStart, imageRms: rms(r.image) },
+      // As pixels (the mean image plus what the ascent added) when the run's preprocessing is known,
+      // and as the change from the mean image (grey = no change) always.
+      images: { image: pre ? pixelPng(r.image, h, w, c, pre) : symmetricPng(r.image, h, w, c), change: symmetricPng(r.image, h, w, c) },
+      data: { image: 'image', change: 'change', objective: r.objective, score: r.score, deadStart: r.deadStart, warmupSteps: r.warmupSteps, imageRms: rms(r.image) },
       arrays: { image: r.image },
     };
   },

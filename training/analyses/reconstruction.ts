@@ -36,7 +36,7 @@ export const reconstruction: Analysis = {
     { name: 'alpha', kind: 'number', default: 6, min: 1, max: 16, help: 'α of the α-norm prior (default 6)' },
     { name: 'lambda-alpha', kind: 'number', default: 1e-4, min: 0, max: 1e6, help: 'weight of the α-norm prior (default 1e-4)' },
     { name: 'beta', kind: 'number', default: 2, min: 1, max: 8, help: 'β of the total-variation prior (default 2)' },
-    { name: 'lambda-tv', kind: 'number', default: 0.02, min: 0, max: 1e6, help: 'weight of the total-variation prior (default 0.02)' },
+    { name: 'lambda-tv', kind: 'number', default: 1, min: 0, max: 1e6, help: 'weight of the total-variation prior (default 1)' },
     { name: 'noise', kind: 'number', default: 0.05, min: 0, max: 10, help: "starting noise, relative to the image's max |x| (default 0.05)" },
     { name: 'seed', kind: 'int', default: 1, min: 0, max: 2 ** 31, help: 'seed of the starting noise (default 1)' },
   ],
