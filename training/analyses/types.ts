@@ -5,7 +5,7 @@
  * and `run`, which asks the frozen network its question and returns images and numbers.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { LayerSummary } from '../../server/protocol.js';
+import type { AnalysisErrorCode, LayerSummary } from '../../server/protocol.js';
 import type { ImageSet } from '../../datasets/types.js';
 import type { Preprocess } from '../data.js';
 
@@ -64,7 +64,7 @@ export interface Analysis {
 export class AnalysisError extends Error {
   override name = 'AnalysisError';
   constructor(
-    readonly code: 'unknown-analysis' | 'bad-param' | 'unknown-run' | 'no-checkpoints' | 'unknown-epoch' | 'unknown-layer' | 'unknown-feature' | 'unknown-class' | 'unknown-image' | 'unsupported',
+    readonly code: AnalysisErrorCode,
     message: string,
     readonly status = 400,
   ) {
