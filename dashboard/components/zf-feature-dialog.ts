@@ -8,6 +8,7 @@ import { num, pct } from '../state/format.js';
 import type { SnapshotRef } from '../state/reducer.js';
 import { tile } from '../render/tile.js';
 import { shared } from '../theme.js';
+import './zf-analysis.js';
 
 export class ZfFeatureDialog extends LitElement {
   static override styles = [
@@ -108,6 +109,7 @@ export class ZfFeatureDialog extends LitElement {
             )}
           </div>`
         : html`<div class="state empty"><strong>No activations.</strong>This map never fired on the probe set.</div>`}
+      <zf-analysis .runId=${this.runId} .layer=${s.layer} .feature=${m.index} .epoch=${s.epoch} .images=${m.top.map((t) => t.image)}></zf-analysis>
     </dialog>`;
   }
 }

@@ -17,7 +17,7 @@ import { TestClient, runStarted, snapshot, tempDir } from './fixtures.js';
 
 let server: RunningServer;
 const logdir = tempDir('zf-analyses-');
-const start = () => startServer({ logdir, port: 0, log: () => undefined, analysisBackend: 'cpu' });
+const start = () => startServer({ logdir, port: 0, log: () => undefined, analysisBackend: 'wasm' });
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
