@@ -77,6 +77,22 @@ describe('optimal-input oracles (zfnet.md §3.7)', () => {
     expect(relDiff(got, expected)).toBeLessThan(1e-2);
   });
 
+  it('a unit inactive on the zero image is woken by its pre-activation, then ascended itself', async () => {
+    const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 1, kernelSize: 3, padding: 'valid', activation: 'relu', name: 'conv1' })] });
+    const k = randomArray(9, 13);
+    model.layers[0]!.setWeights([tf.tensor4d(k, [3, 3, 1, 1]), tf.tensor1d([-0.5])]);
+    const r = await optimum(model, 0, { layer: 'conv1', feature: 0, unit: 'centre', steps: 40, lr: 0.05, blur: 0, jitter: 0, l2: 0.01, clip: false });
+    expect(r.data.deadStart).toBe(true);
+    const warm = r.data.warmupSteps as number;
+    expect(warm).toBeGreaterThan(0);
+    expect(warm).toBeLessThan(40);
+    expect(r.data.score as number).toBeGreaterThan(0);
+    // Where it fires, the image is the unit's filter again (the centre unit sees the whole 5x5 input's middle 3x3).
+    const got = r.arrays!.image!;
+    const centre = [6, 7, 8, 11, 12, 13, 16, 17, 18].map((i) => got[i]!);
+    expect(cosine(centre, k)).toBeGreaterThan(0.99);
+  });
+
   it('without jitter or blur and with a small step, the objective never decreases', async () => {
     const model = tf.sequential({
       layers: [
