@@ -8,7 +8,8 @@
  *
  * The network is the small ZF-net (conv1 7x7/2, widths 32,64,96,96,64,256,256) with seeded weights
  * and small positive biases, as training leaves them. Both sides' logits of one check image are
- * compared (`*_logit_max_abs_diff`), so the two are known to compute the same network.
+ * compared (`*_logit_max_abs_diff`), so the two are known to compute the same network. Then
+ * `live_*`: snapshots reaching live dashboards while the server's worker runs an analysis.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { ANALYSES, type AnalysisContext } from '../../training/analyses/index.js
 import { resolveParams } from '../../training/analyses/params.js';
 import { classScores } from '../../training/analyses/net.js';
 import { mulberry32 } from '../../datasets/rng.js';
+import { liveLatencyWhileAnalysing } from './analyses-live.js';
 
 const RUNS = 3;
 const STEPS = 256;
@@ -153,6 +155,7 @@ const part: BenchPart = {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+    Object.assign(out, await liveLatencyWhileAnalysing(log));
     out['peer_threads'] = 1;
     out['model'] = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
     return out;
