@@ -1,8 +1,9 @@
 /**
  * <zf-analysis>: "ask the network" about one feature map at one epoch, from the feature dialog:
  * its optimal input (with a progress bar while the server computes it), the same at every
- * checkpointed epoch as a strip, and what each conv layer keeps of one of the feature's top probe
- * images (a row per layer: inversion and whole-layer deconvnet). Stored answers appear at once.
+ * checkpointed epoch as a strip, a class's optimal input, and what each conv layer keeps of one of
+ * the feature's top probe images (a row per layer: inversion and whole-layer deconvnet). Stored
+ * answers appear at once.
  */
 import { css, html, LitElement, nothing } from 'lit';
 import type { AnalysisView } from '../../server/protocol.js';
@@ -84,7 +85,10 @@ export class ZfAnalysis extends LitElement {
     feature: { attribute: false },
     epoch: { attribute: false },
     images: { attribute: false },
+    classes: { attribute: false },
     optimal: { state: true },
+    ofClass: { state: true },
+    klass: { state: true },
     strip: { state: true },
     recon: { state: true },
     probe: { state: true },
@@ -96,6 +100,10 @@ export class ZfAnalysis extends LitElement {
   declare epoch: number;
   /** Probe images offered for reconstruction (the feature's top images). */
   declare images: number[];
+  /** The run's class names (for "what does this class want?"). */
+  declare classes: string[];
+  declare ofClass: Asked | undefined;
+  declare klass: number | undefined;
   declare optimal: Asked | undefined;
   declare strip: Array<{ epoch: number } & Asked> | undefined;
   declare recon: Asked | undefined;
@@ -111,7 +119,7 @@ export class ZfAnalysis extends LitElement {
     // Another feature or epoch in the same dialog: its own answers, not the last one's.
     const moved = ['runId', 'layer', 'feature', 'epoch'].some((k) => changed.has(k) && changed.get(k) !== undefined);
     if (moved) {
-      this.optimal = this.strip = this.recon = undefined;
+      this.optimal = this.strip = this.recon = this.ofClass = undefined;
       this.#loadStored();
     }
   }
@@ -164,6 +172,11 @@ export class ZfAnalysis extends LitElement {
     await Promise.all(epochs.map((e) => this.#ask(e, update(e))));
   }
 
+  #askClass(): void {
+    this.ofClass = { view: undefined };
+    void this.#ask(this.epoch, (a) => (this.ofClass = a), 'optimal-input', { class: this.klass ?? 0 });
+  }
+
   #askRecon(): void {
     const image = this.probe ?? this.images[0] ?? 0;
     this.recon = { view: undefined };
@@ -206,6 +219,15 @@ export class ZfAnalysis extends LitElement {
             ${this.strip.map((s) => html`<figure data-epoch=${s.epoch}>${this.#answer(s, (v) => v.result!.image, `optimal input at epoch ${s.epoch}`)}<span class="muted">epoch ${s.epoch}</span></figure>`)}
           </div>`
         : nothing}
+      <div class="row">
+        <label class="muted">class
+          <select @change=${(e: Event) => (this.klass = Number((e.target as HTMLSelectElement).value))}>
+            ${(this.classes ?? []).map((c, i) => html`<option value=${i}>${c}</option>`)}
+          </select>
+        </label>
+        <button data-action="class" @click=${this.#askClass}>What does this class want?</button>
+      </div>
+      ${this.ofClass ? html`<div class="row of-class"><figure>${this.#answer(this.ofClass, (v) => v.result!.image, 'optimal input of the class')}${this.#optimalCaption(this.ofClass.view)}</figure></div>` : nothing}
       <div class="row">
         <label class="muted">probe image
           <select @change=${(e: Event) => (this.probe = Number((e.target as HTMLSelectElement).value))}>

@@ -109,7 +109,7 @@ export class ZfFeatureDialog extends LitElement {
             )}
           </div>`
         : html`<div class="state empty"><strong>No activations.</strong>This map never fired on the probe set.</div>`}
-      <zf-analysis .runId=${this.runId} .layer=${s.layer} .feature=${m.index} .epoch=${s.epoch} .images=${m.top.map((t) => t.image)}></zf-analysis>
+      <zf-analysis .runId=${this.runId} .layer=${s.layer} .feature=${m.index} .epoch=${s.epoch} .images=${m.top.map((t) => t.image)} .classes=${this.classes}></zf-analysis>
     </dialog>`;
   }
 }

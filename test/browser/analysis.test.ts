@@ -63,6 +63,14 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')('asking the network f
     expect(await figures.evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.epoch))).toEqual(['1', '2']);
   });
 
+  it("asks what a class wants and shows that image too", async () => {
+    const panel = page.locator('zf-feature-dialog zf-analysis');
+    await panel.locator('.row select').first().selectOption({ label: 'Trouser' });
+    await panel.locator('button[data-action="class"]').click();
+    await panel.locator('.of-class img[data-state="done"]').waitFor({ timeout: 45_000 });
+    expect(await panel.locator('.of-class figure').textContent()).toMatch(/epoch 2 · objective/);
+  });
+
   it('reconstructs a probe image from every conv layer, a row per layer', async () => {
     const panel = page.locator('zf-feature-dialog zf-analysis');
     await panel.locator('button[data-action="reconstruction"]').click();
