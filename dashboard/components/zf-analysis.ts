@@ -6,16 +6,11 @@
  * answers appear at once.
  */
 import { css, html, LitElement, nothing } from 'lit';
-import type { AnalysisView } from '../../server/protocol.js';
-import { analysisImage, checkpointEpochs, followAnalysis, storedAnalyses } from '../data/analyses.js';
-import { num } from '../state/format.js';
+import { checkpointEpochs, followAnalysis, storedAnalyses } from '../data/analyses.js';
+import { answer, optimalCaption, reconstructionRow, type Asked } from '../render/analysis.js';
 import { shared } from '../theme.js';
 
-/** One question's state in the view: following it (view), or failed (error). */
-interface Asked {
-  view?: AnalysisView;
-  error?: string;
-}
+type Strip = Array<{ epoch: number } & Asked>;
 
 export class ZfAnalysis extends LitElement {
   static override styles = [
@@ -105,8 +100,9 @@ export class ZfAnalysis extends LitElement {
   declare ofClass: Asked | undefined;
   declare klass: number | undefined;
   declare optimal: Asked | undefined;
-  declare strip: Array<{ epoch: number } & Asked> | undefined;
-  declare recon: Asked | undefined;
+  declare strip: Strip | undefined;
+  /** One row per epoch asked (this epoch, or every checkpointed one). */
+  declare recon: Strip | undefined;
   declare probe: number | undefined;
   readonly #stop = new AbortController();
 
@@ -158,18 +154,19 @@ export class ZfAnalysis extends LitElement {
     void this.#ask(this.epoch, (a) => (this.optimal = a));
   }
 
-  async #askStrip(): Promise<void> {
+  /** Asks at every checkpointed epoch, all at once (the server queues them); `set` receives the rows. */
+  async #everyEpoch(set: (rows: Strip) => void, analysis: string, params: Record<string, number | string>): Promise<void> {
     let epochs: number[];
     try {
       epochs = await checkpointEpochs(this.runId);
     } catch (err) {
-      this.strip = [{ epoch: this.epoch, error: (err as Error).message }];
+      set([{ epoch: this.epoch, error: (err as Error).message }]);
       return;
     }
-    this.strip = epochs.map((epoch) => ({ epoch }));
-    const update = (epoch: number) => (a: Asked) => (this.strip = this.strip!.map((s) => (s.epoch === epoch ? { epoch, ...a } : s)));
-    // All asked at once: the server queues them and computes one after the other.
-    await Promise.all(epochs.map((e) => this.#ask(e, update(e))));
+    let rows: Strip = epochs.map((epoch) => ({ epoch }));
+    set(rows);
+    const update = (epoch: number) => (a: Asked) => set((rows = rows.map((s) => (s.epoch === epoch ? { epoch, ...a } : s))));
+    await Promise.all(epochs.map((e) => this.#ask(e, update(e), analysis, params)));
   }
 
   #askClass(): void {
@@ -177,46 +174,27 @@ export class ZfAnalysis extends LitElement {
     void this.#ask(this.epoch, (a) => (this.ofClass = a), 'optimal-input', { class: this.klass ?? 0 });
   }
 
-  #askRecon(): void {
-    const image = this.probe ?? this.images[0] ?? 0;
-    this.recon = { view: undefined };
-    void this.#ask(this.epoch, (a) => (this.recon = a), 'reconstruction', { image });
-  }
-
-  /** A done answer's image, or its progress bar, or its error. */
-  #answer(a: Asked | undefined, image: (v: AnalysisView) => unknown, label: string) {
-    if (!a) return nothing;
-    if (a.error) return html`<p class="error" role="alert" data-state="error">${a.error}</p>`;
-    const v = a.view;
-    if (v?.status === 'done') return html`<img src=${analysisImage(image(v))} alt=${label} data-state="done" />`;
-    const frac = v && v.status === 'running' ? v.progress.done / Math.max(1, v.progress.total) : 0;
-    const text = !v ? 'asking…' : v.status === 'queued' ? `queued${v.position ? ` (${v.position} ahead)` : ''}` : `${v.progress.done}/${v.progress.total}`;
-    return html`<div class="bar" role="progressbar" aria-label=${`${label}: computing`} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(frac * 100)}>
-        <span style=${`width:${Math.round(frac * 100)}%`}></span>
-      </div>
-      <span class="muted" data-state="progress">${text}</span>`;
-  }
-
-  #optimalCaption(v: AnalysisView | undefined) {
-    if (v?.status !== 'done') return nothing;
-    const obj = v.result!.objective as number[];
-    const warm = v.result!.warmupSteps as number;
-    return html`<span class="muted">epoch ${v.epoch} · objective ${num(obj[0]!, 2)} → ${num(obj.at(-1)!, 2)}${warm >= (v.params.steps as number) ? ' · never fired' : ''}</span>`;
+  #askRecon(every: boolean): void {
+    const params = { image: this.probe ?? this.images[0] ?? 0 };
+    if (every) void this.#everyEpoch((rows) => (this.recon = rows), 'reconstruction', params);
+    else {
+      this.recon = [{ epoch: this.epoch }];
+      void this.#ask(this.epoch, (a) => (this.recon = [{ epoch: this.epoch, ...a }]), 'reconstruction', params);
+    }
   }
 
   override render() {
     const o = this.optimal;
-    const layers = this.recon?.view?.status === 'done' ? (this.recon.view.result!.layers as Record<string, { pixelError: number; image: string; deconvnet: string }>) : undefined;
     return html`<section aria-label="Ask the network">
       <h3>Ask the network · epoch ${this.epoch}</h3>
       <div class="row">
         <button data-action="optimal-input" @click=${this.#askOptimal}>What does this feature want?</button>
-        <button data-action="strip" @click=${this.#askStrip}>…at every epoch</button>
+        <button data-action="strip" @click=${() => this.#everyEpoch((rows) => (this.strip = rows), 'optimal-input', this.#params())}>…at every epoch</button>
       </div>
-      ${o ? html`<div class="row optimal"><figure>${this.#answer(o, (v) => v.result!.image, `optimal input of ${this.layer} feature ${this.feature}`)}${this.#optimalCaption(o.view)}</figure></div>` : nothing}
+      ${o ? html`<div class="row optimal"><figure>${answer(o, (v) => v.result!.image, `optimal input of ${this.layer} feature ${this.feature}`)}${optimalCaption(o.view)}</figure></div>` : nothing}
       ${this.strip
         ? html`<div class="row strip" aria-label="optimal input at every epoch">
-            ${this.strip.map((s) => html`<figure data-epoch=${s.epoch}>${this.#answer(s, (v) => v.result!.image, `optimal input at epoch ${s.epoch}`)}<span class="muted">epoch ${s.epoch}</span></figure>`)}
+            ${this.strip.map((s) => html`<figure data-epoch=${s.epoch}>${answer(s, (v) => v.result!.image, `optimal input at epoch ${s.epoch}`)}<span class="muted">epoch ${s.epoch}</span></figure>`)}
           </div>`
         : nothing}
       <div class="row">
@@ -227,28 +205,17 @@ export class ZfAnalysis extends LitElement {
         </label>
         <button data-action="class" @click=${this.#askClass}>What does this class want?</button>
       </div>
-      ${this.ofClass ? html`<div class="row of-class"><figure>${this.#answer(this.ofClass, (v) => v.result!.image, 'optimal input of the class')}${this.#optimalCaption(this.ofClass.view)}</figure></div>` : nothing}
+      ${this.ofClass ? html`<div class="row of-class"><figure>${answer(this.ofClass, (v) => v.result!.image, 'optimal input of the class')}${optimalCaption(this.ofClass.view)}</figure></div>` : nothing}
       <div class="row">
         <label class="muted">probe image
           <select @change=${(e: Event) => (this.probe = Number((e.target as HTMLSelectElement).value))}>
             ${this.images.map((i) => html`<option value=${i}>${i}</option>`)}
           </select>
         </label>
-        <button data-action="reconstruction" @click=${this.#askRecon}>What does each layer keep of it?</button>
+        <button data-action="reconstruction" @click=${() => this.#askRecon(false)}>What does each layer keep of it?</button>
+        <button data-action="reconstruction-strip" @click=${() => this.#askRecon(true)}>…at every epoch</button>
       </div>
-      ${this.recon && !layers ? html`<div class="row">${this.#answer(this.recon, () => '', 'reconstruction')}</div>` : nothing}
-      ${layers
-        ? html`<div class="row layers" aria-label="reconstruction from each layer">
-            <figure><img src=${analysisImage(this.recon!.view!.result!.original)} alt="the probe image" /><span class="muted">image ${this.recon!.view!.result!.image as number}</span></figure>
-            ${Object.entries(layers).map(
-              ([name, l]) => html`<figure data-layer=${name}>
-                <img src=${analysisImage(l.image)} alt=${`reconstruction from ${name}`} />
-                <img src=${analysisImage(l.deconvnet)} alt=${`whole-layer deconvnet of ${name}`} />
-                <span class="muted">${name} · pixel error ${num(l.pixelError, 2)}</span>
-              </figure>`,
-            )}
-          </div>`
-        : nothing}
+      ${this.recon ? html`<div class="recon">${this.recon.map((r) => reconstructionRow(r.epoch, r))}</div>` : nothing}
     </section>`;
   }
 }

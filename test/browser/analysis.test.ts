@@ -1,7 +1,8 @@
 /**
  * In a real Chromium against a real server and its analysis worker: a person opens a feature from
  * the layer grid, asks what it wants, sees the progress bar, then the image; asks at every epoch
- * and gets the strip; asks what each layer keeps of a probe image and gets a row per conv layer.
+ * and gets the strip; asks what a class wants; asks what each layer keeps of a probe image and gets
+ * a row per conv layer, then the same at every epoch.
  */
 import { mkdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -78,7 +79,12 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')('asking the network f
     await expect.poll(() => layers.count(), { timeout: 50_000 }).toBe(5);
     expect(await layers.evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.layer))).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
     expect(await panel.locator('.layers').textContent()).toMatch(/conv1 · pixel error \d/);
-    await page.screenshot({ path: `${SHOTS}/reconstruction.png` });
+    // Across epochs: a row per checkpointed epoch (epoch 2's is served from the store).
+    await panel.locator('button[data-action="reconstruction-strip"]').click();
+    const rows = panel.locator('.recon .layers');
+    await expect.poll(() => rows.evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.epoch)), { timeout: 50_000 }).toEqual(['1', '2']);
+    expect(await panel.locator('.recon .layers[data-epoch="1"] figure[data-layer]').count()).toBe(5);
+    await panel.screenshot({ path: `${SHOTS}/reconstruction.png` });
     expect(errors).toEqual([]);
   });
 });
