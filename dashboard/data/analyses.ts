@@ -52,7 +52,13 @@ export async function followAnalysis(runId: string, body: AnalysisRequestBody, o
     if (view.status === 'failed') throw new ApiError(view.id, 200, view.error?.message ?? 'the analysis failed');
     await new Promise((r) => setTimeout(r, 250));
     if (signal?.aborted) throw new DOMException('stopped following', 'AbortError');
-    view = await analysisStatus(runId, view.id);
+    try {
+      view = await analysisStatus(runId, view.id);
+    } catch (err) {
+      // A server restarted mid-question forgets what was queued: ask again (a stored answer comes back at once).
+      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      view = await requestAnalysis(runId, body);
+    }
   }
 }
 

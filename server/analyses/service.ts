@@ -56,10 +56,11 @@ export class AnalysisService {
     const req = await checkRequest(this.o.logdir, { run: runId, epoch: body.epoch, analysis: body.analysis, ...(body.params ? { params: body.params } : {}) } satisfies AnalysisRequest);
     const key = analysisKey(req.analysis, req.params);
     const id = `${runId}/${req.epoch}/${key}`;
-    const existing = this.jobs.get(id);
-    if (existing && existing.view.status !== 'failed') return this.withPosition(existing);
     const stored = await readStored(this.o.logdir, runId, req.epoch, req.analysis, req.params);
     if (stored) return doneView(stored);
+    // Looked up only now, after the last await: two equal requests arriving together find one job.
+    const existing = this.jobs.get(id);
+    if (existing && existing.view.status !== 'failed') return this.withPosition(existing);
     const job: Job = {
       req,
       view: { id: `${req.epoch}/${key}`, analysis: req.analysis, run: runId, epoch: req.epoch, params: req.params, status: 'queued', progress: { done: 0, total: 1 } },
