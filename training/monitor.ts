@@ -12,9 +12,15 @@ import { StoreReporter, WebSocketReporter, type Reporter } from './reporter/inde
 import { summarizeModel } from './model/zfnet.js';
 import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
 import { DEFAULT_SNAPSHOT_EPOCHS } from './viz/schedule.js';
+import { saveModelCheckpoint, saveProbeInputs } from './model-checkpoint.js';
+import { join } from 'node:path';
 
 export interface MonitorOptions {
-  /** A zfscope server's URL (with `token`), or else `logdir` (default ./runs) is written directly. */
+  /**
+   * A zfscope server's URL (with `token`), or else `logdir` (default ./runs) is written directly;
+   * then the model's topology and weights at each snapshot epoch and the probe set are stored too,
+   * so `zfscope analyze` and the server's analyses can ask the model questions later.
+   */
   server?: string;
   token?: string;
   logdir?: string;
@@ -102,6 +108,7 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
         config.conv1 = { kernel: cfg.kernelSize[0]!, stride: cfg.strides[0]! };
       }
       await r.send({ type: 'run-started', config, dataset, model: summarizeModel(model), backend: tf.getBackend(), startedAt: new Date().toISOString() });
+      if (!opts.server) await saveProbeInputs(join(opts.logdir ?? 'runs', runId), opts.probe.inputs, labels);
     },
     async onBatchEnd(batch, logs) {
       if ((batch + 1) % every === 0) await (await getReporter()).send({ type: 'metrics', epoch: currentEpoch + 1, batch: batch + 1, values: numeric(logs) });
@@ -117,6 +124,7 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
           toInput: (idx) => tf.gather(opts.probe.inputs, idx) as tf.Tensor4D, ...(memory ? { previous: memory } : {}),
         });
         memory = snap.memory;
+        if (!opts.server) await saveModelCheckpoint(join(opts.logdir ?? 'runs', runId, 'checkpoints', String(epoch + 1)), model, epoch + 1);
         for (const layer of snap.layers) {
           await r.send({
             type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index,

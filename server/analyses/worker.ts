@@ -29,7 +29,7 @@ if (parentPort && init?.zfscopeAnalysisWorker) {
   const port = parentPort;
   tf.env().set('PROD', true);
   const ready = initBackend(init.backend);
-  const probes = new Map<string, Promise<ProbeData>>();
+  const probes = new Map<string, Promise<ProbeData | Omit<ProbeData, 'preprocess'>>>();
   let chain = Promise.resolve();
   port.on('message', (m: AnalysisWorkerRequest) => {
     chain = chain.then(async () => {

@@ -26,9 +26,9 @@ export interface AscentOptions {
   /** Keep ‖I‖ ≤ maxNorm (0: unconstrained). */
   maxNorm: number;
   /**
-   * A surrogate ascended while the score's gradient is exactly 0 (a ReLU unit inactive on the mean
-   * image has none): the unit's pre-activation, whose gradient exists; whenever the unit fires,
-   * the score itself is followed.
+   * A surrogate ascended while the score's gradient is exactly 0 (a unit whose every path from the
+   * input is switched off by ReLUs on the mean image has none): the same score through leaky ReLUs,
+   * whose gradient exists; whenever the score's own gradient does, the score itself is followed.
    */
   warmup?: (x: tf.Tensor4D) => tf.Scalar;
   /** Per-element input bounds (the model inputs of pixel values 0 and 255), or none. */

@@ -8,16 +8,22 @@ import * as tf from '@tensorflow/tfjs';
 import { compileChain, type ChainOp } from '../viz/chain.js';
 import { AnalysisError, type AnalysisTarget } from './types.js';
 
-function applyOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
+/** Options of the differentiable forward: `leak` > 0 runs every ReLU as a leaky one of that slope. */
+export interface ForwardOptions {
+  leak?: number;
+}
+
+function applyOp(op: ChainOp, h: tf.Tensor, o: ForwardOptions): tf.Tensor {
+  const relu = (t: tf.Tensor) => (o.leak ? tf.leakyRelu(t, o.leak) : tf.relu(t));
   switch (op.kind) {
     case 'conv': {
       // Plain (unfused) ops: their gradients exist on every backend zfscope runs on.
       let y: tf.Tensor = tf.conv2d(h as tf.Tensor4D, op.kernel, op.strides, op.pad);
       if (op.bias) y = tf.add(y, op.bias);
-      return op.relu ? tf.relu(y) : y;
+      return op.relu ? relu(y) : y;
     }
     case 'relu':
-      return tf.relu(h);
+      return relu(h);
     case 'pool':
       return tf.maxPool(h as tf.Tensor4D, op.size, op.strides, op.pad);
     case 'flatten':
@@ -25,39 +31,30 @@ function applyOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
     case 'dense': {
       let y: tf.Tensor = tf.matMul(h as tf.Tensor2D, op.kernel);
       if (op.bias) y = tf.add(y, op.bias);
-      return op.relu ? tf.relu(y) : y;
+      return op.relu ? relu(y) : y;
     }
     case 'identity':
       return h;
   }
 }
 
-const run = (ops: ChainOp[]) => (x: tf.Tensor4D): tf.Tensor => ops.reduce<tf.Tensor>((h, op) => applyOp(op, h), x);
+const run = (ops: ChainOp[], o: ForwardOptions = {}) => (x: tf.Tensor4D): tf.Tensor => ops.reduce<tf.Tensor>((h, op) => applyOp(op, h, o), x);
 
-/**
- * x -> the (rectified, as the dashboard shows it) output of layer `name`, [n, h, w, c]; with
- * `preActivation`, the output before the layer's own ReLU.
- */
-export function layerOutput(model: tf.LayersModel, name: string, o: { preActivation?: boolean } = {}): (x: tf.Tensor4D) => tf.Tensor4D {
-  let ops = compileChain(model, name);
-  if (o.preActivation) {
-    while (ops.length > 1 && (ops[ops.length - 1]!.kind === 'relu' || ops[ops.length - 1]!.kind === 'identity')) ops = ops.slice(0, -1);
-    const top = ops[ops.length - 1]!;
-    if (top.kind === 'conv' || top.kind === 'dense') ops = [...ops.slice(0, -1), { ...top, relu: false }];
-  }
-  return run(ops) as (x: tf.Tensor4D) => tf.Tensor4D;
+/** x -> the (rectified, as the dashboard shows it) output of layer `name`, [n, h, w, c]. */
+export function layerOutput(model: tf.LayersModel, name: string, o: ForwardOptions = {}): (x: tf.Tensor4D) => tf.Tensor4D {
+  return run(compileChain(model, name), o) as (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
 /** x -> the unnormalized class scores [n, classes]: the last Dense layer's pre-softmax output. */
-export function classScores(model: tf.LayersModel): (x: tf.Tensor4D) => tf.Tensor2D {
+export function classScores(model: tf.LayersModel, o: ForwardOptions = {}): (x: tf.Tensor4D) => tf.Tensor2D {
   const layers = model.layers;
   const last = layers[layers.length - 1]!;
   const act = (last.getConfig() as { activation?: string }).activation;
   if (last.getClassName() !== 'Dense' || (act !== 'softmax' && act !== 'linear')) {
     throw new AnalysisError('unsupported', `class scores need a final Dense layer with softmax or linear activation; '${last.name}' is ${last.getClassName()} (${act ?? 'no activation'})`);
   }
-  if (act === 'linear') return run(compileChain(model, last.name)) as (x: tf.Tensor4D) => tf.Tensor2D;
-  const below = run(compileChain(model, layers[layers.length - 2]!.name));
+  if (act === 'linear') return run(compileChain(model, last.name), o) as (x: tf.Tensor4D) => tf.Tensor2D;
+  const below = run(compileChain(model, layers[layers.length - 2]!.name), o);
   const [kernel, bias] = last.getWeights() as [tf.Tensor2D, tf.Tensor1D | undefined];
   return (x) => {
     const logits = tf.matMul(below(x) as tf.Tensor2D, kernel);

@@ -11,18 +11,20 @@ import { classScores, convLayer, layerOutput } from './net.js';
 import { AnalysisError, type Analysis, type AnalysisContext, type AnalysisParams } from './types.js';
 
 const NAME = 'optimal-input';
+/** Slope of the leaky ReLUs of the warm-up surrogate. */
+const WARMUP_LEAK = 0.1;
 
 /**
- * The score function of a request: a class's logit, or a feature map's mean or centre unit (with
- * `preActivation`, of the map before its ReLU: the warm-up surrogate of a unit that starts inactive).
+ * The score function of a request: a class's logit, or a feature map's mean or centre unit. With
+ * `leak`, the same through leaky ReLUs: the warm-up surrogate when every path is off at the start.
  */
-function objectiveOf(ctx: AnalysisContext, p: AnalysisParams, preActivation = false): (x: tf.Tensor4D) => tf.Scalar {
+function objectiveOf(ctx: AnalysisContext, p: AnalysisParams, leak = 0): (x: tf.Tensor4D) => tf.Scalar {
   if (p.class !== undefined) {
-    const scores = classScores(ctx.model);
+    const scores = classScores(ctx.model, { leak });
     const c = p.class as number;
     return (x) => tf.squeeze(tf.slice(scores(x), [0, c], [1, 1])) as tf.Scalar;
   }
-  const out = layerOutput(ctx.model, p.layer as string, { preActivation });
+  const out = layerOutput(ctx.model, p.layer as string, { leak });
   const f = p.feature as number;
   if (p.unit === 'centre') {
     return (x) => {
@@ -36,6 +38,7 @@ function objectiveOf(ctx: AnalysisContext, p: AnalysisParams, preActivation = fa
 
 export const optimalInput: Analysis = {
   name: NAME,
+  version: 1,
   description: 'The input a class or feature map wants most: gradient ascent from the zero image, weights frozen',
   params: [
     { name: 'class', kind: 'int', default: null, min: 0, max: 100_000, help: 'class whose unnormalized score to maximize' },
@@ -78,7 +81,7 @@ export const optimalInput: Analysis = {
     const every = Math.max(1, Math.floor(steps / 100));
     const r = ascend(objectiveOf(ctx, p), ctx.inputShape, {
       steps, lr: p.lr as number, l2: p.l2 as number, blurSigma: p.blur as number, blurEvery: p['blur-every'] as number,
-      jitter: p.jitter as number, normalize: p.normalize as boolean, seed: p.seed as number, maxNorm: p['max-norm'] as number, ...(p.class === undefined ? { warmup: objectiveOf(ctx, p, true) } : {}),
+      jitter: p.jitter as number, normalize: p.normalize as boolean, seed: p.seed as number, maxNorm: p['max-norm'] as number, warmup: objectiveOf(ctx, p, WARMUP_LEAK),
       ...(bounds ? { bounds } : {}),
       onStep: (t) => {
         if (t % every === 0 || t === steps) ctx.onProgress?.(t, steps);

@@ -4,6 +4,7 @@
  * question, however spelled, is answered from the store).
  */
 import { createHash } from 'node:crypto';
+import { ANALYSES } from './index.js';
 import { AnalysisError, type Analysis, type AnalysisParams, type ParamSpec, type ParamValue } from './types.js';
 
 function describeValue(v: unknown): string {
@@ -60,7 +61,11 @@ export function canonicalParams(params: AnalysisParams): string {
   return JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 
-/** The store's key of a result: `<analysis>-<12 hex of the params' hash>` (the epoch is a folder above). */
+/**
+ * The store's key of a result: `<analysis>-<12 hex of the hash of its version and params>` (the
+ * epoch is a folder above).
+ */
 export function analysisKey(analysis: string, params: AnalysisParams): string {
-  return `${analysis}-${createHash('sha256').update(canonicalParams(params)).digest('hex').slice(0, 12)}`;
+  const version = Object.hasOwn(ANALYSES, analysis) ? ANALYSES[analysis]!.version : 0;
+  return `${analysis}-${createHash('sha256').update(`${version}\n${canonicalParams(params)}`).digest('hex').slice(0, 12)}`;
 }

@@ -27,6 +27,7 @@ export function projectWholeLayer(model: tf.LayersModel, layer: string, x0: tf.T
 
 export const reconstruction: Analysis = {
   name: NAME,
+  version: 1,
   description: "The image recovered from a whole conv layer's output (regularized inversion), and its whole-layer deconvnet projection",
   params: [
     { name: 'image', kind: 'int', default: 0, min: 0, max: 1_000_000, help: 'probe image to reconstruct (default 0)' },

@@ -14,6 +14,7 @@ import { computeMean, inputBatch, type Preprocess } from '../data.js';
 import { buildZfNet } from '../model/zfnet.js';
 import { zfNetConfig } from '../model/config.js';
 import type { CheckpointMeta } from '../checkpoint.js';
+import type { StoredProbe } from '../model-checkpoint.js';
 import { AnalysisError, type AnalysisContext, type AnalysisTarget } from './types.js';
 
 /** run.json of `runId` in `logdir`, or an AnalysisError naming the file. */
@@ -46,7 +47,10 @@ export async function checkpointDir(logdir: string, runId: string, epoch: number
 
 /** What run.json says about the network, for the analyses' checks. */
 export function targetOf(info: RunInfo): AnalysisTarget {
-  return { layers: info.model.layers, classes: info.dataset.classes.length, probeCount: info.dataset.probeCount, inputShape: info.dataset.shape };
+  // monitor() runs may name no classes: the output layer's width says how many there are.
+  const last = info.model.layers[info.model.layers.length - 1];
+  const classes = info.dataset.classes.length || (last?.kind === 'dense' ? (last.outputShape[0] ?? 0) : 0);
+  return { layers: info.model.layers, classes, probeCount: info.dataset.probeCount, inputShape: info.dataset.shape };
 }
 
 /** Sets the model's weights from a checkpoint's weights.bin (the optimizer state after them is ignored). */
@@ -79,8 +83,30 @@ export interface ProbeData {
   preprocess: Preprocess;
 }
 
-/** Rebuilds the probe set and the training mean of a trainer's run (`dataPath` overrides where the files are). */
-export async function loadProbe(info: RunInfo, dataPath?: string): Promise<ProbeData> {
+/** The probe set a monitor() run stored (its model inputs; no preprocessing is known). */
+async function storedProbe(dir: string): Promise<Omit<ProbeData, 'preprocess'> | undefined> {
+  const meta = await readFile(join(dir, 'probe.json'), 'utf8').catch(() => undefined);
+  if (!meta) return undefined;
+  const { shape, labels } = JSON.parse(meta) as StoredProbe;
+  const raw = await readFile(join(dir, 'inputs.bin'));
+  const inputs = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const [count, h, w, c] = shape;
+  const n = h * w * c;
+  return {
+    probe: {
+      images: { images: new Uint8Array(count * n), labels: Uint8Array.from(labels), count, height: h, width: w, channels: c },
+      input: (i) => tf.tensor4d(inputs.subarray(i * n, (i + 1) * n), [1, h, w, c]),
+    },
+  };
+}
+
+/**
+ * The probe set of a run: the one a monitor() run stored, else rebuilt with the training mean from
+ * a trainer's config (`dataPath` overrides where the dataset's files are).
+ */
+export async function loadProbe(info: RunInfo, dataPath?: string, runDir?: string): Promise<ProbeData | Omit<ProbeData, 'preprocess'>> {
+  const stored = runDir ? await storedProbe(join(runDir, 'probe')) : undefined;
+  if (stored) return stored;
   const cfg = info.config as RunInfo['config'] & { trainLimit?: number; inputScale?: number };
   const source = info.dataset.source;
   const path = dataPath ?? (cfg.dataset !== 'sample' && source && existsSync(source) ? source : undefined);
@@ -93,8 +119,18 @@ export async function loadProbe(info: RunInfo, dataPath?: string): Promise<Probe
   return { preprocess, probe: { images: split.probe, input: (i) => inputBatch(split.probe, [i], preprocess) } };
 }
 
-/** The network of a trainer's run at a checkpoint (caller disposes). */
+/** The network of a run at a checkpoint: its stored topology (monitor() runs), else the trainer's ZF-net (caller disposes). */
 export async function loadNetwork(info: RunInfo, dir: string): Promise<tf.LayersModel> {
+  if (existsSync(join(dir, 'model.json'))) {
+    const model = await tf.models.modelFromJSON(JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON);
+    try {
+      await loadWeights(dir, model);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return model;
+  }
   const cfg = info.config;
   if (!cfg.conv1?.kernel || cfg.widths?.length !== 7) {
     throw new AnalysisError('unsupported', `run ${info.runId} was not made by zfscope's trainer (its run.json config has no conv1 / widths to rebuild the network from)`);

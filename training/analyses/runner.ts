@@ -3,6 +3,7 @@
  * it against run.json (named errors before any tensor), answer from the store when it was asked
  * before, else load the checkpoint and the probe set, run the analysis and store the result.
  */
+import { join } from 'node:path';
 import type { RunInfo } from '../../server/protocol.js';
 import { analysisNamed } from './index.js';
 import { resolveParams } from './params.js';
@@ -42,7 +43,7 @@ export interface RunOptions {
   /** Where the dataset's files are, when not where the run found them. */
   dataPath?: string;
   /** Probe sets already rebuilt, by run id (the server's worker keeps them between requests). */
-  probes?: Map<string, Promise<ProbeData>>;
+  probes?: Map<string, Promise<ProbeData | Omit<ProbeData, 'preprocess'>>>;
 }
 
 /** Answers a checked request from the store, or computes and stores it. `cached` says which. */
@@ -52,7 +53,7 @@ export async function runChecked(logdir: string, req: CheckedRequest, o: RunOpti
   const t0 = performance.now();
   let probe = o.probes?.get(req.run);
   if (!probe) {
-    probe = loadProbe(req.info, o.dataPath);
+    probe = loadProbe(req.info, o.dataPath, join(logdir, req.run));
     probe.catch(() => o.probes?.delete(req.run));
     o.probes?.set(req.run, probe);
   }
@@ -60,7 +61,7 @@ export async function runChecked(logdir: string, req: CheckedRequest, o: RunOpti
   const model = await loadNetwork(req.info, req.checkpoint);
   try {
     const result = await analysisNamed(req.analysis).run(
-      { ...targetOf(req.info), model, probe: data.probe, preprocess: data.preprocess, ...(o.onProgress ? { onProgress: o.onProgress } : {}) },
+      { ...targetOf(req.info), model, probe: data.probe, ...('preprocess' in data ? { preprocess: data.preprocess } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) },
       req.params,
     );
     const stored = await writeStored(logdir, req, result, (performance.now() - t0) / 1000);

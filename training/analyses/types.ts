@@ -53,6 +53,8 @@ export interface AnalysisResult {
 
 export interface Analysis {
   name: string;
+  /** Bumped when the algorithm changes what it answers: stored answers of older versions are not served. */
+  version: number;
   description: string;
   params: ParamSpec[];
   /** Throws an AnalysisError naming the parameter when the request does not fit the network. */

@@ -77,7 +77,7 @@ describe('optimal-input oracles (zfnet.md §3.7)', () => {
     expect(relDiff(got, expected)).toBeLessThan(1e-2);
   });
 
-  it('a unit inactive on the zero image is woken by its pre-activation, then ascended itself', async () => {
+  it('a unit inactive on the zero image is woken through leaky ReLUs, then ascended itself', async () => {
     const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [5, 5, 1], filters: 1, kernelSize: 3, padding: 'valid', activation: 'relu', name: 'conv1' })] });
     const k = randomArray(9, 13);
     model.layers[0]!.setWeights([tf.tensor4d(k, [3, 3, 1, 1]), tf.tensor1d([-0.5])]);
