@@ -16,4 +16,5 @@ export const BENCH_PARTS: Record<string, () => Promise<BenchPart>> = {
   backends: () => import('./parts/backends.js').then((m) => m.default),
   dashboard: () => import('./parts/dashboard.js').then((m) => m.default),
   snapshot: () => import('./parts/snapshot.js').then((m) => m.default),
+  analyses: () => import('./parts/analyses.js').then((m) => m.default),
 };

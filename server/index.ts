@@ -16,6 +16,8 @@ import { handleIngest } from './socket/ingest.js';
 import { LiveHub } from './socket/live.js';
 import { startHeartbeat } from './socket/heartbeat.js';
 import type { SocketLimits } from './socket/frames.js';
+import { AnalysisService } from './analyses/service.js';
+import type { BackendChoice } from '../training/backend/index.js';
 
 export { Store } from './store/index.js';
 export type { SocketLimits } from './socket/frames.js';
@@ -40,6 +42,8 @@ export interface ServerOptions {
   limits?: Partial<SocketLimits>;
   /** An already opened store to serve (the server then does not close it). */
   store?: Store;
+  /** Tensor backend of the analysis worker (default auto). */
+  analysisBackend?: BackendChoice;
 }
 
 export interface RunningServer {
@@ -82,7 +86,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ingestToken = opts.ingestToken ?? randomBytes(18).toString('base64url');
   const ownStore = !opts.store;
   const store = opts.store ?? (await Store.open(opts.logdir, log));
-  const app = createApp({ store, viewerToken: opts.viewerToken, dashboardDir: opts.dashboardDir ?? defaultDashboardDir(), log });
+  const analyses = new AnalysisService({ logdir: store.logdir, log, ...(opts.analysisBackend ? { backend: opts.analysisBackend } : {}) });
+  const app = createApp({ store, viewerToken: opts.viewerToken, dashboardDir: opts.dashboardDir ?? defaultDashboardDir(), log, analyses });
   const http = createServer(app);
   // Twice the typed limit: frames between the two get a 'too-large' error frame, past it ws cuts them (1009).
   const wsOpts = { noServer: true, maxPayload: limits.maxMessageBytes * 2, perMessageDeflate: false };
@@ -131,6 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closing = true;
       const httpClosed = new Promise<void>((r) => http.close(() => r()));
       stopHeartbeat();
+      await analyses.close();
       // Let in-flight appends finish (their acks still go out), then say goodbye.
       await store.flush();
       hub.close();

@@ -342,5 +342,49 @@ export type ErrorCode =
 
 /** `code` is an ErrorCode, or 'not-found' / 'bad-request' for REST-only failures. */
 export interface ApiErrorBody {
-  error: { code: ErrorCode | 'not-found' | 'bad-request'; message: string };
+  error: { code: ErrorCode | 'not-found' | 'bad-request' | AnalysisErrorCode; message: string };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analyses on stored checkpoints (REST, server/API.md "Analyses"; added compatibly)
+
+/** Why an analysis request was refused (the `code` of its REST error body). */
+export type AnalysisErrorCode =
+  | 'unknown-analysis'
+  | 'bad-param'
+  | 'unknown-run'
+  | 'no-checkpoints'
+  | 'unknown-epoch'
+  | 'unknown-layer'
+  | 'unknown-feature'
+  | 'unknown-class'
+  | 'unknown-image'
+  | 'unsupported'
+  | 'analysis-failed';
+
+/** POST /api/runs/:runId/analyses */
+export interface AnalysisRequestBody {
+  analysis: string;
+  epoch: number;
+  params?: Record<string, number | string | boolean>;
+}
+
+/**
+ * One question and where it stands: queued, running (with progress), done (with the result, whose
+ * image references are URLs), or failed. `id` is "<epoch>/<key>" (GET /api/runs/:runId/analyses/:id).
+ */
+export interface AnalysisView {
+  id: string;
+  analysis: string;
+  run: string;
+  epoch: number;
+  params: Record<string, number | string | boolean>;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  progress: { done: number; total: number; note?: string };
+  /** Requests ahead of this one in the queue (0 when running). */
+  position?: number;
+  result?: Record<string, unknown>;
+  /** Seconds the computation took (done only). */
+  seconds?: number;
+  error?: { code: AnalysisErrorCode; message: string };
 }

@@ -9,7 +9,7 @@ import { TRAIN_FLAGS } from './options.js';
 import { runTrainCommand } from './train-command.js';
 import { runStartCommand } from './start-command.js';
 
-const COMMANDS = ['start', 'serve', 'train', 'findings'] as const;
+const COMMANDS = ['start', 'serve', 'train', 'findings', 'analyze'] as const;
 
 const MAIN_HELP = `usage: zfscope <command> [options]
 
@@ -21,6 +21,7 @@ commands:
   serve   run only the server and dashboard over a logdir
   train   run only a trainer, reporting to --server URL or straight into --logdir
   findings  what a run's snapshots say (convergence, jumps, dead filters, aliasing); two runs: Fig. 6
+  analyze ask a stored run's network a question at an epoch (optimal input, reconstruction)
 
 'zfscope <command> --help' lists a command's options.`;
 
@@ -72,6 +73,10 @@ export async function main(argv: string[]): Promise<number> {
         const { serveCommand } = await import('../server/main.js');
         await serveCommand(rest);
         return 0;
+      }
+      case 'analyze': {
+        const { runAnalyzeCommand } = await import('./analyze-command.js');
+        return await runAnalyzeCommand(rest);
       }
       default:
         throw new UsageError(`unknown command '${command}'; valid commands: ${COMMANDS.join(', ')} (see zfscope --help)`);

@@ -13,9 +13,15 @@ import { summarizeModel } from './model/zfnet.js';
 import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
 import { diagnoseSnapshot, initialDiagnostics, type DiagnosticsMemory } from './viz/diagnostics/diagnose.js';
 import { DEFAULT_SNAPSHOT_EPOCHS } from './viz/schedule.js';
+import { saveModelCheckpoint, saveProbeInputs } from './model-checkpoint.js';
+import { join } from 'node:path';
 
 export interface MonitorOptions {
-  /** A zfscope server's URL (with `token`), or else `logdir` (default ./runs) is written directly. */
+  /**
+   * A zfscope server's URL (with `token`), or else `logdir` (default ./runs) is written directly;
+   * then the model's topology and weights at each snapshot epoch and the probe set are stored too,
+   * so `zfscope analyze` and the server's analyses can ask the model questions later.
+   */
   server?: string;
   token?: string;
   logdir?: string;
@@ -107,6 +113,7 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
       }
       await r.send({ type: 'run-started', config, dataset, model: summarizeModel(model), backend: tf.getBackend(), startedAt: new Date().toISOString() });
       initial = await initialDiagnostics(model, probeInput, opts.probe.inputs.shape[0]);
+      if (!opts.server) await saveProbeInputs(join(opts.logdir ?? 'runs', runId), opts.probe.inputs, labels);
     },
     async onBatchEnd(batch, logs) {
       if ((batch + 1) % every === 0) await (await getReporter()).send({ type: 'metrics', epoch: currentEpoch + 1, batch: batch + 1, values: numeric(logs) });
@@ -126,6 +133,7 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
           layers: snap.layers.map((l) => l.index), previous: memory?.diagnostics ?? initial,
         });
         memory = { ...snap.memory, diagnostics: diag.memory };
+        if (!opts.server) await saveModelCheckpoint(join(opts.logdir ?? 'runs', runId, 'checkpoints', String(epoch + 1)), model, epoch + 1);
         for (const layer of snap.layers) {
           await r.send({
             type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index,

@@ -16,6 +16,7 @@ import type { SnapshotRef } from '../state/reducer.js';
 import { isBackdropClick } from '../render/dialog.js';
 import { tile } from '../render/tile.js';
 import { shared } from '../theme.js';
+import './zf-analysis.js';
 
 export class ZfFeatureDialog extends LitElement {
   static override styles = [
@@ -171,6 +172,7 @@ export class ZfFeatureDialog extends LitElement {
             )}
           </div>`
         : html`<div class="state empty"><strong>No activations.</strong>This map never fired on the probe set.</div>`}
+      <zf-analysis .runId=${this.runId} .layer=${s.layer} .feature=${m.index} .epoch=${s.epoch} .images=${m.top.map((t) => t.image)} .classes=${this.classes}></zf-analysis>
     </dialog>`;
   }
 }

@@ -7,12 +7,16 @@ import { ZfError, messageOf } from '../errors.js';
 import { tokenMatches } from '../socket/ingest.js';
 import { HttpError } from './http-error.js';
 import { apiRoutes } from './routes.js';
+import { analysisRoutes } from './analyses.js';
+import type { AnalysisService } from '../analyses/service.js';
 
 export interface AppOptions {
   store: Store;
   viewerToken?: string;
   dashboardDir: string;
   log: (line: string) => void;
+  /** Analyses on stored checkpoints (routes absent without it). */
+  analyses?: AnalysisService;
 }
 
 /** The token a request carries: `?token=` or `Authorization: Bearer`. */
@@ -45,6 +49,7 @@ export function createApp(opts: AppOptions): express.Express {
     }
     next();
   });
+  if (opts.analyses) app.use(analysisRoutes(opts.analyses, opts.store.logdir));
   app.use(apiRoutes(opts.store));
   app.use(express.static(opts.dashboardDir, { index: 'index.html', fallthrough: true }));
   // Single-page app: unknown paths get index.html so client-side routes survive a reload.
