@@ -7,12 +7,17 @@ import { ZfError, messageOf } from '../errors.js';
 import { tokenMatches } from '../socket/ingest.js';
 import { HttpError } from './http-error.js';
 import { apiRoutes } from './routes.js';
+import { edgeRefusal, type EdgeOptions } from '../edge.js';
 
 export interface AppOptions {
   store: Store;
   viewerToken?: string;
   dashboardDir: string;
   log: (line: string) => void;
+  /** Origin and Host checks (edge.ts); default: the defaults there. */
+  edge?: EdgeOptions;
+  /** The ingest token also reads (a trainer resuming its run asks REST for it). */
+  ingestToken?: string;
 }
 
 /** The token a request carries: `?token=` or `Authorization: Bearer`. */
@@ -23,11 +28,11 @@ export function requestToken(url: string | undefined, authorization: string | un
   return q ?? undefined;
 }
 
-/** Whether a request may read (always, without a viewer token). */
-export function viewerAllowed(viewerToken: string | undefined, url: string | undefined, authorization: string | undefined): boolean {
+/** Whether a request may read: always without a viewer token, else with it (or with the ingest token: a trainer may read its runs). */
+export function viewerAllowed(viewerToken: string | undefined, url: string | undefined, authorization: string | undefined, ingestToken?: string): boolean {
   if (!viewerToken) return true;
   const given = requestToken(url, authorization);
-  return given !== undefined && tokenMatches(given, viewerToken);
+  return given !== undefined && (tokenMatches(given, viewerToken) || (ingestToken !== undefined && tokenMatches(given, ingestToken)));
 }
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>zfscope</title>
@@ -38,9 +43,13 @@ The REST API is at <a href="api/runs">/api/runs</a>.</p>`;
 export function createApp(opts: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const refusal = edgeRefusal(req.headers, opts.edge ?? (opts.viewerToken ? { viewerToken: opts.viewerToken } : {}));
+    next(refusal ? new HttpError(403, 'forbidden', refusal) : undefined);
+  });
   app.use(['/api', '/blobs'], (req: Request, _res: Response, next: NextFunction) => {
     if (req.path === '/health' && req.baseUrl === '/api') return next();
-    if (!viewerAllowed(opts.viewerToken, req.originalUrl, req.headers.authorization)) {
+    if (!viewerAllowed(opts.viewerToken, req.originalUrl, req.headers.authorization, opts.ingestToken)) {
       return next(new HttpError(401, 'unauthorized', 'this server needs the viewer token: add ?token=... or Authorization: Bearer ...'));
     }
     next();

@@ -7,7 +7,8 @@ import { promises as fsp } from 'node:fs';
 import { PNG } from 'pngjs';
 import { PROTOCOL_VERSION } from '../protocol.js';
 import type { RunInfo, TrainerEventType } from '../protocol.js';
-import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
+import { FILE_NAME_RE, checkRunId } from '../guards.js';
+import { messageOf } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { HttpError } from './http-error.js';
 import { montage } from './montage.js';
@@ -21,7 +22,11 @@ function param(req: Request, name: string): string {
 
 function runOf(store: Store, req: Request): RunInfo {
   const runId = param(req, 'runId');
-  if (!RUN_ID_RE.test(runId)) throw new HttpError(400, 'bad-request', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`);
+  try {
+    checkRunId(runId);
+  } catch (err) {
+    throw new HttpError(400, 'bad-request', messageOf(err));
+  }
   const run = store.getRun(runId);
   if (!run) throw new HttpError(404, 'unknown-run', `no run ${JSON.stringify(runId)} in this logdir`);
   return run;

@@ -9,7 +9,7 @@
 import { closeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
-import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
+import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import { readIfExists, runPaths, writeAtomic } from './files.js';
 import { applyEvent } from './run-info.js';
@@ -39,10 +39,11 @@ export class Store {
    * Opens (creating if needed) a logdir and loads every run in it. `cacheLines`: recent event
    * lines kept in memory per run (default 5000); older ones are read from disk when asked for.
    */
-  static async open(logdir: string, log: (line: string) => void = () => undefined, opts: { cacheLines?: number } = {}): Promise<Store> {
+  static async open(logdir: string, log: (line: string) => void = () => undefined, opts: { cacheLines?: number; only?: string[] } = {}): Promise<Store> {
     await fsp.mkdir(logdir, { recursive: true });
     const store = new Store(logdir, log, opts.cacheLines ?? 5000);
     for (const entry of await fsp.readdir(logdir, { withFileTypes: true })) {
+      if (opts.only && !opts.only.includes(entry.name)) continue;
       if (entry.isDirectory() && RUN_ID_RE.test(entry.name)) await store.load(entry.name);
     }
     return store;
@@ -154,7 +155,7 @@ export class Store {
   /** The path of a snapshot file; throws `bad-blob` for anything that could leave the run's snapshot folder. */
   blobPath(runId: string, epoch: number | string, file: string): string {
     const e = String(epoch);
-    if (!RUN_ID_RE.test(runId)) throw new ZfError('bad-blob', `blob run id: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`);
+    checkRunId(runId, 'blob run id', 'bad-blob');
     if (!/^\d{1,9}$/.test(e)) throw new ZfError('bad-blob', `blob epoch: expected a non-negative integer, found ${JSON.stringify(e)}`);
     if (!FILE_NAME_RE.test(file)) throw new ZfError('bad-blob', `blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ${JSON.stringify(file)}`);
     return join(runPaths(this.logdir, runId).epochDir(Number(e)), file);
@@ -169,7 +170,11 @@ export class Store {
    */
   append(runId: string, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
     if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', 503));
-    if (!RUN_ID_RE.test(runId)) return Promise.reject(new ZfError('bad-frame', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`));
+    try {
+      checkRunId(runId);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const st = this.state(runId);
     if (seq <= st.accepted) {
       if (seq <= st.log.count) return Promise.resolve('duplicate');
