@@ -253,6 +253,8 @@ export type StoredEvent =
       indexUrl: string;
       /** File name -> URL under /blobs/. */
       blobs: Record<string, string>;
+      /** As in the trainer's event: every layer of this epoch's snapshot. */
+      epochLayers?: string[];
     };
 
 // ---------------------------------------------------------------------------------------------

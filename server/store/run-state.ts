@@ -4,7 +4,8 @@
  */
 import { ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunInfo, StoredEvent, TrainerEvent } from '../protocol.js';
+import type { StoredEvent, TrainerEvent } from '../protocol.js';
+import { newRunView, type RunView } from './visibility.js';
 import { EventLog } from './event-log.js';
 import { runPaths, writeAtomicSync } from './files.js';
 import { toStoredEvent } from './run-info.js';
@@ -17,13 +18,9 @@ export interface Pending {
   reject: (err: unknown) => void;
 }
 
-export interface RunState {
-  runId: string;
-  /** Undefined until run-started is stored. */
-  info?: RunInfo;
+/** A run inside the Store: its views (visibility.ts: info, shown layers...) and its disk state. */
+export interface RunState extends RunView {
   log: EventLog;
-  /** epoch -> layer names with a stored index */
-  layers: Map<number, Set<string>>;
   /** Serializes every write of this run. */
   chain: Promise<unknown>;
   /** Highest seq accepted for writing (>= log.count); checks for gaps and duplicates use it. */
@@ -42,9 +39,8 @@ export interface RunState {
 
 export function newRunState(logdir: string, runId: string, cacheLines: number): RunState {
   return {
-    runId,
+    ...newRunView(runId),
     log: new EventLog(runPaths(logdir, runId).events, cacheLines),
-    layers: new Map(),
     chain: Promise.resolve(),
     accepted: 0,
     queue: [],

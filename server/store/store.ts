@@ -12,7 +12,7 @@ import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventTyp
 import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import { readIfExists, runPaths, writeAtomic } from './files.js';
-import { applyEvent } from './run-info.js';
+import { shownLines, takeEvent } from './visibility.js';
 import { newRunState, parseEventsFile, truncateToRecorded, writeBatchFiles, type Pending, type RunState } from './run-state.js';
 
 /** Called after an event is stored, with its JSON line (the exact text in events.jsonl). */
@@ -72,16 +72,11 @@ export class Store {
     return st;
   }
 
-  /** Updates the in-memory view with an event already on disk. */
-  private record(st: RunState, ev: StoredEvent, line: string): void {
-    st.info = applyEvent(st.runId, st.info, ev);
+  /** Updates the in-memory view with an event already on disk; returns the events it makes visible. */
+  private record(st: RunState, ev: StoredEvent, line: string): { ev: StoredEvent; line: string }[] {
     st.log.add(line);
-    if (ev.type === 'snapshot') {
-      let set = st.layers.get(ev.epoch);
-      if (!set) st.layers.set(ev.epoch, (set = new Set()));
-      set.add(ev.layer);
-      this.indexCache.delete(`${st.runId}/${ev.epoch}/${ev.layer}`);
-    }
+    if (ev.type === 'snapshot') this.indexCache.delete(`${st.runId}/${ev.epoch}/${ev.layer}`);
+    return takeEvent(st, ev, line);
   }
 
   private publicInfo(st: RunState): RunInfo {
@@ -101,7 +96,7 @@ export class Store {
     return st?.info ? this.publicInfo(st) : undefined;
   }
 
-  /** Highest stored seq of a run (0 when none). */
+  /** Highest stored seq of a run (0 when none); what a trainer continues after. Readers see up to getRun().lastSeq. */
   lastSeq(runId: string): number {
     return this.runs.get(runId)?.log.count ?? 0;
   }
@@ -111,7 +106,7 @@ export class Store {
     const st = this.runs.get(runId);
     if (!st) return [];
     let lines: string[] = [];
-    await st.log.collect(afterSeq, (l) => (lines = l));
+    await st.log.collect(afterSeq, (l) => (lines = shownLines(st, Math.max(0, afterSeq) + 1, l)));
     const out: StoredEvent[] = [];
     for (const line of lines) {
       // Cheap pre-filter: every stored line starts with its type.
@@ -127,14 +122,15 @@ export class Store {
    * the events after these. Resolves after `done` ran; `done` is not called for an unknown run.
    */
   async history(runId: string, afterSeq: number, done: (lines: string[], lastSeq: number) => void): Promise<void> {
-    await this.runs.get(runId)?.log.collect(afterSeq, done);
+    const st = this.runs.get(runId);
+    await st?.log.collect(afterSeq, (lines) => done(shownLines(st, Math.max(0, afterSeq) + 1, lines), Math.max(afterSeq, st.visible)));
   }
 
   /** Epochs with snapshots and the layers of each, epochs ascending. */
   snapshots(runId: string): { epoch: number; layers: string[] }[] {
     const st = this.runs.get(runId);
     if (!st) return [];
-    return [...st.layers.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, set]) => ({ epoch, layers: [...set] }));
+    return [...st.layers.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, set]) => ({ epoch, layers: [...set.keys()] }));
   }
 
   /** A stored LayerSnapshot, or undefined when there is none. */
@@ -234,11 +230,13 @@ export class Store {
     let summaryChanged = false;
     let infoNow = false;
     stored.forEach((ev, i) => {
-      this.record(st, ev, lines[i]!);
-      for (const l of this.eventListeners) this.safely(() => l(st.runId, ev, lines[i]!));
+      for (const shown of this.record(st, ev, lines[i]!)) {
+        for (const l of this.eventListeners) this.safely(() => l(st.runId, shown.ev, shown.line));
+        if (shown.ev.type === 'run-started' || shown.ev.type === 'run-ended') infoNow = true;
+        if (shown.ev.type !== 'metrics' || shown.ev.batch === undefined) summaryChanged = true;
+      }
+      // Acknowledged once on disk, shown or held: the trainer must not send it again.
       batch[i]!.resolve(ev);
-      if (ev.type === 'run-started' || ev.type === 'run-ended') infoNow = true;
-      if (ev.type !== 'metrics' || ev.batch === undefined) summaryChanged = true;
     });
     if (summaryChanged) this.emitRuns();
     // run.json is a summary rebuilt from events on open: written after the acks, at once when a run
