@@ -41,6 +41,8 @@ export interface ServerOptions {
   limits?: Partial<SocketLimits>;
   /** An already opened store to serve (the server then does not close it). */
   store?: Store;
+  /** How often to look for what other processes write into the logdir (Store.watch); 0: never. Default 1000. */
+  watchMs?: number;
   /** Browser origins allowed besides this server's own and loopback ones ('*': any). */
   allowOrigins?: string[];
   /** Host names allowed besides IP addresses and localhost when there is no viewer token ('*': any). */
@@ -90,6 +92,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ingestToken = opts.ingestToken ?? randomBytes(18).toString('base64url');
   const ownStore = !opts.store;
   const store = opts.store ?? (await Store.open(opts.logdir, log));
+  store.watch(opts.watchMs ?? 1000);
   const edge: EdgeOptions = { ...(opts.allowOrigins ? { allowOrigins: opts.allowOrigins } : {}), ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}), ...(opts.viewerToken ? { viewerToken: opts.viewerToken } : {}) };
   const app = createApp({ store, viewerToken: opts.viewerToken, dashboardDir: opts.dashboardDir ?? defaultDashboardDir(), log, edge, ingestToken });
   const http = createServer(app);

@@ -83,14 +83,14 @@ export function apiRoutes(store: Store): Router {
   });
   r.get('/api/runs/:runId/snapshots/:epoch/:layer/export', async (req, res) => exportSnapshot(store, req, res));
   r.get('/blobs/:runId/:epoch/:file', async (req, res) => {
-    let path: string;
+    let path: string | undefined;
     try {
-      path = store.blobPath(param(req, 'runId'), param(req, 'epoch'), param(req, 'file'));
+      path = store.blobFile(param(req, 'runId'), param(req, 'epoch'), param(req, 'file'));
     } catch (err) {
       throw new HttpError(400, 'bad-blob', (err as Error).message);
     }
-    const stat = await fsp.stat(path).catch(() => undefined);
-    if (!stat?.isFile()) throw new HttpError(404, 'not-found', `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`);
+    // Links, temp files and anything outside the logdir are not there, as far as /blobs goes.
+    if (!path) throw new HttpError(404, 'not-found', `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`);
     // A blob's name and epoch fix its content: cache it for good (ETag for revalidation all the same).
     res.sendFile(path, { maxAge: '365d', immutable: true, dotfiles: 'deny' });
   });
@@ -112,7 +112,8 @@ async function exportSnapshot(store: Store, req: Request, res: Response): Promis
   if (format !== 'png') throw new HttpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
   const panels: PNG[] = [];
   for (const name of names) {
-    const buf = await fsp.readFile(store.blobPath(run.runId, epoch, name)).catch(() => undefined);
+    const file = store.blobFile(run.runId, epoch, name);
+    const buf = file ? await fsp.readFile(file).catch(() => undefined) : undefined;
     if (!buf) throw new HttpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
     panels.push(PNG.sync.read(buf));
   }

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
 import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
-import { readIfExists, runPaths, writeAtomic } from './files.js';
-import { shownLines, takeEvent } from './visibility.js';
+import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
+import { writerElsewhere } from './writer-lease.js';
+import { isShown, shownLines, takeEvent } from './visibility.js';
 import { newRunState, parseEventsFile, truncateToRecorded, writeBatchFiles, type Pending, type RunState } from './run-state.js';
 
 /** Called after an event is stored, with its JSON line (the exact text in events.jsonl). */
@@ -28,6 +29,8 @@ export class Store {
   private readonly runsListeners = new Set<() => void>();
   private readonly indexCache = new Map<string, LayerSnapshot>();
   private closed = false;
+  private watchTimer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
 
   private constructor(
     readonly logdir: string,
@@ -41,7 +44,8 @@ export class Store {
    */
   static async open(logdir: string, log: (line: string) => void = () => undefined, opts: { cacheLines?: number; only?: string[] } = {}): Promise<Store> {
     await fsp.mkdir(logdir, { recursive: true });
-    const store = new Store(logdir, log, opts.cacheLines ?? 5000);
+    // The real path: every file the store reads or writes must resolve inside it (fileInside).
+    const store = new Store(await fsp.realpath(logdir), log, opts.cacheLines ?? 5000);
     for (const entry of await fsp.readdir(logdir, { withFileTypes: true })) {
       if (opts.only && !opts.only.includes(entry.name)) continue;
       if (entry.isDirectory() && RUN_ID_RE.test(entry.name)) await store.load(entry.name);
@@ -49,18 +53,27 @@ export class Store {
     return store;
   }
 
-  private async load(runId: string): Promise<void> {
+  private async load(runId: string): Promise<RunState | undefined> {
     const paths = runPaths(this.logdir, runId);
-    const text = (await readIfExists(paths.events))?.toString('utf8') ?? '';
-    const { events, lines, dropped } = parseEventsFile(text);
-    if (!events.length) return; // no run-started stored: nothing was ever acknowledged
+    const file = fileInside(this.logdir, paths.events);
+    const text = file ? ((await readIfExists(file))?.toString('utf8') ?? '') : '';
+    const { events, lines, dropped, contiguous } = parseEventsFile(text);
+    if (!events.length) return undefined; // no run-started stored: nothing was ever acknowledged
     const st = this.state(runId);
+    st.ino = (await fsp.stat(file!)).ino;
     events.forEach((ev, i) => this.record(st, ev, lines[i]!));
     st.accepted = st.log.count;
-    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable or out-of-order line(s); kept seq 1..${st.log.count}`);
-    // Rewrite when lines were dropped or the last one lacks its newline, so the next append starts a fresh line.
-    if (dropped || !text.endsWith('\n')) await writeAtomic(paths.events, lines.map((l) => `${l}\n`).join(''));
+    st.writerElsewhere = writerElsewhere(paths.dir);
+    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable, cut or out-of-order line(s); kept seq 1..${st.log.count}`);
+    // Another process may be appending (a trainer writing the logdir): leave its files alone.
+    if (st.writerElsewhere) return st;
+    // Rewrite only when a bad line sits between good ones (the offsets need it); a torn tail is cut by the next writer.
+    if (!contiguous) {
+      await writeAtomic(paths.events, lines.map((l) => `${l}\n`).join(''));
+      st.ino = (await fsp.stat(paths.events)).ino;
+    }
     await this.writeInfo(st);
+    return st;
   }
 
   private state(runId: string): RunState {
@@ -80,7 +93,7 @@ export class Store {
   }
 
   private publicInfo(st: RunState): RunInfo {
-    return { ...st.info!, trainerOnline: st.online > 0 };
+    return { ...st.info!, trainerOnline: st.online > 0 || st.writerElsewhere };
   }
 
   /** Runs with a stored run-started, newest first. */
@@ -140,9 +153,16 @@ export class Store {
     const key = `${runId}/${epoch}/${layer}`;
     const hit = this.indexCache.get(key);
     if (hit) return hit;
-    const buf = await readIfExists(join(runPaths(this.logdir, runId).epochDir(epoch), `${layer}.json`));
+    const file = fileInside(this.logdir, join(runPaths(this.logdir, runId).epochDir(epoch), `${layer}.json`));
+    const buf = file ? await readIfExists(file) : undefined;
     if (!buf) return undefined;
-    const index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
+    let index: LayerSnapshot;
+    try {
+      index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
+    } catch {
+      // Not the parser's message: it would quote the file's bytes.
+      throw new ZfError('internal', `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`, 500);
+    }
     if (this.indexCache.size >= INDEX_CACHE_SIZE) this.indexCache.delete(this.indexCache.keys().next().value!);
     this.indexCache.set(key, index);
     return index;
@@ -155,6 +175,11 @@ export class Store {
     if (!/^\d{1,9}$/.test(e)) throw new ZfError('bad-blob', `blob epoch: expected a non-negative integer, found ${JSON.stringify(e)}`);
     if (!FILE_NAME_RE.test(file)) throw new ZfError('bad-blob', `blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ${JSON.stringify(file)}`);
     return join(runPaths(this.logdir, runId).epochDir(Number(e)), file);
+  }
+
+  /** A snapshot file to serve: blobPath when it is a regular file inside the logdir (no link, no temp file), else undefined. */
+  blobFile(runId: string, epoch: number | string, file: string): string | undefined {
+    return fileInside(this.logdir, this.blobPath(runId, epoch, file));
   }
 
   /**
@@ -307,8 +332,97 @@ export class Store {
     );
   }
 
+  /**
+   * Follows what other processes write into the logdir (a trainer without --server, monitor()):
+   * every `intervalMs` a look for new run folders, new lines of events.jsonl (read from the last
+   * offset, never the whole file again) and the writer leases that say whose trainer is online.
+   */
+  watch(intervalMs = 1000): void {
+    if (this.watchTimer || intervalMs <= 0) return;
+    this.watchTimer = setInterval(() => void this.poll(), intervalMs);
+    this.watchTimer.unref();
+  }
+
+  /** One look at the logdir (see watch); resolves when done. Concurrent calls share one look. */
+  poll(): Promise<void> {
+    return (this.polling ??= this.pollOnce()
+      .catch((err) => this.log(`store: watching ${this.logdir}: ${messageOf(err)}`))
+      .finally(() => (this.polling = undefined)));
+  }
+
+  private async pollOnce(): Promise<void> {
+    if (this.closed) return;
+    const entries = await fsp.readdir(this.logdir, { withFileTypes: true });
+    for (const entry of entries) {
+      if (this.closed) return;
+      if (!entry.isDirectory() || !RUN_ID_RE.test(entry.name)) continue;
+      const known = this.runs.get(entry.name);
+      // Runs this store writes (or is about to) are its own to know.
+      if (known && (known.fd !== undefined || known.accepted > known.log.count || known.online > 0)) continue;
+      const st = known ?? this.state(entry.name);
+      const elsewhere = writerElsewhere(runPaths(this.logdir, st.runId).dir);
+      const changed = (await this.tail(st)) || elsewhere !== st.writerElsewhere;
+      st.writerElsewhere = elsewhere;
+      if (!st.info && st.online === 0 && st.accepted === 0) this.runs.delete(st.runId);
+      else if (changed) this.emitRuns();
+    }
+  }
+
+  /** Takes the lines another process appended to a run's events.jsonl; returns whether anything was shown. */
+  private async tail(st: RunState): Promise<boolean> {
+    const path = runPaths(this.logdir, st.runId).events;
+    const file = fileInside(this.logdir, path);
+    if (!file) return false;
+    const stat = await fsp.stat(file);
+    if ((st.ino !== undefined && stat.ino !== st.ino) || stat.size < st.log.bytes) {
+      // Replaced or cut under us (a writer's repair): read it afresh and tell what is new.
+      const before = st.visible;
+      this.runs.delete(st.runId);
+      const fresh = await this.load(st.runId);
+      if (!fresh) return true;
+      for (const line of await fresh.log.read(before, fresh.log.count)) this.emitShown(fresh, JSON.parse(line) as StoredEvent, line);
+      return true;
+    }
+    st.ino = stat.ino;
+    if (stat.size === st.log.bytes) return false;
+    const h = await fsp.open(file, 'r');
+    let text: string;
+    try {
+      const buf = Buffer.alloc(stat.size - st.log.bytes);
+      await h.read(buf, 0, buf.length, st.log.bytes);
+      text = buf.toString('utf8');
+    } finally {
+      await h.close();
+    }
+    // Complete lines only: the last piece is a line still being written (or cut by a kill).
+    const { events, lines, contiguous } = parseEventsFile(text.slice(0, text.lastIndexOf('\n') + 1), st.log.count + 1);
+    if (!contiguous) {
+      // Offsets past a bad line would be wrong: stop following this run (say so once).
+      if (!st.tailBroken) this.log(`store: ${path}: a line after seq ${st.log.count} is unreadable or out of order; no longer following this run`);
+      st.tailBroken = true;
+      return false;
+    }
+    let shown = false;
+    events.forEach((ev, i) => {
+      for (const s of this.record(st, ev, lines[i]!)) {
+        this.emitShown(st, s.ev, s.line);
+        shown = true;
+      }
+    });
+    st.accepted = st.log.count;
+    return shown;
+  }
+
+  private emitShown(st: RunState, ev: StoredEvent, line: string): void {
+    if (!isShown(st, ev.seq)) return;
+    for (const l of this.eventListeners) this.safely(() => l(st.runId, ev, line));
+  }
+
   /** Flushes and closes the event files; later appends are refused. */
   async close(): Promise<void> {
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+    await this.polling;
     await this.flush();
     this.closed = true;
     await Promise.all(

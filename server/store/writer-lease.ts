@@ -53,3 +53,9 @@ export function takeLease(runDir: string): number | undefined {
 export function releaseLease(runDir: string): void {
   if (readLease(runDir)?.pid === process.pid) rmSync(leasePath(runDir), { force: true });
 }
+
+/** Whether a live process other than this one holds the run folder's lease. */
+export function writerElsewhere(runDir: string): boolean {
+  const lease = readLease(runDir);
+  return !!lease && lease.pid !== process.pid && leaseAlive(lease);
+}

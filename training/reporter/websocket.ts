@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION } from '../../server/protocol.js';
 import type { ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
 import { checkTrainerEvent } from '../../server/guards.js';
 import { ReporterError, replayFrames, type Reporter, type SeqOptions } from './types.js';
+import { backoffDelay } from '../../server/socket/frames.js';
 import { SpillQueue } from './spill-queue.js';
 
 export interface WebSocketReporterOptions extends SeqOptions {
@@ -182,7 +183,7 @@ export class WebSocketReporter implements Reporter {
       if (this.closed || this.fatal) return this.notify();
       // Jitter below the cap, never past it: maxBackoffMs is the documented longest wait.
       const max = this.opts.maxBackoffMs ?? 5000;
-      const delay = Math.min(max, this.backoff * (0.75 + Math.random() * 0.5));
+      const delay = backoffDelay(this.backoff, max);
       this.backoff = Math.min(this.backoff * 2, max);
       if (this.everConnected) this.log(`disconnected; ${this.pending} event(s) unacknowledged; reconnecting in ${Math.round(delay)} ms`);
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
