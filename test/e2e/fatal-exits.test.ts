@@ -59,6 +59,14 @@ describe('fatal errors of train and start: one line, an exit code by class, befo
   });
 });
 
+describe('start on an exposed interface', () => {
+  it('warns without a viewer token and suggests one, as serve does (then exits with its trainer)', async () => {
+    const { code, err } = await run(['start', '--logdir', tmp(), '--host', '0.0.0.0', '--port', '0', '--exit', '--run-id', '../x']);
+    expect(err).toContain('server: warning: listening on 0.0.0.0 without --viewer-token: anyone who can reach it can read the runs; add --viewer-token with a secret, e.g. --viewer-token $(openssl rand -hex 16)');
+    expect(code).toBe(2); // the trainer's --run-id mistake
+  });
+});
+
 describe('a trainer refused by its server exits at once, in its own process', () => {
   let server: RunningServer;
   beforeAll(async () => {

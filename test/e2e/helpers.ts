@@ -19,6 +19,7 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Chil
 export function exitOf(child: ChildProcess): Promise<number> {
   return new Promise((res) => {
     if (child.exitCode !== null) res(child.exitCode);
+    else if (child.signalCode !== null) res(child.signalCode === 'SIGKILL' ? 137 : 130);
     else child.on('exit', (code, sig) => res(code ?? (sig === 'SIGKILL' ? 137 : 130)));
   });
 }
