@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../../training/cli.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { runStarted } from '../server/fixtures.js';
-import { exitOf, spawnCli } from './helpers.js';
+import { TINY, exitOf, spawnCli } from './helpers.js';
 
 /** Runs the CLI's main() in-process, capturing what it prints to stderr. */
 async function run(args: string[]): Promise<{ code: number; err: string }> {
@@ -98,3 +98,26 @@ describe('a trainer refused by its server exits at once, in its own process', ()
     noTrace(child.output());
   });
 });
+
+describe('a fatal error in the middle of training', () => {
+  it('ends the trainer with its one line once the server refuses it (training threads disposed: the process exits)', async () => {
+    const logdir = tmp();
+    let server = await startServer({ logdir, ingestToken: 'first', log: () => undefined, watchMs: 0 });
+    const port = server.port;
+    const child = spawnCli(['train', '--server', server.url, '--token', 'first', '--logdir', tmp(), '--run-id', 'mid', '--epochs', '20', ...TINY]);
+    try {
+      const deadline = Date.now() + 60_000;
+      while (server.store.lastSeq('mid') < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // The server comes back with another token: the trainer's reconnect is refused for good.
+      await server.close();
+      server = await startServer({ logdir, port, ingestToken: 'second', log: () => undefined, watchMs: 0 });
+      expect(await exitOf(child), child.output()).toBe(2);
+      expect(child.output()).toContain(`zfscope: --token: the server at http://127.0.0.1:${port} refused it`);
+      noTrace(child.output());
+    } finally {
+      child.kill('SIGKILL');
+      await server.close();
+    }
+  });
+});
+
