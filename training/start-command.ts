@@ -6,7 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { ParsedFlags } from './flags.js';
+import { UsageError, type ParsedFlags } from './flags.js';
+import { checkRunId } from '../server/guards.js';
+import { messageOf } from '../server/errors.js';
 import { startServer } from '../server/index.js';
 import { exposureWarning } from '../server/edge.js';
 
@@ -27,6 +29,15 @@ function trainerArgs(flags: ParsedFlags): string[] {
 }
 
 export async function runStartCommand(flags: ParsedFlags, cli: { execPath: string; args: string[] }): Promise<number> {
+  // The trainer checks its flags too, but a run id that leaves the logdir must stop us before the server starts.
+  for (const flag of ['run-id', 'resume']) {
+    if (flags[flag] === undefined) continue;
+    try {
+      checkRunId(flags[flag], `--${flag}`);
+    } catch (err) {
+      throw new UsageError(messageOf(err));
+    }
+  }
   const logdir = resolve((flags.logdir as string | undefined) ?? 'runs');
   const host = (flags.host as string | undefined) ?? '127.0.0.1';
   const server = await startServer({

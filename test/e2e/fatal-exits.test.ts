@@ -34,6 +34,7 @@ describe('fatal errors of train and start: one line, an exit code by class, befo
     ['a logdir under a file', (d: string) => (writeFileSync(join(d, 'f'), ''), ['train', '--logdir', join(d, 'f', 'sub'), '--run-id', 'r']), 'expected a folder, but part of that path is a file'],
     ['a server URL that is not http(s) or ws(s)', (d: string) => ['train', '--logdir', d, '--server', 'ftp://x', '--token', 't'], '--server: expected an http(s) or ws(s) URL, found ftp://x'],
     ['a host that is no address', (d: string) => ['start', '--logdir', d, '--host', '256.1.1.1', '--exit'], '--host 256.1.1.1: cannot listen on it'],
+    ['start with a run id that leaves the logdir, before its server starts', (d: string) => ['start', '--logdir', d, '--port', '0', '--run-id', '../evil', '--exit'], '--run-id: expected a run id'],
   ])('%s: exit 2', async (_name, args, message) => {
     const d = tmp();
     const { code, err } = await run(args(d));
@@ -61,9 +62,9 @@ describe('fatal errors of train and start: one line, an exit code by class, befo
 
 describe('start on an exposed interface', () => {
   it('warns without a viewer token and suggests one, as serve does (then exits with its trainer)', async () => {
-    const { code, err } = await run(['start', '--logdir', tmp(), '--host', '0.0.0.0', '--port', '0', '--exit', '--run-id', '../x']);
+    const { code, err } = await run(['start', '--logdir', tmp(), '--host', '0.0.0.0', '--port', '0', '--exit', '--dataset', 'nope']);
     expect(err).toContain('server: warning: listening on 0.0.0.0 without --viewer-token: anyone who can reach it can read the runs; add --viewer-token with a secret, e.g. --viewer-token $(openssl rand -hex 16)');
-    expect(code).toBe(2); // the trainer's --run-id mistake
+    expect(code).toBe(1); // the trainer's unknown dataset
   });
 });
 
