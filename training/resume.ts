@@ -6,9 +6,9 @@
  * later (a half epoch of the next one, a snapshot cut short) is dropped through run-started's
  * resumeSeq and redone.
  */
-import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
-import type { RunInfo, StoredEvent } from '../server/protocol.js';
+import { dirname, join } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import type { RunConfig, RunInfo, StoredEvent } from '../server/protocol.js';
 import { Store } from '../server/store/index.js';
 import type { CheckpointMeta } from './checkpoint.js';
 import { ResumeError } from './train.js';
@@ -59,13 +59,40 @@ async function getJson<T>(what: string, runId: string, server: string, path: str
   return (await res.json()) as T;
 }
 
-/** The stored RunInfo of a run to resume: from the server (REST, with the ingest token) or the local logdir. */
+/** Where a trainer keeps the config of its run beside the checkpoints (a resume may find the server without the run). */
+export function localConfigPath(logdir: string, runId: string): string {
+  return join(logdir, runId, 'checkpoints', 'config.json');
+}
+
+/** Saves the config a new run trains with, for a resume whose server never stored the run. */
+export async function saveLocalConfig(logdir: string, runId: string, config: RunConfig): Promise<void> {
+  const path = localConfigPath(logdir, runId);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp-${process.pid}`, JSON.stringify(config, null, 1));
+  await rename(`${path}.tmp-${process.pid}`, path);
+}
+
+/**
+ * The stored RunInfo of a run to resume: from the server (REST, with the ingest token) or the local
+ * logdir. A server that does not know the run (it was down while the run's events were sent: they
+ * wait in the checkpoint) gives way to the config saved beside the checkpoints.
+ */
 export async function findRun(runId: string, logdir: string, server?: string, token?: string): Promise<RunInfo> {
-  if (server) return getJson<RunInfo>('that run', runId, server, `/api/runs/${encodeURIComponent(runId)}`, token);
+  if (server) {
+    try {
+      return await getJson<RunInfo>('that run', runId, server, `/api/runs/${encodeURIComponent(runId)}`, token);
+    } catch (err) {
+      const local = await readFile(localConfigPath(logdir, runId), 'utf8').catch(() => undefined);
+      if (!local || !/answered 404/.test((err as Error).message)) throw err;
+      return { runId, status: 'running', config: JSON.parse(local) as RunConfig } as RunInfo;
+    }
+  }
   const file = join(logdir, runId, 'run.json');
   try {
     return JSON.parse(await readFile(file, 'utf8')) as RunInfo;
   } catch {
+    const local = await readFile(localConfigPath(logdir, runId), 'utf8').catch(() => undefined);
+    if (local) return { runId, status: 'running', config: JSON.parse(local) as RunConfig } as RunInfo;
     throw new ResumeError(`--resume ${runId}: ${file} not found; the runs in --logdir ${logdir} are its sub-folders`);
   }
 }

@@ -17,7 +17,7 @@ import { initBackend, type BackendChoice } from './backend/index.js';
 import { loadDataset, splitDataset, datasetInfo } from '../datasets/index.js';
 import { StoreReporter, WebSocketReporter, ingestUrl, type Reporter } from './reporter/index.js';
 import { ResumeError, trainRun } from './train.js';
-import { findRun, keptAfterCheckpoint, storedAfter, type KeptResults } from './resume.js';
+import { findRun, keptAfterCheckpoint, saveLocalConfig, storedAfter, type KeptResults } from './resume.js';
 import { loadUnacked, readCheckpointMeta, recoverCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { progressPrinter } from './progress.js';
 import { EXIT_RUNTIME, FatalError, fatalOf } from './fatal.js';
@@ -78,6 +78,7 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
     runId = runIdGiven ?? defaultRunId(config);
   }
   prepareLogdir(logdir, runId);
+  if (!resumeId) await saveLocalConfig(logdir, runId, config);
 
   const out = progressPrinter();
   const replay = meta?.seq !== undefined ? { upTo: meta.seq, frames: await loadUnacked(join(checkpointDir(runId), 'latest')) } : undefined;
@@ -103,9 +104,10 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
   process.on('SIGTERM', onSignal);
   try {
     // Before any work: a wrong token, a taken run id or an unreachable server ends the command here.
-    await reporter.ready();
+    const stored = await reporter.ready();
     let kept: KeptResults | undefined;
-    if (meta?.seq !== undefined && meta.epochMetrics) {
+    // Only what was stored after the checkpoint's seq can be kept (none when the destination lags behind it).
+    if (meta?.seq !== undefined && meta.epochMetrics && stored > meta.seq) {
       kept = keptAfterCheckpoint(meta, await storedAfter(runId, meta.seq, logdir, server, token), config.snapshotEpochs.includes(meta.epoch));
     }
 

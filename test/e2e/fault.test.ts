@@ -17,6 +17,8 @@ import { TINY, exitOf, spawnCli, until } from './helpers.js';
 import { expectWholeRun, faultSeed, prng } from './fault-helpers.js';
 
 const EPOCHS = 3;
+/** Each restart costs a server start-up: a few kills keep the test short. */
+const MAX_SERVER_KILLS = 3;
 const TRAIN = ['--epochs', String(EPOCHS), '--snapshots', '1,2,3', ...TINY];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -109,7 +111,7 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
     let stopKilling = false;
     // The server dies at random moments and comes back on the same port, all run long.
     const killer = (async () => {
-      while (!stopKilling) {
+      while (!stopKilling && kills < MAX_SERVER_KILLS) {
         await sleep(300 + rand() * 1500);
         if (stopKilling) break;
         server.proc.kill('SIGKILL');
