@@ -174,6 +174,28 @@ describe('WebSocketReporter', () => {
   });
 });
 
+describe('resuming from a checkpoint that saved unacknowledged events', () => {
+  it('re-sends the ones the server lacks, then numbers on after the checkpoint', async () => {
+    const server = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet, watchMs: 0 });
+    try {
+      const frames = [runStarted(), metrics(1, 1), metrics(1)].map((event, i) => JSON.stringify({ type: 'event', runId: 'r', seq: i + 1, event }));
+      await server.store.append('r', 1, runStarted()); // the server got only seq 1 before the trainer died
+      const rep = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', resume: true, replay: { upTo: 3, frames }, log: quiet });
+      expect(await rep.ready()).toBe(1);
+      await rep.send(metrics(2, 1));
+      await rep.close();
+      expect((await server.store.events('r')).map((e) => [e.seq, e.type === 'metrics' ? `${e.epoch}/${e.batch ?? '-'}` : e.type])).toEqual([
+        [1, 'run-started'], [2, '1/1'], [3, '1/-'], [4, '2/1'],
+      ]);
+      const lost = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', resume: true, replay: { upTo: 9, frames }, log: quiet });
+      await expect(lost.ready()).rejects.toThrow('--resume r: the run has events up to seq 4 stored and the checkpoint needs up to 9, but seq 5 was neither stored nor saved with the checkpoint');
+      await lost.close().catch(() => undefined);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('MemoryReporter and StoreReporter', () => {
   it('MemoryReporter numbers events from startSeq + 1 and checks them', async () => {
     const rep = new MemoryReporter({ startSeq: 10 });
