@@ -13,6 +13,7 @@ import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
+import { LogdirWatcher, type WatchHost } from './watcher.js';
 import { isShown, shownLines, takeEvent } from './visibility.js';
 import { newRunState, parseEventsFile, truncateToRecorded, writeBatchFiles, type Pending, type RunState } from './run-state.js';
 
@@ -29,8 +30,7 @@ export class Store {
   private readonly runsListeners = new Set<() => void>();
   private readonly indexCache = new Map<string, LayerSnapshot>();
   private closed = false;
-  private watchTimer?: NodeJS.Timeout;
-  private polling?: Promise<void>;
+  private watcher?: LogdirWatcher;
 
   private constructor(
     readonly logdir: string,
@@ -334,83 +334,30 @@ export class Store {
 
   /**
    * Follows what other processes write into the logdir (a trainer without --server, monitor()):
-   * every `intervalMs` a look for new run folders, new lines of events.jsonl (read from the last
-   * offset, never the whole file again) and the writer leases that say whose trainer is online.
+   * see watcher.ts. Every `intervalMs`; stopped by close().
    */
   watch(intervalMs = 1000): void {
-    if (this.watchTimer || intervalMs <= 0) return;
-    this.watchTimer = setInterval(() => void this.poll(), intervalMs);
-    this.watchTimer.unref();
+    if (this.watcher || intervalMs <= 0) return;
+    this.watcher = new LogdirWatcher(this.watchHost(), intervalMs);
   }
 
-  /** One look at the logdir (see watch); resolves when done. Concurrent calls share one look. */
-  poll(): Promise<void> {
-    return (this.polling ??= this.pollOnce()
-      .catch((err) => this.log(`store: watching ${this.logdir}: ${messageOf(err)}`))
-      .finally(() => (this.polling = undefined)));
+  /** One look at the logdir for what other processes wrote (also done every watch() interval). */
+  async poll(): Promise<void> {
+    await (this.watcher ?? new LogdirWatcher(this.watchHost(), 0)).poll();
   }
 
-  private async pollOnce(): Promise<void> {
-    if (this.closed) return;
-    const entries = await fsp.readdir(this.logdir, { withFileTypes: true });
-    for (const entry of entries) {
-      if (this.closed) return;
-      if (!entry.isDirectory() || !RUN_ID_RE.test(entry.name)) continue;
-      const known = this.runs.get(entry.name);
-      // Runs this store writes (or is about to) are its own to know.
-      if (known && (known.fd !== undefined || known.accepted > known.log.count || known.online > 0)) continue;
-      const st = known ?? this.state(entry.name);
-      const elsewhere = writerElsewhere(runPaths(this.logdir, st.runId).dir);
-      const changed = (await this.tail(st)) || elsewhere !== st.writerElsewhere;
-      st.writerElsewhere = elsewhere;
-      if (!st.info && st.online === 0 && st.accepted === 0) this.runs.delete(st.runId);
-      else if (changed) this.emitRuns();
-    }
-  }
-
-  /** Takes the lines another process appended to a run's events.jsonl; returns whether anything was shown. */
-  private async tail(st: RunState): Promise<boolean> {
-    const path = runPaths(this.logdir, st.runId).events;
-    const file = fileInside(this.logdir, path);
-    if (!file) return false;
-    const stat = await fsp.stat(file);
-    if ((st.ino !== undefined && stat.ino !== st.ino) || stat.size < st.log.bytes) {
-      // Replaced or cut under us (a writer's repair): read it afresh and tell what is new.
-      const before = st.visible;
-      this.runs.delete(st.runId);
-      const fresh = await this.load(st.runId);
-      if (!fresh) return true;
-      for (const line of await fresh.log.read(before, fresh.log.count)) this.emitShown(fresh, JSON.parse(line) as StoredEvent, line);
-      return true;
-    }
-    st.ino = stat.ino;
-    if (stat.size === st.log.bytes) return false;
-    const h = await fsp.open(file, 'r');
-    let text: string;
-    try {
-      const buf = Buffer.alloc(stat.size - st.log.bytes);
-      await h.read(buf, 0, buf.length, st.log.bytes);
-      text = buf.toString('utf8');
-    } finally {
-      await h.close();
-    }
-    // Complete lines only: the last piece is a line still being written (or cut by a kill).
-    const { events, lines, contiguous } = parseEventsFile(text.slice(0, text.lastIndexOf('\n') + 1), st.log.count + 1);
-    if (!contiguous) {
-      // Offsets past a bad line would be wrong: stop following this run (say so once).
-      if (!st.tailBroken) this.log(`store: ${path}: a line after seq ${st.log.count} is unreadable or out of order; no longer following this run`);
-      st.tailBroken = true;
-      return false;
-    }
-    let shown = false;
-    events.forEach((ev, i) => {
-      for (const s of this.record(st, ev, lines[i]!)) {
-        this.emitShown(st, s.ev, s.line);
-        shown = true;
-      }
-    });
-    st.accepted = st.log.count;
-    return shown;
+  private watchHost(): WatchHost {
+    return {
+      logdir: this.logdir,
+      runs: this.runs,
+      state: (runId) => this.state(runId),
+      load: (runId) => this.load(runId),
+      record: (st, ev, line) => this.record(st, ev, line),
+      emitShown: (st, ev, line) => this.emitShown(st, ev, line),
+      emitRuns: () => this.emitRuns(),
+      log: this.log,
+      closed: () => this.closed,
+    };
   }
 
   private emitShown(st: RunState, ev: StoredEvent, line: string): void {
@@ -420,9 +367,8 @@ export class Store {
 
   /** Flushes and closes the event files; later appends are refused. */
   async close(): Promise<void> {
-    if (this.watchTimer) clearInterval(this.watchTimer);
-    this.watchTimer = undefined;
-    await this.polling;
+    await this.watcher?.stop();
+    this.watcher = undefined;
     await this.flush();
     this.closed = true;
     await Promise.all(
