@@ -35,3 +35,23 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   return `${typeof value} ${String(value)}`;
 }
+
+/** The server cannot listen where asked: a port in use (exit 1) or a host that is no address of this machine (exit 2). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The ListenError for a failed listen on host:port. */
+export function listenError(err: unknown, host: string, port: number): ListenError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') return new ListenError(`cannot listen on ${where}: the port is in use (another zfscope?); pick another --port, or 0 for a free one`, 1);
+  if (code === 'EACCES') return new ListenError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges); pick another --port`, 1);
+  return new ListenError(`--host ${host}: cannot listen on it (${code ?? messageOf(err)}); expected an address of this machine such as 127.0.0.1, ::1 or 0.0.0.0`, 2);
+}

@@ -29,9 +29,14 @@ function str(o: Obj, key: string, where: string): string {
   return v;
 }
 
-function int(o: Obj, key: string, where: string, min = 0): number {
+/** Largest epoch and batch number: REST serves epochs of at most 9 digits. */
+export const MAX_EPOCH = 999_999_999;
+/** Largest seq: REST's ?afterSeq takes at most 15 digits. */
+export const MAX_SEQ = 999_999_999_999_999;
+
+function int(o: Obj, key: string, where: string, min = 0, max = MAX_EPOCH): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail('bad-frame', `${where}.${key}`, `an integer >= ${min}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail('bad-frame', `${where}.${key}`, `an integer from ${min} to ${max}`, v);
   return v;
 }
 
@@ -48,9 +53,12 @@ export function isBase64(text: string): boolean {
   return Buffer.from(text, 'base64').length === (text.length / 4) * 3 - pad;
 }
 
-/** Checks a run id (also used for REST and path parameters). */
-export function checkRunId(v: unknown, where = 'runId'): string {
-  if (typeof v !== 'string' || !RUN_ID_RE.test(v)) fail('bad-frame', where, 'a run id matching [A-Za-z0-9][A-Za-z0-9._-]{0,127}', v);
+/**
+ * Checks a run id: the one check and message for every place one enters (trainer flags, the store,
+ * ingest frames, REST and /blobs paths). `where` names the flag or field; `code` is the ZfError code.
+ */
+export function checkRunId(v: unknown, where = 'runId', code: 'bad-frame' | 'bad-blob' = 'bad-frame'): string {
+  if (typeof v !== 'string' || !RUN_ID_RE.test(v)) fail(code, where, 'a run id of 1-128 characters [A-Za-z0-9._-] starting with a letter or digit', v);
   return v;
 }
 
@@ -81,7 +89,7 @@ export function checkTrainerFrame(v: unknown): TrainerToServer {
     }
     return { type, protocolVersion: version, runId: checkRunId(o.runId, 'hello.runId'), token: str(o, 'token', 'hello') };
   }
-  return { type: 'event', runId: checkRunId(o.runId, 'event.runId'), seq: int(o, 'seq', 'event', 1), event: checkTrainerEvent(o.event) };
+  return { type: 'event', runId: checkRunId(o.runId, 'event.runId'), seq: int(o, 'seq', 'event', 1, MAX_SEQ), event: checkTrainerEvent(o.event) };
 }
 
 const EVENT_TYPES = ['run-started', 'metrics', 'snapshot', 'diagnostics', 'run-ended'];
@@ -100,6 +108,7 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       obj(e.model, `${w}.model`);
       str(e, 'backend', w);
       str(e, 'startedAt', w);
+      if (e.resumeSeq !== undefined) int(e, 'resumeSeq', w, 0, MAX_SEQ);
       return e as unknown as TrainerEvent;
     case 'metrics': {
       int(e, 'epoch', w);
@@ -118,6 +127,12 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       obj(index.files, `${w}.index.files`);
       if (!Array.isArray(index.maps)) fail('bad-frame', `${w}.index.maps`, 'an array', index.maps);
       if (!Array.isArray(e.blobs)) fail('bad-frame', `${w}.blobs`, 'an array', e.blobs);
+      if (e.epochLayers !== undefined) {
+        const all = e.epochLayers;
+        if (!Array.isArray(all) || all.length > 64 || !all.every((l) => typeof l === 'string' && FILE_NAME_RE.test(l)) || !all.includes(layer)) {
+          fail('bad-frame', `${w}.epochLayers`, `an array of at most 64 layer names that includes ${JSON.stringify(layer)}`, all);
+        }
+      }
       const seen = new Set<string>();
       e.blobs.forEach((b: unknown, i: number) => {
         const bo = obj(b, `${w}.blobs[${i}]`);
@@ -166,5 +181,5 @@ export function checkDashboardFrame(v: unknown): DashboardToServer {
   const runId = checkRunId(o.runId, `${type}.runId`);
   if (type === 'unsubscribe') return { type, runId };
   if (o.afterSeq === undefined) return { type: 'subscribe', runId };
-  return { type: 'subscribe', runId, afterSeq: int(o, 'afterSeq', 'subscribe') };
+  return { type: 'subscribe', runId, afterSeq: int(o, 'afterSeq', 'subscribe', 0, MAX_SEQ) };
 }

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { Store } from './store/index.js';
-import { ZfError, messageOf } from './errors.js';
+import { ZfError, listenError, messageOf } from './errors.js';
 import { createApp, viewerAllowed } from './rest/app.js';
+import { edgeRefusal, type EdgeOptions } from './edge.js';
 import { handleIngest } from './socket/ingest.js';
 import { LiveHub } from './socket/live.js';
 import { startHeartbeat } from './socket/heartbeat.js';
@@ -44,6 +45,12 @@ export interface ServerOptions {
   store?: Store;
   /** Tensor backend of the analysis worker (default auto). */
   analysisBackend?: BackendChoice;
+  /** How often to look for what other processes write into the logdir (Store.watch); 0: never. Default 1000. */
+  watchMs?: number;
+  /** Browser origins allowed besides this server's own and loopback ones ('*': any). */
+  allowOrigins?: string[];
+  /** Host names allowed besides IP addresses and localhost when there is no viewer token ('*': any). */
+  allowHosts?: string[];
 }
 
 export interface RunningServer {
@@ -55,6 +62,9 @@ export interface RunningServer {
   /** Stops accepting, flushes pending writes, closes every socket and the store. */
   close(): Promise<void>;
 }
+
+/** Largest frame a dashboard may send on /live. */
+const LIVE_MAX_PAYLOAD = 64 * 1024;
 
 export const DEFAULT_LIMITS: SocketLimits = {
   maxMessageBytes: 64 * 1024 * 1024,
@@ -87,12 +97,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ownStore = !opts.store;
   const store = opts.store ?? (await Store.open(opts.logdir, log));
   const analyses = new AnalysisService({ logdir: store.logdir, log, ...(opts.analysisBackend ? { backend: opts.analysisBackend } : {}) });
-  const app = createApp({ store, viewerToken: opts.viewerToken, dashboardDir: opts.dashboardDir ?? defaultDashboardDir(), log, analyses });
+  store.watch(opts.watchMs ?? 1000);
+  const edge: EdgeOptions = { ...(opts.allowOrigins ? { allowOrigins: opts.allowOrigins } : {}), ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}), ...(opts.viewerToken ? { viewerToken: opts.viewerToken } : {}) };
+  const app = createApp({ store, viewerToken: opts.viewerToken, dashboardDir: opts.dashboardDir ?? defaultDashboardDir(), log, analyses, edge, ingestToken });
   const http = createServer(app);
   // Twice the typed limit: frames between the two get a 'too-large' error frame, past it ws cuts them (1009).
   const wsOpts = { noServer: true, maxPayload: limits.maxMessageBytes * 2, perMessageDeflate: false };
   const ingest = new WebSocketServer(wsOpts);
-  const live = new WebSocketServer(wsOpts);
+  // Dashboards send small frames (subscribe, unsubscribe): no need to buffer megabytes for them.
+  const live = new WebSocketServer({ ...wsOpts, maxPayload: Math.min(wsOpts.maxPayload, LIVE_MAX_PAYLOAD) });
   const hub = new LiveHub(store, limits, log);
   let closing = false;
   const stopHeartbeat = startHeartbeat([ingest, live], opts.heartbeatMs ?? 30_000, log);
@@ -102,7 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     handleIngest(ws, { store, token: ingestToken, limits, log, closing: () => closing }, peerOf(req)),
   );
   live.on('connection', (ws, req: IncomingMessage) => {
-    const ok = viewerAllowed(opts.viewerToken, req.url, req.headers.authorization);
+    const ok = viewerAllowed(opts.viewerToken, req.url, req.headers.authorization, ingestToken);
     hub.handle(ws, peerOf(req), ok ? undefined : new ZfError('unauthorized', 'this server needs the viewer token: connect to /live?token=...'));
   });
   http.on('upgrade', (req, socket, head) => {
@@ -111,20 +124,37 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const wss = path === '/ingest' ? ingest : path === '/live' ? live : undefined;
     if (!wss) return refuseUpgrade(socket, 404, 'Not Found');
+    const refusal = edgeRefusal(req.headers, edge);
+    if (refusal) {
+      log(`upgrade ${path} from ${peerOf(req)} refused: ${refusal}`);
+      return refuseUpgrade(socket, 403, 'Forbidden');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  http.on('clientError', (err, socket) => {
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     log(`http client error: ${messageOf(err)}`);
+    // Say why before closing (as node does without a handler): 431 for headers past the limit.
+    if (socket.writable && !(socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
     socket.destroy();
   });
 
-  await new Promise<void>((resolveListen, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      http.off('error', reject);
-      resolveListen();
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      http.once('error', reject);
+      http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+        http.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (err) {
+    stopHeartbeat();
+    hub.close();
+    if (ownStore) await store.close();
+    throw listenError(err, opts.host ?? '127.0.0.1', opts.port ?? 0);
+  }
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const host = opts.host ?? '127.0.0.1';

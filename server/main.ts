@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { startServer } from './index.js';
+import { exposureWarning } from './edge.js';
 
 export const SERVE_USAGE = `usage: zfscope serve [--logdir DIR] [--host HOST] [--port N] [--token T] [--viewer-token T]
 
@@ -13,6 +14,10 @@ export const SERVE_USAGE = `usage: zfscope serve [--logdir DIR] [--host HOST] [-
   --token T           ingest token trainers must present (default: generated and printed;
                       or ZFSCOPE_INGEST_TOKEN)
   --viewer-token T    token the dashboard and REST need (default none; or ZFSCOPE_VIEWER_TOKEN)
+  --allow-origin L    comma-separated browser origins allowed besides this server's own and loopback
+                      ones, e.g. https://notebook.example:8888 ('*': any)
+  --allow-host L      comma-separated Host names allowed besides IP addresses and localhost when there
+                      is no viewer token, e.g. gpu-box.lan ('*': any)
   --help              this text`;
 
 export interface ServeArgs {
@@ -21,6 +26,8 @@ export interface ServeArgs {
   port: number;
   token?: string;
   viewerToken?: string;
+  allowOrigins?: string[];
+  allowHosts?: string[];
   help: boolean;
 }
 
@@ -29,7 +36,12 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
-const FLAGS = ['--logdir', '--host', '--port', '--token', '--viewer-token', '--help'];
+const FLAGS = ['--logdir', '--host', '--port', '--token', '--viewer-token', '--allow-origin', '--allow-host', '--help'];
+
+/** A comma-separated list flag (repeatable: values add up). */
+export function listFlag(prev: string[] | undefined, value: string): string[] {
+  return [...(prev ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
 
 /** Parses `serve` flags (`--flag value` or `--flag=value`); throws UsageError naming the flag. */
 export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeArgs {
@@ -71,6 +83,12 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       case '--viewer-token':
         args.viewerToken = value;
         break;
+      case '--allow-origin':
+        args.allowOrigins = listFlag(args.allowOrigins, value);
+        break;
+      case '--allow-host':
+        args.allowHosts = listFlag(args.allowHosts, value);
+        break;
     }
   }
   return args;
@@ -91,13 +109,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     return;
   }
   const log = (line: string) => console.error(`[zfscope serve] ${line}`);
-  const server = await startServer({ logdir: resolve(args.logdir), host: args.host, port: args.port, ingestToken: args.token, viewerToken: args.viewerToken, log });
+  const server = await startServer({
+    logdir: resolve(args.logdir), host: args.host, port: args.port, ingestToken: args.token, viewerToken: args.viewerToken, log,
+    ...(args.allowOrigins ? { allowOrigins: args.allowOrigins } : {}), ...(args.allowHosts ? { allowHosts: args.allowHosts } : {}),
+  });
   console.log(`zfscope server: ${server.url}/${args.viewerToken ? '?token=<viewer token>' : ''}`);
   console.log(`logdir: ${resolve(args.logdir)} (${server.store.listRuns().length} run(s))`);
   if (!args.token) console.log(`ingest token: ${server.ingestToken}\n  train with: zfscope train --server ${server.url} --token ${server.ingestToken}`);
-  if (args.host !== '127.0.0.1' && args.host !== 'localhost' && !args.viewerToken) {
-    log(`warning: listening on ${args.host} without --viewer-token: anyone who can reach it can read the runs`);
-  }
+  const warning = exposureWarning(args.host, args.viewerToken);
+  if (warning) log(warning);
   await new Promise<void>((resolveDone) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -256,7 +256,20 @@ export interface BlobUpload {
 // Events (what trainers send; stored in events.jsonl)
 
 export type TrainerEvent =
-  | { type: 'run-started'; config: RunConfig; dataset: DatasetInfo; model: ModelSummary; backend: string; startedAt: string }
+  | {
+      type: 'run-started';
+      config: RunConfig;
+      dataset: DatasetInfo;
+      model: ModelSummary;
+      backend: string;
+      startedAt: string;
+      /**
+       * A resumed run: the seq of the last stored event its checkpoint covers. Events stored after
+       * it and before this one came from an attempt that died past its checkpoint (a half epoch's
+       * metrics): every view drops them, and the resumed trainer redoes that work.
+       */
+      resumeSeq?: number;
+    }
   | {
       type: 'metrics';
       epoch: number;
@@ -265,7 +278,19 @@ export type TrainerEvent =
       /** e.g. loss, acc, val_loss, val_acc, img_per_s, lr */
       values: Record<string, number>;
     }
-  | { type: 'snapshot'; epoch: number; layer: string; index: LayerSnapshot; blobs: BlobUpload[] }
+  | {
+      type: 'snapshot';
+      epoch: number;
+      layer: string;
+      index: LayerSnapshot;
+      blobs: BlobUpload[];
+      /**
+       * Every layer of this epoch's snapshot, sent as consecutive events: the epoch is shown once all
+       * are stored, and never when another event comes first (a killed trainer). Absent: this event
+       * stands alone.
+       */
+      epochLayers?: string[];
+    }
   | {
       /** Sent after a snapshot epoch's layers: how each layer's representation moved (convergence). */
       type: 'diagnostics';
@@ -298,6 +323,8 @@ export type StoredEvent =
       indexUrl: string;
       /** File name -> URL under /blobs/. */
       blobs: Record<string, string>;
+      /** As in the trainer's event: every layer of this epoch's snapshot. */
+      epochLayers?: string[];
     };
 
 // ---------------------------------------------------------------------------------------------
@@ -340,9 +367,9 @@ export type ErrorCode =
 // ---------------------------------------------------------------------------------------------
 // REST errors (added compatibly by the server: the body of every non-2xx JSON answer)
 
-/** `code` is an ErrorCode, or 'not-found' / 'bad-request' for REST-only failures. */
+/** `code` is an ErrorCode, or 'not-found' / 'bad-request' / 'forbidden' (Origin or Host refused) for REST-only failures. */
 export interface ApiErrorBody {
-  error: { code: ErrorCode | 'not-found' | 'bad-request' | AnalysisErrorCode; message: string };
+  error: { code: ErrorCode | 'not-found' | 'bad-request' | 'forbidden' | AnalysisErrorCode; message: string };
 }
 
 // ---------------------------------------------------------------------------------------------

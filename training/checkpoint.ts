@@ -1,14 +1,17 @@
 /**
- * Checkpoints: model weights, optimizer state and the position in training, written atomically
- * (a temp folder renamed into place) so that a kill at any moment leaves the previous one intact.
+ * Checkpoints: model weights, optimizer state, the position in training and the reporting state
+ * that goes with them, written atomically (a temp folder renamed into place, meta.json written
+ * last) so that a kill at any moment leaves the previous one or the new one (recoverCheckpoint).
  *
- *   <dir>/meta.json    {epoch, batch, seq, weights: [{name, shape}], optimizer: [{name, shape}]}
- *   <dir>/weights.bin  float32 little-endian, the weights then the optimizer variables, in order
+ *   <dir>/meta.json              {epoch, batch, seq, epochMetrics?, weights: [{name, shape}], optimizer: [...]}
+ *   <dir>/weights.bin            float32 little-endian, the weights then the optimizer variables, in order
+ *   <dir>/snapshot-memory.json   what the next snapshot compares against (optional)
+ *   <dir>/unacked.jsonl          event frames up to `seq` not yet acknowledged when it was saved (optional)
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export interface CheckpointMeta {
   /** Epochs fully completed. */
@@ -17,9 +20,25 @@ export interface CheckpointMeta {
   batch: number;
   /** Learning rate in force. */
   learningRate: number;
+  /** Seq of the last event of the checkpointed state (events after it came later and may be redone). */
+  seq?: number;
+  /**
+   * Set when the checkpoint closes an epoch before its results were reported: the epoch's
+   * metrics, re-sent on resume when they were not stored (the snapshot is then redone from these weights).
+   */
+  epochMetrics?: Record<string, number>;
   weights: Array<{ name: string; shape: number[] }>;
   optimizer: Array<{ name: string; shape: number[] }>;
   savedAt: string;
+}
+
+/** What is saved with the weights, in the same atomic folder. */
+export interface CheckpointExtras {
+  seq?: number;
+  epochMetrics?: Record<string, number>;
+  memory?: unknown;
+  /** Frames of events up to seq not yet acknowledged. */
+  unacked?: string[];
 }
 
 export async function saveCheckpoint(
@@ -27,6 +46,7 @@ export async function saveCheckpoint(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   pos: { epoch: number; batch: number; learningRate: number },
+  extras: CheckpointExtras = {},
 ): Promise<void> {
   const weights = model.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
   const opt = await optimizer.getWeights();
@@ -42,6 +62,8 @@ export async function saveCheckpoint(
   }
   const meta: CheckpointMeta = {
     ...pos,
+    ...(extras.seq !== undefined ? { seq: extras.seq } : {}),
+    ...(extras.epochMetrics ? { epochMetrics: extras.epochMetrics } : {}),
     weights: weights.map((w) => ({ name: w.name, shape: w.tensor.shape })),
     optimizer: opt.map((o) => ({ name: o.name, shape: o.tensor.shape })),
     savedAt: new Date().toISOString(),
@@ -50,11 +72,42 @@ export async function saveCheckpoint(
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   await writeFile(join(tmp, 'weights.bin'), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
+  if (extras.memory !== undefined) await writeFile(join(tmp, 'snapshot-memory.json'), JSON.stringify(extras.memory, encodeF32));
+  if (extras.unacked?.length) await writeFile(join(tmp, 'unacked.jsonl'), extras.unacked.map((f) => `${f}\n`).join(''));
+  // Last: a folder with meta.json is complete (recoverCheckpoint relies on it).
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
   const old = `${dir}.old-${process.pid}`;
   if (existsSync(dir)) await rename(dir, old);
   await rename(tmp, dir);
   await rm(old, { recursive: true, force: true });
+}
+
+/**
+ * After a kill between saveCheckpoint's two renames `<dir>` is missing while `<dir>.tmp-PID` (new,
+ * complete) or `<dir>.old-PID` (previous) holds a checkpoint: puts the newest complete one back in
+ * place and removes the leftovers. Returns whether `<dir>` now holds a checkpoint.
+ */
+export async function recoverCheckpoint(dir: string): Promise<boolean> {
+  const parent = dirname(dir);
+  const base = basename(dir);
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const leftovers = names.filter((n) => n.startsWith(`${base}.tmp-`) || n.startsWith(`${base}.old-`)).map((n) => join(parent, n));
+  if (!existsSync(join(dir, 'meta.json'))) {
+    // tmp (the newer) before old; each counts only when complete.
+    const pick = [...leftovers].sort((a, b) => Number(a.includes('.old-')) - Number(b.includes('.old-'))).find((p) => existsSync(join(p, 'meta.json')));
+    if (pick) {
+      await rm(dir, { recursive: true, force: true });
+      await rename(pick, dir);
+    }
+  }
+  for (const p of leftovers) if (p !== dir) await rm(p, { recursive: true, force: true });
+  return existsSync(join(dir, 'meta.json'));
+}
+
+/** The unacknowledged frames saved with a checkpoint (empty when none). */
+export async function loadUnacked(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, 'unacked.jsonl'), 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean);
 }
 
 export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta | null> {

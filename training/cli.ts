@@ -5,6 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { UsageError, formatHelp, parseFlags, int, type FlagSpec } from './flags.js';
+import { fatalOf } from './fatal.js';
+import { listFlag } from '../server/main.js';
 import { TRAIN_FLAGS } from './options.js';
 import { runTrainCommand } from './train-command.js';
 import { runStartCommand } from './start-command.js';
@@ -30,6 +32,8 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'port', arg: 'N', help: 'port (default 6006; 0 picks a free one)', parse: int(0, 65535) },
   { name: 'token', arg: 'TOKEN', help: 'ingest token trainers must present (default: generated and printed)' },
   { name: 'viewer-token', arg: 'TOKEN', help: 'token the dashboard and REST need (default none; set it with a --host other than 127.0.0.1)' },
+  { name: 'allow-origin', arg: 'LIST', help: "browser origins allowed besides the server's own and loopback ones ('*': any)", parse: (t: string) => listFlag(undefined, t) },
+  { name: 'allow-host', arg: 'LIST', help: "Host names allowed besides IP addresses and localhost without a viewer token ('*': any)", parse: (t: string) => listFlag(undefined, t) },
 ];
 
 export async function main(argv: string[]): Promise<number> {
@@ -82,13 +86,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}'; valid commands: ${COMMANDS.join(', ')} (see zfscope --help)`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`zfscope: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof Error && ['DatasetError', 'BackendError', 'ConfigError', 'ResumeError', 'FindingsError'].includes(err.name)) {
-      console.error(`zfscope: ${err.message}`);
-      return 1;
+    const fatal = fatalOf(err);
+    if (fatal) {
+      console.error(`zfscope: ${fatal.message}`);
+      return fatal.exitCode;
     }
     console.error(`zfscope: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;

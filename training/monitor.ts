@@ -134,9 +134,11 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
         });
         memory = { ...snap.memory, diagnostics: diag.memory };
         if (!opts.server) await saveModelCheckpoint(join(opts.logdir ?? 'runs', runId, 'checkpoints', String(epoch + 1)), model, epoch + 1);
+        // All layers named: readers see the epoch once the last is stored, never in part.
+        const epochLayers = snap.layers.map((l) => l.index.layer);
         for (const layer of snap.layers) {
           await r.send({
-            type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index,
+            type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index, epochLayers,
             blobs: layer.files.map((f) => ({ name: f.name, base64: Buffer.from(f.data).toString('base64') })),
           });
         }

@@ -6,12 +6,15 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { ParsedFlags } from './flags.js';
+import { UsageError, type ParsedFlags } from './flags.js';
+import { checkRunId } from '../server/guards.js';
+import { messageOf } from '../server/errors.js';
 import { startServer } from '../server/index.js';
+import { exposureWarning } from '../server/edge.js';
 
 /** Flags that belong to the trainer, forwarded verbatim to `zfscope train`. */
 function trainerArgs(flags: ParsedFlags): string[] {
-  const skip = new Set(['_', 'help', 'host', 'port', 'token', 'viewer-token', 'exit', 'logdir']);
+  const skip = new Set(['_', 'help', 'host', 'port', 'token', 'viewer-token', 'allow-origin', 'allow-host', 'exit', 'logdir']);
   const args: string[] = [];
   for (const [k, v] of Object.entries(flags)) {
     if (skip.has(k) || v === undefined || v === false) continue;
@@ -26,15 +29,29 @@ function trainerArgs(flags: ParsedFlags): string[] {
 }
 
 export async function runStartCommand(flags: ParsedFlags, cli: { execPath: string; args: string[] }): Promise<number> {
+  // The trainer checks its flags too, but a run id that leaves the logdir must stop us before the server starts.
+  for (const flag of ['run-id', 'resume']) {
+    if (flags[flag] === undefined) continue;
+    try {
+      checkRunId(flags[flag], `--${flag}`);
+    } catch (err) {
+      throw new UsageError(messageOf(err));
+    }
+  }
   const logdir = resolve((flags.logdir as string | undefined) ?? 'runs');
+  const host = (flags.host as string | undefined) ?? '127.0.0.1';
   const server = await startServer({
     logdir,
-    host: (flags.host as string | undefined) ?? '127.0.0.1',
+    host,
     port: (flags.port as number | undefined) ?? 6006,
     ...(flags.token ? { ingestToken: flags.token as string } : {}),
     ...(flags['viewer-token'] ? { viewerToken: flags['viewer-token'] as string } : {}),
+    ...(flags['allow-origin'] ? { allowOrigins: flags['allow-origin'] as string[] } : {}),
+    ...(flags['allow-host'] ? { allowHosts: flags['allow-host'] as string[] } : {}),
     log: (line) => console.error(`server: ${line}`),
   });
+  const warning = exposureWarning(host, flags['viewer-token'] as string | undefined);
+  if (warning) console.error(`server: ${warning}`);
   console.log(`zfscope: dashboard at ${server.url}/  (logdir ${logdir})`);
 
   const child = spawn(cli.execPath, [...cli.args, 'train', '--server', server.url, '--logdir', logdir, ...trainerArgs(flags)], {

@@ -16,8 +16,9 @@ import { computeMean, inputBatch, oneHotBatch, shuffled, type Preprocess } from 
 import { evaluate } from './evaluate.js';
 import type { SnapshotMemory } from './viz/snapshot.js';
 import { createSnapshotter, type Snapshotter } from './viz/snapshotter.js';
-import { diagnoseSnapshot, initialDiagnostics } from './viz/diagnostics/diagnose.js';
-import { loadCheckpoint, loadSnapshotMemory, readCheckpointMeta, saveCheckpoint, saveSnapshotMemory } from './checkpoint.js';
+import { diagnoseSnapshot, initialDiagnostics, type DiagnosticsMemory } from './viz/diagnostics/diagnose.js';
+import { loadCheckpoint, loadSnapshotMemory, readCheckpointMeta, recoverCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { KeptResults } from './resume.js';
 
 export interface Progress {
   epoch: number;
@@ -45,8 +46,11 @@ export interface TrainRunOptions {
   checkpointDir: string;
   /** Continue from <checkpointDir>/latest. */
   resume?: boolean;
-  /** Snapshots already stored ("<epoch>/<layer>"), not sent again when an epoch is redone after a resume. */
-  storedSnapshots?: Set<string>;
+  /**
+   * With resume: which of the checkpointed epoch's results (reported after the checkpoint) are
+   * already stored, and so not sent again (see training/resume.ts). Default: none.
+   */
+  kept?: KeptResults;
   /** Set to stop after the current step, checkpoint and report 'stopped'. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -72,6 +76,8 @@ export interface TrainRunResult {
   epochsDone: number;
   finalMetrics?: Record<string, number>;
   error?: string;
+  /** What failed, when status is 'failed' (the CLI classes it: a reporter's refusal, a bug...). */
+  cause?: unknown;
 }
 
 const b64 = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
@@ -91,27 +97,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   let startEpoch = 0;
   let startBatch = 0;
   let memory: SnapshotMemory | undefined;
-  if (o.resume) {
-    const meta = await readCheckpointMeta(join(o.checkpointDir, 'latest'));
-    if (!meta) throw new Error(`--resume: no checkpoint at ${join(o.checkpointDir, 'latest')}; the run never completed a step or was not trained here`);
-    await loadCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer);
-    startEpoch = meta.epoch;
-    startBatch = meta.batch;
-    step.setLearningRate(meta.learningRate);
-    memory = await loadSnapshotMemory<SnapshotMemory>(join(o.checkpointDir, 'latest'));
-  }
-  // The initialization is the first reference of the convergence measures (epoch 0).
-  let diagnostics = o.resume ? memory?.diagnostics : await initialDiagnostics(model, probeInput, split.probe.count);
-  // Also on resume: the store then marks the run running again, keeping its first start time.
-  await send({
-    type: 'run-started',
-    config: { ...config, threads: step.threads },
-    dataset: o.dataset,
-    model: summarizeModel(model),
-    backend: o.backend,
-    startedAt: new Date().toISOString(),
-  });
-
+  // The first reference of the convergence measures: the initialization (epoch 0), or on resume the memory.
+  let initial: DiagnosticsMemory | undefined;
   const n = split.train.count;
   const bs = config.batchSize;
   const batches = Math.ceil(n / bs);
@@ -120,12 +107,86 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const every = o.metricsEvery ?? Math.max(1, Math.floor(batches / 20));
   const t0 = Date.now();
   let imagesSeen = 0;
-  let epochsDone = startEpoch;
+  let epochsDone = 0;
   let finalMetrics: Record<string, number> | undefined;
   // Started at the first snapshot epoch (a worker thread with two threads), reused, disposed below.
   let snapshotter: Snapshotter | undefined;
+  const latest = join(o.checkpointDir, 'latest');
+
+  /**
+   * A checkpoint with the reporter's state: the seq of the last event it covers and the frames not
+   * yet acknowledged, so that a resume neither loses nor repeats an event.
+   */
+  const checkpoint = async (dir: string, epoch: number, batch: number, epochMetrics?: Record<string, number>) => {
+    const pending = await reporter.unacked();
+    await saveCheckpoint(dir, model, step.optimizer, { epoch, batch, learningRate: config.learningRate }, {
+      seq: pending.seq, unacked: pending.frames, ...(epochMetrics ? { epochMetrics } : {}), ...(memory ? { memory } : {}),
+    });
+  };
+
+  /**
+   * An epoch's results, reported after its checkpoint and so a function of it alone: redone from
+   * that checkpoint after a kill, they come from the same model (and what was stored is not re-sent).
+   */
+  const finishEpoch = async (epoch: number, values: Record<string, number>, kept: KeptResults = { metrics: false, snapshot: false, count: 0 }) => {
+    if (!kept.metrics) await send({ type: 'metrics', epoch, values });
+    if (!snapshotEpochs.has(epoch)) return;
+    o.onProgress?.({ epoch, epochs: config.epochs, batch: batches, batches, loss: values.loss ?? 0, acc: values.acc ?? 0, imgPerS: values.img_per_s ?? 0, etaS: 0, phase: 'snapshot' });
+    snapshotter ??= await createSnapshotter(model, { threads: o.threads ?? 'auto', ...(o.log ? { log: o.log } : {}) });
+    // Taken even when stored: the next snapshot compares against its memory.
+    const snap = await snapshotter.take({ probe: split.probe, toInput: probeInput, epoch, methods: config.methods, ...(memory ? { previous: memory } : {}) });
+    const diag = await diagnoseSnapshot({
+      model, toInput: probeInput, probeCount: split.probe.count, epoch, layers: snap.layers.map((l) => l.index),
+      previous: memory?.diagnostics ?? initial,
+    });
+    memory = { ...snap.memory, diagnostics: diag.memory };
+    if (!kept.snapshot) {
+      const epochLayers = snap.layers.map((l) => l.index.layer);
+      for (const layer of snap.layers) {
+        await send({
+          type: 'snapshot', epoch, layer: layer.index.layer, index: layer.index, epochLayers,
+          blobs: layer.files.map((f) => ({ name: f.name, base64: b64(f.data) })),
+        });
+      }
+      // After the whole epoch's layers: how each layer's representation moved since the previous snapshot.
+      await send(diag.event);
+    }
+    lastSnapshot = epoch;
+    await saveCheckpoint(join(o.checkpointDir, String(epoch)), model, step.optimizer, { epoch, batch: 0, learningRate: config.learningRate });
+  };
 
   try {
+    let resumeSeq: number | undefined;
+    let closing: Record<string, number> | undefined;
+    if (o.resume) {
+      const meta = (await recoverCheckpoint(latest)) ? await readCheckpointMeta(latest) : null;
+      if (!meta) throw new ResumeError(`--resume: no checkpoint at ${latest}; the run never completed a step or was not trained here`);
+      await loadCheckpoint(latest, model, step.optimizer);
+      startEpoch = meta.epoch;
+      startBatch = meta.batch;
+      step.setLearningRate(meta.learningRate);
+      memory = await loadSnapshotMemory<SnapshotMemory>(latest);
+      closing = meta.epochMetrics;
+      if (meta.seq !== undefined) resumeSeq = meta.seq + (o.kept?.count ?? 0);
+    }
+    epochsDone = startEpoch;
+    if (!o.resume) initial = await initialDiagnostics(model, probeInput, split.probe.count);
+    // Also on resume: the store then marks the run running again, keeping its first start time, and
+    // drops what the dead attempt stored after the checkpoint (resumeSeq).
+    await send({
+      type: 'run-started',
+      config: { ...config, threads: step.threads },
+      dataset: o.dataset,
+      model: summarizeModel(model),
+      backend: o.backend,
+      startedAt: new Date().toISOString(),
+      ...(resumeSeq !== undefined ? { resumeSeq } : {}),
+    });
+    if (closing) {
+      finalMetrics = closing;
+      await finishEpoch(startEpoch, closing, o.kept);
+    }
+
     for (let epoch = startEpoch; epoch < config.epochs; epoch++, epochsDone++) {
       const order = shuffled(n, config.seed * 1000 + epoch);
       let lossSum = 0;
@@ -134,8 +195,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       const epochStart = Date.now();
       for (let b = epoch === startEpoch ? startBatch : 0; b < batches; b++) {
         if (o.signal?.aborted) {
-          await saveCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer, { epoch, batch: b, learningRate: config.learningRate });
-          if (memory) await saveSnapshotMemory(join(o.checkpointDir, 'latest'), memory);
+          await checkpoint(latest, epoch, b);
           await send({ type: 'run-ended', status: 'stopped', endedAt: new Date().toISOString() });
           return { status: 'stopped', epochsDone: epoch };
         }
@@ -170,44 +230,26 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), val_loss: val.loss, val_acc: val.acc,
         img_per_s: seen / Math.max(1e-3, trainSeconds), lr: config.learningRate, epoch_s: trainSeconds,
       };
-      await send({ type: 'metrics', epoch: epoch + 1, values: finalMetrics });
-      if (snapshotEpochs.has(epoch + 1)) {
-        o.onProgress?.({ epoch: epoch + 1, epochs: config.epochs, batch: batches, batches, loss: finalMetrics.loss!, acc: finalMetrics.acc!, imgPerS: finalMetrics.img_per_s!, etaS: 0, phase: 'snapshot' });
-        snapshotter ??= await createSnapshotter(model, { threads: o.threads ?? 'auto', ...(o.log ? { log: o.log } : {}) });
-        const snap = await snapshotter.take({
-          probe: split.probe, toInput: probeInput, epoch: epoch + 1, methods: config.methods,
-          ...(memory ? { previous: memory } : {}),
-        });
-        const diag = await diagnoseSnapshot({
-          model, toInput: probeInput, probeCount: split.probe.count, epoch: epoch + 1,
-          layers: snap.layers.map((l) => l.index), previous: diagnostics,
-        });
-        diagnostics = diag.memory;
-        memory = { ...snap.memory, diagnostics };
-        for (const layer of snap.layers) {
-          if (o.storedSnapshots?.has(`${epoch + 1}/${layer.index.layer}`)) continue;
-          await send({
-            type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index,
-            blobs: layer.files.map((f) => ({ name: f.name, base64: b64(f.data) })),
-          });
-        }
-        await send(diag.event);
-        lastSnapshot = epoch + 1;
-        await saveCheckpoint(join(o.checkpointDir, String(epoch + 1)), model, step.optimizer, { epoch: epoch + 1, batch: 0, learningRate: config.learningRate });
-      }
-      await saveCheckpoint(join(o.checkpointDir, 'latest'), model, step.optimizer, { epoch: epoch + 1, batch: 0, learningRate: config.learningRate });
-      if (memory) await saveSnapshotMemory(join(o.checkpointDir, 'latest'), memory);
+      // Checkpoint first, then report: everything the epoch reports comes from these weights.
+      await checkpoint(latest, epoch + 1, 0, finalMetrics);
+      await finishEpoch(epoch + 1, finalMetrics);
     }
     await send({ type: 'run-ended', status: 'finished', endedAt: new Date().toISOString() });
     return { status: 'finished', epochsDone: config.epochs, ...(finalMetrics ? { finalMetrics } : {}) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() });
-    return { status: 'failed', epochsDone, error: message };
+    // The reporter may be what failed: then this one is refused too, and the first error is the one to tell.
+    await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() }).catch(() => undefined);
+    return { status: 'failed', epochsDone, error: message, cause: err };
   } finally {
     await snapshotter?.dispose();
     await step.dispose();
     model.dispose();
     step.optimizer.dispose();
   }
+}
+
+/** A resume that cannot start (no checkpoint): a one-line message for the user. */
+export class ResumeError extends Error {
+  override name = 'ResumeError';
 }

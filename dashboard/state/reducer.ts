@@ -13,6 +13,8 @@ export interface SnapshotRef {
   methods: string[];
   indexUrl: string;
   blobs: Record<string, string>;
+  /** Seq of its event (a resumed run may drop events after a seq). */
+  seq?: number;
 }
 
 /** A metrics point; `step` counts batch points seen so far, the shared x axis of the curves. */
@@ -21,6 +23,8 @@ export interface MetricPoint {
   batch?: number;
   step: number;
   values: Record<string, number>;
+  /** Seq of its event (a resumed run may drop events after a seq). */
+  seq?: number;
 }
 
 /** Everything the live stream told us about one run. */
@@ -117,6 +121,7 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
       case 'run-started': {
         const { seq, ...started } = e;
         next.started = started;
+        if (started.resumeSeq !== undefined) dropAfter(next, started.resumeSeq);
         break;
       }
       case 'run-ended': {
@@ -125,11 +130,11 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
         break;
       }
       case 'metrics':
-        if (e.batch !== undefined) next.batchMetrics.push({ epoch: e.epoch, batch: e.batch, step: next.batchMetrics.length + 1, values: e.values });
-        else next.epochMetrics.push({ epoch: e.epoch, step: next.batchMetrics.length, values: e.values });
+        if (e.batch !== undefined) next.batchMetrics.push({ epoch: e.epoch, batch: e.batch, step: next.batchMetrics.length + 1, values: e.values, seq: e.seq });
+        else next.epochMetrics.push({ epoch: e.epoch, step: next.batchMetrics.length, values: e.values, seq: e.seq });
         break;
       case 'snapshot': {
-        const ref: SnapshotRef = { epoch: e.epoch, layer: e.layer, methods: e.methods, indexUrl: e.indexUrl, blobs: e.blobs };
+        const ref: SnapshotRef = { epoch: e.epoch, layer: e.layer, methods: e.methods, indexUrl: e.indexUrl, blobs: e.blobs, seq: e.seq };
         next.snapshots[e.epoch] = { ...next.snapshots[e.epoch], [e.layer]: ref };
         if (!next.epochs.includes(e.epoch)) next.epochs = [...next.epochs, e.epoch].sort((a, b) => a - b);
         if (!next.layers.includes(e.layer)) next.layers.push(e.layer);
@@ -146,6 +151,23 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
   }
   next.lastSeq = lastSeq;
   return next;
+}
+
+/**
+ * A resumed run's run-started drops what the dead attempt stored after its checkpoint (the server
+ * hides the same events from REST and history): the tail of the metrics, snapshots after the seq.
+ */
+function dropAfter(run: RunData, seq: number): void {
+  const keep = (x: { seq?: number }) => (x.seq ?? 0) <= seq;
+  run.batchMetrics = run.batchMetrics.filter(keep);
+  run.epochMetrics = run.epochMetrics.filter(keep);
+  for (const epoch of Object.keys(run.snapshots).map(Number)) {
+    const layers = Object.entries(run.snapshots[epoch]!).filter(([, ref]) => keep(ref));
+    if (layers.length) run.snapshots[epoch] = Object.fromEntries(layers);
+    else delete run.snapshots[epoch];
+  }
+  run.epochs = run.epochs.filter((e) => run.snapshots[e]);
+  delete run.ended;
 }
 
 /** The epoch a view shows: the requested one if it has a snapshot, else the latest at or before it, else the latest. */

@@ -9,6 +9,7 @@ import { HttpError } from './http-error.js';
 import { apiRoutes } from './routes.js';
 import { analysisRoutes } from './analyses.js';
 import type { AnalysisService } from '../analyses/service.js';
+import { edgeRefusal, type EdgeOptions } from '../edge.js';
 
 export interface AppOptions {
   store: Store;
@@ -17,6 +18,10 @@ export interface AppOptions {
   log: (line: string) => void;
   /** Analyses on stored checkpoints (routes absent without it). */
   analyses?: AnalysisService;
+  /** Origin and Host checks (edge.ts); default: the defaults there. */
+  edge?: EdgeOptions;
+  /** The ingest token also reads (a trainer resuming its run asks REST for it). */
+  ingestToken?: string;
 }
 
 /** The token a request carries: `?token=` or `Authorization: Bearer`. */
@@ -27,11 +32,11 @@ export function requestToken(url: string | undefined, authorization: string | un
   return q ?? undefined;
 }
 
-/** Whether a request may read (always, without a viewer token). */
-export function viewerAllowed(viewerToken: string | undefined, url: string | undefined, authorization: string | undefined): boolean {
+/** Whether a request may read: always without a viewer token, else with it (or with the ingest token: a trainer may read its runs). */
+export function viewerAllowed(viewerToken: string | undefined, url: string | undefined, authorization: string | undefined, ingestToken?: string): boolean {
   if (!viewerToken) return true;
   const given = requestToken(url, authorization);
-  return given !== undefined && tokenMatches(given, viewerToken);
+  return given !== undefined && (tokenMatches(given, viewerToken) || (ingestToken !== undefined && tokenMatches(given, ingestToken)));
 }
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>zfscope</title>
@@ -42,9 +47,13 @@ The REST API is at <a href="api/runs">/api/runs</a>.</p>`;
 export function createApp(opts: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const refusal = edgeRefusal(req.headers, opts.edge ?? (opts.viewerToken ? { viewerToken: opts.viewerToken } : {}));
+    next(refusal ? new HttpError(403, 'forbidden', refusal) : undefined);
+  });
   app.use(['/api', '/blobs'], (req: Request, _res: Response, next: NextFunction) => {
     if (req.path === '/health' && req.baseUrl === '/api') return next();
-    if (!viewerAllowed(opts.viewerToken, req.originalUrl, req.headers.authorization)) {
+    if (!viewerAllowed(opts.viewerToken, req.originalUrl, req.headers.authorization, opts.ingestToken)) {
       return next(new HttpError(401, 'unauthorized', 'this server needs the viewer token: add ?token=... or Authorization: Bearer ...'));
     }
     next();

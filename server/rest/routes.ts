@@ -7,7 +7,8 @@ import { promises as fsp } from 'node:fs';
 import { PNG } from 'pngjs';
 import { PROTOCOL_VERSION } from '../protocol.js';
 import type { RunInfo, TrainerEventType } from '../protocol.js';
-import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
+import { FILE_NAME_RE, checkRunId } from '../guards.js';
+import { messageOf } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { HttpError } from './http-error.js';
 import { montage } from './montage.js';
@@ -21,7 +22,11 @@ function param(req: Request, name: string): string {
 
 function runOf(store: Store, req: Request): RunInfo {
   const runId = param(req, 'runId');
-  if (!RUN_ID_RE.test(runId)) throw new HttpError(400, 'bad-request', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`);
+  try {
+    checkRunId(runId);
+  } catch (err) {
+    throw new HttpError(400, 'bad-request', messageOf(err));
+  }
   const run = store.getRun(runId);
   if (!run) throw new HttpError(404, 'unknown-run', `no run ${JSON.stringify(runId)} in this logdir`);
   return run;
@@ -78,14 +83,14 @@ export function apiRoutes(store: Store): Router {
   });
   r.get('/api/runs/:runId/snapshots/:epoch/:layer/export', async (req, res) => exportSnapshot(store, req, res));
   r.get('/blobs/:runId/:epoch/:file', async (req, res) => {
-    let path: string;
+    let path: string | undefined;
     try {
-      path = store.blobPath(param(req, 'runId'), param(req, 'epoch'), param(req, 'file'));
+      path = store.blobFile(param(req, 'runId'), param(req, 'epoch'), param(req, 'file'));
     } catch (err) {
       throw new HttpError(400, 'bad-blob', (err as Error).message);
     }
-    const stat = await fsp.stat(path).catch(() => undefined);
-    if (!stat?.isFile()) throw new HttpError(404, 'not-found', `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`);
+    // Links, temp files and anything outside the logdir are not there, as far as /blobs goes.
+    if (!path) throw new HttpError(404, 'not-found', `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`);
     // A blob's name and epoch fix its content: cache it for good (ETag for revalidation all the same).
     res.sendFile(path, { maxAge: '365d', immutable: true, dotfiles: 'deny' });
   });
@@ -107,7 +112,8 @@ async function exportSnapshot(store: Store, req: Request, res: Response): Promis
   if (format !== 'png') throw new HttpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
   const panels: PNG[] = [];
   for (const name of names) {
-    const buf = await fsp.readFile(store.blobPath(run.runId, epoch, name)).catch(() => undefined);
+    const file = store.blobFile(run.runId, epoch, name);
+    const buf = file ? await fsp.readFile(file).catch(() => undefined) : undefined;
     if (!buf) throw new HttpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
     panels.push(PNG.sync.read(buf));
   }

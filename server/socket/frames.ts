@@ -86,3 +86,21 @@ export class RateLimiter {
     return true;
   }
 }
+
+/** Largest frame accepted before a trainer's hello (a hello is well under 1 KB). */
+export const PRE_HELLO_MAX_BYTES = 64 * 1024;
+
+/**
+ * Sets the largest frame this socket's receiver accepts; past it ws closes with 1009 having read
+ * only the frame header, so nothing is buffered. ws has no public per-socket setting: this uses
+ * its receiver's `_maxPayload` (ws 8), and does nothing when that is absent.
+ */
+export function setMaxPayload(ws: WebSocket, bytes: number): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = bytes;
+}
+
+/** The delay before reconnect attempt: `backoff` with +-25 % jitter, never past `max` (the documented longest wait). */
+export function backoffDelay(backoff: number, max: number, random = Math.random()): number {
+  return Math.min(max, backoff * (0.75 + random * 0.5));
+}

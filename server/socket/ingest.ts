@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION } from '../protocol.js';
 import { checkTrainerFrame, parseJson } from '../guards.js';
 import { ZfError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { RateLimiter, closeCodeFor, frameText, sendError, sendFrame, toZfError, type SocketLimits } from './frames.js';
+import { PRE_HELLO_MAX_BYTES, RateLimiter, closeCodeFor, frameText, sendError, sendFrame, setMaxPayload, toZfError, type SocketLimits } from './frames.js';
 import { timingSafeEqual } from 'node:crypto';
 
 export interface IngestContext {
@@ -61,6 +61,8 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
 
   // Before anything else: an 'error' without a listener would take the whole server down.
   ws.on('error', (err) => ctx.log(`${who()}: socket error: ${err.message}`));
+  // Until a valid hello, an unauthenticated peer may not make the server buffer big frames.
+  setMaxPayload(ws, PRE_HELLO_MAX_BYTES);
   const helloTimer = setTimeout(
     () => fail(new ZfError('not-hello', `expected a hello frame within ${ctx.limits.helloTimeoutMs} ms, found none`)),
     ctx.limits.helloTimeoutMs,
@@ -81,6 +83,7 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
         if (runId) throw new ZfError('bad-frame', `hello: expected one hello per connection, found a second one (for run ${frame.runId})`);
         if (!tokenMatches(frame.token, ctx.token)) throw new ZfError('unauthorized', `hello.token: expected the server's ingest token, found a wrong one`);
         clearTimeout(helloTimer);
+        setMaxPayload(ws, ctx.limits.maxMessageBytes * 2);
         runId = frame.runId;
         release = ctx.store.trainerConnected(runId);
         const lastSeq = ctx.store.lastSeq(runId);

@@ -21,7 +21,12 @@ interface Client {
   subs: Map<string, number>;
   /** runId -> the subscribe whose history is being read */
   pending: Map<string, symbol>;
+  /** Errors logged for this peer (a flood of bad frames must not flood the log). */
+  logged: number;
 }
+
+/** Errors logged per dashboard connection; the rest are counted in one line. */
+const LOGGED_ERRORS = 5;
 
 /** Delay that coalesces run-list updates (metrics summaries change every epoch). */
 const RUNS_DEBOUNCE_MS = 100;
@@ -49,15 +54,18 @@ export class LiveHub {
       sendError(ws, authError, this.log, `live ${peer}`, true);
       return;
     }
-    const client: Client = { ws, peer, subs: new Map(), pending: new Map() };
+    const client: Client = { ws, peer, subs: new Map(), pending: new Map(), logged: 0 };
     this.clients.add(client);
     const limiter = new RateLimiter(this.limits.liveFramesPerSec);
     ws.on('close', () => this.drop(client));
     sendFrame(ws, { type: 'hello', protocolVersion: PROTOCOL_VERSION, runs: this.store.listRuns() });
     const onError = (err: unknown) => {
       const e = toZfError(err);
+      client.logged++;
+      const log = client.logged <= LOGGED_ERRORS ? this.log : () => undefined;
+      if (client.logged === LOGGED_ERRORS) this.log(`live ${peer}: further errors of this dashboard are answered but not logged`);
       // A dashboard's bad request spoils nothing else: keep it connected unless it floods or oversends.
-      sendError(ws, e, this.log, `live ${peer}`, e.code === 'rate-limited' || e.code === 'too-large');
+      sendError(ws, e, log, `live ${peer}`, e.code === 'rate-limited' || e.code === 'too-large');
     };
     ws.on('message', (data, isBinary) => {
       try {
@@ -88,6 +96,9 @@ export class LiveHub {
     await this.store.history(runId, afterSeq, (lines, lastSeq) => {
       if (client.pending.get(runId) !== ticket || !this.clients.has(client)) return;
       client.pending.delete(runId);
+      // History counts against the backlog like live events: a dashboard that subscribes again and
+      // again without reading would otherwise pile history frames up in the server's memory.
+      if (this.tooSlow(client)) return;
       sendFrame(client.ws, `{"type":"history","runId":${JSON.stringify(runId)},"events":[${lines.join(',')}]}`);
       client.subs.set(runId, lastSeq);
       let set = this.byRun.get(runId);
@@ -115,16 +126,20 @@ export class LiveHub {
     for (const client of set) {
       const last = client.subs.get(runId) ?? 0;
       if (event.seq <= last) continue;
-      if (client.ws.bufferedAmount > this.limits.maxBufferedBytes) {
-        this.log(`live ${client.peer}: ${client.ws.bufferedAmount} bytes unsent (limit ${this.limits.maxBufferedBytes}); dropping the slow dashboard`);
-        this.drop(client);
-        client.ws.close(CLOSE.tryAgain, 'too slow');
-        // close() waits for the peer; a stalled peer never answers, so do not keep its buffers.
-        setTimeout(() => client.ws.terminate(), 1000).unref();
-        continue;
-      }
+      if (this.tooSlow(client)) continue;
       if (sendFrame(client.ws, frame)) client.subs.set(runId, event.seq);
     }
+  }
+
+  /** Drops a dashboard whose unsent data is past the limit; returns whether it did. */
+  private tooSlow(client: Client): boolean {
+    if (client.ws.bufferedAmount <= this.limits.maxBufferedBytes) return false;
+    this.log(`live ${client.peer}: ${client.ws.bufferedAmount} bytes unsent (limit ${this.limits.maxBufferedBytes}); dropping the slow dashboard`);
+    this.drop(client);
+    client.ws.close(CLOSE.tryAgain, 'too slow');
+    // close() waits for the peer; a stalled peer never answers, so do not keep its buffers.
+    setTimeout(() => client.ws.terminate(), 1000).unref();
+    return true;
   }
 
   private scheduleRuns(): void {

@@ -1,6 +1,7 @@
 /** Small file helpers for the logdir: atomic writes and the layout of a run folder. */
-import { promises as fsp, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, promises as fsp, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
+import { ZfError } from '../errors.js';
 
 let tmpCounter = 0;
 
@@ -47,7 +48,7 @@ export function runPaths(logdir: string, runId: string) {
   };
 }
 
-/** Reads a file, or undefined when it does not exist. */
+/** Reads a file, or undefined when it does not exist (links and temp files are refused: see fileInside). */
 export async function readIfExists(path: string): Promise<Buffer | undefined> {
   try {
     return await fsp.readFile(path);
@@ -55,4 +56,44 @@ export async function readIfExists(path: string): Promise<Buffer | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** Throws when `path` is a symbolic link: the store never follows one out of the logdir. */
+export function refuseLink(path: string): void {
+  let isLink = false;
+  try {
+    isLink = lstatSync(path).isSymbolicLink();
+  } catch {
+    return; // missing: nothing to follow
+  }
+  if (isLink) throw new ZfError('internal', `${path} is a symbolic link; the store does not follow links out of its logdir`, 500);
+}
+
+/** Temp files of an atomic write in progress (or left by a kill): never read, never served. */
+export function isTempFile(path: string): boolean {
+  return path.endsWith('.tmp') || /\.tmp-\d+$/.test(path);
+}
+
+/**
+ * `path` when it is a regular file reached from the (real) logdir without any link, and not a temp
+ * file; else undefined. What every read of the store and /blobs goes through.
+ */
+export function fileInside(realLogdir: string, path: string): string | undefined {
+  if (isTempFile(path)) return undefined;
+  let real: string;
+  try {
+    real = realpathSync(path);
+    if (!lstatSync(real).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const rel = relative(realLogdir, real);
+  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  // Any link on the way makes the real path differ from the path asked for.
+  return real === path ? real : undefined;
+}
+
+/** The real path of a logdir (created before). */
+export function realLogdir(logdir: string): string {
+  return realpathSync(logdir);
 }

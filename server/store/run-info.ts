@@ -18,6 +18,7 @@ export function toStoredEvent(runId: string, seq: number, event: TrainerEvent): 
     methods: Array.isArray(event.index.methods) ? event.index.methods : [],
     indexUrl: `/api/runs/${runId}/snapshots/${event.epoch}/${event.layer}`,
     blobs,
+    ...(event.epochLayers ? { epochLayers: event.epochLayers } : {}),
   };
 }
 

@@ -4,9 +4,10 @@
  */
 import { ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunInfo, StoredEvent, TrainerEvent } from '../protocol.js';
+import type { StoredEvent, TrainerEvent } from '../protocol.js';
+import { newRunView, type RunView } from './visibility.js';
 import { EventLog } from './event-log.js';
-import { runPaths, writeAtomicSync } from './files.js';
+import { refuseLink, runPaths, writeAtomicSync } from './files.js';
 import { toStoredEvent } from './run-info.js';
 
 /** An accepted event waiting for its group write. */
@@ -17,13 +18,9 @@ export interface Pending {
   reject: (err: unknown) => void;
 }
 
-export interface RunState {
-  runId: string;
-  /** Undefined until run-started is stored. */
-  info?: RunInfo;
+/** A run inside the Store: its views (visibility.ts: info, shown layers...) and its disk state. */
+export interface RunState extends RunView {
   log: EventLog;
-  /** epoch -> layer names with a stored index */
-  layers: Map<number, Set<string>>;
   /** Serializes every write of this run. */
   chain: Promise<unknown>;
   /** Highest seq accepted for writing (>= log.count); checks for gaps and duplicates use it. */
@@ -38,19 +35,25 @@ export interface RunState {
   infoTimer?: NodeJS.Timeout;
   /** Trainers connected now. */
   online: number;
+  /** A live process other than this one holds the run's writer lease (writer-lease.ts). */
+  writerElsewhere: boolean;
+  /** events.jsonl's inode when last read, to notice a file replaced under a watcher. */
+  ino?: number;
+  /** The watcher met a bad line in the middle of this run's file and stopped following it. */
+  tailBroken?: boolean;
 }
 
 export function newRunState(logdir: string, runId: string, cacheLines: number): RunState {
   return {
-    runId,
+    ...newRunView(runId),
     log: new EventLog(runPaths(logdir, runId).events, cacheLines),
-    layers: new Map(),
     chain: Promise.resolve(),
     accepted: 0,
     queue: [],
     draining: false,
     dirs: new Set(),
     online: 0,
+    writerElsewhere: false,
   };
 }
 
@@ -58,27 +61,33 @@ export function newRunState(logdir: string, runId: string, cacheLines: number): 
  * The usable events of an events.jsonl text: seqs 1, 2, 3... from a run-started on. A line cut short
  * by a crash mid-write (never acknowledged) or out of order is dropped and counted.
  */
-export function parseEventsFile(text: string): { events: StoredEvent[]; lines: string[]; dropped: number } {
+export function parseEventsFile(text: string, firstSeq = 1): { events: StoredEvent[]; lines: string[]; dropped: number; contiguous: boolean } {
   const events: StoredEvent[] = [];
   const lines: string[] = [];
   let dropped = 0;
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    let ev: StoredEvent;
+  // Whether the kept lines are the file's first lines, each ending with its newline: then the
+  // line offsets hold and nothing needs rewriting (a torn tail is cut by the next writer).
+  let contiguous = true;
+  const parts = text.split('\n');
+  parts.forEach((line, i) => {
+    const complete = i < parts.length - 1;
+    let ev: StoredEvent | undefined;
     try {
-      ev = JSON.parse(line) as StoredEvent;
+      ev = line ? (JSON.parse(line) as StoredEvent) : undefined;
     } catch {
-      dropped++;
-      continue;
+      ev = undefined;
     }
-    if (ev.seq !== events.length + 1 || (events.length === 0 && ev.type !== 'run-started')) {
-      dropped++;
-      continue;
+    const seq = firstSeq + events.length;
+    if (!ev || !complete || ev.seq !== seq || (seq === 1 && ev.type !== 'run-started')) {
+      if (line) dropped++;
+      // A bad complete line shifts the offsets of the good ones after it: rewrite. A torn tail does not.
+      if (complete) contiguous = false;
+      return;
     }
     events.push(ev);
     lines.push(line);
-  }
-  return { events, lines, dropped };
+  });
+  return { events, lines, dropped, contiguous };
 }
 
 /**
@@ -90,13 +99,20 @@ export function parseEventsFile(text: string): { events: StoredEvent[]; lines: s
 export function writeBatchFiles(logdir: string, st: RunState, batch: Pending[]): { stored: StoredEvent[]; lines: string[] } {
   const paths = runPaths(logdir, st.runId);
   if (st.fd === undefined) {
+    refuseLink(paths.dir);
     mkdirSync(paths.dir, { recursive: true });
+    refuseLink(paths.events);
     st.fd = openSync(paths.events, 'a');
+    // A line cut short by a kill (never acknowledged) goes before the first append.
+    ftruncateSync(st.fd, st.log.bytes);
   }
   for (const { event } of batch) {
     if (event.type !== 'snapshot') continue;
     const dir = paths.epochDir(event.epoch);
     if (!st.dirs.has(dir)) {
+      // A link planted in the run folder would take the writes out of the logdir: look before making folders.
+      refuseLink(paths.snapshots);
+      refuseLink(dir);
       mkdirSync(dir, { recursive: true });
       st.dirs.add(dir);
     }

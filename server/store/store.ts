@@ -9,10 +9,12 @@
 import { closeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
-import { FILE_NAME_RE, RUN_ID_RE } from '../guards.js';
+import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
-import { readIfExists, runPaths, writeAtomic } from './files.js';
-import { applyEvent } from './run-info.js';
+import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
+import { writerElsewhere } from './writer-lease.js';
+import { LogdirWatcher, type WatchHost } from './watcher.js';
+import { isShown, shownLines, takeEvent } from './visibility.js';
 import { newRunState, parseEventsFile, truncateToRecorded, writeBatchFiles, type Pending, type RunState } from './run-state.js';
 
 /** Called after an event is stored, with its JSON line (the exact text in events.jsonl). */
@@ -28,6 +30,7 @@ export class Store {
   private readonly runsListeners = new Set<() => void>();
   private readonly indexCache = new Map<string, LayerSnapshot>();
   private closed = false;
+  private watcher?: LogdirWatcher;
 
   private constructor(
     readonly logdir: string,
@@ -39,27 +42,38 @@ export class Store {
    * Opens (creating if needed) a logdir and loads every run in it. `cacheLines`: recent event
    * lines kept in memory per run (default 5000); older ones are read from disk when asked for.
    */
-  static async open(logdir: string, log: (line: string) => void = () => undefined, opts: { cacheLines?: number } = {}): Promise<Store> {
+  static async open(logdir: string, log: (line: string) => void = () => undefined, opts: { cacheLines?: number; only?: string[] } = {}): Promise<Store> {
     await fsp.mkdir(logdir, { recursive: true });
-    const store = new Store(logdir, log, opts.cacheLines ?? 5000);
+    // The real path: every file the store reads or writes must resolve inside it (fileInside).
+    const store = new Store(await fsp.realpath(logdir), log, opts.cacheLines ?? 5000);
     for (const entry of await fsp.readdir(logdir, { withFileTypes: true })) {
+      if (opts.only && !opts.only.includes(entry.name)) continue;
       if (entry.isDirectory() && RUN_ID_RE.test(entry.name)) await store.load(entry.name);
     }
     return store;
   }
 
-  private async load(runId: string): Promise<void> {
+  private async load(runId: string): Promise<RunState | undefined> {
     const paths = runPaths(this.logdir, runId);
-    const text = (await readIfExists(paths.events))?.toString('utf8') ?? '';
-    const { events, lines, dropped } = parseEventsFile(text);
-    if (!events.length) return; // no run-started stored: nothing was ever acknowledged
+    const file = fileInside(this.logdir, paths.events);
+    const text = file ? ((await readIfExists(file))?.toString('utf8') ?? '') : '';
+    const { events, lines, dropped, contiguous } = parseEventsFile(text);
+    if (!events.length) return undefined; // no run-started stored: nothing was ever acknowledged
     const st = this.state(runId);
+    st.ino = (await fsp.stat(file!)).ino;
     events.forEach((ev, i) => this.record(st, ev, lines[i]!));
     st.accepted = st.log.count;
-    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable or out-of-order line(s); kept seq 1..${st.log.count}`);
-    // Rewrite when lines were dropped or the last one lacks its newline, so the next append starts a fresh line.
-    if (dropped || !text.endsWith('\n')) await writeAtomic(paths.events, lines.map((l) => `${l}\n`).join(''));
+    st.writerElsewhere = writerElsewhere(paths.dir);
+    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable, cut or out-of-order line(s); kept seq 1..${st.log.count}`);
+    // Another process may be appending (a trainer writing the logdir): leave its files alone.
+    if (st.writerElsewhere) return st;
+    // Rewrite only when a bad line sits between good ones (the offsets need it); a torn tail is cut by the next writer.
+    if (!contiguous) {
+      await writeAtomic(paths.events, lines.map((l) => `${l}\n`).join(''));
+      st.ino = (await fsp.stat(paths.events)).ino;
+    }
     await this.writeInfo(st);
+    return st;
   }
 
   private state(runId: string): RunState {
@@ -71,20 +85,15 @@ export class Store {
     return st;
   }
 
-  /** Updates the in-memory view with an event already on disk. */
-  private record(st: RunState, ev: StoredEvent, line: string): void {
-    st.info = applyEvent(st.runId, st.info, ev);
+  /** Updates the in-memory view with an event already on disk; returns the events it makes visible. */
+  private record(st: RunState, ev: StoredEvent, line: string): { ev: StoredEvent; line: string }[] {
     st.log.add(line);
-    if (ev.type === 'snapshot') {
-      let set = st.layers.get(ev.epoch);
-      if (!set) st.layers.set(ev.epoch, (set = new Set()));
-      set.add(ev.layer);
-      this.indexCache.delete(`${st.runId}/${ev.epoch}/${ev.layer}`);
-    }
+    if (ev.type === 'snapshot') this.indexCache.delete(`${st.runId}/${ev.epoch}/${ev.layer}`);
+    return takeEvent(st, ev, line);
   }
 
   private publicInfo(st: RunState): RunInfo {
-    return { ...st.info!, trainerOnline: st.online > 0 };
+    return { ...st.info!, trainerOnline: st.online > 0 || st.writerElsewhere };
   }
 
   /** Runs with a stored run-started, newest first. */
@@ -100,7 +109,7 @@ export class Store {
     return st?.info ? this.publicInfo(st) : undefined;
   }
 
-  /** Highest stored seq of a run (0 when none). */
+  /** Highest stored seq of a run (0 when none); what a trainer continues after. Readers see up to getRun().lastSeq. */
   lastSeq(runId: string): number {
     return this.runs.get(runId)?.log.count ?? 0;
   }
@@ -110,7 +119,7 @@ export class Store {
     const st = this.runs.get(runId);
     if (!st) return [];
     let lines: string[] = [];
-    await st.log.collect(afterSeq, (l) => (lines = l));
+    await st.log.collect(afterSeq, (l) => (lines = shownLines(st, Math.max(0, afterSeq) + 1, l)));
     const out: StoredEvent[] = [];
     for (const line of lines) {
       // Cheap pre-filter: every stored line starts with its type.
@@ -126,14 +135,15 @@ export class Store {
    * the events after these. Resolves after `done` ran; `done` is not called for an unknown run.
    */
   async history(runId: string, afterSeq: number, done: (lines: string[], lastSeq: number) => void): Promise<void> {
-    await this.runs.get(runId)?.log.collect(afterSeq, done);
+    const st = this.runs.get(runId);
+    await st?.log.collect(afterSeq, (lines) => done(shownLines(st, Math.max(0, afterSeq) + 1, lines), Math.max(afterSeq, st.visible)));
   }
 
   /** Epochs with snapshots and the layers of each, epochs ascending. */
   snapshots(runId: string): { epoch: number; layers: string[] }[] {
     const st = this.runs.get(runId);
     if (!st) return [];
-    return [...st.layers.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, set]) => ({ epoch, layers: [...set] }));
+    return [...st.layers.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, set]) => ({ epoch, layers: [...set.keys()] }));
   }
 
   /** A stored LayerSnapshot, or undefined when there is none. */
@@ -143,9 +153,16 @@ export class Store {
     const key = `${runId}/${epoch}/${layer}`;
     const hit = this.indexCache.get(key);
     if (hit) return hit;
-    const buf = await readIfExists(join(runPaths(this.logdir, runId).epochDir(epoch), `${layer}.json`));
+    const file = fileInside(this.logdir, join(runPaths(this.logdir, runId).epochDir(epoch), `${layer}.json`));
+    const buf = file ? await readIfExists(file) : undefined;
     if (!buf) return undefined;
-    const index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
+    let index: LayerSnapshot;
+    try {
+      index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
+    } catch {
+      // Not the parser's message: it would quote the file's bytes.
+      throw new ZfError('internal', `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`, 500);
+    }
     if (this.indexCache.size >= INDEX_CACHE_SIZE) this.indexCache.delete(this.indexCache.keys().next().value!);
     this.indexCache.set(key, index);
     return index;
@@ -154,10 +171,15 @@ export class Store {
   /** The path of a snapshot file; throws `bad-blob` for anything that could leave the run's snapshot folder. */
   blobPath(runId: string, epoch: number | string, file: string): string {
     const e = String(epoch);
-    if (!RUN_ID_RE.test(runId)) throw new ZfError('bad-blob', `blob run id: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`);
+    checkRunId(runId, 'blob run id', 'bad-blob');
     if (!/^\d{1,9}$/.test(e)) throw new ZfError('bad-blob', `blob epoch: expected a non-negative integer, found ${JSON.stringify(e)}`);
     if (!FILE_NAME_RE.test(file)) throw new ZfError('bad-blob', `blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ${JSON.stringify(file)}`);
     return join(runPaths(this.logdir, runId).epochDir(Number(e)), file);
+  }
+
+  /** A snapshot file to serve: blobPath when it is a regular file inside the logdir (no link, no temp file), else undefined. */
+  blobFile(runId: string, epoch: number | string, file: string): string | undefined {
+    return fileInside(this.logdir, this.blobPath(runId, epoch, file));
   }
 
   /**
@@ -169,7 +191,11 @@ export class Store {
    */
   append(runId: string, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
     if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', 503));
-    if (!RUN_ID_RE.test(runId)) return Promise.reject(new ZfError('bad-frame', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(runId)}`));
+    try {
+      checkRunId(runId);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const st = this.state(runId);
     if (seq <= st.accepted) {
       if (seq <= st.log.count) return Promise.resolve('duplicate');
@@ -229,11 +255,13 @@ export class Store {
     let summaryChanged = false;
     let infoNow = false;
     stored.forEach((ev, i) => {
-      this.record(st, ev, lines[i]!);
-      for (const l of this.eventListeners) this.safely(() => l(st.runId, ev, lines[i]!));
+      for (const shown of this.record(st, ev, lines[i]!)) {
+        for (const l of this.eventListeners) this.safely(() => l(st.runId, shown.ev, shown.line));
+        if (shown.ev.type === 'run-started' || shown.ev.type === 'run-ended') infoNow = true;
+        if (shown.ev.type !== 'metrics' || shown.ev.batch === undefined) summaryChanged = true;
+      }
+      // Acknowledged once on disk, shown or held: the trainer must not send it again.
       batch[i]!.resolve(ev);
-      if (ev.type === 'run-started' || ev.type === 'run-ended') infoNow = true;
-      if (ev.type !== 'metrics' || ev.batch === undefined) summaryChanged = true;
     });
     if (summaryChanged) this.emitRuns();
     // run.json is a summary rebuilt from events on open: written after the acks, at once when a run
@@ -304,8 +332,43 @@ export class Store {
     );
   }
 
+  /**
+   * Follows what other processes write into the logdir (a trainer without --server, monitor()):
+   * see watcher.ts. Every `intervalMs`; stopped by close().
+   */
+  watch(intervalMs = 1000): void {
+    if (this.watcher || intervalMs <= 0) return;
+    this.watcher = new LogdirWatcher(this.watchHost(), intervalMs);
+  }
+
+  /** One look at the logdir for what other processes wrote (also done every watch() interval). */
+  async poll(): Promise<void> {
+    await (this.watcher ?? new LogdirWatcher(this.watchHost(), 0)).poll();
+  }
+
+  private watchHost(): WatchHost {
+    return {
+      logdir: this.logdir,
+      runs: this.runs,
+      state: (runId) => this.state(runId),
+      load: (runId) => this.load(runId),
+      record: (st, ev, line) => this.record(st, ev, line),
+      emitShown: (st, ev, line) => this.emitShown(st, ev, line),
+      emitRuns: () => this.emitRuns(),
+      log: this.log,
+      closed: () => this.closed,
+    };
+  }
+
+  private emitShown(st: RunState, ev: StoredEvent, line: string): void {
+    if (!isShown(st, ev.seq)) return;
+    for (const l of this.eventListeners) this.safely(() => l(st.runId, ev, line));
+  }
+
   /** Flushes and closes the event files; later appends are refused. */
   async close(): Promise<void> {
+    await this.watcher?.stop();
+    this.watcher = undefined;
     await this.flush();
     this.closed = true;
     await Promise.all(

@@ -40,8 +40,28 @@ describe('dashboard reducer', () => {
     const d = s.data.r1!;
     expect(d.loaded).toBe(true);
     expect(d.batchMetrics.map((p) => p.step)).toEqual([1, 2, 3]);
-    expect(d.epochMetrics).toEqual([{ epoch: 1, step: 2, values: { loss: 1 } }]);
+    expect(d.epochMetrics).toEqual([{ epoch: 1, step: 2, values: { loss: 1 }, seq: 3 }]);
     expect(d.lastSeq).toBe(4);
+  });
+
+  it("a resumed run's run-started drops what was applied after its resumeSeq, live or from history", () => {
+    const started = (seq: number, resumeSeq?: number): StoredEvent =>
+      ({ type: 'run-started', seq, config: {}, dataset: {}, model: {}, backend: 'cpu', startedAt: 't', ...(resumeSeq !== undefined ? { resumeSeq } : {}) }) as unknown as StoredEvent;
+    // seq 1 start, 2-3 epoch 1 batches, 4 epoch 1 metrics, 5 a snapshot of epoch 1, 6-7 half of epoch 2, then a resume from seq 5.
+    const before = [started(1), metric(2, 1, 1), metric(3, 1, 2), metric(4, 1), snap(5, 1, 'conv1'), metric(6, 2, 1, 9), metric(7, 2, 2, 9)];
+    const live = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: before } }, { type: 'frame', frame: { type: 'event', runId: 'r1', event: started(8, 5) } }]);
+    const oneGo = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: [...before, started(8, 5)] } }]);
+    for (const d of [live.data.r1!, oneGo.data.r1!]) {
+      expect(d.batchMetrics.map((p) => [p.epoch, p.batch])).toEqual([[1, 1], [1, 2]]);
+      expect(d.epochMetrics.map((p) => p.epoch)).toEqual([1]);
+      expect(d.epochs).toEqual([1]);
+      expect(d.lastSeq).toBe(8);
+    }
+    // A resume from seq 4 also drops the snapshot of seq 5; redone metrics then continue the steps.
+    const again = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: [...before, started(8, 4), snap(9, 1, 'conv1'), metric(10, 2, 1)] } }]).data.r1!;
+    expect(again.epochs).toEqual([1]);
+    expect(again.snapshots[1]!.conv1!.seq).toBe(9);
+    expect(again.batchMetrics.map((p) => p.step)).toEqual([1, 2, 3]);
   });
 
   it('applies each seq once: a history overlapping live events and a resent event change nothing', () => {

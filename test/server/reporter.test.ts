@@ -97,7 +97,7 @@ describe('WebSocketReporter', () => {
       await a.close();
       const b = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', log: quiet });
       await b.send(runStarted());
-      await expect(b.flush(5000)).rejects.toThrow('run r on the server already has events up to seq 2, but this reporter only numbered up to 1');
+      await expect(b.flush(5000)).rejects.toThrow(`--run-id r: the server at ${server.url} already has a run r (2 events); pick another --run-id, or continue it with --resume r`);
       await b.close().catch(() => undefined);
       expect(server.store.lastSeq('r')).toBe(2);
     } finally {
@@ -110,8 +110,8 @@ describe('WebSocketReporter', () => {
     try {
       const rep = new WebSocketReporter({ url: server.url, runId: 'r', token: 'wrong', log: quiet });
       await rep.send(runStarted());
-      await expect(rep.flush(5000)).rejects.toThrow("server refused run r: unauthorized: hello.token: expected the server's ingest token, found a wrong one");
-      await expect(rep.send(metrics(1))).rejects.toThrow('unauthorized');
+      await expect(rep.flush(5000)).rejects.toThrow(`--token: the server at ${server.url} refused it: hello.token: expected the server's ingest token, found a wrong one`);
+      await expect(rep.send(metrics(1))).rejects.toThrow('--token: the server at');
       await rep.close().catch(() => undefined);
     } finally {
       await server.close();
@@ -161,7 +161,7 @@ describe('WebSocketReporter', () => {
 
   it('rejects an invalid event at send, before it is queued', async () => {
     const rep = new WebSocketReporter({ url: 'http://127.0.0.1:9', runId: 'r', token: 't', log: quiet });
-    await expect(rep.send({ type: 'metrics', epoch: -1, values: {} })).rejects.toThrow('event(metrics).epoch: expected an integer >= 0, found number -1');
+    await expect(rep.send({ type: 'metrics', epoch: -1, values: {} })).rejects.toThrow('event(metrics).epoch: expected an integer from 0 to 999999999, found number -1');
     expect(rep.pending).toBe(0);
     await rep.close();
   });
@@ -171,6 +171,28 @@ describe('WebSocketReporter', () => {
     expect(ingestUrl('https://h/zf/')).toBe('wss://h/zf/ingest');
     expect(ingestUrl('ws://h:1/ingest')).toBe('ws://h:1/ingest');
     expect(() => ingestUrl('ftp://h')).toThrow('expected an http(s) or ws(s) URL, found ftp://h');
+  });
+});
+
+describe('resuming from a checkpoint that saved unacknowledged events', () => {
+  it('re-sends the ones the server lacks, then numbers on after the checkpoint', async () => {
+    const server = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet, watchMs: 0 });
+    try {
+      const frames = [runStarted(), metrics(1, 1), metrics(1)].map((event, i) => JSON.stringify({ type: 'event', runId: 'r', seq: i + 1, event }));
+      await server.store.append('r', 1, runStarted()); // the server got only seq 1 before the trainer died
+      const rep = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', resume: true, replay: { upTo: 3, frames }, log: quiet });
+      expect(await rep.ready()).toBe(1);
+      await rep.send(metrics(2, 1));
+      await rep.close();
+      expect((await server.store.events('r')).map((e) => [e.seq, e.type === 'metrics' ? `${e.epoch}/${e.batch ?? '-'}` : e.type])).toEqual([
+        [1, 'run-started'], [2, '1/1'], [3, '1/-'], [4, '2/1'],
+      ]);
+      const lost = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', resume: true, replay: { upTo: 9, frames }, log: quiet });
+      await expect(lost.ready()).rejects.toThrow('--resume r: the run has events up to seq 4 stored and the checkpoint needs up to 9, but seq 5 was neither stored nor saved with the checkpoint');
+      await lost.close().catch(() => undefined);
+    } finally {
+      await server.close();
+    }
   });
 });
 
@@ -191,7 +213,7 @@ describe('MemoryReporter and StoreReporter', () => {
     await a.send(metrics(1));
     await a.close();
     const clobber = new StoreReporter(logdir, 'run');
-    await expect(clobber.send(runStarted())).rejects.toThrow(`run run in ${logdir} already has events up to seq 2; use a new run id or resume it (resume: true)`);
+    await expect(clobber.send(runStarted())).rejects.toThrow(`--run-id run: ${logdir} already has a run run (2 events); pick another --run-id, or continue it with --resume run`);
     await clobber.close();
     const b = new StoreReporter(logdir, 'run', { resume: true });
     await b.send(metrics(2));

@@ -26,7 +26,7 @@ describe('zfscope serve flags', () => {
       [['--port', '70000'], '--port: expected an integer 0-65535, found "70000"'],
       [['--logdir'], '--logdir: expected a value, found none'],
       [['--host', '--port', '1'], '--host: expected a value, found none'],
-      [['--verbose'], 'unknown argument --verbose; valid flags: --logdir, --host, --port, --token, --viewer-token, --help'],
+      [['--verbose'], 'unknown argument --verbose; valid flags: --logdir, --host, --port, --token, --viewer-token, --allow-origin, --allow-host, --help'],
     ];
     for (const [argv, message] of cases) {
       let err: unknown;

@@ -12,6 +12,14 @@ export class MemoryReporter implements Reporter {
     this.seq = opts.startSeq ?? 0;
   }
 
+  async ready(): Promise<number> {
+    return this.seq;
+  }
+
+  async unacked(): Promise<{ seq: number; frames: string[] }> {
+    return { seq: this.seq, frames: [] };
+  }
+
   async send(event: TrainerEvent): Promise<void> {
     if (this.closed) throw new Error('MemoryReporter: send after close');
     checkTrainerEvent(event);

@@ -23,7 +23,10 @@ export class SpillQueue {
   private memBytes = 0;
   private readonly spilled: Spilled[] = [];
   /** Frames taken off `spilled` whose read has not finished (they go to the end of `mem`). */
-  private inTransit = 0;
+  private transit: Spilled[] = [];
+  private get inTransit(): number {
+    return this.transit.length;
+  }
   private spoolEnd = 0;
   private writeBatch?: { offset: number; texts: string[]; done: Promise<void> };
   private handle?: FileHandle;
@@ -96,14 +99,14 @@ export class SpillQueue {
     if (room <= 0 || !this.spilled.length) return;
     // Spilled frames are contiguous in the file: read a run of them in one go.
     const metas = this.spilled.splice(0, room);
-    this.inTransit += metas.length;
+    this.transit.push(...metas);
     const from = metas[0]!.offset;
     const to = metas.at(-1)!.offset + metas.at(-1)!.length;
     void this.run(async () => {
       const h = await this.file();
       const buf = Buffer.alloc(to - from);
       await h.read(buf, 0, buf.length, from);
-      this.inTransit -= metas.length;
+      this.transit.splice(0, metas.length);
       for (const m of metas) {
         const frame = buf.toString('utf8', m.offset - from, m.offset - from + m.length - 1);
         this.mem.push({ seq: m.seq, frame });
@@ -137,6 +140,25 @@ export class SpillQueue {
       this.handle = await fsp.open(this.spoolFile, 'w+');
     }
     return this.handle;
+  }
+
+  /** Every queued frame's text, oldest first (reads the spilled ones back). */
+  frames(): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      void this.run(async () => {
+        const out = this.mem.map((f) => f.frame);
+        const metas = [...this.transit, ...this.spilled];
+        if (metas.length) {
+          const h = await this.file();
+          for (const m of metas) {
+            const buf = Buffer.alloc(m.length - 1);
+            await h.read(buf, 0, buf.length, m.offset);
+            out.push(buf.toString('utf8'));
+          }
+        }
+        resolve(out);
+      }).catch(reject);
+    });
   }
 
   /** Closes the spool file; removes it when nothing is left in it. */

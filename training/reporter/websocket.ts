@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '../../server/protocol.js';
 import type { ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
 import { checkTrainerEvent } from '../../server/guards.js';
-import type { Reporter, SeqOptions } from './types.js';
+import { ReporterError, replayFrames, type Reporter, type SeqOptions } from './types.js';
+import { backoffDelay } from '../../server/socket/frames.js';
 import { SpillQueue } from './spill-queue.js';
 
 export interface WebSocketReporterOptions extends SeqOptions {
@@ -32,6 +33,8 @@ export interface WebSocketReporterOptions extends SeqOptions {
   maxBackoffMs?: number;
   /** Client-side ping interval; a server that stays silent over one interval is dropped. Default 15 000. */
   heartbeatMs?: number;
+  /** How long ready() waits for the first welcome before it gives up. Default 10 000. */
+  connectTimeoutMs?: number;
 }
 
 /** Server errors that re-sending cannot fix: stop and report them. */
@@ -39,10 +42,15 @@ const FATAL = new Set(['unauthorized', 'protocol-version', 'unknown-run', 'bad-f
 
 /** The ingest endpoint for a server base URL. */
 export function ingestUrl(base: string): string {
-  const u = new URL(base);
+  let u: URL;
+  try {
+    u = new URL(base);
+  } catch {
+    throw new ReporterError(`--server: expected an http(s) or ws(s) URL such as http://127.0.0.1:6006, found ${base}`, 2);
+  }
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
-  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error(`--server: expected an http(s) or ws(s) URL, found ${base}`);
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new ReporterError(`--server: expected an http(s) or ws(s) URL, found ${base}`, 2);
   if (!u.pathname.endsWith('/ingest')) u.pathname = `${u.pathname.replace(/\/$/, '')}/ingest`;
   return u.toString();
 }
@@ -69,6 +77,9 @@ export class WebSocketReporter implements Reporter {
   private everConnected = false;
   /** Failed connection attempts since the last welcome. */
   private failures = 0;
+  private lastConnectError?: string;
+  private welcomedOnce?: Promise<number>;
+  private onWelcome?: (lastSeq: number) => void;
 
   constructor(private readonly opts: WebSocketReporterOptions) {
     this.url = ingestUrl(opts.url);
@@ -91,6 +102,32 @@ export class WebSocketReporter implements Reporter {
   /** Events queued and not yet acknowledged. */
   get pending(): number {
     return this.queue.size + this.unnumbered.length;
+  }
+
+  /** Resolves with the server's stored lastSeq at the first welcome; rejects on a refusal or when no welcome comes in connectTimeoutMs. */
+  ready(): Promise<number> {
+    return (this.welcomedOnce ??= new Promise<number>((resolve, reject) => {
+      const ms = this.opts.connectTimeoutMs ?? 10_000;
+      const timer = setTimeout(() => {
+        const why = this.lastConnectError ? ` (${this.lastConnectError})` : '';
+        this.fail(new ReporterError(`cannot reach the zfscope server at ${this.opts.url} within ${ms} ms${why}; is \`zfscope serve\` running there?`));
+      }, ms);
+      this.onWelcome = (lastSeq) => {
+        clearTimeout(timer);
+        resolve(lastSeq);
+      };
+      this.onFatal = (err) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      if (this.fatal) this.onFatal(this.fatal);
+    }));
+  }
+
+  private onFatal?: (err: Error) => void;
+
+  async unacked(): Promise<{ seq: number; frames: string[] }> {
+    return { seq: this.seq ?? 0, frames: await this.queue.frames() };
   }
 
   async send(event: TrainerEvent): Promise<void> {
@@ -134,6 +171,7 @@ export class WebSocketReporter implements Reporter {
     });
     ws.on('pong', () => (this.heard = true));
     ws.on('error', (err) => {
+      this.lastConnectError = err.message || (err as NodeJS.ErrnoException).code || 'connection failed';
       // While the server is away every retry fails the same way: say so once, then every 10th time.
       if (!this.closed && this.failures++ % 10 === 0) this.log(`connection to ${this.url}: ${err.message} (retrying)`);
     });
@@ -143,8 +181,10 @@ export class WebSocketReporter implements Reporter {
       this.welcomed = false;
       if (this.heartbeat) clearInterval(this.heartbeat);
       if (this.closed || this.fatal) return this.notify();
-      const delay = this.backoff * (0.75 + Math.random() * 0.5);
-      this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 5000);
+      // Jitter below the cap, never past it: maxBackoffMs is the documented longest wait.
+      const max = this.opts.maxBackoffMs ?? 5000;
+      const delay = backoffDelay(this.backoff, max);
+      this.backoff = Math.min(this.backoff * 2, max);
       if (this.everConnected) this.log(`disconnected; ${this.pending} event(s) unacknowledged; reconnecting in ${Math.round(delay)} ms`);
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     });
@@ -171,19 +211,28 @@ export class WebSocketReporter implements Reporter {
         this.failures = 0;
         this.backoff = this.opts.minBackoffMs ?? 100;
         if (this.seq === undefined) {
-          this.seq = this.acked = frame.lastSeq;
+          this.seq = this.acked = this.sentUpTo = frame.lastSeq;
+          let replay: { seq: number; frame: string }[];
+          try {
+            replay = replayFrames(this.opts.runId, frame.lastSeq, this.opts.replay);
+          } catch (err) {
+            return this.fail(err as Error);
+          }
+          for (const r of replay) void this.queue.push(r);
+          if (replay.length) this.seq = replay.at(-1)!.seq;
           for (const e of this.unnumbered.splice(0)) void this.enqueue(e);
         }
         if (frame.lastSeq > this.seq) {
           return this.fail(
-            new Error(`run ${this.opts.runId} on the server already has events up to seq ${frame.lastSeq}, but this reporter only numbered up to ${this.seq}: use a new run id, or resume (resume: true / startSeq)`),
+            new ReporterError(`--run-id ${this.opts.runId}: the server at ${this.opts.url} already has a run ${this.opts.runId} (${frame.lastSeq} events); pick another --run-id, or continue it with --resume ${this.opts.runId}`, 2),
           );
         }
         if (frame.lastSeq < this.acked) {
           return this.fail(
-            new Error(`run ${this.opts.runId}: the server now has events only up to seq ${frame.lastSeq} but had acknowledged up to ${this.acked}; its logdir lost events, so this reporter stops rather than leave a gap`),
+            new ReporterError(`run ${this.opts.runId}: the server now has events only up to seq ${frame.lastSeq} but had acknowledged up to ${this.acked}; its logdir lost events, so this reporter stops rather than leave a gap`),
           );
         }
+        this.onWelcome?.(frame.lastSeq);
         this.onAck(frame.lastSeq);
         this.sentUpTo = this.acked;
         this.welcomed = true;
@@ -194,7 +243,8 @@ export class WebSocketReporter implements Reporter {
         return this.onAck(frame.seq);
       case 'error':
         this.log(`server error ${frame.code}: ${frame.message}`);
-        if (FATAL.has(frame.code)) this.fail(new Error(`server refused run ${this.opts.runId}: ${frame.code}: ${frame.message}`));
+        if (frame.code === 'unauthorized') this.fail(new ReporterError(`--token: the server at ${this.opts.url} refused it: ${frame.message}`, 2));
+        else if (FATAL.has(frame.code)) this.fail(new ReporterError(`server refused run ${this.opts.runId}: ${frame.code}: ${frame.message}`));
         return;
     }
   }
@@ -221,7 +271,10 @@ export class WebSocketReporter implements Reporter {
   private fail(err: Error): void {
     if (this.fatal) return;
     this.fatal = err;
-    this.log(err.message);
+    // A caller of ready() hears of it from there (and from send and flush); say it here only otherwise.
+    if (!this.welcomedOnce) this.log(err.message);
+    this.onFatal?.(err);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.ws?.close();
     this.notify();
   }

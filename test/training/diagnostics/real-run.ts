@@ -47,6 +47,8 @@ export async function realRun(opts: {
   const reporter = new MemoryReporter();
   const store = opts.logdir ? new StoreReporter(opts.logdir, opts.runId ?? 'diag') : undefined;
   const both: Reporter = {
+    ready: async () => (store ? store.ready() : reporter.ready()),
+    unacked: async () => reporter.unacked(),
     send: async (e) => {
       await reporter.send(e);
       await store?.send(e);
