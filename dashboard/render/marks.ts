@@ -4,13 +4,13 @@
  */
 import { html, nothing } from 'lit';
 import type { FilterHealth, LayerHealth } from '../../server/protocol.js';
-import { DEFAULT_RULES, legend, type DiagnosticRules } from '../../training/viz/diagnostics/rules.js';
+import { legend, readingRules, type DiagnosticRules } from '../../training/viz/diagnostics/rules.js';
 import { num } from '../state/format.js';
 
 const STATE_CLASS = { dead: 'dead', weak: 'warn', structureless: 'warn' } as const;
 
 /** The rules a layer's flags were raised with (the defaults for runs recorded before they were stored). */
-export const rulesOf = (h: LayerHealth | undefined): DiagnosticRules => ({ ...DEFAULT_RULES, ...(h?.rules ?? {}) });
+export const rulesOf = (h: LayerHealth | undefined): DiagnosticRules => readingRules(h?.rules);
 
 /** The filter's state, falling back to `dead` for runs recorded before states existed. */
 export const stateOf = (h: FilterHealth) => h.state ?? (h.dead ? 'dead' : null);

@@ -6,7 +6,7 @@
  * filter size from 11x11 to 7x7 and made the stride 2, rather than 4".
  */
 import type { ConvSpec, LayerHealth } from '../../server/protocol.js';
-import { DEFAULT_RULES } from '../../training/viz/diagnostics/rules.js';
+import { readingRules } from '../../training/viz/diagnostics/rules.js';
 import { convLabel, pct } from './format.js';
 
 /**
@@ -25,7 +25,7 @@ export function aliasingLevel(h: LayerHealth | undefined): AliasingLevel {
   const noise = h?.aliasingNoise;
   if (typeof score !== 'number' || !Number.isFinite(score) || !noise) return 'unknown';
   const ratio = score / noise;
-  const advise = h?.rules?.aliasingAdviseRatio ?? DEFAULT_RULES.aliasingAdviseRatio;
+  const advise = readingRules(h?.rules).aliasingAdviseRatio;
   return ratio >= NOISE_RATIO ? 'noise' : ratio >= advise ? 'high' : 'clean';
 }
 
@@ -51,7 +51,7 @@ export function aliasingHint(conv1: ConvSpec | undefined, h: LayerHealth | undef
   if (level === 'unknown') return `Aliasing not measured against its white-noise reference for conv1 ${label} at this epoch.`;
   const score = h!.aliasing!;
   const noise = h!.aliasingNoise!;
-  const advise = h!.rules?.aliasingAdviseRatio ?? DEFAULT_RULES.aliasingAdviseRatio;
+  const advise = readingRules(h!.rules).aliasingAdviseRatio;
   const of = `${pct(score)} of the filters' energy lies above stride ${conv1.stride}'s limit; white noise of the same kernel and stride: ${pct(noise)} (${pct(score / noise)} of it)`;
   switch (level) {
     case 'noise':

@@ -68,7 +68,8 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
 
       const second = spawnCli(['train', '--logdir', logdir, '--resume', 'r']);
       expect(await exitOf(second), second.output()).toBe(0);
-      const done = await until('serve sees the end', async () => ((await runInfo())?.status === 'finished' ? runInfo() : undefined));
+      // The watcher sees the run end and the writer's lease go on separate polls: wait for both.
+      const done = await until('serve sees the end', async () => ((await runInfo())?.status === 'finished' && (await runInfo())?.trainerOnline === false ? runInfo() : undefined));
       expect([done!.trainerOnline, done!.snapshotEpochs]).toEqual([false, [1, 2, 3]]);
 
       const rest = (await (await fetch(`${server.url}/api/runs/r/events`)).json()) as StoredEvent[];

@@ -5,7 +5,7 @@
  * Pure: values in, values out (load.ts reads a run from a logdir).
  */
 import type { FilterState, JumpReason, LayerSnapshot, TrainerEvent } from '../../server/protocol.js';
-import { DEFAULT_RULES, type DiagnosticRules } from '../viz/diagnostics/rules.js';
+import { DEFAULT_RULES, readingRules, type DiagnosticRules } from '../viz/diagnostics/rules.js';
 
 export type DiagnosticsEvent = Extract<TrainerEvent, { type: 'diagnostics' }>;
 
@@ -94,7 +94,7 @@ export function computeFindings(snapshots: ReadonlyMap<number, ReadonlyMap<strin
       const lh = s.health;
       if (s.layerIndex === 0 && lh.aliasingNoise !== undefined && lh.stride !== undefined) {
         const ratio = typeof lh.aliasing === 'number' && lh.aliasingNoise > 0 ? lh.aliasing / lh.aliasingNoise : null;
-        const rules = lh.rules ?? DEFAULT_RULES;
+        const rules = readingRules(lh.rules);
         aliasing[e] = {
           layer: lh.aliasing ?? null, noise: lh.aliasingNoise, stride: lh.stride, ratio,
           ...(lh.stride === 1 ? { highFrequency: lh.highFrequency ?? null, highFrequencyNoise: lh.highFrequencyNoise ?? 0 } : {}),
@@ -104,5 +104,5 @@ export function computeFindings(snapshots: ReadonlyMap<number, ReadonlyMap<strin
     }
   }
   const stored = [...(snapshots.get(epochs.at(-1)!)?.values() ?? [])][0]?.health.rules;
-  return { epochs, rules: { ...DEFAULT_RULES, ...(stored ?? {}) }, convergence: { measure: CONVERGENCE_MEASURE, threshold, layers }, jumps, filters, aliasing };
+  return { epochs, rules: readingRules(stored), convergence: { measure: CONVERGENCE_MEASURE, threshold, layers }, jumps, filters, aliasing };
 }
