@@ -1,7 +1,8 @@
 /**
  * Screenshots of the dashboard's views over runs in a logdir, for the README (docs/screenshots/):
  *
- *   npx tsx docs/make-screenshots.ts LOGDIR OUTDIR view:run[:epoch[:layer]] ...
+ *   npx tsx docs/make-screenshots.ts LOGDIR OUTDIR view:run[:epoch[:layer[:feature]]] ...
+ *   (a feature scrolls its row or cell into view first)
  *   e.g. npx tsx docs/make-screenshots.ts /work/readme-runs docs/screenshots convergence:fm20-7x7s2 health:fm20-11x11s4:20
  *
  * A real zfscope server on a free port and Debian's Chromium (playwright-core).
@@ -24,12 +25,16 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   for (const shot of shots) {
-    const [view, run, epoch, layer] = shot.split(':');
+    const [view, run, epoch, layer, feature] = shot.split(':');
     const hash = `view=${view}&run=${run}${epoch ? `&epoch=${epoch}` : ''}${layer ? `&layer=${layer}` : ''}`;
     await page.goto(`${server.url}/#${hash}`);
     await page.locator('zf-connection-badge[status="open"]').waitFor();
     await page.waitForTimeout(2500);
-    const file = join(outdir, `${view}-${run}${epoch ? `-e${epoch}` : ''}${layer ? `-${layer}` : ''}.png`);
+    if (feature) {
+      await page.locator(`[data-index="${feature}"]`).first().scrollIntoViewIfNeeded();
+      await page.waitForTimeout(1500);
+    }
+    const file = join(outdir, `${view}-${run}${epoch ? `-e${epoch}` : ''}${layer ? `-${layer}` : ''}${feature ? `-f${feature}` : ''}.png`);
     // Views that render rows lazily (grid, evolution) are shown as the window shows them.
     await page.screenshot({ path: file, fullPage: view === 'convergence' || view === 'health' });
     console.log(file);
