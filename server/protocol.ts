@@ -152,16 +152,24 @@ export interface FilterHealth {
 export type FilterState = 'dead' | 'weak' | 'structureless';
 export type JumpReason = 'new-source' | 'same-source';
 
-/** The thresholds a snapshot's flags were raised with (training/viz/diagnostics/rules.ts). */
+/** The thresholds a snapshot's flags were raised with (values and their reasons: training/viz/diagnostics/rules.ts). */
 export interface DiagnosticRulesUsed {
+  /** A layer has settled while its representation change (1 - CKA per epoch elapsed) stays below this. */
   settledChangePerEpoch: number;
+  /** A jump needs a robust z-score (median / MAD over the layer at that snapshot) of at least this ... */
   jumpZ: number;
+  /** ... and a response change (1 - correlation with its previous self) of at least this ... */
   jumpMinChange: number;
+  /** ... and, once a feature has this many earlier changes, at least `jumpHistoryFactor` x their median. */
   jumpHistoryMin: number;
   jumpHistoryFactor: number;
+  /** Weak: active on less than this share of probe positions ... */
   weakActiveShare: number;
+  /** ... or a filter RMS under this fraction of its layer's median RMS. */
   weakRmsFraction: number;
+  /** Structureless (conv1): spectral flatness at least this fraction of white noise's. */
   structurelessFlatness: number;
+  /** Aliasing advice only where conv1's score is at least this fraction of white noise's. */
   aliasingAdviseRatio: number;
 }
 

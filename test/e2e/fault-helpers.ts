@@ -5,18 +5,10 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { LayerSnapshot, StoredEvent } from '../../server/protocol.js';
 import { Store } from '../../server/store/index.js';
+import { mulberry32 } from '../../datasets/rng.js';
 
-/** A seeded PRNG (mulberry32), so a failing fault schedule can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32, the datasets' own), so a failing fault schedule can be replayed. */
+export const prng = mulberry32;
 
 /** The seed of this run: $ZF_FAULT_SEED to replay one, else the clock. Printed either way. */
 export function faultSeed(test: string): number {

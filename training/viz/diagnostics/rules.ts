@@ -5,29 +5,13 @@
  *
  * The numbers were calibrated on real training (full Fashion-MNIST, 20 epochs, 7x7/2 and 11x11/4;
  * README "The paper's findings, measured here"), and the interventions in
- * test/training/diagnostics-intervention.test.ts check that each flag fires on the change it is
+ * test/training/diagnostics/intervention.test.ts check that each flag fires on the change it is
  * about and stays quiet otherwise.
  */
+import type { DiagnosticRulesUsed } from '../../../server/protocol.js';
 
-export interface DiagnosticRules {
-  /** A layer has settled while its representation change (1 - CKA per epoch elapsed) stays below this. */
-  settledChangePerEpoch: number;
-  /** A jump needs a robust z-score (median / MAD over the layer at that snapshot) of at least this. */
-  jumpZ: number;
-  /** ... and a response change (1 - correlation with its previous self) of at least this. */
-  jumpMinChange: number;
-  /** ... and, once a feature has this many earlier changes, at least `jumpHistoryFactor` x their median. */
-  jumpHistoryMin: number;
-  jumpHistoryFactor: number;
-  /** Weak: active on less than this share of probe positions ... */
-  weakActiveShare: number;
-  /** ... or a filter RMS under this fraction of its layer's median RMS. */
-  weakRmsFraction: number;
-  /** Structureless (conv1): spectral flatness at least this fraction of white noise's. */
-  structurelessFlatness: number;
-  /** Aliasing advice only where conv1's score is at least this fraction of white noise's. */
-  aliasingAdviseRatio: number;
-}
+/** The thresholds, as the wire protocol records them with each snapshot (LayerHealth.rules). */
+export type DiagnosticRules = DiagnosticRulesUsed;
 
 export const DEFAULT_RULES: DiagnosticRules = {
   settledChangePerEpoch: 0.01,
