@@ -73,7 +73,8 @@ export async function liveLatencyWhileAnalysing(log: (line: string) => void): Pr
             received++;
           }
         });
-        ws.send(JSON.stringify({ type: 'subscribe', runId: 'live', afterSeq: 1e9 }));
+        // From seq 1 on: the history is the run-started event only, then the live tail.
+        ws.send(JSON.stringify({ type: 'subscribe', runId: 'live', afterSeq: 1 }));
         return ws;
       }));
       const api = async (path: string, body?: unknown) => (await (await fetch(`${s.url}${path}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {})).json()) as AnalysisView;
@@ -98,6 +99,7 @@ export async function liveLatencyWhileAnalysing(log: (line: string) => void): Pr
       await trainer.close();
       for (const ws of dashboards) ws.terminate();
       const kept = latencies.slice(0, during * DASHBOARDS).sort((a, b) => a - b);
+      if (!kept.length) throw new Error(`no live snapshot was measured while the analysis ran (${during} sent during it, ${received} receipts in all)`);
       const p50 = pct(kept, 50);
       const p99 = pct(kept, 99);
       log(`live snapshots while the analysis ran: ${during} of ${SNAPSHOTS} sent, ${kept.length} receipts by ${DASHBOARDS} dashboards, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
