@@ -33,6 +33,17 @@ export class ZfFeatureDialog extends LitElement {
       dialog::backdrop {
         background: rgba(5, 8, 12, 0.7);
       }
+      /* The feature's top-9 beside what the network is asked about it (wide windows), stacked otherwise. */
+      .body {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 20px;
+        align-items: flex-start;
+      }
+      .body > zf-analysis {
+        flex: 1 1 360px;
+        min-width: 320px;
+      }
       .ranks {
         display: grid;
         grid-template-columns: repeat(3, auto);
@@ -162,6 +173,7 @@ export class ZfFeatureDialog extends LitElement {
         Since the previous snapshot: response change <span title=${legend('jump', rulesOf(s.health))}>${num(h.responseChange, 2)}</span> (z ${num(h.jumpZ, 1)}),
         filter angle <span title=${legend('filterAngle')}>${num(h.filterAngle, 3)}</span>, projection change <span title=${legend('projectionChange')}>${num(h.projectionChange, 2)}</span>, top-9 turnover ${pct(h.turnover)}.
       </p>
+      <div class="body">
       ${m.top.length
         ? html`<div class="ranks">
             ${m.top.map(
@@ -173,6 +185,7 @@ export class ZfFeatureDialog extends LitElement {
           </div>`
         : html`<div class="state empty"><strong>No activations.</strong>This map never fired on the probe set.</div>`}
       <zf-analysis .runId=${this.runId} .layer=${s.layer} .feature=${m.index} .epoch=${s.epoch} .images=${m.top.map((t) => t.image)} .classes=${this.classes}></zf-analysis>
+      </div>
     </dialog>`;
   }
 }
