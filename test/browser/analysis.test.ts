@@ -10,11 +10,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../server/index.js';
 import { writeAnalysisRun } from '../fixtures/analysis-run.js';
-import { hasChromium, launchChromium, pixelSpread, tempDir } from './helpers.js';
+import { skipBrowser, launchChromium, pixelSpread, tempDir } from './helpers.js';
 
 const SHOTS = 'test-output/screenshots';
 
-describe.skipIf(!hasChromium && process.env.CI !== 'true')('asking the network from the dashboard, in Chromium', () => {
+describe.skipIf(skipBrowser)('asking the network from the dashboard, in Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;

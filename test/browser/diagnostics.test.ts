@@ -8,13 +8,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../server/index.js';
 import { filterRmsOf, gaussian, realRun, setFilter } from '../training/diagnostics/real-run.js';
-import { hasChromium, launchChromium, tempDir } from './helpers.js';
+import { launchChromium, skipBrowser, tempDir } from './helpers.js';
 
 const SHOTS = 'test-output/screenshots';
-// In CI a missing browser is a failure, not a skip.
-const run = hasChromium || process.env.CI === 'true' ? describe : describe.skip;
-
-run('diagnostics views on a real run changed on purpose', () => {
+describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;

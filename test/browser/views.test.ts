@@ -7,11 +7,11 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../server/index.js';
-import { fixtureLogdir, hasChromium, launchChromium, pixelSpread } from './helpers.js';
+import { fixtureLogdir, skipBrowser, launchChromium, pixelSpread } from './helpers.js';
 
 const SHOTS = 'test-output/screenshots';
 
-describe.skipIf(!hasChromium)('dashboard views in Chromium', () => {
+describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
