@@ -19,11 +19,11 @@ Watch a convolutional network learn: a small ZF-net trains on real images and, a
 deconvnet projections of the top-9 activations of every feature map stream to a live dashboard.
 
 commands:
-  start   run the server and a trainer together (the main job); open the printed URL
-  serve   run only the server and dashboard over a logdir
-  train   run only a trainer, reporting to --server URL or straight into --logdir
+  start     run the server and a trainer together (the main job); open the printed URL
+  serve     run only the server and dashboard over a logdir
+  train     run only a trainer, reporting to --server URL or straight into --logdir
   findings  what a run's snapshots say (convergence, jumps, dead filters, aliasing); two runs: Fig. 6
-  analyze ask a stored run's network a question at an epoch (optimal input, reconstruction)
+  analyze   ask a stored run's network a question at an epoch (optimal input, reconstruction)
 
 'zfscope <command> --help' lists a command's options.`;
 
