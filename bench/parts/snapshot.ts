@@ -12,9 +12,15 @@
  * Keys: backend, snapshot_s, epoch_10k_s, snapshot_epoch_ratio, step_s, topk_s, forward_s,
  * deconvnet_s, render_s, backprop_s, guided_s, atlas_bytes, memory_bytes, leaked_tensors,
  * snapshot_2threads_s, epoch_10k_2threads_s, snapshot_epoch_ratio_2threads, step_2threads_s,
- * snapshot_threads (2 unless the worker could not start), leaked_tensors_2threads.
+ * snapshot_threads (2 unless the worker could not start), leaked_tensors_2threads; and the PyTorch
+ * peer at equal threads: peer_snapshot_{1thread,2threads}_s, snapshot_{1thread,2threads}_ratio_vs_peer,
+ * with peer_snapshot_s / snapshot_ratio_vs_peer at the trainer's default (2 threads).
  */
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BenchPart } from '../parts.js';
 import { initBackend } from '../../training/backend/index.js';
 import { zfNetConfig } from '../../training/model/config.js';
@@ -28,6 +34,25 @@ import type { TrainStep } from '../../training/train-step.js';
 import type { ImageSet } from '../../datasets/types.js';
 
 const PROBE = 1000;
+
+/**
+ * The same snapshot in PyTorch (../shared/bench/torch_snapshot.py: top-9 scan and deconvnet
+ * projections of every map of the same net, 1,000 probe images, without patches and PNG encoding)
+ * on `threads` threads: its seconds, or why it cannot run.
+ */
+function peerSnapshot(threads: number): number | string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  const script = resolve(dir, '../shared/bench/torch_snapshot.py');
+  if (!existsSync(script)) return `peer script not found at ${script}`;
+  const r = spawnSync('/usr/bin/python3', [script, '--threads', String(threads), '--probe', String(PROBE), '--size', '32', '--channels', '3'], { encoding: 'utf8', timeout: 300_000 });
+  if (r.error) return `could not run /usr/bin/python3: ${r.error.message}`;
+  try {
+    return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { snapshot_s: number }).snapshot_s;
+  } catch {
+    return `peer failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' / ')}`;
+  }
+}
 const EPOCH_IMAGES = 10_000;
 const BATCH = 64;
 
@@ -120,7 +145,29 @@ const part: BenchPart = {
     step2.optimizer.dispose();
     tf.dispose([x, y]);
     model.dispose();
+    // The peer at equal threads, medians of 3 interleaved with nothing else running.
+    const peer: Record<string, unknown> = {};
+    for (const threads of [1, 2]) {
+      const runs = [0, 1, 2].map(() => peerSnapshot(threads));
+      const bad = runs.find((r) => typeof r === 'string');
+      if (bad !== undefined) {
+        peer['peer_note'] = bad;
+        log(`PyTorch snapshot peer: ${bad}`);
+        break;
+      }
+      const m = (runs as number[]).sort((a, b) => a - b)[1]!;
+      log(`PyTorch snapshot, ${threads} thread${threads > 1 ? 's' : ''}: ${(runs as number[]).join(', ')} s`);
+      const ours = threads === 1 ? s.total! : snap2.seconds.total!;
+      peer[threads === 1 ? 'peer_snapshot_1thread_s' : 'peer_snapshot_2threads_s'] = round(m, 2);
+      peer[threads === 1 ? 'snapshot_1thread_ratio_vs_peer' : 'snapshot_2threads_ratio_vs_peer'] = round(ours / m, 2);
+    }
+    // Headline: at the thread count the trainer uses by default (2 on wasm with two cores).
+    if (peer['peer_snapshot_2threads_s'] !== undefined) {
+      peer['peer_snapshot_s'] = peer['peer_snapshot_2threads_s'];
+      peer['snapshot_ratio_vs_peer'] = peer['snapshot_2threads_ratio_vs_peer'];
+    }
     return {
+      ...peer,
       backend: info.name,
       snapshot_s: round(s.total!, 2),
       epoch_10k_s: round(epochS, 2),
