@@ -98,7 +98,9 @@ export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: numb
     methods: flags.methods ?? ['deconvnet'],
     seed: flags.seed ?? 1,
     preset: flags.preset ?? 'quick',
-    trainLimit: flags['train-limit'] ?? preset.trainLimit,
+    // The quick preset's cap sizes its own (embedded) dataset; another dataset named on the command
+    // line is used whole unless --train-limit says otherwise: an explicit flag wins over a preset.
+    trainLimit: flags['train-limit'] ?? (flags.dataset === undefined || flags.dataset === preset.dataset ? preset.trainLimit : 0),
     // Mean-subtracted 0-255 pixels times 1/64 (about [-2, 2]). The paper's unscaled [-128, 128]
     // with He initialization saturates the softmax here (loss 14.5, chance accuracy after 3 epochs
     // on the sample, against 76% validation accuracy with 1/64).

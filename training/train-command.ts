@@ -122,7 +122,8 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
     });
     const split = splitDataset(loaded, { seed: config.seed, probeSize: config.probeSize, ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}) });
     const info = datasetInfo(loaded, split);
-    out.log(`zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epochs, snapshots at ${config.snapshotEpochs.join(',')}`);
+    const capped = config.trainLimit ? ` (capped at ${config.trainLimit} by --train-limit${flags['train-limit'] === undefined ? ` of the ${config.preset ?? 'quick'} preset` : ''})` : '';
+    out.log(`zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epochs, snapshots at ${config.snapshotEpochs.join(',')}`);
     extra.onReady?.(runId);
 
     const result = await trainRun({

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { runConfigFrom } from '../../training/options.js';
+
+describe('presets and explicit flags', () => {
+  it.each([
+    [{}, 'sample', 6000],
+    [{ dataset: 'sample' }, 'sample', 6000],
+    // Another dataset under the default quick preset is used whole: the cap sizes the sample only.
+    [{ dataset: 'fashion-mnist' }, 'fashion-mnist', 0],
+    [{ dataset: 'fashion-mnist', 'train-limit': 20000 }, 'fashion-mnist', 20000],
+    [{ preset: 'paper' }, 'fashion-mnist', 0],
+    [{ preset: 'paper', 'train-limit': 500 }, 'fashion-mnist', 500],
+    [{ 'train-limit': 0 }, 'sample', 0],
+  ] as const)('%j trains on %s with a cap of %d images', (flags, dataset, cap) => {
+    const c = runConfigFrom(flags);
+    expect([c.dataset, c.trainLimit]).toEqual([dataset, cap]);
+  });
+
+  it('lets every explicit flag win over the preset', () => {
+    const c = runConfigFrom({ preset: 'paper', epochs: 3, batch: 32, probe: 50 });
+    expect([c.epochs, c.batchSize, c.probeSize, c.snapshotEpochs]).toEqual([3, 32, 50, [1, 2, 3]]);
+  });
+});
