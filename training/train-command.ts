@@ -123,7 +123,7 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
     const split = splitDataset(loaded, { seed: config.seed, probeSize: config.probeSize, ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}) });
     const info = datasetInfo(loaded, split);
     const capped = config.trainLimit ? ` (capped at ${config.trainLimit} by --train-limit${flags['train-limit'] === undefined ? ` of the ${config.preset ?? 'quick'} preset` : ''})` : '';
-    out.log(`zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epochs, snapshots at ${config.snapshotEpochs.join(',')}`);
+    out.log(`zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, snapshots at ${config.snapshotEpochs.join(',')}`);
     extra.onReady?.(runId);
 
     const result = await trainRun({
