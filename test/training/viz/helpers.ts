@@ -52,3 +52,17 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return d / Math.max(1e-12, m);
 }
+
+/** A ReLU whose backward pass is a projection method's rule (the tf.grad oracle of O7). */
+export function ruledRelu(rule: 'deconvnet' | 'guided' | 'backprop'): (z: tf.Tensor) => tf.Tensor {
+  return tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([z]);
+    return {
+      value: tf.relu(z),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const mask = tf.step(saved[0]!);
+        return rule === 'deconvnet' ? tf.relu(dy) : rule === 'backprop' ? tf.mul(dy, mask) : tf.mul(tf.relu(dy), mask);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: tf.Tensor) => tf.Tensor;
+}

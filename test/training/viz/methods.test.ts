@@ -4,7 +4,7 @@ import { compileChain, forwardChain, projectDown, UnsupportedLayerError } from '
 import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
 import type { ProjectionRequest } from '../../../training/viz/methods/types.js';
 import { receptiveFields } from '../../../training/viz/receptive-field.js';
-import { grid, randomArray, randomizeWeights, relDiff, useCpu } from './helpers.js';
+import { grid, randomArray, randomizeWeights, relDiff, ruledRelu, useCpu } from './helpers.js';
 
 beforeAll(useCpu);
 
@@ -125,16 +125,7 @@ function randomNet(separateRelu: boolean, seed: number): tf.LayersModel {
 
 /** The independent oracle: tf.grad through a functional copy whose ReLUs have a custom backward rule. */
 function gradOracle(model: tf.LayersModel, layer: string, x: tf.Tensor4D, req: ProjectionRequest, rule: 'deconvnet' | 'guided' | 'backprop'): Float32Array {
-  const relu = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([z]);
-    return {
-      value: tf.relu(z),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const mask = tf.step(saved[0]!);
-        return rule === 'deconvnet' ? tf.relu(dy) : rule === 'backprop' ? tf.mul(dy, mask) : tf.mul(tf.relu(dy), mask);
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: tf.Tensor) => tf.Tensor;
+  const relu = ruledRelu(rule);
   const convs = ['c1', 'c2', 'c3'].slice(0, Number(layer.slice(1)));
   const f = (inp: tf.Tensor) => {
     let h = inp as tf.Tensor4D;

@@ -11,22 +11,9 @@ import { zfNetConfig } from '../../../training/model/config.js';
 import { buildZfNet } from '../../../training/model/zfnet.js';
 import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
 import type { ProjectionRequest } from '../../../training/viz/methods/types.js';
-import { randomArray, randomizeWeights, relDiff } from './helpers.js';
+import { randomArray, randomizeWeights, relDiff, ruledRelu } from './helpers.js';
 
 type Rule = 'deconvnet' | 'guided' | 'backprop';
-
-function ruledRelu(rule: Rule): (z: tf.Tensor) => tf.Tensor {
-  return tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([z]);
-    return {
-      value: tf.relu(z),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const mask = tf.step(saved[0]!);
-        return rule === 'deconvnet' ? tf.relu(dy) : rule === 'backprop' ? tf.mul(dy, mask) : tf.mul(tf.relu(dy), mask);
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: tf.Tensor) => tf.Tensor;
-}
 
 /** The model's conv and pool layers up to `target`, written out by hand from their weights and configs. */
 function plainForward(model: tf.LayersModel, target: string, rule: Rule, x: tf.Tensor4D): tf.Tensor4D {
