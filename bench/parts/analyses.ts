@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BenchPart } from '../parts.js';
 import { initBackend } from '../../training/backend/index.js';
-import { benchConfig, median } from '../../training/backend/throughput.js';
+import { benchConfig, median } from '../throughput.js';
 import { buildZfNet, summarizeModel } from '../../training/model/zfnet.js';
 import { ANALYSES, type AnalysisContext } from '../../training/analyses/index.js';
 import { resolveParams } from '../../training/analyses/params.js';

@@ -17,7 +17,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchPart } from '../parts.js';
 import { initBackend, type BackendChoice } from '../../training/backend/index.js';
-import { benchConfig, measureThroughput, median, type Contender } from '../../training/backend/throughput.js';
+import { benchConfig, measureThroughput, median, type Contender } from '../throughput.js';
 import { createParallelTrainStep } from '../../training/backend/parallel-train-step.js';
 import { buildZfNet } from '../../training/model/zfnet.js';
 import { formatConvSpec } from '../../training/model/config.js';

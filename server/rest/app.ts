@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/index.js';
 import { ZfError, messageOf } from '../errors.js';
-import { tokenMatches } from '../socket/ingest.js';
+import { tokenMatches } from '../auth.js';
 import { HttpError } from './http-error.js';
 import { apiRoutes } from './routes.js';
 import { analysisRoutes } from './analyses.js';

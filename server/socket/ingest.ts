@@ -4,13 +4,13 @@
  * a typed error: the trainer's stream is out of step and the reporter reconnects and re-sends from
  * the welcome's lastSeq.
  */
+import { tokenMatches } from '../auth.js';
 import type WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../protocol.js';
 import { checkTrainerFrame, parseJson } from '../guards.js';
 import { ZfError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { PRE_HELLO_MAX_BYTES, RateLimiter, closeCodeFor, frameText, sendError, sendFrame, setMaxPayload, toZfError, type SocketLimits } from './frames.js';
-import { timingSafeEqual } from 'node:crypto';
 
 export interface IngestContext {
   store: Store;
@@ -19,13 +19,6 @@ export interface IngestContext {
   log: (line: string) => void;
   /** True once the server is shutting down: frames are then left unacknowledged (the trainer re-sends them). */
   closing: () => boolean;
-}
-
-/** Compares tokens in constant time. */
-export function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Serves one trainer connection. */

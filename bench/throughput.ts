@@ -3,9 +3,9 @@
  * for choosing between trainers. Synthetic inputs: speed does not depend on pixel values.
  */
 import * as tf from '@tensorflow/tfjs';
-import { zfNetConfig, type ZfNetConfig } from '../model/config.js';
-import { buildZfNet } from '../model/zfnet.js';
-import { createTrainStep, type TrainStep } from '../train-step.js';
+import { zfNetConfig, type ZfNetConfig } from '../training/model/config.js';
+import { buildZfNet } from '../training/model/zfnet.js';
+import { createTrainStep, type TrainStep } from '../training/train-step.js';
 
 /** A trainer under test: createTrainStep on a model of `cfg` when `make` is absent. */
 export interface Contender {
