@@ -3,7 +3,7 @@
  * Each guard returns the typed value or throws a ZfError whose message names the field, what was
  * expected and what was found. Hand-written on purpose: the protocol is small and the messages matter.
  */
-import { PROTOCOL_VERSION } from './protocol.js';
+import { PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from './protocol.js';
 import type { DashboardToServer, TrainerEvent, TrainerToServer } from './protocol.js';
 import { ZfError, describe } from './errors.js';
 
@@ -92,7 +92,7 @@ export function checkTrainerFrame(v: unknown): TrainerToServer {
   return { type: 'event', runId: checkRunId(o.runId, 'event.runId'), seq: int(o, 'seq', 'event', 1, MAX_SEQ), event: checkTrainerEvent(o.event) };
 }
 
-const EVENT_TYPES = ['run-started', 'metrics', 'snapshot', 'diagnostics', 'run-ended'];
+const EVENT_TYPES: readonly string[] = TRAINER_EVENT_TYPES;
 const END_STATUSES = ['finished', 'failed', 'stopped'];
 
 /** A trainer event; metric values may be null (JSON's rendering of NaN and Infinity). */

@@ -5,7 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { promises as fsp } from 'node:fs';
 import { PNG } from 'pngjs';
-import { PROTOCOL_VERSION } from '../protocol.js';
+import { PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from '../protocol.js';
 import type { RunInfo, TrainerEventType } from '../protocol.js';
 import { FILE_NAME_RE, checkRunId } from '../guards.js';
 import { messageOf } from '../errors.js';
@@ -13,7 +13,7 @@ import type { Store } from '../store/index.js';
 import { HttpError } from './http-error.js';
 import { montage } from './montage.js';
 
-const EVENT_TYPES: TrainerEventType[] = ['run-started', 'metrics', 'snapshot', 'diagnostics', 'run-ended'];
+const EVENT_TYPES: readonly TrainerEventType[] = TRAINER_EVENT_TYPES;
 
 function param(req: Request, name: string): string {
   const v = req.params[name];
