@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../server/index.js';
-import { fixtureLogdir, launchChromium, skipBrowser } from './helpers.js';
+import type { RunningServer } from '../../server/index.js';
+import { fixtureLogdir, skipBrowser, dashboardSession, type DashboardSession } from './helpers.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -23,18 +23,17 @@ describe.skipIf(skipBrowser)('dashboard accessibility (axe-core) in Chromium', (
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let session: DashboardSession | undefined;
   let logdir: { dir: string; remove: () => void };
 
   beforeAll(async () => {
     logdir = fixtureLogdir();
-    server = await startServer({ logdir: logdir.dir, port: 0, log: () => undefined });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 } });
+    ({ server, browser, page } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     logdir?.remove();
   });
 

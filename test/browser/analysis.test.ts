@@ -8,9 +8,9 @@ import { mkdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../server/index.js';
+import type { RunningServer } from '../../server/index.js';
 import { writeAnalysisRun } from '../fixtures/analysis-run.js';
-import { skipBrowser, launchChromium, pixelSpread, tempDir } from './helpers.js';
+import { skipBrowser, pixelSpread, tempDir, dashboardSession, type DashboardSession } from './helpers.js';
 
 const SHOTS = 'test-output/screenshots';
 
@@ -18,23 +18,21 @@ describe.skipIf(skipBrowser)('asking the network from the dashboard, in Chromium
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let session: DashboardSession | undefined;
   let logdir: { dir: string; remove: () => void };
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     await tf.setBackend('cpu');
     logdir = tempDir('zf-analysis-ui-');
     await writeAnalysisRun(logdir.dir, 'tiny', [1, 2], { snapshots: true });
-    server = await startServer({ logdir: logdir.dir, port: 0, log: () => undefined, analysisBackend: 'wasm' });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 1000 }, server: { analysisBackend: 'wasm' } });
+    ({ server, browser, page, errors } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     logdir?.remove();
   });
 

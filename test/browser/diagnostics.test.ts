@@ -6,17 +6,18 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../server/index.js';
+import type { RunningServer } from '../../server/index.js';
 import { filterRmsOf, gaussian, realRun, setFilter } from '../training/diagnostics/real-run.js';
-import { launchChromium, skipBrowser, tempDir } from './helpers.js';
+import { skipBrowser, tempDir, dashboardSession, type DashboardSession } from './helpers.js';
 
 const SHOTS = 'test-output/screenshots';
 describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let session: DashboardSession | undefined;
   const logdir = tempDir('zf-diag-');
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
     await realRun({
@@ -32,15 +33,12 @@ describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose
         }
       },
     });
-    server = await startServer({ logdir: logdir.dir, port: 0, log: () => undefined });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 } });
+    ({ server, browser, page, errors } = session);
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     logdir.remove();
   });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { writeTestFixture } from '../fixtures/make-recorded-run.js';
+import { type RunningServer, type ServerOptions, startServer } from '../../server/index.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -100,4 +101,32 @@ export async function pixelSpread(target: Locator | Page, clip?: { x: number; y:
   }
   const mean = sum / n;
   return { std: Math.sqrt(Math.max(0, sum2 / n - mean * mean)), distinct: seen.size };
+}
+
+/** A real server over a logdir and one Chromium page on it: what every browser test file starts with. */
+export interface DashboardSession {
+  server: RunningServer;
+  browser: Browser;
+  page: Page;
+  /** Uncaught page errors, in order (a test asserts there are none). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function dashboardSession(
+  logdir: string,
+  opts: { viewport?: { width: number; height: number }; acceptDownloads?: boolean; server?: Partial<ServerOptions> } = {},
+): Promise<DashboardSession> {
+  const server = await startServer({ logdir, port: 0, log: () => undefined, ...opts.server });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 900 }, ...(opts.acceptDownloads ? { acceptDownloads: true } : {}) });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return {
+    server, browser, page, errors,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../server/index.js';
-import { fixtureLogdir, skipBrowser, launchChromium, pixelSpread, tempDir } from './helpers.js';
+import { fixtureLogdir, skipBrowser, pixelSpread, tempDir, dashboardSession } from './helpers.js';
 import { connectTrainer, snapshotEvent } from './trainer.js';
 
 const SHOTS = 'test-output/screenshots';
@@ -23,12 +23,11 @@ describe.skipIf(skipBrowser)('dashboard live updates in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     logdir = fixtureLogdir();
-    server = await startServer({ logdir: logdir.dir, port: 0, log: () => undefined });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    ({ server, browser, page } = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 } }));
   });
 
   afterAll(async () => {
+    // The restart test replaces the session's server: close the one running now.
     await browser?.close();
     await server?.close();
     logdir?.remove();

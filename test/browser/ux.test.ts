@@ -11,8 +11,8 @@ import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LayerSnapshot, StoredEvent } from '../../server/protocol.js';
-import { type RunningServer, startServer } from '../../server/index.js';
-import { fixtureLogdir, launchChromium, pixelSpread, skipBrowser } from './helpers.js';
+import type { RunningServer } from '../../server/index.js';
+import { fixtureLogdir, pixelSpread, skipBrowser, dashboardSession, type DashboardSession } from './helpers.js';
 import { connectTrainer, snapshotEvent } from './trainer.js';
 
 const SHOTS = 'test-output/screenshots';
@@ -22,21 +22,19 @@ describe.skipIf(skipBrowser)('the dashboard by keyboard, downloads and layout in
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let session: DashboardSession | undefined;
   let logdir: { dir: string; remove: () => void };
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     logdir = fixtureLogdir();
-    server = await startServer({ logdir: logdir.dir, port: 0, log: () => undefined });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    page.on('pageerror', (e) => errors.push(e.message));
+    session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    ({ server, browser, page, errors } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     logdir?.remove();
   });
 

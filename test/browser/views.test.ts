@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../server/index.js';
-import { fixtureLogdir, skipBrowser, launchChromium, pixelSpread } from './helpers.js';
+import type { RunningServer } from '../../server/index.js';
+import { fixtureLogdir, skipBrowser, pixelSpread, dashboardSession, type DashboardSession } from './helpers.js';
 
 const SHOTS = 'test-output/screenshots';
 
@@ -15,21 +15,19 @@ describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  let session: DashboardSession | undefined;
   let logdir: { dir: string; remove: () => void };
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     logdir = fixtureLogdir();
-    server = await startServer({ logdir: logdir.dir, port: 0, log: () => undefined });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 } });
+    ({ server, browser, page, errors } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     logdir?.remove();
   });
 
