@@ -105,6 +105,8 @@ export const shared = css`
     border-color: var(--bad);
     color: var(--bad);
   }
+  /* The one button look (a <button> or a link styled as one). */
+  .btn,
   .retry {
     background: var(--panel-2);
     color: var(--fg);
@@ -113,6 +115,23 @@ export const shared = css`
     padding: 4px 12px;
     font: inherit;
     cursor: pointer;
+    text-decoration: none;
+  }
+  .btn[disabled] {
+    opacity: 0.45;
+    cursor: default;
+  }
+  /* Modal dialogs (feature, keys). */
+  dialog {
+    background: var(--panel);
+    color: var(--fg);
+    border: 1px solid var(--line);
+    border-radius: 12px;
+    padding: 20px 24px;
+    max-width: 95vw;
+  }
+  dialog::backdrop {
+    background: rgba(5, 8, 12, 0.7);
   }
   .spinner {
     display: inline-block;

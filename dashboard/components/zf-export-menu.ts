@@ -18,15 +18,6 @@ export class ZfExportMenu extends LitElement {
         gap: 8px;
         align-items: center;
       }
-      .btn {
-        background: var(--panel-2);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 6px;
-        padding: 5px 12px;
-        font: inherit;
-        cursor: pointer;
-      }
       ul {
         position: absolute;
         right: 0;

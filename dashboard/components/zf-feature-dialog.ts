@@ -22,17 +22,6 @@ export class ZfFeatureDialog extends LitElement {
   static override styles = [
     shared,
     css`
-      dialog {
-        background: var(--panel);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 12px;
-        padding: 20px 24px;
-        max-width: 95vw;
-      }
-      dialog::backdrop {
-        background: rgba(5, 8, 12, 0.7);
-      }
       /* The feature's top-9 beside what the network is asked about it (wide windows), stacked otherwise. */
       .body {
         display: flex;
@@ -70,18 +59,6 @@ export class ZfFeatureDialog extends LitElement {
         display: flex;
         gap: 8px;
         align-items: center;
-      }
-      .close,
-      .page,
-      .step {
-        background: var(--panel-2);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 6px;
-        padding: 4px 12px;
-        cursor: pointer;
-        font: inherit;
-        text-decoration: none;
       }
       .page {
         border-color: var(--accent);
@@ -162,8 +139,8 @@ export class ZfFeatureDialog extends LitElement {
       <div class="top">
         <h2 id="dlg-title">${s.layer} · feature ${m.index} · epoch ${s.epoch} · ${this.method}</h2>
         <div class="actions">
-          <a class="page" href=${this.pageHref} autofocus data-feature-page>Feature page: every epoch →</a>
-          <button class="close" @click=${this.#close}>Close (Esc)</button>
+          <a class="btn page" href=${this.pageHref} autofocus data-feature-page>Feature page: every epoch →</a>
+          <button class="btn close" @click=${this.#close}>Close (Esc)</button>
         </div>
       </div>
       <p class="muted hint">← → epoch (${i + 1} of ${this.epochs.length}) · ↑ ↓ feature (${this.indices.indexOf(m.index) + 1} of ${this.indices.length}) · Esc closes</p>

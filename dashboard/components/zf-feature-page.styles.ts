@@ -19,20 +19,6 @@ export const featurePageStyles = css`
     display: flex;
     gap: 6px;
   }
-  .btn {
-    background: var(--panel-2);
-    color: var(--fg);
-    border: 1px solid var(--line);
-    border-radius: 6px;
-    padding: 4px 10px;
-    font: inherit;
-    cursor: pointer;
-    text-decoration: none;
-  }
-  .btn[disabled] {
-    opacity: 0.45;
-    cursor: default;
-  }
   .strip {
     display: flex;
     gap: 12px;

@@ -17,15 +17,7 @@ export class ZfKeysHelp extends LitElement {
     shared,
     css`
       dialog {
-        background: var(--panel);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 12px;
-        padding: 18px 24px;
         max-width: min(720px, 92vw);
-      }
-      dialog::backdrop {
-        background: rgba(5, 8, 12, 0.7);
       }
       kbd {
         font: 12px ui-monospace, monospace;
@@ -42,15 +34,6 @@ export class ZfKeysHelp extends LitElement {
         justify-content: space-between;
         align-items: baseline;
       }
-      .close {
-        background: var(--panel-2);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 6px;
-        padding: 4px 12px;
-        font: inherit;
-        cursor: pointer;
-      }
     `,
   ];
 
@@ -66,7 +49,7 @@ export class ZfKeysHelp extends LitElement {
 
   override render() {
     return html`<dialog aria-labelledby="keys-title" @click=${(e: MouseEvent) => isBackdropClick(e.currentTarget as HTMLDialogElement, e) && this.#close()}>
-      <div class="top"><h2 id="keys-title">Keyboard</h2><button class="close" @click=${this.#close}>Close (Esc)</button></div>
+      <div class="top"><h2 id="keys-title">Keyboard</h2><button class="btn close" @click=${this.#close}>Close (Esc)</button></div>
       <table>
         <thead><tr><th scope="col">where</th><th scope="col">key</th><th scope="col">does</th></tr></thead>
         <tbody>
