@@ -123,7 +123,9 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
       }
     })();
     try {
-      const train = (args: string[]) => spawnCli(['train', '--server', url, '--token', 'T', '--logdir', trainerDir, ...args]);
+      // A trainer that starts while the server is down waits for it (the 10 s default is for a server
+      // that is not there at all, tested in fatal-exits.test.ts; here it is only restarting, slowly on 2 loaded cores).
+      const train = (args: string[]) => spawnCli(['train', '--server', url, '--token', 'T', '--logdir', trainerDir, ...args], { ZFSCOPE_CONNECT_TIMEOUT_MS: '60000' });
       const first = train(['--run-id', 's', ...TRAIN]);
       // Mid-snapshot as the trainer sees it: epoch 2 is checkpointed and its snapshot under way
       // (with the server down, what reached it may lag far behind).
@@ -132,7 +134,7 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
       let second = train(['--resume', 's']);
       let code = await exitOf(second);
       let outputs = second.output();
-      for (let i = 0; i < 5 && code !== 0 && /cannot reach the server/.test(second.output()); i++) {
+      for (let i = 0; i < 5 && code !== 0 && /cannot reach the (zfscope )?server/.test(second.output()); i++) {
         second = train(['--resume', 's']);
         code = await exitOf(second);
         outputs += `\n--- retry ${i + 1}\n${second.output()}`;
