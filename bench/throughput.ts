@@ -59,13 +59,18 @@ export function benchConfig(inputShape: [number, number, number]): ZfNetConfig {
  * rounds (every contender, then inference, then `between(round)`, where a caller can run a peer)
  * so that all of them see the same load on a noisy machine.
  */
-export async function measureThroughput(opts: ThroughputOptions, between?: (run: number) => Promise<void>): Promise<Throughput> {
+export async function measureThroughput(
+  opts: ThroughputOptions,
+  between?: (run: number) => Promise<void>,
+): Promise<Throughput> {
   const cfg = benchConfig(opts.inputShape);
   const contenders = opts.contenders ?? [{ name: 'single' }];
   const model = buildZfNet(cfg);
   const trainers: Array<{ name: string; step: TrainStep; dispose(): void | Promise<void> }> = [];
   const x = tf.randomNormal([opts.batch, ...opts.inputShape], 0, 1, 'float32', 7) as tf.Tensor4D;
-  const y = tf.tidy(() => tf.oneHot(tf.randomUniform([opts.batch], 0, 10, 'int32', 8) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D);
+  const y = tf.tidy(
+    () => tf.oneHot(tf.randomUniform([opts.batch], 0, 10, 'int32', 8) as tf.Tensor1D, 10).toFloat() as tf.Tensor2D,
+  );
   // One batch of opts.batch: predict's default batchSize (32) would split it in two.
   const infer = () => tf.tidy(() => void (model.predict(x, { batchSize: opts.batch }) as tf.Tensor).dataSync());
   try {
@@ -73,7 +78,11 @@ export async function measureThroughput(opts: ThroughputOptions, between?: (run:
       if (c.make) trainers.push({ name: c.name, ...(await c.make(cfg)) });
       else {
         const m = buildZfNet(cfg);
-        trainers.push({ name: c.name, step: createTrainStep(m, { learningRate: 0.01 }), dispose: () => void m.dispose() });
+        trainers.push({
+          name: c.name,
+          step: createTrainStep(m, { learningRate: 0.01 }),
+          dispose: () => void m.dispose(),
+        });
       }
     }
     for (const t of trainers) {

@@ -36,14 +36,64 @@ export interface ViewSpec {
 }
 
 export const VIEWS: ViewSpec[] = [
-  { id: 'runs', title: 'Runs', needsRun: false, usesEpoch: false, render: (c) => html`<zf-run-list .runs=${c.state.runs} .loaded=${c.state.runsLoaded} .selected=${c.nav.run}></zf-run-list>` },
-  { id: 'curves', title: 'Curves', needsRun: true, usesEpoch: false, render: (c) => html`<zf-curves .data=${c.data} .nav=${c.nav} .run=${c.run}></zf-curves>` },
-  { id: 'grid', title: 'Layer grid', needsRun: true, usesEpoch: true, render: (c) => html`<zf-layer-grid .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-layer-grid>` },
-  { id: 'evolution', title: 'Evolution', needsRun: true, usesEpoch: true, render: (c) => html`<zf-evolution .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-evolution>` },
-  { id: 'convergence', title: 'Convergence', needsRun: true, usesEpoch: false, render: (c) => html`<zf-convergence .data=${c.data}></zf-convergence>` },
-  { id: 'health', title: 'Health', needsRun: true, usesEpoch: true, render: (c) => html`<zf-health .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-health>` },
-  { id: 'compare', title: 'Compare', needsRun: true, usesEpoch: true, render: (c) => html`<zf-compare .state=${c.state} .nav=${c.nav}></zf-compare>` },
-  { id: 'feature', title: 'Feature', needsRun: true, usesEpoch: true, tab: false, render: (c) => html`<zf-feature-page .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-feature-page>` },
+  {
+    id: 'runs',
+    title: 'Runs',
+    needsRun: false,
+    usesEpoch: false,
+    render: (c) =>
+      html`<zf-run-list .runs=${c.state.runs} .loaded=${c.state.runsLoaded} .selected=${c.nav.run}></zf-run-list>`,
+  },
+  {
+    id: 'curves',
+    title: 'Curves',
+    needsRun: true,
+    usesEpoch: false,
+    render: (c) => html`<zf-curves .data=${c.data} .nav=${c.nav} .run=${c.run}></zf-curves>`,
+  },
+  {
+    id: 'grid',
+    title: 'Layer grid',
+    needsRun: true,
+    usesEpoch: true,
+    render: (c) => html`<zf-layer-grid .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-layer-grid>`,
+  },
+  {
+    id: 'evolution',
+    title: 'Evolution',
+    needsRun: true,
+    usesEpoch: true,
+    render: (c) => html`<zf-evolution .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-evolution>`,
+  },
+  {
+    id: 'convergence',
+    title: 'Convergence',
+    needsRun: true,
+    usesEpoch: false,
+    render: (c) => html`<zf-convergence .data=${c.data}></zf-convergence>`,
+  },
+  {
+    id: 'health',
+    title: 'Health',
+    needsRun: true,
+    usesEpoch: true,
+    render: (c) => html`<zf-health .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-health>`,
+  },
+  {
+    id: 'compare',
+    title: 'Compare',
+    needsRun: true,
+    usesEpoch: true,
+    render: (c) => html`<zf-compare .state=${c.state} .nav=${c.nav}></zf-compare>`,
+  },
+  {
+    id: 'feature',
+    title: 'Feature',
+    needsRun: true,
+    usesEpoch: true,
+    tab: false,
+    render: (c) => html`<zf-feature-page .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-feature-page>`,
+  },
 ];
 
 export function viewById(id: ViewId): ViewSpec {

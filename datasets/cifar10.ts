@@ -13,7 +13,18 @@ import type { LocatedSource } from './locate.js';
 import { DatasetError, type ImageSet, type LoadedDataset } from './types.js';
 
 /** The standard class names, used when batches.meta.txt is absent. */
-export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+export const CIFAR10_CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+];
 export const CIFAR10_TRAIN_FILES = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const CIFAR10_TEST_FILE = 'test_batch.bin';
 const ARCHIVE = 'cifar-10-binary.tar.gz';
@@ -61,7 +72,10 @@ export function decodeCifarBatches(batches: Batch[], classCount = 10): ImageSet 
 
 /** Class names from batches.meta.txt (one a line) when it holds exactly ten, else the standard ones. */
 function parseMeta(text: string | undefined): string[] {
-  const names = (text ?? '').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const names = (text ?? '')
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   return names.length === CIFAR10_CLASSES.length ? names : CIFAR10_CLASSES;
 }
 
@@ -76,7 +90,11 @@ export function cifarFolder(dir: string): string | undefined {
 function fromBatches(get: (name: string) => Batch | undefined, where: string, meta: string | undefined): LoadedDataset {
   const train = CIFAR10_TRAIN_FILES.map((name) => {
     const b = get(name);
-    if (!b) throw new DatasetError(`${where}: ${name} is missing; CIFAR-10 needs ${CIFAR10_TRAIN_FILES.join(', ')} (and ${CIFAR10_TEST_FILE})`, join(where, name));
+    if (!b)
+      throw new DatasetError(
+        `${where}: ${name} is missing; CIFAR-10 needs ${CIFAR10_TRAIN_FILES.join(', ')} (and ${CIFAR10_TEST_FILE})`,
+        join(where, name),
+      );
     return b;
   });
   const classes = parseMeta(meta);
@@ -96,7 +114,9 @@ export function loadCifar10(path: string): LoadedDataset {
     let bytes: Uint8Array = readFileOrThrow(path, 'CIFAR-10 archive');
     if (isGzip(bytes)) bytes = gunzipOrThrow(bytes as Buffer, path);
     const entries = readTar(bytes, path);
-    const byBase = new Map([...entries].map(([name, data]) => [basename(name), { file: `${path}:${name}`, bytes: data }]));
+    const byBase = new Map(
+      [...entries].map(([name, data]) => [basename(name), { file: `${path}:${name}`, bytes: data }]),
+    );
     const meta = byBase.get('batches.meta.txt');
     return fromBatches((n) => byBase.get(n), path, meta ? Buffer.from(meta.bytes).toString('utf8') : undefined);
   }
@@ -113,7 +133,8 @@ export function loadCifar10(path: string): LoadedDataset {
     return pathKind(file) === 'file' ? { file, bytes: readFileOrThrow(file, 'CIFAR-10 batch') } : undefined;
   };
   const metaPath = join(dir, 'batches.meta.txt');
-  const meta = pathKind(metaPath) === 'file' ? readFileOrThrow(metaPath, 'CIFAR-10 class list').toString('utf8') : undefined;
+  const meta =
+    pathKind(metaPath) === 'file' ? readFileOrThrow(metaPath, 'CIFAR-10 class list').toString('utf8') : undefined;
   return fromBatches(get, dir, meta);
 }
 
@@ -132,7 +153,10 @@ export function unpackCifarArchive(dir: string): void {
     }
     unlinkSync(archive);
   } catch (err) {
-    throw new DatasetError(`cannot unpack ${archive} into ${out}: ${describeFsError(err)}; free some space or unpack it yourself`, archive);
+    throw new DatasetError(
+      `cannot unpack ${archive} into ${out}: ${describeFsError(err)}; free some space or unpack it yourself`,
+      archive,
+    );
   }
 }
 
@@ -141,7 +165,13 @@ export const CIFAR10: LocatedSource = {
   wellKnown: [],
   holds: (dir) => cifarFolder(dir) !== undefined || pathKind(join(dir, ARCHIVE)) === 'file',
   read: (path) => loadCifar10(path),
-  remote: [{ name: ARCHIVE, urls: ['https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'], md5: 'c32a1d4ab5d03f1284b67883e8d87530' }],
+  remote: [
+    {
+      name: ARCHIVE,
+      urls: ['https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'],
+      md5: 'c32a1d4ab5d03f1284b67883e8d87530',
+    },
+  ],
   afterDownload: unpackCifarArchive,
   advice: [`put the binary version (${ARCHIVE}, or its cifar-10-batches-bin folder) in ~/.cache/zfscope/cifar10`],
 };

@@ -35,7 +35,10 @@ export interface DownloadOptions {
 
 /** An attempt's failure; `retryable` is false for answers a retry would not change (404, 403). */
 class AttemptError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -76,7 +79,12 @@ function request(url: string, headers: Record<string, string>, timeoutMs: number
 }
 
 /** One attempt: fetches url into part, appending from its current size when the server allows. */
-async function attempt(url: string, part: string, file: RemoteFile, opts: Required<Pick<DownloadOptions, 'timeoutMs'>> & DownloadOptions): Promise<void> {
+async function attempt(
+  url: string,
+  part: string,
+  file: RemoteFile,
+  opts: Required<Pick<DownloadOptions, 'timeoutMs'>> & DownloadOptions,
+): Promise<void> {
   let offset = sizeOf(part);
   let res: http.IncomingMessage;
   for (let hops = 0; ; hops++) {
@@ -98,7 +106,10 @@ async function attempt(url: string, part: string, file: RemoteFile, opts: Requir
   }
   if (status !== 200 && status !== 206) {
     res.resume();
-    throw new AttemptError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim(), status >= 500 || status === 429 || status === 408);
+    throw new AttemptError(
+      `HTTP ${status} ${res.statusMessage ?? ''}`.trim(),
+      status >= 500 || status === 429 || status === 408,
+    );
   }
   if (status === 200) offset = 0; // the server ignored the Range: rewrite from the start
   const length = Number(res.headers['content-length'] ?? NaN);
@@ -126,7 +137,10 @@ async function attempt(url: string, part: string, file: RemoteFile, opts: Requir
       createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }),
     );
   } catch (err) {
-    throw new AttemptError(`connection lost after ${received} bytes (${err instanceof Error ? err.message : String(err)})`, true);
+    throw new AttemptError(
+      `connection lost after ${received} bytes (${err instanceof Error ? err.message : String(err)})`,
+      true,
+    );
   }
   if (total !== undefined && sizeOf(part) < total) {
     throw new AttemptError(`response ended early: ${sizeOf(part)} of ${total} bytes`, true);
@@ -175,7 +189,9 @@ export async function downloadFile(file: RemoteFile, destDir: string, options: D
       } catch (err) {
         const e = err instanceof AttemptError ? err : new AttemptError(String(err), true);
         problems.push(`${url} (attempt ${n}): ${e.message}`);
-        opts.onProgress?.(`download of ${file.name} failed: ${e.message}${e.retryable && n < opts.retries ? '; retrying' : ''}`);
+        opts.onProgress?.(
+          `download of ${file.name} failed: ${e.message}${e.retryable && n < opts.retries ? '; retrying' : ''}`,
+        );
         if (!e.retryable) break;
         if (n < opts.retries) await new Promise((r) => setTimeout(r, opts.retryDelayMs * n));
         continue;

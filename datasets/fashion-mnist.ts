@@ -5,7 +5,18 @@
 import { hasIdxFiles, loadIdxFolder } from './idx.js';
 import type { LocatedSource } from './locate.js';
 
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** Where Debian's package puts the full set. */
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';

@@ -40,7 +40,10 @@ export function parseIdx(bytes: Uint8Array, file: string, ndims: 1 | 3): IdxArra
   }
   const header = 4 + 4 * ndims;
   if (bytes.length < header) {
-    throw new DatasetError(`${file} is truncated: its header needs ${header} bytes, the file has ${bytes.length}; fetch it again`, file);
+    throw new DatasetError(
+      `${file} is truncated: its header needs ${header} bytes, the file has ${bytes.length}; fetch it again`,
+      file,
+    );
   }
   const dims: number[] = [];
   for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d));
@@ -53,7 +56,10 @@ export function parseIdx(bytes: Uint8Array, file: string, ndims: 1 | 3): IdxArra
     );
   }
   if (have > need) {
-    throw new DatasetError(`${file} has ${have - need} unexpected bytes after its ${dims.join('x')} data; it is not a valid IDX file`, file);
+    throw new DatasetError(
+      `${file} has ${have - need} unexpected bytes after its ${dims.join('x')} data; it is not a valid IDX file`,
+      file,
+    );
   }
   return { dims, data: bytes.subarray(header, header + need) };
 }
@@ -84,7 +90,12 @@ export function hasIdxFiles(dir: string): boolean {
 }
 
 /** The file names to tell a user about when none is found. */
-export const IDX_FILE_NAMES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+export const IDX_FILE_NAMES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 
 /** Pairs an images file and a labels file into an ImageSet, checking counts and label range. */
 export function readIdxPair(imagesPath: string, labelsPath: string, classCount: number): ImageSet {
@@ -105,7 +116,10 @@ export function readIdxPair(imagesPath: string, labelsPath: string, classCount: 
 export function checkLabels(labels: Uint8Array, classCount: number, file: string): void {
   for (let i = 0; i < labels.length; i++) {
     if (labels[i]! >= classCount) {
-      throw new DatasetError(`${file}: label ${labels[i]} at index ${i} is outside 0..${classCount - 1} (${classCount} classes)`, file);
+      throw new DatasetError(
+        `${file}: label ${labels[i]} at index ${i} is outside 0..${classCount - 1} (${classCount} classes)`,
+        file,
+      );
     }
   }
 }
@@ -115,10 +129,16 @@ export function checkLabels(labels: Uint8Array, classCount: number, file: string
  * (images without labels or the reverse) is an error, never a silent partial load.
  */
 export function loadIdxFolder(dir: string, name: string, classes: string[]): LoadedDataset {
-  const pair = (prefix: 'train' | 't10k') => ({ images: findFile(dir, prefix, 'images'), labels: findFile(dir, prefix, 'labels') });
+  const pair = (prefix: 'train' | 't10k') => ({
+    images: findFile(dir, prefix, 'images'),
+    labels: findFile(dir, prefix, 'labels'),
+  });
   const train = pair('train');
   const test = pair('t10k');
-  for (const [prefix, p] of [['train', train], ['t10k', test]] as const) {
+  for (const [prefix, p] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
     const required = prefix === 'train';
     if ((required || p.images || p.labels) && !(p.images && p.labels)) {
       const missing = candidates(prefix, p.images ? 'labels' : 'images')[0]!;

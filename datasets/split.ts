@@ -66,7 +66,8 @@ export function splitDataset(ds: LoadedDataset, opts: SplitOptions): DatasetSpli
   checkNumber('seed', seed, Number.isInteger(seed), 'an integer');
   checkNumber('validationShare', validationShare, validationShare >= 0 && validationShare < 1, 'in [0, 1)');
   checkNumber('probeSize', probeSize, Number.isInteger(probeSize) && probeSize >= 1, 'a positive integer');
-  if (trainLimit !== undefined) checkNumber('trainLimit', trainLimit, Number.isInteger(trainLimit) && trainLimit >= 1, 'a positive integer');
+  if (trainLimit !== undefined)
+    checkNumber('trainLimit', trainLimit, Number.isInteger(trainLimit) && trainLimit >= 1, 'a positive integer');
   const n = ds.train.count;
   // At least one validation image whenever a share is asked for, and at least one to train on.
   const nVal = validationShare > 0 ? Math.min(n - 1, Math.max(1, Math.round(n * validationShare))) : 0;
@@ -80,10 +81,14 @@ export function splitDataset(ds: LoadedDataset, opts: SplitOptions): DatasetSpli
   const poolSet = ds.test ?? ds.train;
   const pool = ds.test ? seededPermutation(ds.test.count, deriveSeed(seed, 2)) : valIdx;
   if (pool.length === 0) {
-    throw new DatasetError(`${ds.source}: no test set and no validation images to draw the probe set from; use a validationShare above 0`);
+    throw new DatasetError(
+      `${ds.source}: no test set and no validation images to draw the probe set from; use a validationShare above 0`,
+    );
   }
   // The validation images are already in seeded order; reshuffling them with the probe stream keeps the two draws independent.
-  const shuffledPool = ds.test ? pool : Uint32Array.from(seededPermutation(pool.length, deriveSeed(seed, 2)), (k) => pool[k]!);
+  const shuffledPool = ds.test
+    ? pool
+    : Uint32Array.from(seededPermutation(pool.length, deriveSeed(seed, 2)), (k) => pool[k]!);
   const probeIndices = balancedPick(shuffledPool, poolSet.labels, probeSize);
   return {
     train: gatherImages(ds.train, trainIdx),

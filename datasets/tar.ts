@@ -20,19 +20,26 @@ export function readTar(bytes: Uint8Array, file: string): Map<string, Uint8Array
     const sizeText = field(header, 124, 12).trim();
     const size = parseInt(sizeText || '0', 8);
     if (!Number.isFinite(size) || size < 0) {
-      throw new DatasetError(`${file}: corrupt tar header at byte ${offset} (size field "${sizeText}"); fetch the archive again`, file);
+      throw new DatasetError(
+        `${file}: corrupt tar header at byte ${offset} (size field "${sizeText}"); fetch the archive again`,
+        file,
+      );
     }
     const prefix = field(header, 345, 155);
     const name = prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100);
     const type = String.fromCharCode(header[156]!);
     const start = offset + 512;
     if (start + size > bytes.length) {
-      throw new DatasetError(`${file} is truncated inside ${name} (needs ${size} bytes, ${bytes.length - start} left); fetch it again`, file);
+      throw new DatasetError(
+        `${file} is truncated inside ${name} (needs ${size} bytes, ${bytes.length - start} left); fetch it again`,
+        file,
+      );
     }
     if (type === '0' || type === '\0') entries.set(name, bytes.subarray(start, start + size));
     offset = start + Math.ceil(size / 512) * 512;
   }
   // No end marker: tolerated only when the archive ends exactly on a record boundary.
-  if (offset !== bytes.length) throw new DatasetError(`${file} is truncated (ends inside a tar header); fetch it again`, file);
+  if (offset !== bytes.length)
+    throw new DatasetError(`${file} is truncated (ends inside a tar header); fetch it again`, file);
   return entries;
 }

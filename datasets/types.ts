@@ -57,7 +57,10 @@ export interface DatasetSource {
 
 /** An error about the user's data: names the file and what was wrong; the CLI prints only the message. */
 export class DatasetError extends Error {
-  constructor(message: string, readonly file?: string) {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
     super(message);
     this.name = 'DatasetError';
   }

@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from '../server/index.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const [logdir, outdir, ...shots] = process.argv.slice(2);
 if (!logdir || !outdir || !shots.length) {
@@ -34,7 +43,10 @@ try {
       await page.locator(`[data-index="${feature}"]`).first().scrollIntoViewIfNeeded();
       await page.waitForTimeout(1500);
     }
-    const file = join(outdir, `${view}-${run}${epoch ? `-e${epoch}` : ''}${layer ? `-${layer}` : ''}${feature ? `-f${feature}` : ''}.png`);
+    const file = join(
+      outdir,
+      `${view}-${run}${epoch ? `-e${epoch}` : ''}${layer ? `-${layer}` : ''}${feature ? `-f${feature}` : ''}.png`,
+    );
     // Views that render rows lazily (grid, evolution) are shown as the window shows them.
     await page.screenshot({ path: file, fullPage: view === 'convergence' || view === 'health' });
     console.log(file);

@@ -19,12 +19,24 @@ const arg = (name: string) => {
 await initBackend('auto');
 const data = await loadDataset('sample');
 const n = Number(arg('images') ?? 2000);
-const xs = tf.tidy(() => tf.tensor4d(data.train.images.subarray(0, n * 784), [n, 28, 28, 1]).div(255).sub(0.5)) as tf.Tensor4D;
+const xs = tf.tidy(() =>
+  tf
+    .tensor4d(data.train.images.subarray(0, n * 784), [n, 28, 28, 1])
+    .div(255)
+    .sub(0.5),
+) as tf.Tensor4D;
 const ys = tf.oneHot(tf.tensor1d(Array.from(data.train.labels.subarray(0, n)), 'int32'), 10).toFloat();
 
 const model = tf.sequential({
   layers: [
-    tf.layers.conv2d({ name: 'conv1', inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu', padding: 'same' }),
+    tf.layers.conv2d({
+      name: 'conv1',
+      inputShape: [28, 28, 1],
+      filters: 8,
+      kernelSize: 5,
+      activation: 'relu',
+      padding: 'same',
+    }),
     tf.layers.maxPooling2d({ poolSize: 2 }),
     tf.layers.conv2d({ name: 'conv2', filters: 16, kernelSize: 3, activation: 'relu', padding: 'same' }),
     tf.layers.maxPooling2d({ poolSize: 2 }),

@@ -33,7 +33,10 @@ function hostName(hostHeader: string): string {
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** Why a request is refused at the edge (a message for the 403), or undefined when it may pass. */
-export function edgeRefusal(headers: { host?: string | undefined; origin?: string | undefined }, opts: EdgeOptions): string | undefined {
+export function edgeRefusal(
+  headers: { host?: string | undefined; origin?: string | undefined },
+  opts: EdgeOptions,
+): string | undefined {
   const host = headers.host ?? '';
   if (!opts.viewerToken && !opts.allowHosts?.includes('*')) {
     const name = hostName(host).toLowerCase();

@@ -51,7 +51,18 @@ export class ListenError extends Error {
 export function listenError(err: unknown, host: string, port: number): ListenError {
   const code = (err as NodeJS.ErrnoException).code;
   const where = `${host}:${port}`;
-  if (code === 'EADDRINUSE') return new ListenError(`cannot listen on ${where}: the port is in use (another zfscope?); pick another --port, or 0 for a free one`, 1);
-  if (code === 'EACCES') return new ListenError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges); pick another --port`, 1);
-  return new ListenError(`--host ${host}: cannot listen on it (${code ?? messageOf(err)}); expected an address of this machine such as 127.0.0.1, ::1 or 0.0.0.0`, 2);
+  if (code === 'EADDRINUSE')
+    return new ListenError(
+      `cannot listen on ${where}: the port is in use (another zfscope?); pick another --port, or 0 for a free one`,
+      1,
+    );
+  if (code === 'EACCES')
+    return new ListenError(
+      `cannot listen on ${where}: permission denied (ports below 1024 need privileges); pick another --port`,
+      1,
+    );
+  return new ListenError(
+    `--host ${host}: cannot listen on it (${code ?? messageOf(err)}); expected an address of this machine such as 127.0.0.1, ::1 or 0.0.0.0`,
+    2,
+  );
 }

@@ -36,7 +36,8 @@ export const MAX_SEQ = 999_999_999_999_999;
 
 function int(o: Obj, key: string, where: string, min = 0, max = MAX_EPOCH): number {
   const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail('bad-frame', `${where}.${key}`, `an integer from ${min} to ${max}`, v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    fail('bad-frame', `${where}.${key}`, `an integer from ${min} to ${max}`, v);
   return v;
 }
 
@@ -58,7 +59,8 @@ export function isBase64(text: string): boolean {
  * ingest frames, REST and /blobs paths). `where` names the flag or field; `code` is the ZfError code.
  */
 export function checkRunId(v: unknown, where = 'runId', code: 'bad-frame' | 'bad-blob' = 'bad-frame'): string {
-  if (typeof v !== 'string' || !RUN_ID_RE.test(v)) fail(code, where, 'a run id of 1-128 characters [A-Za-z0-9._-] starting with a letter or digit', v);
+  if (typeof v !== 'string' || !RUN_ID_RE.test(v))
+    fail(code, where, 'a run id of 1-128 characters [A-Za-z0-9._-] starting with a letter or digit', v);
   return v;
 }
 
@@ -74,7 +76,8 @@ export function parseJson(text: string): unknown {
 function frameType(v: unknown, valid: string[]): { o: Obj; type: string } {
   const o = obj(v, 'frame');
   if (typeof o.type !== 'string') fail('bad-frame', 'frame.type', 'a string', o.type);
-  if (!valid.includes(o.type)) throw new ZfError('unknown-type', `frame.type: expected one of ${valid.join(', ')}, found ${describe(o.type)}`);
+  if (!valid.includes(o.type))
+    throw new ZfError('unknown-type', `frame.type: expected one of ${valid.join(', ')}, found ${describe(o.type)}`);
   return { o, type: o.type };
 }
 
@@ -87,9 +90,19 @@ export function checkTrainerFrame(v: unknown): TrainerToServer {
     if (version !== PROTOCOL_VERSION) {
       throw new ZfError('protocol-version', `hello.protocolVersion: expected ${PROTOCOL_VERSION}, found ${version}`);
     }
-    return { type, protocolVersion: version, runId: checkRunId(o.runId, 'hello.runId'), token: str(o, 'token', 'hello') };
+    return {
+      type,
+      protocolVersion: version,
+      runId: checkRunId(o.runId, 'hello.runId'),
+      token: str(o, 'token', 'hello'),
+    };
   }
-  return { type: 'event', runId: checkRunId(o.runId, 'event.runId'), seq: int(o, 'seq', 'event', 1, MAX_SEQ), event: checkTrainerEvent(o.event) };
+  return {
+    type: 'event',
+    runId: checkRunId(o.runId, 'event.runId'),
+    seq: int(o, 'seq', 'event', 1, MAX_SEQ),
+    event: checkTrainerEvent(o.event),
+  };
 }
 
 const EVENT_TYPES: readonly string[] = TRAINER_EVENT_TYPES;
@@ -99,7 +112,11 @@ const END_STATUSES = ['finished', 'failed', 'stopped'];
 export function checkTrainerEvent(v: unknown): TrainerEvent {
   const e = obj(v, 'event');
   if (typeof e.type !== 'string') fail('bad-frame', 'event.type', 'a string', e.type);
-  if (!EVENT_TYPES.includes(e.type)) throw new ZfError('unknown-type', `event.type: expected one of ${EVENT_TYPES.join(', ')}, found ${describe(e.type)}`);
+  if (!EVENT_TYPES.includes(e.type))
+    throw new ZfError(
+      'unknown-type',
+      `event.type: expected one of ${EVENT_TYPES.join(', ')}, found ${describe(e.type)}`,
+    );
   const w = `event(${e.type})`;
   switch (e.type) {
     case 'run-started':
@@ -129,8 +146,18 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       if (!Array.isArray(e.blobs)) fail('bad-frame', `${w}.blobs`, 'an array', e.blobs);
       if (e.epochLayers !== undefined) {
         const all = e.epochLayers;
-        if (!Array.isArray(all) || all.length > 64 || !all.every((l) => typeof l === 'string' && FILE_NAME_RE.test(l)) || !all.includes(layer)) {
-          fail('bad-frame', `${w}.epochLayers`, `an array of at most 64 layer names that includes ${JSON.stringify(layer)}`, all);
+        if (
+          !Array.isArray(all) ||
+          all.length > 64 ||
+          !all.every((l) => typeof l === 'string' && FILE_NAME_RE.test(l)) ||
+          !all.includes(layer)
+        ) {
+          fail(
+            'bad-frame',
+            `${w}.epochLayers`,
+            `an array of at most 64 layer names that includes ${JSON.stringify(layer)}`,
+            all,
+          );
         }
       }
       const seen = new Set<string>();
@@ -153,20 +180,23 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       int(e, 'previousEpoch', w, 0);
       int(e, 'images', w);
       if (e.measure !== 'linear-cka') fail('bad-frame', `${w}.measure`, "'linear-cka'", e.measure);
-      if (typeof e.settledChangePerEpoch !== 'number') fail('bad-frame', `${w}.settledChangePerEpoch`, 'a number', e.settledChangePerEpoch);
+      if (typeof e.settledChangePerEpoch !== 'number')
+        fail('bad-frame', `${w}.settledChangePerEpoch`, 'a number', e.settledChangePerEpoch);
       const layers = obj(e.layers, `${w}.layers`);
       for (const [name, l] of Object.entries(layers)) {
         if (!FILE_NAME_RE.test(name)) fail('bad-frame', `${w}.layers`, 'layer names of [A-Za-z0-9._-]', name);
         const lo = obj(l, `${w}.layers.${name}`);
         for (const k of ['cka', 'change'] as const) {
-          if (lo[k] !== null && typeof lo[k] !== 'number') fail('bad-frame', `${w}.layers.${name}.${k}`, 'a number or null', lo[k]);
+          if (lo[k] !== null && typeof lo[k] !== 'number')
+            fail('bad-frame', `${w}.layers.${name}.${k}`, 'a number or null', lo[k]);
         }
         obj(lo.ckaTo, `${w}.layers.${name}.ckaTo`);
       }
       return e as unknown as TrainerEvent;
     }
     case 'run-ended': {
-      if (typeof e.status !== 'string' || !END_STATUSES.includes(e.status)) fail('bad-frame', `${w}.status`, END_STATUSES.join(' | '), e.status);
+      if (typeof e.status !== 'string' || !END_STATUSES.includes(e.status))
+        fail('bad-frame', `${w}.status`, END_STATUSES.join(' | '), e.status);
       if (e.error !== undefined) str(e, 'error', w);
       str(e, 'endedAt', w);
       return e as unknown as TrainerEvent;

@@ -96,10 +96,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ingestToken = opts.ingestToken ?? randomBytes(18).toString('base64url');
   const ownStore = !opts.store;
   const store = opts.store ?? (await Store.open(opts.logdir, log));
-  const analyses = new AnalysisService({ logdir: store.logdir, log, ...(opts.analysisBackend ? { backend: opts.analysisBackend } : {}) });
+  const analyses = new AnalysisService({
+    logdir: store.logdir,
+    log,
+    ...(opts.analysisBackend ? { backend: opts.analysisBackend } : {}),
+  });
   store.watch(opts.watchMs ?? 1000);
-  const edge: EdgeOptions = { ...(opts.allowOrigins ? { allowOrigins: opts.allowOrigins } : {}), ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}), ...(opts.viewerToken ? { viewerToken: opts.viewerToken } : {}) };
-  const app = createApp({ store, viewerToken: opts.viewerToken, dashboardDir: opts.dashboardDir ?? defaultDashboardDir(), log, analyses, edge, ingestToken });
+  const edge: EdgeOptions = {
+    ...(opts.allowOrigins ? { allowOrigins: opts.allowOrigins } : {}),
+    ...(opts.allowHosts ? { allowHosts: opts.allowHosts } : {}),
+    ...(opts.viewerToken ? { viewerToken: opts.viewerToken } : {}),
+  };
+  const app = createApp({
+    store,
+    viewerToken: opts.viewerToken,
+    dashboardDir: opts.dashboardDir ?? defaultDashboardDir(),
+    log,
+    analyses,
+    edge,
+    ingestToken,
+  });
   const http = createServer(app);
   // Twice the typed limit: frames between the two get a 'too-large' error frame, past it ws cuts them (1009).
   const wsOpts = { noServer: true, maxPayload: limits.maxMessageBytes * 2, perMessageDeflate: false };
@@ -116,7 +132,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
   live.on('connection', (ws, req: IncomingMessage) => {
     const ok = viewerAllowed(opts.viewerToken, req.url, req.headers.authorization, ingestToken);
-    hub.handle(ws, peerOf(req), ok ? undefined : new ZfError('unauthorized', 'this server needs the viewer token: connect to /live?token=...'));
+    hub.handle(
+      ws,
+      peerOf(req),
+      ok ? undefined : new ZfError('unauthorized', 'this server needs the viewer token: connect to /live?token=...'),
+    );
   });
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', (err) => log(`upgrade ${req.url}: ${err.message}`));
@@ -173,7 +193,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for (const ws of ingest.clients) ws.close(1001, 'server shutting down');
       const sockets = [...ingest.clients, ...live.clients];
       await Promise.race([
-        Promise.all(sockets.map((ws) => new Promise<void>((r) => (ws.readyState === ws.CLOSED ? r() : ws.once('close', () => r()))))),
+        Promise.all(
+          sockets.map(
+            (ws) => new Promise<void>((r) => (ws.readyState === ws.CLOSED ? r() : ws.once('close', () => r()))),
+          ),
+        ),
         new Promise((r) => setTimeout(r, 1000).unref()),
       ]);
       for (const ws of sockets) ws.terminate();

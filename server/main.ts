@@ -40,7 +40,13 @@ const FLAGS = ['--logdir', '--host', '--port', '--token', '--viewer-token', '--a
 
 /** A comma-separated list flag (repeatable: values add up). */
 export function listFlag(prev: string[] | undefined, value: string): string[] {
-  return [...(prev ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...(prev ?? []),
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 /** Parses `serve` flags (`--flag value` or `--flag=value`); throws UsageError naming the flag. */
@@ -63,7 +69,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       continue;
     }
     const value = eq > 0 && raw.startsWith('--') ? raw.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) throw new UsageError(`${flag}: expected a value, found none`);
+    if (value === undefined || value === '' || (eq < 0 && value.startsWith('--')))
+      throw new UsageError(`${flag}: expected a value, found none`);
     switch (flag) {
       case '--logdir':
         args.logdir = value;
@@ -73,7 +80,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         break;
       case '--port': {
         const n = Number(value);
-        if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`--port: expected an integer 0-65535, found ${JSON.stringify(value)}`);
+        if (!/^\d+$/.test(value) || n > 65535)
+          throw new UsageError(`--port: expected an integer 0-65535, found ${JSON.stringify(value)}`);
         args.port = n;
         break;
       }
@@ -110,12 +118,21 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   const log = (line: string) => console.error(`[zfscope serve] ${line}`);
   const server = await startServer({
-    logdir: resolve(args.logdir), host: args.host, port: args.port, ingestToken: args.token, viewerToken: args.viewerToken, log,
-    ...(args.allowOrigins ? { allowOrigins: args.allowOrigins } : {}), ...(args.allowHosts ? { allowHosts: args.allowHosts } : {}),
+    logdir: resolve(args.logdir),
+    host: args.host,
+    port: args.port,
+    ingestToken: args.token,
+    viewerToken: args.viewerToken,
+    log,
+    ...(args.allowOrigins ? { allowOrigins: args.allowOrigins } : {}),
+    ...(args.allowHosts ? { allowHosts: args.allowHosts } : {}),
   });
   console.log(`zfscope server: ${server.url}/${args.viewerToken ? '?token=<viewer token>' : ''}`);
   console.log(`logdir: ${resolve(args.logdir)} (${server.store.listRuns().length} run(s))`);
-  if (!args.token) console.log(`ingest token: ${server.ingestToken}\n  train with: zfscope train --server ${server.url} --token ${server.ingestToken}`);
+  if (!args.token)
+    console.log(
+      `ingest token: ${server.ingestToken}\n  train with: zfscope train --server ${server.url} --token ${server.ingestToken}`,
+    );
   const warning = exposureWarning(args.host, args.viewerToken);
   if (warning) log(warning);
   await new Promise<void>((resolveDone) => {

@@ -316,7 +316,13 @@ export type TrainerEvent =
 export type TrainerEventType = TrainerEvent['type'];
 
 /** Every trainer event type, once (checked at the edge and by REST's ?type=); in sync with the union by construction. */
-export const TRAINER_EVENT_TYPES = ['run-started', 'metrics', 'snapshot', 'diagnostics', 'run-ended'] as const satisfies readonly TrainerEventType[];
+export const TRAINER_EVENT_TYPES = [
+  'run-started',
+  'metrics',
+  'snapshot',
+  'diagnostics',
+  'run-ended',
+] as const satisfies readonly TrainerEventType[];
 // Compile-time check the other way: every member of the union is listed.
 const _allListed: Exclude<TrainerEventType, (typeof TRAINER_EVENT_TYPES)[number]> extends never ? true : never = true;
 void _allListed;

@@ -15,7 +15,11 @@ import { analysisDir, mapNames } from './analyses/store.js';
 const COMMON: FlagSpec[] = [
   { name: 'epoch', arg: 'N', help: 'the checkpointed epoch to analyse (required)', parse: int(0) },
   { name: 'logdir', arg: 'DIR', help: 'where the runs are (default ./runs)' },
-  { name: 'json', boolean: true, help: 'end with one JSON line {"analysis","run","epoch","params","result"} on stdout' },
+  {
+    name: 'json',
+    boolean: true,
+    help: 'end with one JSON line {"analysis","run","epoch","params","result"} on stdout',
+  },
   { name: 'backend', arg: 'NAME', help: 'tensor backend: auto, node, wasm, cpu (default auto)' },
   { name: 'data', arg: 'PATH', help: "where the run's dataset files are, when not where the run found them" },
 ];
@@ -26,12 +30,16 @@ function paramFlags(a: Analysis): FlagSpec[] {
   return a.params.map((p) => ({
     name: p.name,
     help: p.help,
-    ...(p.kind === 'boolean' ? { boolean: true } : { arg: p.kind === 'choice' ? p.choices.join('|') : p.kind === 'string' ? 'NAME' : 'N' }),
+    ...(p.kind === 'boolean'
+      ? { boolean: true }
+      : { arg: p.kind === 'choice' ? p.choices.join('|') : p.kind === 'string' ? 'NAME' : 'N' }),
   }));
 }
 
 function mainHelp(): string {
-  const list = Object.values(ANALYSES).map((a) => `  ${a.name.padEnd(16)} ${a.description}`).join('\n');
+  const list = Object.values(ANALYSES)
+    .map((a) => `  ${a.name.padEnd(16)} ${a.description}`)
+    .join('\n');
   return `${formatHelp(USAGE, 'Ask the network of a stored run a question at one checkpointed epoch; the result is stored in the run.', COMMON)}
 
 analyses ('zfscope analyze ANALYSIS --help' lists an analysis's options):
@@ -65,19 +73,36 @@ export async function runAnalyzeCommand(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, [...COMMON, ...all.values()]);
   const named = flags._.find((p) => Object.hasOwn(ANALYSES, p));
   if (flags.help) {
-    console.log(named ? formatHelp(`zfscope analyze RUN --epoch N ${named} [options]`, ANALYSES[named]!.description, [...paramFlags(ANALYSES[named]!), ...COMMON]) : mainHelp());
+    console.log(
+      named
+        ? formatHelp(`zfscope analyze RUN --epoch N ${named} [options]`, ANALYSES[named]!.description, [
+            ...paramFlags(ANALYSES[named]!),
+            ...COMMON,
+          ])
+        : mainHelp(),
+    );
     return 0;
   }
-  if (flags._.length !== 2) throw new UsageError(`expected RUN and ANALYSIS (usage: ${USAGE}); found ${flags._.length ? flags._.map((p) => `'${p}'`).join(' ') : 'neither'}`);
+  if (flags._.length !== 2)
+    throw new UsageError(
+      `expected RUN and ANALYSIS (usage: ${USAGE}); found ${flags._.length ? flags._.map((p) => `'${p}'`).join(' ') : 'neither'}`,
+    );
   const [runId, name] = flags._ as [string, string];
-  if (!Object.hasOwn(ANALYSES, name)) throw new UsageError(`unknown analysis '${name}'; valid: ${Object.keys(ANALYSES).join(', ')} (see zfscope analyze --help)`);
-  if (flags.epoch === undefined) throw new UsageError('--epoch: expected the checkpointed epoch to analyse (e.g. --epoch 10)');
+  if (!Object.hasOwn(ANALYSES, name))
+    throw new UsageError(
+      `unknown analysis '${name}'; valid: ${Object.keys(ANALYSES).join(', ')} (see zfscope analyze --help)`,
+    );
+  if (flags.epoch === undefined)
+    throw new UsageError('--epoch: expected the checkpointed epoch to analyse (e.g. --epoch 10)');
   const analysis = ANALYSES[name]!;
   const own = new Set(analysis.params.map((p) => p.name));
   const params: Record<string, unknown> = {};
   for (const f of all.keys()) {
     if (flags[f] === undefined) continue;
-    if (!own.has(f)) throw new UsageError(`--${f} is not an option of ${name}; its options: ${[...own].map((o) => `--${o}`).join(', ')}`);
+    if (!own.has(f))
+      throw new UsageError(
+        `--${f} is not an option of ${name}; its options: ${[...own].map((o) => `--${o}`).join(', ')}`,
+      );
     params[f] = flags[f];
   }
   const logdir = resolve((flags.logdir as string | undefined) ?? 'runs');
@@ -85,17 +110,33 @@ export async function runAnalyzeCommand(argv: string[]): Promise<number> {
   try {
     const req = await checkRequest(logdir, { run: runId, epoch, analysis: name, params });
     tf.env().set('PROD', true);
-    const backend = await initBackend((flags.backend as BackendChoice | undefined) ?? (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ?? 'auto');
+    const backend = await initBackend(
+      (flags.backend as BackendChoice | undefined) ??
+        (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ??
+        'auto',
+    );
     process.stderr.write(`zfscope: ${name} on run ${runId} at epoch ${epoch} (backend ${backend.name})\n`);
-    const { stored, cached } = await runChecked(logdir, req, { onProgress: progressLine(name), ...(flags.data ? { dataPath: flags.data as string } : {}) });
+    const { stored, cached } = await runChecked(logdir, req, {
+      onProgress: progressLine(name),
+      ...(flags.data ? { dataPath: flags.data as string } : {}),
+    });
     const dir = analysisDir(logdir, runId, epoch, stored.key);
-    const result = mapNames(stored.result, new Map(stored.files.map((f) => [f, join(dir, f)]))) as Record<string, unknown>;
-    process.stderr.write(`zfscope: ${cached ? 'answered from the store' : `done in ${stored.seconds.toFixed(1)} s`}: ${join(dir, 'result.json')}\n`);
-    if (flags.json) console.log(JSON.stringify({ analysis: name, run: runId, epoch, params: stored.params, result, cached }));
+    const result = mapNames(stored.result, new Map(stored.files.map((f) => [f, join(dir, f)]))) as Record<
+      string,
+      unknown
+    >;
+    process.stderr.write(
+      `zfscope: ${cached ? 'answered from the store' : `done in ${stored.seconds.toFixed(1)} s`}: ${join(dir, 'result.json')}\n`,
+    );
+    if (flags.json)
+      console.log(JSON.stringify({ analysis: name, run: runId, epoch, params: stored.params, result, cached }));
     else console.log(summary(name, result));
     return 0;
   } catch (err) {
-    if (err instanceof AnalysisError || (err instanceof Error && ['DatasetError', 'BackendError', 'UnsupportedLayerError'].includes(err.name))) {
+    if (
+      err instanceof AnalysisError ||
+      (err instanceof Error && ['DatasetError', 'BackendError', 'UnsupportedLayerError'].includes(err.name))
+    ) {
       console.error(`zfscope: ${err.message}`);
       return 1;
     }
@@ -111,7 +152,10 @@ function summary(name: string, r: Record<string, unknown>): string {
   if (name === 'reconstruction') {
     const layers = r.layers as Record<string, { pixelError: number; representationError: number; image: string }>;
     return Object.entries(layers)
-      .map(([l, v]) => `${l.padEnd(6)} pixel error ${v.pixelError.toFixed(3)}  representation error ${v.representationError.toFixed(3)}  ${v.image}`)
+      .map(
+        ([l, v]) =>
+          `${l.padEnd(6)} pixel error ${v.pixelError.toFixed(3)}  representation error ${v.representationError.toFixed(3)}  ${v.image}`,
+      )
       .join('\n');
   }
   return JSON.stringify(r);

@@ -72,7 +72,8 @@ export async function saveCheckpoint(
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   await writeFile(join(tmp, 'weights.bin'), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
-  if (extras.memory !== undefined) await writeFile(join(tmp, 'snapshot-memory.json'), JSON.stringify(extras.memory, encodeF32));
+  if (extras.memory !== undefined)
+    await writeFile(join(tmp, 'snapshot-memory.json'), JSON.stringify(extras.memory, encodeF32));
   if (extras.unacked?.length) await writeFile(join(tmp, 'unacked.jsonl'), extras.unacked.map((f) => `${f}\n`).join(''));
   // Last: a folder with meta.json is complete (recoverCheckpoint relies on it).
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
@@ -91,10 +92,14 @@ export async function recoverCheckpoint(dir: string): Promise<boolean> {
   const parent = dirname(dir);
   const base = basename(dir);
   const names = await readdir(parent).catch(() => [] as string[]);
-  const leftovers = names.filter((n) => n.startsWith(`${base}.tmp-`) || n.startsWith(`${base}.old-`)).map((n) => join(parent, n));
+  const leftovers = names
+    .filter((n) => n.startsWith(`${base}.tmp-`) || n.startsWith(`${base}.old-`))
+    .map((n) => join(parent, n));
   if (!existsSync(join(dir, 'meta.json'))) {
     // tmp (the newer) before old; each counts only when complete.
-    const pick = [...leftovers].sort((a, b) => Number(a.includes('.old-')) - Number(b.includes('.old-'))).find((p) => existsSync(join(p, 'meta.json')));
+    const pick = [...leftovers]
+      .sort((a, b) => Number(a.includes('.old-')) - Number(b.includes('.old-')))
+      .find((p) => existsSync(join(p, 'meta.json')));
     if (pick) {
       await rm(dir, { recursive: true, force: true });
       await rename(pick, dir);
@@ -119,16 +124,23 @@ export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta | 
 }
 
 /** Restore weights (and optimizer state) saved by saveCheckpoint; throws naming the mismatch. */
-export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<CheckpointMeta> {
+export async function loadCheckpoint(
+  dir: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+): Promise<CheckpointMeta> {
   const meta = await readCheckpointMeta(dir);
   if (!meta) throw new Error(`checkpoint ${join(dir, 'meta.json')} is missing or unreadable`);
   const raw = await readFile(join(dir, 'weights.bin'));
   const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const expected = [...meta.weights, ...meta.optimizer].reduce((n, w) => n + size(w.shape), 0);
-  if (expected !== all.length) throw new Error(`checkpoint ${dir}/weights.bin holds ${all.length} floats, meta.json describes ${expected}`);
+  if (expected !== all.length)
+    throw new Error(`checkpoint ${dir}/weights.bin holds ${all.length} floats, meta.json describes ${expected}`);
   if (meta.weights.length !== model.weights.length) {
-    throw new Error(`checkpoint ${dir} has ${meta.weights.length} weight tensors, the model has ${model.weights.length}: was it made with another --conv1 or --widths?`);
+    throw new Error(
+      `checkpoint ${dir} has ${meta.weights.length} weight tensors, the model has ${model.weights.length}: was it made with another --conv1 or --widths?`,
+    );
   }
   let off = 0;
   const take = (shape: number[]) => {
@@ -140,7 +152,9 @@ export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimiz
   const ws = meta.weights.map((w, i) => {
     const mine = model.weights[i]!.shape;
     if (mine.join('x') !== w.shape.join('x')) {
-      throw new Error(`checkpoint ${dir}: weight ${w.name} has shape ${w.shape.join('x')}, the model expects ${mine.join('x')}`);
+      throw new Error(
+        `checkpoint ${dir}: weight ${w.name} has shape ${w.shape.join('x')}, the model expects ${mine.join('x')}`,
+      );
     }
     return take(w.shape);
   });
@@ -155,7 +169,8 @@ export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimiz
 
 /** JSON with Float32Arrays as base64 (snapshot memory holds kernels and projection tiles). */
 function encodeF32(_key: string, value: unknown): unknown {
-  if (value instanceof Float32Array) return { $f32: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (value instanceof Float32Array)
+    return { $f32: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   return value;
 }
 function decodeF32(_key: string, value: unknown): unknown {

@@ -31,9 +31,23 @@ export const SERVER_FLAGS: FlagSpec[] = [
   { name: 'host', arg: 'HOST', help: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it)' },
   { name: 'port', arg: 'N', help: 'port (default 6006; 0 picks a free one)', parse: int(0, 65535) },
   { name: 'token', arg: 'TOKEN', help: 'ingest token trainers must present (default: generated and printed)' },
-  { name: 'viewer-token', arg: 'TOKEN', help: 'token the dashboard and REST need (default none; set it with a --host other than 127.0.0.1)' },
-  { name: 'allow-origin', arg: 'LIST', help: "browser origins allowed besides the server's own and loopback ones ('*': any)", parse: (t: string) => listFlag(undefined, t) },
-  { name: 'allow-host', arg: 'LIST', help: "Host names allowed besides IP addresses and localhost without a viewer token ('*': any)", parse: (t: string) => listFlag(undefined, t) },
+  {
+    name: 'viewer-token',
+    arg: 'TOKEN',
+    help: 'token the dashboard and REST need (default none; set it with a --host other than 127.0.0.1)',
+  },
+  {
+    name: 'allow-origin',
+    arg: 'LIST',
+    help: "browser origins allowed besides the server's own and loopback ones ('*': any)",
+    parse: (t: string) => listFlag(undefined, t),
+  },
+  {
+    name: 'allow-host',
+    arg: 'LIST',
+    help: "Host names allowed besides IP addresses and localhost without a viewer token ('*': any)",
+    parse: (t: string) => listFlag(undefined, t),
+  },
 ];
 
 export async function main(argv: string[]): Promise<number> {
@@ -45,20 +59,40 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'train': {
-        const specs = [...TRAIN_FLAGS, { name: 'server', arg: 'URL', help: 'report to a zfscope server (default: write into --logdir)' }, SERVER_FLAGS[2]!];
+        const specs = [
+          ...TRAIN_FLAGS,
+          { name: 'server', arg: 'URL', help: 'report to a zfscope server (default: write into --logdir)' },
+          SERVER_FLAGS[2]!,
+        ];
         const flags = parseFlags(rest, specs);
         if (flags.help) {
-          console.log(formatHelp('zfscope train [options]', 'Train a small ZF-net and snapshot its features at the chosen epochs.', specs));
+          console.log(
+            formatHelp(
+              'zfscope train [options]',
+              'Train a small ZF-net and snapshot its features at the chosen epochs.',
+              specs,
+            ),
+          );
           return 0;
         }
         rejectPositional(flags._, 'train');
         return await runTrainCommand(flags);
       }
       case 'start': {
-        const specs = [...TRAIN_FLAGS, ...SERVER_FLAGS, { name: 'exit', boolean: true, help: 'exit when training ends instead of serving on' }];
+        const specs = [
+          ...TRAIN_FLAGS,
+          ...SERVER_FLAGS,
+          { name: 'exit', boolean: true, help: 'exit when training ends instead of serving on' },
+        ];
         const flags = parseFlags(rest, specs);
         if (flags.help) {
-          console.log(formatHelp('zfscope start [options]', 'Run the server and dashboard, and a trainer reporting to them (the main job).', specs));
+          console.log(
+            formatHelp(
+              'zfscope start [options]',
+              'Run the server and dashboard, and a trainer reporting to them (the main job).',
+              specs,
+            ),
+          );
           return 0;
         }
         rejectPositional(flags._, 'start');
@@ -83,7 +117,9 @@ export async function main(argv: string[]): Promise<number> {
         return await runAnalyzeCommand(rest);
       }
       default:
-        throw new UsageError(`unknown command '${command}'; valid commands: ${COMMANDS.join(', ')} (see zfscope --help)`);
+        throw new UsageError(
+          `unknown command '${command}'; valid commands: ${COMMANDS.join(', ')} (see zfscope --help)`,
+        );
     }
   } catch (err) {
     const fatal = fatalOf(err);
@@ -97,7 +133,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function rejectPositional(args: string[], command: string): void {
-  if (args.length) throw new UsageError(`unexpected argument '${args[0]}' for 'zfscope ${command}' (flags start with --)`);
+  if (args.length)
+    throw new UsageError(`unexpected argument '${args[0]}' for 'zfscope ${command}' (flags start with --)`);
 }
 
 /** How to run this CLI again in a child process (from dist/ with node, or from source with tsx). */
@@ -106,7 +143,8 @@ export function cliEntry(): { execPath: string; args: string[] } {
   return { execPath: process.execPath, args: file.endsWith('.ts') ? ['--import', 'tsx', file] : [file] };
 }
 
-const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
+const invokedDirectly =
+  process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
 if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => {

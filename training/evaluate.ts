@@ -4,7 +4,13 @@ import type { ImageSet } from '../datasets/types.js';
 import { inputBatch, oneHotBatch, type Preprocess } from './data.js';
 import { crossEntropy } from './train-step.js';
 
-export function evaluate(model: tf.LayersModel, set: ImageSet, pre: Preprocess, classes: number, batchSize = 256): { loss: number; acc: number } {
+export function evaluate(
+  model: tf.LayersModel,
+  set: ImageSet,
+  pre: Preprocess,
+  classes: number,
+  batchSize = 256,
+): { loss: number; acc: number } {
   let loss = 0;
   let correct = 0;
   for (let start = 0; start < set.count; start += batchSize) {

@@ -21,7 +21,18 @@ export class FatalError extends Error {
 }
 
 /** Error classes (by name) whose message is meant for the user as it is: printed alone, exit 1 unless they carry an exitCode. */
-const USER_FACING = ['FatalError', 'UsageError', 'DatasetError', 'BackendError', 'ConfigError', 'ResumeError', 'ListenError', 'ReporterError', 'FindingsError', 'AnalysisError'];
+const USER_FACING = [
+  'FatalError',
+  'UsageError',
+  'DatasetError',
+  'BackendError',
+  'ConfigError',
+  'ResumeError',
+  'ListenError',
+  'ReporterError',
+  'FindingsError',
+  'AnalysisError',
+];
 
 /** The one line and exit code to end with for `err`, or undefined for an unexpected error (a bug: keep its stack). */
 export function fatalOf(err: unknown): { message: string; exitCode: number } | undefined {

@@ -27,23 +27,39 @@ function about(r: LoadedRun): string {
   return `${conv1}, ${c?.dataset ?? 'dataset unknown'}, status ${r.info.status}, snapshots ${[...r.snapshots.keys()].join(',')}`;
 }
 
-const conv1Of = (r: LoadedRun) => (r.info.config?.conv1?.kernel ? `${r.info.config.conv1.kernel}x${r.info.config.conv1.kernel}/${r.info.config.conv1.stride}` : '?');
+const conv1Of = (r: LoadedRun) =>
+  r.info.config?.conv1?.kernel
+    ? `${r.info.config.conv1.kernel}x${r.info.config.conv1.kernel}/${r.info.config.conv1.stride}`
+    : '?';
 const valAcc = (r: LoadedRun) => (epoch: number) => r.epochMetrics.get(epoch)?.val_acc ?? null;
 
-export async function runFindingsCommand(flags: ParsedFlags & { _: string[] }, print: (s: string) => void = console.log): Promise<number> {
+export async function runFindingsCommand(
+  flags: ParsedFlags & { _: string[] },
+  print: (s: string) => void = console.log,
+): Promise<number> {
   const runs = flags._;
-  if (runs.length === 0 || runs.length > 2) throw new UsageError(`findings: expected one run id, or two to compare, found ${runs.length} (see zfscope findings --help)`);
+  if (runs.length === 0 || runs.length > 2)
+    throw new UsageError(
+      `findings: expected one run id, or two to compare, found ${runs.length} (see zfscope findings --help)`,
+    );
   const logdir = (flags.logdir as string | undefined) ?? 'runs';
   const loaded = await Promise.all(runs.map((r) => loadRun(logdir, r)));
   const findings = loaded.map((r) => computeFindings(r.snapshots, r.diagnostics));
-  const comparison = loaded.length === 2
-    ? compareRuns(
-        { run: loaded[0]!.runId, conv1: conv1Of(loaded[0]!), findings: findings[0]!, valAcc: valAcc(loaded[0]!) },
-        { run: loaded[1]!.runId, conv1: conv1Of(loaded[1]!), findings: findings[1]!, valAcc: valAcc(loaded[1]!) },
-      )
-    : undefined;
+  const comparison =
+    loaded.length === 2
+      ? compareRuns(
+          { run: loaded[0]!.runId, conv1: conv1Of(loaded[0]!), findings: findings[0]!, valAcc: valAcc(loaded[0]!) },
+          { run: loaded[1]!.runId, conv1: conv1Of(loaded[1]!), findings: findings[1]!, valAcc: valAcc(loaded[1]!) },
+        )
+      : undefined;
   if (flags.json) {
-    print(JSON.stringify(comparison ? { runs: Object.fromEntries(loaded.map((r, i) => [r.runId, findings[i]])), comparison } : findings[0]));
+    print(
+      JSON.stringify(
+        comparison
+          ? { runs: Object.fromEntries(loaded.map((r, i) => [r.runId, findings[i]])), comparison }
+          : findings[0],
+      ),
+    );
     return 0;
   }
   const text = loaded.map((r, i) => formatFindings(r.runId, about(r), findings[i]!, r.diagnostics[0]?.images));

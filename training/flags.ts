@@ -86,7 +86,8 @@ export function parseFlags(argv: string[], specs: FlagSpec[]): ParsedFlags & { _
     if (eq >= 0) value = a.slice(eq + 1);
     else {
       value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name}: expected a value (${spec.arg ?? 'VALUE'})`);
+      if (value === undefined || value.startsWith('--'))
+        throw new UsageError(`--${name}: expected a value (${spec.arg ?? 'VALUE'})`);
       i++;
     }
     out[name] = spec.parse ? spec.parse(value, name) : value;
@@ -98,5 +99,13 @@ export function parseFlags(argv: string[], specs: FlagSpec[]): ParsedFlags & { _
 export function formatHelp(usage: string, summary: string, specs: FlagSpec[]): string {
   const rows = specs.map((s) => [`--${s.name}${s.arg ? ` ${s.arg}` : ''}`, s.help] as const);
   const w = Math.max(...rows.map((r) => r[0].length), 10);
-  return [`usage: ${usage}`, '', summary, '', 'options:', ...rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`), `  ${'--help'.padEnd(w)}  show this help`].join('\n');
+  return [
+    `usage: ${usage}`,
+    '',
+    summary,
+    '',
+    'options:',
+    ...rows.map(([a, h]) => `  ${a.padEnd(w)}  ${h}`),
+    `  ${'--help'.padEnd(w)}  show this help`,
+  ].join('\n');
 }

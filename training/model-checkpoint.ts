@@ -44,14 +44,25 @@ export async function saveModelCheckpoint(dir: string, model: tf.LayersModel, ep
     off += p.length;
   }
   const meta: CheckpointMeta = {
-    epoch, batch: 0, learningRate: 0, optimizer: [], savedAt: new Date().toISOString(),
+    epoch,
+    batch: 0,
+    learningRate: 0,
+    optimizer: [],
+    savedAt: new Date().toISOString(),
     weights: model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] })),
   };
-  await writeDir(dir, { 'model.json': JSON.stringify(model.toJSON(null, false)), 'meta.json': JSON.stringify(meta, null, 1), 'weights.bin': bytes(all) });
+  await writeDir(dir, {
+    'model.json': JSON.stringify(model.toJSON(null, false)),
+    'meta.json': JSON.stringify(meta, null, 1),
+    'weights.bin': bytes(all),
+  });
 }
 
 /** Saves the probe set's model inputs and labels into `runDir/probe`. */
 export async function saveProbeInputs(runDir: string, inputs: tf.Tensor4D, labels: ArrayLike<number>): Promise<void> {
   const probe: StoredProbe = { shape: inputs.shape, labels: Array.from(labels) };
-  await writeDir(join(runDir, 'probe'), { 'probe.json': JSON.stringify(probe), 'inputs.bin': bytes((await inputs.data()) as Float32Array) });
+  await writeDir(join(runDir, 'probe'), {
+    'probe.json': JSON.stringify(probe),
+    'inputs.bin': bytes((await inputs.data()) as Float32Array),
+  });
 }

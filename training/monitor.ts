@@ -86,11 +86,17 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
 
   const getReporter = async (): Promise<Reporter> => {
     reporter ??= opts.server
-      ? new WebSocketReporter({ url: opts.server, runId, token: opts.token ?? '', ...(opts.log ? { log: opts.log } : {}) })
+      ? new WebSocketReporter({
+          url: opts.server,
+          runId,
+          token: opts.token ?? '',
+          ...(opts.log ? { log: opts.log } : {}),
+        })
       : new StoreReporter(opts.logdir ?? 'runs', runId);
     return reporter;
   };
-  const numeric = (logs?: tf.Logs) => Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
+  const numeric = (logs?: tf.Logs) =>
+    Object.fromEntries(Object.entries(logs ?? {}).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
 
   return {
     runId,
@@ -98,25 +104,53 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
       const r = await getReporter();
       const [, h, w, c] = opts.probe.inputs.shape;
       const dataset: DatasetInfo = {
-        name: 'custom', shape: [h, w, c], classes: [], trainCount: 0, validationCount: 0,
-        probeCount: opts.probe.inputs.shape[0], source: 'monitor()', ...opts.dataset,
+        name: 'custom',
+        shape: [h, w, c],
+        classes: [],
+        trainCount: 0,
+        validationCount: 0,
+        probeCount: opts.probe.inputs.shape[0],
+        source: 'monitor()',
+        ...opts.dataset,
       };
       const config: RunConfig = {
-        dataset: dataset.name, epochs: 0, snapshotEpochs: [...epochs].sort((a, b) => a - b), batchSize: 0, learningRate: 0,
-        momentum: 0, conv1: { kernel: 0, stride: 0 }, widths: [], probeSize: dataset.probeCount,
-        methods: opts.methods ?? ['deconvnet'], seed: 0, ...opts.config,
+        dataset: dataset.name,
+        epochs: 0,
+        snapshotEpochs: [...epochs].sort((a, b) => a - b),
+        batchSize: 0,
+        learningRate: 0,
+        momentum: 0,
+        conv1: { kernel: 0, stride: 0 },
+        widths: [],
+        probeSize: dataset.probeCount,
+        methods: opts.methods ?? ['deconvnet'],
+        seed: 0,
+        ...opts.config,
       };
       const conv1 = model.layers.find((l) => l.getClassName() === 'Conv2D');
       if (conv1 && !opts.config?.conv1) {
         const cfg = conv1.getConfig() as { kernelSize: number[]; strides: number[] };
         config.conv1 = { kernel: cfg.kernelSize[0]!, stride: cfg.strides[0]! };
       }
-      await r.send({ type: 'run-started', config, dataset, model: summarizeModel(model), backend: tf.getBackend(), startedAt: new Date().toISOString() });
+      await r.send({
+        type: 'run-started',
+        config,
+        dataset,
+        model: summarizeModel(model),
+        backend: tf.getBackend(),
+        startedAt: new Date().toISOString(),
+      });
       initial = await initialDiagnostics(model, probeInput, opts.probe.inputs.shape[0]);
       if (!opts.server) await saveProbeInputs(join(opts.logdir ?? 'runs', runId), opts.probe.inputs, labels);
     },
     async onBatchEnd(batch, logs) {
-      if ((batch + 1) % every === 0) await (await getReporter()).send({ type: 'metrics', epoch: currentEpoch + 1, batch: batch + 1, values: numeric(logs) });
+      if ((batch + 1) % every === 0)
+        await (await getReporter()).send({
+          type: 'metrics',
+          epoch: currentEpoch + 1,
+          batch: batch + 1,
+          values: numeric(logs),
+        });
     },
     async onEpochEnd(epoch, logs) {
       currentEpoch = epoch + 1;
@@ -125,20 +159,37 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
       if (!epochs.has(epoch + 1)) return;
       try {
         const snap = await takeSnapshot({
-          model, probe: probeImages, epoch: epoch + 1, ...(opts.methods ? { methods: opts.methods } : {}),
-          toInput: probeInput, ...(memory ? { previous: memory } : {}),
+          model,
+          probe: probeImages,
+          epoch: epoch + 1,
+          ...(opts.methods ? { methods: opts.methods } : {}),
+          toInput: probeInput,
+          ...(memory ? { previous: memory } : {}),
         });
         const diag = await diagnoseSnapshot({
-          model, toInput: probeInput, probeCount: opts.probe.inputs.shape[0], epoch: epoch + 1,
-          layers: snap.layers.map((l) => l.index), previous: memory?.diagnostics ?? initial,
+          model,
+          toInput: probeInput,
+          probeCount: opts.probe.inputs.shape[0],
+          epoch: epoch + 1,
+          layers: snap.layers.map((l) => l.index),
+          previous: memory?.diagnostics ?? initial,
         });
         memory = { ...snap.memory, diagnostics: diag.memory };
-        if (!opts.server) await saveModelCheckpoint(join(opts.logdir ?? 'runs', runId, 'checkpoints', String(epoch + 1)), model, epoch + 1);
+        if (!opts.server)
+          await saveModelCheckpoint(
+            join(opts.logdir ?? 'runs', runId, 'checkpoints', String(epoch + 1)),
+            model,
+            epoch + 1,
+          );
         // All layers named: readers see the epoch once the last is stored, never in part.
         const epochLayers = snap.layers.map((l) => l.index.layer);
         for (const layer of snap.layers) {
           await r.send({
-            type: 'snapshot', epoch: epoch + 1, layer: layer.index.layer, index: layer.index, epochLayers,
+            type: 'snapshot',
+            epoch: epoch + 1,
+            layer: layer.index.layer,
+            index: layer.index,
+            epochLayers,
             blobs: layer.files.map((f) => ({ name: f.name, base64: Buffer.from(f.data).toString('base64') })),
           });
         }
@@ -151,7 +202,12 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
     async onTrainEnd() {
       const r = await getReporter();
       const error = failed instanceof Error ? failed.message : undefined;
-      await r.send({ type: 'run-ended', status: failed ? 'failed' : 'finished', ...(error ? { error } : {}), endedAt: new Date().toISOString() });
+      await r.send({
+        type: 'run-ended',
+        status: failed ? 'failed' : 'finished',
+        ...(error ? { error } : {}),
+        endedAt: new Date().toISOString(),
+      });
       await r.flush(30_000);
     },
     async flush() {

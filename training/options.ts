@@ -11,7 +11,15 @@ export const PRESETS = {
   /** The main job on a fresh clone: minutes on 2 cores, still showing evolution at every layer. */
   quick: { dataset: 'sample', epochs: 8, snapshots: [1, 2, 4, 8], batch: 64, lr: 0.01, probe: 300, trainLimit: 6000 },
   /** The paper's schedule (ZF Fig. 4): 64 epochs, snapshots at 1, 2, 5, 10, 20, 30, 40, 64. */
-  paper: { dataset: 'fashion-mnist', epochs: 64, snapshots: DEFAULT_SNAPSHOT_EPOCHS, batch: 128, lr: 0.01, probe: 1000, trainLimit: 0 },
+  paper: {
+    dataset: 'fashion-mnist',
+    epochs: 64,
+    snapshots: DEFAULT_SNAPSHOT_EPOCHS,
+    batch: 128,
+    lr: 0.01,
+    probe: 1000,
+    trainLimit: 0,
+  },
 } as const;
 export type PresetName = keyof typeof PRESETS;
 
@@ -19,7 +27,12 @@ const conv1Flag = (text: string, flag: string) => {
   const preset = CONV1_PRESETS[text];
   if (preset) return preset;
   const spec = parseConvSpec(text);
-  if (!spec || spec.kernel > 15 || spec.stride > 8) fail(flag, `KxK/S with K in 1..15 and S in 1..8 (e.g. 7x7/2, 11x11/4) or one of ${Object.keys(CONV1_PRESETS).join(', ')}`, text);
+  if (!spec || spec.kernel > 15 || spec.stride > 8)
+    fail(
+      flag,
+      `KxK/S with K in 1..15 and S in 1..8 (e.g. 7x7/2, 11x11/4) or one of ${Object.keys(CONV1_PRESETS).join(', ')}`,
+      text,
+    );
   return spec;
 };
 
@@ -44,22 +57,79 @@ const listFlag =
 
 /** Flags shared by `train` and `start`. */
 export const TRAIN_FLAGS: FlagSpec[] = [
-  { name: 'preset', arg: 'quick|paper', help: 'starting values for the flags below (default quick)', parse: oneOf(['quick', 'paper'] as const) },
-  { name: 'dataset', arg: 'NAME', help: 'sample (embedded Fashion-MNIST subset), fashion-mnist, mnist, cifar10, folder' },
-  { name: 'data', arg: 'PATH', help: 'where the dataset files are (default: $ZFSCOPE_DATA, ~/.cache/zfscope, well-known places)' },
-  { name: 'download', boolean: true, help: "download the dataset from its official address when it is not found locally" },
+  {
+    name: 'preset',
+    arg: 'quick|paper',
+    help: 'starting values for the flags below (default quick)',
+    parse: oneOf(['quick', 'paper'] as const),
+  },
+  {
+    name: 'dataset',
+    arg: 'NAME',
+    help: 'sample (embedded Fashion-MNIST subset), fashion-mnist, mnist, cifar10, folder',
+  },
+  {
+    name: 'data',
+    arg: 'PATH',
+    help: 'where the dataset files are (default: $ZFSCOPE_DATA, ~/.cache/zfscope, well-known places)',
+  },
+  {
+    name: 'download',
+    boolean: true,
+    help: 'download the dataset from its official address when it is not found locally',
+  },
   { name: 'epochs', arg: 'N', help: 'epochs to train (quick 8, paper 64)', parse: int(1, 10000) },
-  { name: 'snapshots', arg: 'LIST', help: 'snapshot epochs, e.g. 1,2,5,10,20,30,40,64', parse: listFlag(parseSnapshotEpochs) },
+  {
+    name: 'snapshots',
+    arg: 'LIST',
+    help: 'snapshot epochs, e.g. 1,2,5,10,20,30,40,64',
+    parse: listFlag(parseSnapshotEpochs),
+  },
   { name: 'batch', arg: 'N', help: 'mini-batch size (quick 64, paper 128)', parse: int(1, 4096) },
   { name: 'lr', arg: 'X', help: 'SGD learning rate, momentum 0.9 (default 0.01)', parse: positiveNumber },
-  { name: 'conv1', arg: 'KxK/S', help: 'conv1 kernel and stride: 7x7/2 (default), 11x11/4, 5x5/1, or zf, zf7, alex2, alex4', parse: conv1Flag },
-  { name: 'widths', arg: 'LIST', help: 'conv1..conv5, fc6, fc7 widths (default 32,64,96,96,64,256,256)', parse: widthsFlag },
-  { name: 'probe', arg: 'N', help: 'probe images the snapshots are computed on (quick 300, paper 1000)', parse: int(9, 100000) },
+  {
+    name: 'conv1',
+    arg: 'KxK/S',
+    help: 'conv1 kernel and stride: 7x7/2 (default), 11x11/4, 5x5/1, or zf, zf7, alex2, alex4',
+    parse: conv1Flag,
+  },
+  {
+    name: 'widths',
+    arg: 'LIST',
+    help: 'conv1..conv5, fc6, fc7 widths (default 32,64,96,96,64,256,256)',
+    parse: widthsFlag,
+  },
+  {
+    name: 'probe',
+    arg: 'N',
+    help: 'probe images the snapshots are computed on (quick 300, paper 1000)',
+    parse: int(9, 100000),
+  },
   { name: 'train-limit', arg: 'N', help: 'use at most N training images (0: all)', parse: int(0, 10_000_000) },
-  { name: 'methods', arg: 'LIST', help: 'projection methods: deconvnet (default), backprop, guided', parse: listFlag(parseMethods) },
-  { name: 'backend', arg: 'NAME', help: 'auto (default, or $ZFSCOPE_BACKEND), node, wasm, cpu', parse: oneOf(['auto', 'node', 'wasm', 'cpu'] as const) },
-  { name: 'threads', arg: 'auto|1|2', help: 'training threads on wasm: auto (2 with two cores), 1, 2', parse: (t: string, f: string) => (t === 'auto' ? 'auto' : int(1, 2)(t, f)) },
-  { name: 'seed', arg: 'N', help: 'seed for initialization, split, probe set and shuffling (default 1)', parse: int(0, 2 ** 31 - 1) },
+  {
+    name: 'methods',
+    arg: 'LIST',
+    help: 'projection methods: deconvnet (default), backprop, guided',
+    parse: listFlag(parseMethods),
+  },
+  {
+    name: 'backend',
+    arg: 'NAME',
+    help: 'auto (default, or $ZFSCOPE_BACKEND), node, wasm, cpu',
+    parse: oneOf(['auto', 'node', 'wasm', 'cpu'] as const),
+  },
+  {
+    name: 'threads',
+    arg: 'auto|1|2',
+    help: 'training threads on wasm: auto (2 with two cores), 1, 2',
+    parse: (t: string, f: string) => (t === 'auto' ? 'auto' : int(1, 2)(t, f)),
+  },
+  {
+    name: 'seed',
+    arg: 'N',
+    help: 'seed for initialization, split, probe set and shuffling (default 1)',
+    parse: int(0, 2 ** 31 - 1),
+  },
   { name: 'logdir', arg: 'PATH', help: 'where runs are stored (default ./runs)' },
   { name: 'run-id', arg: 'ID', help: 'name of the run (default: date, dataset and conv1)' },
   { name: 'resume', arg: 'RUN', help: 'continue run RUN from its last checkpoint' },
@@ -100,7 +170,8 @@ export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: numb
     preset: flags.preset ?? 'quick',
     // The quick preset's cap sizes its own (embedded) dataset; another dataset named on the command
     // line is used whole unless --train-limit says otherwise: an explicit flag wins over a preset.
-    trainLimit: flags['train-limit'] ?? (flags.dataset === undefined || flags.dataset === preset.dataset ? preset.trainLimit : 0),
+    trainLimit:
+      flags['train-limit'] ?? (flags.dataset === undefined || flags.dataset === preset.dataset ? preset.trainLimit : 0),
     // Mean-subtracted 0-255 pixels times 1/64 (about [-2, 2]). The paper's unscaled [-128, 128]
     // with He initialization saturates the softmax here (loss 14.5, chance accuracy after 3 epochs
     // on the sample, against 76% validation accuracy with 1/64).
@@ -112,5 +183,8 @@ export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: numb
 export function defaultRunId(config: RunConfig, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return `${stamp}-${config.dataset}-${formatConvSpec(config.conv1).replace('/', 's')}`.replace(/[^A-Za-z0-9._-]/g, '-');
+  return `${stamp}-${config.dataset}-${formatConvSpec(config.conv1).replace('/', 's')}`.replace(
+    /[^A-Za-z0-9._-]/g,
+    '-',
+  );
 }

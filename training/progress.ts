@@ -8,7 +8,11 @@ export function formatDuration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '--';
   const m = Math.floor(s / 60);
   const sec = Math.round(s % 60);
-  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+  return m >= 60
+    ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(sec).padStart(2, '0')}s`
+      : `${sec}s`;
 }
 
 export function formatProgress(p: Progress, width = 24): string {
@@ -24,7 +28,11 @@ export function formatProgress(p: Progress, width = 24): string {
 }
 
 /** A progress sink writing to a stream; throttled to ~10 redraws a second. */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { update(p: Progress): void; log(line: string): void; done(): void } {
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): {
+  update(p: Progress): void;
+  log(line: string): void;
+  done(): void;
+} {
   const tty = Boolean(stream.isTTY);
   let last = 0;
   let lastEpoch = -1;
@@ -40,12 +48,12 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
         drawn = true;
       } else if (p.batch === p.batches && p.phase === 'train' && p.epoch !== lastEpoch) {
         lastEpoch = p.epoch;
-        stream.write(formatProgress(p) + '\n');
+        stream.write(`${formatProgress(p)}\n`);
       }
     },
     log(line) {
       if (tty && drawn) stream.write('\r\x1b[2K');
-      stream.write(line + '\n');
+      stream.write(`${line}\n`);
       drawn = false;
     },
     done() {

@@ -26,13 +26,26 @@ export interface KeptResults {
  * (ascending): the epoch's metrics at seq + 1, then a whole snapshot of that epoch (the store shows
  * a snapshot epoch only once complete).
  */
-export function keptAfterCheckpoint(meta: Pick<CheckpointMeta, 'epoch' | 'seq' | 'epochMetrics'>, after: StoredEvent[], snapshotDue: boolean): KeptResults {
+export function keptAfterCheckpoint(
+  meta: Pick<CheckpointMeta, 'epoch' | 'seq' | 'epochMetrics'>,
+  after: StoredEvent[],
+  snapshotDue: boolean,
+): KeptResults {
   const kept: KeptResults = { metrics: false, snapshot: false, count: 0 };
   if (meta.seq === undefined || !meta.epochMetrics) return kept;
   let seq = meta.seq;
   let i = 0;
   const first = after[0];
-  if (!(first && first.seq === seq + 1 && first.type === 'metrics' && first.epoch === meta.epoch && first.batch === undefined)) return kept;
+  if (
+    !(
+      first &&
+      first.seq === seq + 1 &&
+      first.type === 'metrics' &&
+      first.epoch === meta.epoch &&
+      first.batch === undefined
+    )
+  )
+    return kept;
   kept.metrics = true;
   seq = first.seq;
   i = 1;
@@ -55,7 +68,10 @@ async function getJson<T>(what: string, runId: string, server: string, path: str
   const res = await fetch(url, authHeaders(token)).catch((e: Error) => {
     throw new ResumeError(`--resume ${runId}: cannot reach the server at ${server}: ${e.message}`);
   });
-  if (!res.ok) throw new ResumeError(`--resume ${runId}: the server at ${server} answered ${res.status} for ${what}; list runs at ${new URL('/api/runs', url)}`);
+  if (!res.ok)
+    throw new ResumeError(
+      `--resume ${runId}: the server at ${server} answered ${res.status} for ${what}; list runs at ${new URL('/api/runs', url)}`,
+    );
   return (await res.json()) as T;
 }
 
@@ -98,8 +114,21 @@ export async function findRun(runId: string, logdir: string, server?: string, to
 }
 
 /** The run's visible stored events after a seq, from the server or the logdir. */
-export async function storedAfter(runId: string, afterSeq: number, logdir: string, server?: string, token?: string): Promise<StoredEvent[]> {
-  if (server) return getJson<StoredEvent[]>('its events', runId, server, `/api/runs/${encodeURIComponent(runId)}/events?afterSeq=${afterSeq}`, token);
+export async function storedAfter(
+  runId: string,
+  afterSeq: number,
+  logdir: string,
+  server?: string,
+  token?: string,
+): Promise<StoredEvent[]> {
+  if (server)
+    return getJson<StoredEvent[]>(
+      'its events',
+      runId,
+      server,
+      `/api/runs/${encodeURIComponent(runId)}/events?afterSeq=${afterSeq}`,
+      token,
+    );
   const store = await Store.open(logdir, () => undefined, { only: [runId] });
   try {
     return await store.events(runId, afterSeq);

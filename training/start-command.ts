@@ -14,7 +14,18 @@ import { exposureWarning } from '../server/edge.js';
 
 /** Flags that belong to the trainer, forwarded verbatim to `zfscope train`. */
 function trainerArgs(flags: ParsedFlags): string[] {
-  const skip = new Set(['_', 'help', 'host', 'port', 'token', 'viewer-token', 'allow-origin', 'allow-host', 'exit', 'logdir']);
+  const skip = new Set([
+    '_',
+    'help',
+    'host',
+    'port',
+    'token',
+    'viewer-token',
+    'allow-origin',
+    'allow-host',
+    'exit',
+    'logdir',
+  ]);
   const args: string[] = [];
   for (const [k, v] of Object.entries(flags)) {
     if (skip.has(k) || v === undefined || v === false) continue;
@@ -54,10 +65,14 @@ export async function runStartCommand(flags: ParsedFlags, cli: { execPath: strin
   if (warning) console.error(`server: ${warning}`);
   console.log(`zfscope: dashboard at ${server.url}/  (logdir ${logdir})`);
 
-  const child = spawn(cli.execPath, [...cli.args, 'train', '--server', server.url, '--logdir', logdir, ...trainerArgs(flags)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, ZFSCOPE_TOKEN: server.ingestToken },
-  });
+  const child = spawn(
+    cli.execPath,
+    [...cli.args, 'train', '--server', server.url, '--logdir', logdir, ...trainerArgs(flags)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, ZFSCOPE_TOKEN: server.ingestToken },
+    },
+  );
   // Ctrl-C reaches the child through the process group; here it only means "stop serving after it".
   let interrupted = false;
   const onSignal = () => {

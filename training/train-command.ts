@@ -46,20 +46,29 @@ function prepareLogdir(logdir: string, runId: string): void {
     mkdirSync(join(logdir, runId), { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR' || code === 'EEXIST') throw new UsageError(`--logdir ${logdir}: expected a folder, but part of that path is a file`);
-    throw new FatalError(`--logdir ${logdir}: cannot create the run folder ${join(logdir, runId)}: ${messageOf(err)}`, EXIT_RUNTIME);
+    if (code === 'ENOTDIR' || code === 'EEXIST')
+      throw new UsageError(`--logdir ${logdir}: expected a folder, but part of that path is a file`);
+    throw new FatalError(
+      `--logdir ${logdir}: cannot create the run folder ${join(logdir, runId)}: ${messageOf(err)}`,
+      EXIT_RUNTIME,
+    );
   }
 }
 
-export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (runId: string) => void } = {}): Promise<number> {
+export async function runTrainCommand(
+  flags: ParsedFlags,
+  extra: { onReady?: (runId: string) => void } = {},
+): Promise<number> {
   const logdir = resolve((flags.logdir as string | undefined) ?? 'runs');
   const server = flags.server as string | undefined;
   const token = (flags.token as string | undefined) ?? process.env.ZFSCOPE_TOKEN ?? process.env.ZFSCOPE_INGEST_TOKEN;
-  if (server && !token) throw new UsageError('--server needs --token (the ingest token the server printed at start), or $ZFSCOPE_TOKEN');
+  if (server && !token)
+    throw new UsageError('--server needs --token (the ingest token the server printed at start), or $ZFSCOPE_TOKEN');
   if (server) ingestUrl(server); // throws naming --server
   const resumeId = flags.resume === undefined ? undefined : runIdFlag(flags.resume as string, '--resume');
   const runIdGiven = flags['run-id'] === undefined ? undefined : runIdFlag(flags['run-id'] as string, '--run-id');
-  if (resumeId && runIdGiven && resumeId !== runIdGiven) throw new UsageError(`--run-id ${runIdGiven} with --resume ${resumeId}: a resumed run keeps its id; drop --run-id`);
+  if (resumeId && runIdGiven && resumeId !== runIdGiven)
+    throw new UsageError(`--run-id ${runIdGiven} with --resume ${resumeId}: a resumed run keeps its id; drop --run-id`);
 
   let config: RunConfig & { trainLimit?: number };
   let runId: string;
@@ -67,12 +76,16 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
   const checkpointDir = (id: string) => join(logdir, id, 'checkpoints');
   if (resumeId) {
     const info = await findRun(resumeId, logdir, server, token);
-    if (info.status === 'finished') throw new ResumeError(`--resume ${resumeId}: that run already finished all ${info.config.epochs} epochs`);
+    if (info.status === 'finished')
+      throw new ResumeError(`--resume ${resumeId}: that run already finished all ${info.config.epochs} epochs`);
     config = info.config;
     runId = resumeId;
     const latest = join(checkpointDir(runId), 'latest');
     meta = (await recoverCheckpoint(latest)) ? await readCheckpointMeta(latest) : null;
-    if (!meta) throw new ResumeError(`--resume ${runId}: no checkpoint at ${latest}; the run never completed a step or was not trained here`);
+    if (!meta)
+      throw new ResumeError(
+        `--resume ${runId}: no checkpoint at ${latest}; the run never completed a step or was not trained here`,
+      );
   } else {
     config = runConfigFrom(flags as TrainFlags);
     runId = runIdGiven ?? defaultRunId(config);
@@ -81,13 +94,23 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
   if (!resumeId) await saveLocalConfig(logdir, runId, config);
 
   const out = progressPrinter();
-  const replay = meta?.seq !== undefined ? { upTo: meta.seq, frames: await loadUnacked(join(checkpointDir(runId), 'latest')) } : undefined;
+  const replay =
+    meta?.seq !== undefined
+      ? { upTo: meta.seq, frames: await loadUnacked(join(checkpointDir(runId), 'latest')) }
+      : undefined;
   const seqOpts = { resume: Boolean(resumeId), ...(replay ? { replay } : {}) };
   const reporter: Reporter = server
     ? new WebSocketReporter({
-        url: server, runId, token: token!, spoolFile: join(logdir, runId, 'spool.jsonl'), ...seqOpts, log: (l) => out.log(l),
+        url: server,
+        runId,
+        token: token!,
+        spoolFile: join(logdir, runId, 'spool.jsonl'),
+        ...seqOpts,
+        log: (l) => out.log(l),
         // How long to wait for a first welcome (tests shorten it).
-        ...(Number(process.env.ZFSCOPE_CONNECT_TIMEOUT_MS) > 0 ? { connectTimeoutMs: Number(process.env.ZFSCOPE_CONNECT_TIMEOUT_MS) } : {}),
+        ...(Number(process.env.ZFSCOPE_CONNECT_TIMEOUT_MS) > 0
+          ? { connectTimeoutMs: Number(process.env.ZFSCOPE_CONNECT_TIMEOUT_MS) }
+          : {}),
       })
     : new StoreReporter(logdir, runId, seqOpts);
 
@@ -108,27 +131,51 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
     let kept: KeptResults | undefined;
     // Only what was stored after the checkpoint's seq can be kept (none when the destination lags behind it).
     if (meta?.seq !== undefined && meta.epochMetrics && stored > meta.seq) {
-      kept = keptAfterCheckpoint(meta, await storedAfter(runId, meta.seq, logdir, server, token), config.snapshotEpochs.includes(meta.epoch));
+      kept = keptAfterCheckpoint(
+        meta,
+        await storedAfter(runId, meta.seq, logdir, server, token),
+        config.snapshotEpochs.includes(meta.epoch),
+      );
     }
 
     // zfscope says which backend it uses and why; tfjs' own "install tfjs-node" banner would only repeat it.
     tf.env().set('PROD', true);
-    const backend = await initBackend((flags.backend as BackendChoice | undefined) ?? (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ?? 'auto', (l) => out.log(l));
+    const backend = await initBackend(
+      (flags.backend as BackendChoice | undefined) ??
+        (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ??
+        'auto',
+      (l) => out.log(l),
+    );
     out.log(`zfscope: backend ${backend.name} (${backend.description})`);
     const loaded = await loadDataset(config.dataset, {
       ...(flags.data ? { path: flags.data as string } : {}),
       download: Boolean(flags.download),
       onProgress: (m) => out.log(m),
     });
-    const split = splitDataset(loaded, { seed: config.seed, probeSize: config.probeSize, ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}) });
+    const split = splitDataset(loaded, {
+      seed: config.seed,
+      probeSize: config.probeSize,
+      ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
+    });
     const info = datasetInfo(loaded, split);
-    const capped = config.trainLimit ? ` (capped at ${config.trainLimit} by --train-limit${flags['train-limit'] === undefined ? ` of the ${config.preset ?? 'quick'} preset` : ''})` : '';
-    out.log(`zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, snapshots at ${config.snapshotEpochs.join(',')}`);
+    const capped = config.trainLimit
+      ? ` (capped at ${config.trainLimit} by --train-limit${flags['train-limit'] === undefined ? ` of the ${config.preset ?? 'quick'} preset` : ''})`
+      : '';
+    out.log(
+      `zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, snapshots at ${config.snapshotEpochs.join(',')}`,
+    );
     extra.onReady?.(runId);
 
     const result = await trainRun({
-      runId, config, split, dataset: info, backend: backend.name, reporter,
-      checkpointDir: checkpointDir(runId), resume: Boolean(resumeId), signal: stop.signal,
+      runId,
+      config,
+      split,
+      dataset: info,
+      backend: backend.name,
+      reporter,
+      checkpointDir: checkpointDir(runId),
+      resume: Boolean(resumeId),
+      signal: stop.signal,
       ...(kept ? { kept } : {}),
       onProgress: (p) => out.update(p),
       log: (l) => out.log(`zfscope: ${l}`),
@@ -138,7 +185,9 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
     let unacked = false;
     await reporter.flush(30_000).catch((e: Error) => {
       unacked = true;
-      out.log(`zfscope: ${e.message}; the run's last checkpoint keeps what they need: run with --resume ${runId} once the server is back to send them`);
+      out.log(
+        `zfscope: ${e.message}; the run's last checkpoint keeps what they need: run with --resume ${runId} once the server is back to send them`,
+      );
     });
     const m = result.finalMetrics;
     if (result.status === 'failed') {
@@ -152,7 +201,9 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
       out.log(`zfscope: run ${runId} stopped after epoch ${result.epochsDone}; continue with --resume ${runId}`);
       return 130;
     }
-    out.log(`zfscope: run ${runId} finished: ${m ? `val acc ${(m.val_acc! * 100).toFixed(1)}%, val loss ${m.val_loss!.toFixed(3)}` : ''}`);
+    out.log(
+      `zfscope: run ${runId} finished: ${m ? `val acc ${(m.val_acc! * 100).toFixed(1)}%, val loss ${m.val_loss!.toFixed(3)}` : ''}`,
+    );
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
@@ -161,4 +212,3 @@ export async function runTrainCommand(flags: ParsedFlags, extra: { onReady?: (ru
     await reporter.close().catch(() => undefined);
   }
 }
-

@@ -17,7 +17,13 @@ import { evaluate } from './evaluate.js';
 import type { SnapshotMemory } from './viz/snapshot.js';
 import { createSnapshotter, type Snapshotter } from './viz/snapshotter.js';
 import { diagnoseSnapshot, initialDiagnostics, type DiagnosticsMemory } from './viz/diagnostics/diagnose.js';
-import { loadCheckpoint, loadSnapshotMemory, readCheckpointMeta, recoverCheckpoint, saveCheckpoint } from './checkpoint.js';
+import {
+  loadCheckpoint,
+  loadSnapshotMemory,
+  readCheckpointMeta,
+  recoverCheckpoint,
+  saveCheckpoint,
+} from './checkpoint.js';
 import type { KeptResults } from './resume.js';
 
 export interface Progress {
@@ -87,10 +93,20 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const { config, split, reporter } = o;
   const [h, w, c] = o.dataset.shape;
   const classes = o.dataset.classes.length;
-  const model = buildZfNet(zfNetConfig({ inputShape: [h, w, c], classes, conv1: config.conv1, widths: config.widths }), config.seed);
+  const model = buildZfNet(
+    zfNetConfig({ inputShape: [h, w, c], classes, conv1: config.conv1, widths: config.widths }),
+    config.seed,
+  );
   o.beforeTraining?.(model);
-  const step = await createFastTrainStep(model, { learningRate: config.learningRate, momentum: config.momentum, threads: o.threads ?? 'auto' }, o.log);
-  const pre: Preprocess = { mean: computeMean(split.train), scale: o.inputScale ?? (typeof config.inputScale === 'number' ? config.inputScale : 1 / 64) };
+  const step = await createFastTrainStep(
+    model,
+    { learningRate: config.learningRate, momentum: config.momentum, threads: o.threads ?? 'auto' },
+    o.log,
+  );
+  const pre: Preprocess = {
+    mean: computeMean(split.train),
+    scale: o.inputScale ?? (typeof config.inputScale === 'number' ? config.inputScale : 1 / 64),
+  };
   const probeInput = (idx: number[]) => inputBatch(split.probe, idx, pre);
   const send = (e: TrainerEvent) => reporter.send(e);
 
@@ -119,24 +135,57 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
    */
   const checkpoint = async (dir: string, epoch: number, batch: number, epochMetrics?: Record<string, number>) => {
     const pending = await reporter.unacked();
-    await saveCheckpoint(dir, model, step.optimizer, { epoch, batch, learningRate: config.learningRate }, {
-      seq: pending.seq, unacked: pending.frames, ...(epochMetrics ? { epochMetrics } : {}), ...(memory ? { memory } : {}),
-    });
+    await saveCheckpoint(
+      dir,
+      model,
+      step.optimizer,
+      { epoch, batch, learningRate: config.learningRate },
+      {
+        seq: pending.seq,
+        unacked: pending.frames,
+        ...(epochMetrics ? { epochMetrics } : {}),
+        ...(memory ? { memory } : {}),
+      },
+    );
   };
 
   /**
    * An epoch's results, reported after its checkpoint and so a function of it alone: redone from
    * that checkpoint after a kill, they come from the same model (and what was stored is not re-sent).
    */
-  const finishEpoch = async (epoch: number, values: Record<string, number>, kept: KeptResults = { metrics: false, snapshot: false, count: 0 }) => {
+  const finishEpoch = async (
+    epoch: number,
+    values: Record<string, number>,
+    kept: KeptResults = { metrics: false, snapshot: false, count: 0 },
+  ) => {
     if (!kept.metrics) await send({ type: 'metrics', epoch, values });
     if (!snapshotEpochs.has(epoch)) return;
-    o.onProgress?.({ epoch, epochs: config.epochs, batch: batches, batches, loss: values.loss ?? 0, acc: values.acc ?? 0, imgPerS: values.img_per_s ?? 0, etaS: 0, phase: 'snapshot' });
+    o.onProgress?.({
+      epoch,
+      epochs: config.epochs,
+      batch: batches,
+      batches,
+      loss: values.loss ?? 0,
+      acc: values.acc ?? 0,
+      imgPerS: values.img_per_s ?? 0,
+      etaS: 0,
+      phase: 'snapshot',
+    });
     snapshotter ??= await createSnapshotter(model, { threads: o.threads ?? 'auto', ...(o.log ? { log: o.log } : {}) });
     // Taken even when stored: the next snapshot compares against its memory.
-    const snap = await snapshotter.take({ probe: split.probe, toInput: probeInput, epoch, methods: config.methods, ...(memory ? { previous: memory } : {}) });
+    const snap = await snapshotter.take({
+      probe: split.probe,
+      toInput: probeInput,
+      epoch,
+      methods: config.methods,
+      ...(memory ? { previous: memory } : {}),
+    });
     const diag = await diagnoseSnapshot({
-      model, toInput: probeInput, probeCount: split.probe.count, epoch, layers: snap.layers.map((l) => l.index),
+      model,
+      toInput: probeInput,
+      probeCount: split.probe.count,
+      epoch,
+      layers: snap.layers.map((l) => l.index),
       previous: memory?.diagnostics ?? initial,
     });
     memory = { ...snap.memory, diagnostics: diag.memory };
@@ -144,7 +193,11 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       const epochLayers = snap.layers.map((l) => l.index.layer);
       for (const layer of snap.layers) {
         await send({
-          type: 'snapshot', epoch, layer: layer.index.layer, index: layer.index, epochLayers,
+          type: 'snapshot',
+          epoch,
+          layer: layer.index.layer,
+          index: layer.index,
+          epochLayers,
           blobs: layer.files.map((f) => ({ name: f.name, base64: b64(f.data) })),
         });
       }
@@ -152,7 +205,11 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       await send(diag.event);
     }
     lastSnapshot = epoch;
-    await saveCheckpoint(join(o.checkpointDir, String(epoch)), model, step.optimizer, { epoch, batch: 0, learningRate: config.learningRate });
+    await saveCheckpoint(join(o.checkpointDir, String(epoch)), model, step.optimizer, {
+      epoch,
+      batch: 0,
+      learningRate: config.learningRate,
+    });
   };
 
   try {
@@ -160,7 +217,10 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     let closing: Record<string, number> | undefined;
     if (o.resume) {
       const meta = (await recoverCheckpoint(latest)) ? await readCheckpointMeta(latest) : null;
-      if (!meta) throw new ResumeError(`--resume: no checkpoint at ${latest}; the run never completed a step or was not trained here`);
+      if (!meta)
+        throw new ResumeError(
+          `--resume: no checkpoint at ${latest}; the run never completed a step or was not trained here`,
+        );
       await loadCheckpoint(latest, model, step.optimizer);
       startEpoch = meta.epoch;
       startBatch = meta.batch;
@@ -207,19 +267,34 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
         // Steps are synchronous: yield to the event loop so the reporter's socket (heartbeats,
         // acks, live metrics) and signal handlers run between them.
         await new Promise<void>((res) => setImmediate(res));
-        if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; try a smaller --lr`);
+        if (!Number.isFinite(r.loss))
+          throw new Error(
+            `training diverged: loss is ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}; try a smaller --lr`,
+          );
         lossSum += r.loss * idx.length;
         correct += r.correct;
         seen += idx.length;
         imagesSeen += idx.length;
         const imgPerS = seen / Math.max(1e-3, (Date.now() - epochStart) / 1000);
         if ((b + 1) % every === 0 || b === batches - 1) {
-          await send({ type: 'metrics', epoch: epoch + 1, batch: b + 1, values: { loss: r.loss, acc: r.correct / idx.length } });
+          await send({
+            type: 'metrics',
+            epoch: epoch + 1,
+            batch: b + 1,
+            values: { loss: r.loss, acc: r.correct / idx.length },
+          });
         }
         const totalLeft = (config.epochs - epoch) * n - seen;
         o.onProgress?.({
-          epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches, loss: lossSum / seen, acc: correct / seen,
-          imgPerS, etaS: totalLeft / Math.max(1, imagesSeen / ((Date.now() - t0) / 1000)), phase: 'train',
+          epoch: epoch + 1,
+          epochs: config.epochs,
+          batch: b + 1,
+          batches,
+          loss: lossSum / seen,
+          acc: correct / seen,
+          imgPerS,
+          etaS: totalLeft / Math.max(1, imagesSeen / ((Date.now() - t0) / 1000)),
+          phase: 'train',
           ...(lastSnapshot !== undefined ? { lastSnapshot } : {}),
         });
       }
@@ -227,8 +302,13 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       await o.afterEpoch?.(model, epoch + 1);
       const val = evaluate(model, split.validation, pre, classes, 256);
       finalMetrics = {
-        loss: lossSum / Math.max(1, seen), acc: correct / Math.max(1, seen), val_loss: val.loss, val_acc: val.acc,
-        img_per_s: seen / Math.max(1e-3, trainSeconds), lr: config.learningRate, epoch_s: trainSeconds,
+        loss: lossSum / Math.max(1, seen),
+        acc: correct / Math.max(1, seen),
+        val_loss: val.loss,
+        val_acc: val.acc,
+        img_per_s: seen / Math.max(1e-3, trainSeconds),
+        lr: config.learningRate,
+        epoch_s: trainSeconds,
       };
       // Checkpoint first, then report: everything the epoch reports comes from these weights.
       await checkpoint(latest, epoch + 1, 0, finalMetrics);
@@ -239,7 +319,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     // The reporter may be what failed: then this one is refused too, and the first error is the one to tell.
-    await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() }).catch(() => undefined);
+    await send({ type: 'run-ended', status: 'failed', error: message, endedAt: new Date().toISOString() }).catch(
+      () => undefined,
+    );
     return { status: 'failed', epochsDone, error: message, cause: err };
   } finally {
     await snapshotter?.dispose();

@@ -23,13 +23,25 @@ const SNAPSHOTS = 40;
 
 function snapshotEvent(epoch: number, blob: string): TrainerEvent {
   return {
-    type: 'snapshot', epoch, layer: 'conv2',
+    type: 'snapshot',
+    epoch,
+    layer: 'conv2',
     index: {
-      epoch, layer: 'conv2', layerIndex: 1, shape: [8, 8, 16], rf: { size: 15, jump: 4, offset: -5 }, atlas: { tile: 16, cols: 9, rows: 16 },
-      methods: ['deconvnet'], maps: [], health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null },
+      epoch,
+      layer: 'conv2',
+      layerIndex: 1,
+      shape: [8, 8, 16],
+      rf: { size: 15, jump: 4, offset: -5 },
+      atlas: { tile: 16, cols: 9, rows: 16 },
+      methods: ['deconvnet'],
+      maps: [],
+      health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null },
       files: { patches: 'conv2.patches.png', projections: { deconvnet: 'conv2.deconvnet.png' } },
     },
-    blobs: [{ name: 'conv2.patches.png', base64: blob }, { name: 'conv2.deconvnet.png', base64: blob }],
+    blobs: [
+      { name: 'conv2.patches.png', base64: blob },
+      { name: 'conv2.deconvnet.png', base64: blob },
+    ],
   };
 }
 
@@ -38,17 +50,42 @@ async function writeRun(logdir: string): Promise<void> {
   const ds = await loadDataset('sample');
   const split = splitDataset(ds, { seed: 1, probeSize: 100, trainLimit: 2000 });
   const model = buildZfNet(zfNetConfig({ inputShape: [28, 28, 1], classes: 10 }), 1);
-  const config = { dataset: 'sample', epochs: 1, snapshotEpochs: [1], batchSize: 64, learningRate: 0.01, momentum: 0.9, conv1: { kernel: 7, stride: 2 }, widths: [32, 64, 96, 96, 64, 256, 256], probeSize: 100, methods: ['deconvnet'], seed: 1, trainLimit: 2000 };
+  const config = {
+    dataset: 'sample',
+    epochs: 1,
+    snapshotEpochs: [1],
+    batchSize: 64,
+    learningRate: 0.01,
+    momentum: 0.9,
+    conv1: { kernel: 7, stride: 2 },
+    widths: [32, 64, 96, 96, 64, 256, 256],
+    probeSize: 100,
+    methods: ['deconvnet'],
+    seed: 1,
+    trainLimit: 2000,
+  };
   const rep = new StoreReporter(logdir, 'model');
-  await rep.send({ type: 'run-started', config, dataset: datasetInfo(ds, split), model: summarizeModel(model), backend: 'wasm', startedAt: new Date().toISOString() });
+  await rep.send({
+    type: 'run-started',
+    config,
+    dataset: datasetInfo(ds, split),
+    model: summarizeModel(model),
+    backend: 'wasm',
+    startedAt: new Date().toISOString(),
+  });
   await rep.close();
   const opt = tf.train.momentum(0.01, 0.9);
-  await saveCheckpoint(join(logdir, 'model', 'checkpoints', '1'), model, opt, { epoch: 1, batch: 0, learningRate: 0.01 });
+  await saveCheckpoint(join(logdir, 'model', 'checkpoints', '1'), model, opt, {
+    epoch: 1,
+    batch: 0,
+    learningRate: 0.01,
+  });
   model.dispose();
   opt.dispose();
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 export async function liveLatencyWhileAnalysing(log: (line: string) => void): Promise<Record<string, number>> {
   const logdir = mkdtempSync(join(tmpdir(), 'zf-bench-live-'));
@@ -57,30 +94,66 @@ export async function liveLatencyWhileAnalysing(log: (line: string) => void): Pr
     const s = await startServer({ logdir, port: 0, log: () => undefined, analysisBackend: 'wasm' });
     try {
       const trainer = new WebSocketReporter({ url: s.url, runId: 'live', token: s.ingestToken, log: () => undefined });
-      await trainer.send({ type: 'run-started', config: { dataset: 'bench', epochs: 1, snapshotEpochs: [], batchSize: 64, learningRate: 0.01, momentum: 0.9, conv1: { kernel: 7, stride: 2 }, widths: [], probeSize: 0, methods: [], seed: 1 }, dataset: { name: 'bench', shape: [28, 28, 1], classes: [], trainCount: 0, validationCount: 0, probeCount: 0, source: 'bench' }, model: { layers: [], params: 0 }, backend: 'wasm', startedAt: new Date().toISOString() });
+      await trainer.send({
+        type: 'run-started',
+        config: {
+          dataset: 'bench',
+          epochs: 1,
+          snapshotEpochs: [],
+          batchSize: 64,
+          learningRate: 0.01,
+          momentum: 0.9,
+          conv1: { kernel: 7, stride: 2 },
+          widths: [],
+          probeSize: 0,
+          methods: [],
+          seed: 1,
+        },
+        dataset: {
+          name: 'bench',
+          shape: [28, 28, 1],
+          classes: [],
+          trainCount: 0,
+          validationCount: 0,
+          probeCount: 0,
+          source: 'bench',
+        },
+        model: { layers: [], params: 0 },
+        backend: 'wasm',
+        startedAt: new Date().toISOString(),
+      });
       await trainer.flush(10_000);
       const sentAt = new Map<number, number>();
       const latencies: number[] = [];
       let received = 0;
-      const dashboards = await Promise.all(Array.from({ length: DASHBOARDS }, async () => {
-        const ws = new WebSocket(`${s.url.replace('http', 'ws')}/live`, { perMessageDeflate: false });
-        await new Promise((r) => ws.once('open', r));
-        ws.on('message', (data) => {
-          const f = JSON.parse(data.toString()) as { type: string; event?: { type: string; epoch: number } };
-          if (f.type === 'event' && f.event?.type === 'snapshot') {
-            const t = sentAt.get(f.event.epoch);
-            if (t !== undefined) latencies.push(performance.now() - t);
-            received++;
-          }
-        });
-        // From seq 1 on: the history is the run-started event only, then the live tail.
-        ws.send(JSON.stringify({ type: 'subscribe', runId: 'live', afterSeq: 1 }));
-        return ws;
-      }));
-      const api = async (path: string, body?: unknown) => (await (await fetch(`${s.url}${path}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {})).json()) as AnalysisView;
+      const dashboards = await Promise.all(
+        Array.from({ length: DASHBOARDS }, async () => {
+          const ws = new WebSocket(`${s.url.replace('http', 'ws')}/live`, { perMessageDeflate: false });
+          await new Promise((r) => ws.once('open', r));
+          ws.on('message', (data) => {
+            const f = JSON.parse(data.toString()) as { type: string; event?: { type: string; epoch: number } };
+            if (f.type === 'event' && f.event?.type === 'snapshot') {
+              const t = sentAt.get(f.event.epoch);
+              if (t !== undefined) latencies.push(performance.now() - t);
+              received++;
+            }
+          });
+          // From seq 1 on: the history is the run-started event only, then the live tail.
+          ws.send(JSON.stringify({ type: 'subscribe', runId: 'live', afterSeq: 1 }));
+          return ws;
+        }),
+      );
+      const api = async (path: string, body?: unknown) =>
+        (await (
+          await fetch(
+            `${s.url}${path}`,
+            body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {},
+          )
+        ).json()) as AnalysisView;
       let view = await api('/api/runs/model/analyses', { analysis: 'reconstruction', epoch: 1, params: { image: 0 } });
       while (!(view.status === 'running' && view.progress.done > 0)) {
-        if (view.status === 'failed' || view.status === 'done') throw new Error(`analysis ${view.status} before the measurement: ${JSON.stringify(view.error)}`);
+        if (view.status === 'failed' || view.status === 'done')
+          throw new Error(`analysis ${view.status} before the measurement: ${JSON.stringify(view.error)}`);
         await new Promise((r) => setTimeout(r, 50));
         view = await api(`/api/runs/model/analyses/${view.id}`);
       }
@@ -99,11 +172,20 @@ export async function liveLatencyWhileAnalysing(log: (line: string) => void): Pr
       await trainer.close();
       for (const ws of dashboards) ws.terminate();
       const kept = latencies.slice(0, during * DASHBOARDS).sort((a, b) => a - b);
-      if (!kept.length) throw new Error(`no live snapshot was measured while the analysis ran (${during} sent during it, ${received} receipts in all)`);
+      if (!kept.length)
+        throw new Error(
+          `no live snapshot was measured while the analysis ran (${during} sent during it, ${received} receipts in all)`,
+        );
       const p50 = pct(kept, 50);
       const p99 = pct(kept, 99);
-      log(`live snapshots while the analysis ran: ${during} of ${SNAPSHOTS} sent, ${kept.length} receipts by ${DASHBOARDS} dashboards, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
-      return { live_snapshots_during_analysis: during, live_p50_ms: Number(p50.toFixed(1)), live_p99_ms: Number(p99.toFixed(1)) };
+      log(
+        `live snapshots while the analysis ran: ${during} of ${SNAPSHOTS} sent, ${kept.length} receipts by ${DASHBOARDS} dashboards, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+      );
+      return {
+        live_snapshots_during_analysis: during,
+        live_p50_ms: Number(p50.toFixed(1)),
+        live_p99_ms: Number(p99.toFixed(1)),
+      };
     } finally {
       await s.close();
     }

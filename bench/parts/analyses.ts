@@ -29,7 +29,10 @@ import { liveLatencyWhileAnalysing } from './analyses-live.js';
 
 const RUNS = 3;
 const STEPS = 256;
-const SHAPES: Array<[number, number, number]> = [[28, 28, 1], [32, 32, 3]];
+const SHAPES: Array<[number, number, number]> = [
+  [28, 28, 1],
+  [32, 32, 3],
+];
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -81,8 +84,23 @@ const part: BenchPart = {
         const probe = Float32Array.from({ length: n }, (_, i) => Math.sin(i / 7) * 1.5);
         const pre = { mean: new Float32Array(n).fill(128), scale: 1 / 64 };
         const ctx: AnalysisContext = {
-          model, layers: summarizeModel(model).layers, classes: 10, probeCount: 1, inputShape: shape, preprocess: pre,
-          probe: { images: { images: new Uint8Array(n), labels: new Uint8Array(1), count: 1, height: h, width: w, channels: c }, input: () => tf.tensor4d(probe, [1, h, w, c]) },
+          model,
+          layers: summarizeModel(model).layers,
+          classes: 10,
+          probeCount: 1,
+          inputShape: shape,
+          preprocess: pre,
+          probe: {
+            images: {
+              images: new Uint8Array(n),
+              labels: new Uint8Array(1),
+              count: 1,
+              height: h,
+              width: w,
+              channels: c,
+            },
+            input: () => tf.tensor4d(probe, [1, h, w, c]),
+          },
         };
         const oi = ANALYSES['optimal-input']!;
         const rc = ANALYSES.reconstruction!;
@@ -97,11 +115,38 @@ const part: BenchPart = {
           off += a.length;
         }
         writeFileSync(join(work, 'weights.bin'), flat);
-        writeFileSync(join(work, 'spec.json'), JSON.stringify({
-          weights: join(work, 'weights.bin'), shape, layers: layerSpec(model), checkImage: [...check], probeImage: [...probe],
-          optimalInput: { class: 3, steps: STEPS, lr: oiParams.lr, l2: oiParams.l2, blur: oiParams.blur, blurEvery: oiParams['blur-every'], jitter: oiParams.jitter, seed: 1, lo: (0 - 128) / 64, hi: (255 - 128) / 64 },
-          reconstruction: { layer: 'conv3', steps: STEPS, lr: rcParams.lr, alpha: rcParams.alpha, lambdaAlpha: rcParams['lambda-alpha'], lambdaTV: rcParams['lambda-tv'], noise: rcParams.noise, seed: 1 },
-        }));
+        writeFileSync(
+          join(work, 'spec.json'),
+          JSON.stringify({
+            weights: join(work, 'weights.bin'),
+            shape,
+            layers: layerSpec(model),
+            checkImage: [...check],
+            probeImage: [...probe],
+            optimalInput: {
+              class: 3,
+              steps: STEPS,
+              lr: oiParams.lr,
+              l2: oiParams.l2,
+              blur: oiParams.blur,
+              blurEvery: oiParams['blur-every'],
+              jitter: oiParams.jitter,
+              seed: 1,
+              lo: (0 - 128) / 64,
+              hi: (255 - 128) / 64,
+            },
+            reconstruction: {
+              layer: 'conv3',
+              steps: STEPS,
+              lr: rcParams.lr,
+              alpha: rcParams.alpha,
+              lambdaAlpha: rcParams['lambda-alpha'],
+              lambdaTV: rcParams['lambda-tv'],
+              noise: rcParams.noise,
+              seed: 1,
+            },
+          }),
+        );
         // A short warm-up compiles the wasm kernels' paths before anything is timed.
         await oi.run(ctx, { ...oiParams, steps: 4 });
         await rc.run(ctx, { ...rcParams, steps: 4 });
@@ -121,21 +166,28 @@ const part: BenchPart = {
           ours.rc.push((performance.now() - t0) / 1000);
           ourPixel = (b.data.layers as Record<string, { pixelError: number }>).conv3!.pixelError;
           if (peerNote) continue;
-          const res = spawnSync('/usr/bin/python3', [peerScript, '--spec', join(work, 'spec.json'), '--threads', '1'], { encoding: 'utf8', timeout: 300_000 });
+          const res = spawnSync('/usr/bin/python3', [peerScript, '--spec', join(work, 'spec.json'), '--threads', '1'], {
+            encoding: 'utf8',
+            timeout: 300_000,
+          });
           const last = res.stdout?.trim().split('\n').pop() ?? '';
           try {
             peerLast = JSON.parse(last) as Record<string, unknown>;
             peer.oi.push(peerLast.optimal_s as number);
             peer.rc.push(peerLast.reconstruction_s as number);
           } catch {
-            peerNote = /No module named 'torch'/.test(res.stderr ?? '') ? 'torch is not installed (apt-get install -y python3-torch)' : `peer failed (exit ${res.status}): ${(res.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`;
+            peerNote = /No module named 'torch'/.test(res.stderr ?? '')
+              ? 'torch is not installed (apt-get install -y python3-torch)'
+              : `peer failed (exit ${res.status}): ${(res.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`;
           }
         }
         out[`${p}optimal_input_s`] = round(median(ours.oi));
         out[`${p}reconstruction_conv3_s`] = round(median(ours.rc));
         out[`${p}optimal_input_objective`] = round(ourObjective);
         out[`${p}reconstruction_conv3_pixel_error`] = round(ourPixel);
-        log(`${shape.join('x')}: optimal input ${ours.oi.map((s) => s.toFixed(2)).join(', ')} s; conv3 reconstruction ${ours.rc.map((s) => s.toFixed(2)).join(', ')} s`);
+        log(
+          `${shape.join('x')}: optimal input ${ours.oi.map((s) => s.toFixed(2)).join(', ')} s; conv3 reconstruction ${ours.rc.map((s) => s.toFixed(2)).join(', ')} s`,
+        );
         if (peerLast && peer.oi.length) {
           const logits = peerLast.checkLogits as number[];
           out[`${p}peer_optimal_input_s`] = round(median(peer.oi));
@@ -145,9 +197,11 @@ const part: BenchPart = {
           out[`${p}peer_optimal_input_objective`] = round(peerLast.optimal_objective as number);
           out[`${p}peer_reconstruction_conv3_pixel_error`] = round(peerLast.reconstruction_pixel_error as number);
           out[`${p}logit_max_abs_diff`] = Math.max(...logits.map((v, i) => Math.abs(v - ourLogits[i]!)));
-          log(`${shape.join('x')}: PyTorch optimal input ${peer.oi.map((s) => s.toFixed(2)).join(', ')} s; conv3 reconstruction ${peer.rc.map((s) => s.toFixed(2)).join(', ')} s (threads ${String(peerLast.threads)})`);
+          log(
+            `${shape.join('x')}: PyTorch optimal input ${peer.oi.map((s) => s.toFixed(2)).join(', ')} s; conv3 reconstruction ${peer.rc.map((s) => s.toFixed(2)).join(', ')} s (threads ${String(peerLast.threads)})`,
+          );
         } else if (peerNote) {
-          out['peer_note'] = peerNote;
+          out.peer_note = peerNote;
           log(`PyTorch peer: ${peerNote}`);
         }
         model.dispose();
@@ -156,8 +210,8 @@ const part: BenchPart = {
       rmSync(work, { recursive: true, force: true });
     }
     Object.assign(out, await liveLatencyWhileAnalysing(log));
-    out['peer_threads'] = 1;
-    out['model'] = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
+    out.peer_threads = 1;
+    out.model = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
     return out;
   },
 };

@@ -49,12 +49,20 @@ function runPeer(shape: [number, number, number], seconds: number, threads: numb
   const args = [
     script,
     ...['--size', String(shape[0]), '--channels', String(shape[2]), '--batch', String(BATCH)],
-    ...['--conv1', formatConvSpec(cfg.conv1), '--pool1-stride', String(cfg.pool1Stride), '--conv2', formatConvSpec(cfg.conv2)],
+    ...[
+      '--conv1',
+      formatConvSpec(cfg.conv1),
+      '--pool1-stride',
+      String(cfg.pool1Stride),
+      '--conv2',
+      formatConvSpec(cfg.conv2),
+    ],
     ...['--widths', cfg.widths.join(','), '--seconds', String(seconds), '--threads', String(threads)],
   ];
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 120_000 });
   if (r.error) return `could not run /usr/bin/python3: ${r.error.message}`;
-  if (/No module named 'torch'/.test(r.stderr)) return 'torch is not installed (apt-get update && apt-get install -y python3-torch)';
+  if (/No module named 'torch'/.test(r.stderr))
+    return 'torch is not installed (apt-get update && apt-get install -y python3-torch)';
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const j = JSON.parse(last) as { train_img_per_s: number; infer_img_per_s: number };
@@ -81,14 +89,14 @@ const part: BenchPart = {
       }
     }
     if (available.length === 0) available.push({ choice: 'cpu', name: 'cpu', description: 'cpu' });
-    else out['cpu_note'] = 'cpu backend skipped: tens of seconds per batch-64 step, far below wasm';
+    else out.cpu_note = 'cpu backend skipped: tens of seconds per batch-64 step, far below wasm';
     let peerNote: string | undefined;
     for (const [bi, b] of available.entries()) {
       const info = await initBackend(b.choice);
       const keyPrefix = bi === 0 ? '' : `${b.name}_`;
       if (bi === 0) {
-        out['backend'] = info.name;
-        out['backend_description'] = info.description;
+        out.backend = info.name;
+        out.backend_description = info.description;
       }
       for (const c of CASES) {
         const p = keyPrefix + c.prefix;
@@ -130,8 +138,8 @@ const part: BenchPart = {
           },
         );
         const runs = (v: number[]) => v.map((r) => round(r)).join(', ');
-        log(`${label}: train ${runs(t.trainRuns['single']!)} img/s; infer ${runs(t.inferRuns)} img/s`);
-        const single = t.train['single']!;
+        log(`${label}: train ${runs(t.trainRuns.single!)} img/s; infer ${runs(t.inferRuns)} img/s`);
+        const single = t.train.single!;
         const parallel = t.train['2threads'];
         out[`${p}train_img_per_s`] = round(single);
         out[`${p}infer_img_per_s`] = round(t.inferImgPerS);
@@ -142,7 +150,9 @@ const part: BenchPart = {
         if (peer.length > 0) {
           const pt = median(peer.map((r) => r.train));
           const pi = median(peer.map((r) => r.infer));
-          log(`${label}: PyTorch train ${peer.map((r) => r.train).join(', ')}; infer ${peer.map((r) => r.infer).join(', ')}`);
+          log(
+            `${label}: PyTorch train ${peer.map((r) => r.train).join(', ')}; infer ${peer.map((r) => r.infer).join(', ')}`,
+          );
           out[`${p}peer_train_img_per_s`] = round(pt);
           out[`${p}peer_infer_img_per_s`] = round(pi);
           out[`${p}train_1thread_ratio_vs_peer`] = round(single / pt, 3);
@@ -161,11 +171,12 @@ const part: BenchPart = {
     }
     if (peerNote !== undefined) {
       log(`PyTorch peer: ${peerNote}`);
-      out['peer_note'] = peerNote;
+      out.peer_note = peerNote;
     }
-    out['batch'] = BATCH;
-    out['ratio_note'] = 'every *_ratio_vs_peer is at equal threads: ours on N threads against PyTorch on N; train_ratio_vs_peer is at the trainer\'s default (2 threads on wasm with two cores)';
-    out['model'] = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
+    out.batch = BATCH;
+    out.ratio_note =
+      "every *_ratio_vs_peer is at equal threads: ours on N threads against PyTorch on N; train_ratio_vs_peer is at the trainer's default (2 threads on wasm with two cores)";
+    out.model = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
     return out;
   },
 };

@@ -18,7 +18,16 @@ import type { BenchPart } from '../parts.js';
 import { startServer } from '../../server/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const RUN = 'full-default';
 const LOGDIR = join('.cache', 'bench-dashboard-v2');
 
@@ -28,13 +37,15 @@ function ensureRun(log: (l: string) => void): void {
   log(`writing the full recorded run into ${LOGDIR} (once)`);
   const tmp = mkdtempSync(join(tmpdir(), 'zf-bench-run-'));
   const r = spawnSync('npx', ['tsx', 'test/fixtures/make-recorded-run.ts', tmp, '--full'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`bench dashboard: test/fixtures/make-recorded-run.ts --full exited with ${r.status}`);
+  if (r.status !== 0)
+    throw new Error(`bench dashboard: test/fixtures/make-recorded-run.ts --full exited with ${r.status}`);
   rmSync(LOGDIR, { recursive: true, force: true });
   renameSync(tmp, LOGDIR);
 }
 
 /** A string evaluated in the page: walks the shadow roots (no DOM types in the bench build). */
-const find = (path: string[]) => `(() => { let n = document; for (const s of ${JSON.stringify(path)}) { n = (n.shadowRoot ?? n).querySelector(s); if (!n) return null; } return n; })()`;
+const find = (path: string[]) =>
+  `(() => { let n = document; for (const s of ${JSON.stringify(path)}) { n = (n.shadowRoot ?? n).querySelector(s); if (!n) return null; } return n; })()`;
 
 /** Resolves once the grid is rendered and its two atlases (projections and patches) have loaded. */
 async function gridShown(page: Page, layer: string): Promise<number> {
@@ -45,7 +56,9 @@ async function gridShown(page: Page, layer: string): Promise<number> {
     { timeout: 30_000, polling: 'raf' },
   );
   // Two frames: the decoded atlases are painted.
-  return (await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))')) as number;
+  return (await page.evaluate(
+    'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))',
+  )) as number;
 }
 
 /**
@@ -54,7 +67,9 @@ async function gridShown(page: Page, layer: string): Promise<number> {
  * Returns milliseconds from the hash change to two frames after.
  */
 async function featurePageShown(page: Page, hash: string, layer: string, epochs: number[]): Promise<number> {
-  const t0 = (await page.evaluate(`(() => { const t = performance.now(); location.hash = ${JSON.stringify(hash)}; return t; })()`)) as number;
+  const t0 = (await page.evaluate(
+    `(() => { const t = performance.now(); location.hash = ${JSON.stringify(hash)}; return t; })()`,
+  )) as number;
   const strip = find(['zf-app', 'zf-feature-page', '.strip']);
   const files = epochs.flatMap((e) => [`/${e}/${layer}.deconvnet.png`, `/${e}/${layer}.patches.png`]);
   await page.waitForFunction(
@@ -62,7 +77,9 @@ async function featurePageShown(page: Page, hash: string, layer: string, epochs:
     undefined,
     { timeout: 30_000, polling: 'raf' },
   );
-  const t1 = (await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))')) as number;
+  const t1 = (await page.evaluate(
+    'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))',
+  )) as number;
   return t1 - t0;
 }
 
@@ -81,7 +98,8 @@ const part: BenchPart = {
   description: 'full default run (8 epochs x 5 layers, 32-96 maps, top-9) in headless Chromium: open time and tab heap',
   async run(log) {
     if (!existsSync(CHROMIUM)) throw new Error(`bench dashboard: ${CHROMIUM} is missing (apt-get install -y chromium)`);
-    if (!existsSync('dist/dashboard-app/index.html')) throw new Error('bench dashboard: dist/dashboard-app is missing; run `npm run build` first');
+    if (!existsSync('dist/dashboard-app/index.html'))
+      throw new Error('bench dashboard: dist/dashboard-app is missing; run `npm run build` first');
     ensureRun(log);
     const server = await startServer({ logdir: LOGDIR, port: 0, log: () => undefined });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -95,7 +113,9 @@ const part: BenchPart = {
         await page.goto(`${server.url}/#view=grid&run=${RUN}&layer=conv3`);
         opens.push(await gridShown(page, 'conv3'));
         // A different feature each time; the other epochs' atlases are not in this fresh context's cache.
-        features.push(await featurePageShown(page, `#view=feature&run=${RUN}&layer=conv3&feature=${17 + 20 * i}`, 'conv3', epochs));
+        features.push(
+          await featurePageShown(page, `#view=feature&run=${RUN}&layer=conv3&feature=${17 + 20 * i}`, 'conv3', epochs),
+        );
         await ctx.close();
       }
       opens.sort((a, b) => a - b);
@@ -110,7 +130,11 @@ const part: BenchPart = {
       let nodes = 0;
       for (const view of ['grid', 'evolution', 'feature', 'convergence', 'health', 'curves', 'compare', 'runs']) {
         await page.goto(`${server.url}/#view=${view}&run=${RUN}&layer=conv3&feature=17`);
-        await page.waitForFunction(`${find(['zf-app', 'main'])}?.firstElementChild?.shadowRoot?.querySelector('[data-state="loading"]') === null`, undefined, { timeout: 30_000 });
+        await page.waitForFunction(
+          `${find(['zf-app', 'main'])}?.firstElementChild?.shadowRoot?.querySelector('[data-state="loading"]') === null`,
+          undefined,
+          { timeout: 30_000 },
+        );
         // Scroll end to end so every virtualized row renders and every tile loads.
         for (let y = 0; y < 40; y++) {
           await page.mouse.wheel(0, 1500);
@@ -122,7 +146,11 @@ const part: BenchPart = {
         reserved = Math.max(reserved, m.total);
         nodes = Math.max(nodes, m.nodes);
       }
-      log(`JS heap after each view (MB): ${Object.entries(heaps).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+      log(
+        `JS heap after each view (MB): ${Object.entries(heaps)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}`,
+      );
       await ctx.close();
       return {
         dashboard_open_ms: Math.round(opens[1]!),
@@ -132,7 +160,9 @@ const part: BenchPart = {
         dashboard_heap_mb: Math.round(Math.max(...Object.values(heaps)) * 10) / 10,
         dashboard_heap_reserved_mb: Math.round(reserved * 10) / 10,
         dashboard_dom_nodes_max: nodes,
-        dashboard_heap_mb_by_view: Object.fromEntries(Object.entries(heaps).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+        dashboard_heap_mb_by_view: Object.fromEntries(
+          Object.entries(heaps).map(([k, v]) => [k, Math.round(v * 10) / 10]),
+        ),
       };
     } finally {
       await browser.close();

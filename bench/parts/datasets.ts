@@ -68,7 +68,9 @@ const part: BenchPart = {
     const runs: Measure[] = [];
     for (let i = 0; i < 3; i++) {
       const m = await inChild();
-      log(`run ${i + 1}: ${m.count} images in ${m.loadS.toFixed(3)} s, +${(m.rssAdded / 1e6).toFixed(1)} MB resident (+${(m.peakAdded / 1e6).toFixed(1)} MB just after the load) for ${(m.rawBytes / 1e6).toFixed(1)} MB of pixels`);
+      log(
+        `run ${i + 1}: ${m.count} images in ${m.loadS.toFixed(3)} s, +${(m.rssAdded / 1e6).toFixed(1)} MB resident (+${(m.peakAdded / 1e6).toFixed(1)} MB just after the load) for ${(m.rawBytes / 1e6).toFixed(1)} MB of pixels`,
+      );
       runs.push(m);
     }
     return {

@@ -37,9 +37,18 @@ async function startChild(logdir: string, token: string) {
       if (m === 'close') { await s.close(); process.exit(0); }
     });
     process.send({ url: s.url });`;
-  const args = ['--expose-gc', ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), '--input-type=module', '-e', code];
+  const args = [
+    '--expose-gc',
+    ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+    '--input-type=module',
+    '-e',
+    code,
+  ];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = () => new Promise<Record<string, unknown>>((resolve) => proc.once('message', (m) => resolve(m as Record<string, unknown>)));
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve) =>
+      proc.once('message', (m) => resolve(m as Record<string, unknown>)),
+    );
   const { url } = (await next()) as { url: string };
   return {
     url,
@@ -64,8 +73,14 @@ function snapshotEvent(epoch: number, blob: string): TrainerEvent {
     epoch,
     layer: 'conv2',
     index: {
-      epoch, layer: 'conv2', layerIndex: 1, shape: [8, 8, 16], rf: { size: 15, jump: 4, offset: -5 }, atlas: { tile: 16, cols: 9, rows: 16 },
-      methods: ['deconvnet'], maps: [],
+      epoch,
+      layer: 'conv2',
+      layerIndex: 1,
+      shape: [8, 8, 16],
+      rf: { size: 15, jump: 4, offset: -5 },
+      atlas: { tile: 16, cols: 9, rows: 16 },
+      methods: ['deconvnet'],
+      maps: [],
       health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null },
       files: { patches: 'conv2.patches.png', projections: { deconvnet: 'conv2.deconvnet.png' } },
     },
@@ -90,14 +105,42 @@ const part: BenchPart = {
     try {
       const rep = new WebSocketReporter({ url: server.url, runId: 'bench', token, log });
       await rep.send({
-        type: 'run-started', backend: 'cpu', startedAt: new Date().toISOString(), model: { layers: [], params: 0 },
-        dataset: { name: 'bench', shape: [32, 32, 3], classes: [], trainCount: 0, validationCount: 0, probeCount: 0, source: 'bench' },
-        config: { dataset: 'bench', epochs: 1, snapshotEpochs: [], batchSize: 64, learningRate: 0.01, momentum: 0.9, conv1: { kernel: 7, stride: 2 }, widths: [], probeSize: 0, methods: [], seed: 1 },
+        type: 'run-started',
+        backend: 'cpu',
+        startedAt: new Date().toISOString(),
+        model: { layers: [], params: 0 },
+        dataset: {
+          name: 'bench',
+          shape: [32, 32, 3],
+          classes: [],
+          trainCount: 0,
+          validationCount: 0,
+          probeCount: 0,
+          source: 'bench',
+        },
+        config: {
+          dataset: 'bench',
+          epochs: 1,
+          snapshotEpochs: [],
+          batchSize: 64,
+          learningRate: 0.01,
+          momentum: 0.9,
+          conv1: { kernel: 7, stride: 2 },
+          widths: [],
+          probeSize: 0,
+          methods: [],
+          seed: 1,
+        },
       });
       const burst = async (epoch: number) => {
         const t0 = performance.now();
         for (let i = 0; i < METRICS_EVENTS; i++) {
-          void rep.send({ type: 'metrics', epoch: epoch + Math.floor(i / 500), batch: i % 500, values: { loss: 1 / (i + 1), acc: i / METRICS_EVENTS, lr: 0.01 } });
+          void rep.send({
+            type: 'metrics',
+            epoch: epoch + Math.floor(i / 500),
+            batch: i % 500,
+            values: { loss: 1 / (i + 1), acc: i / METRICS_EVENTS, lr: 0.01 },
+          });
         }
         await rep.flush(120_000);
         return (performance.now() - t0) / 1000;
@@ -116,7 +159,9 @@ const part: BenchPart = {
       const last = samples.at(-1)!;
       const before = samples.at(-2)!;
       const ingest = METRICS_EVENTS / ingestSeconds;
-      log(`ingest: ${METRICS_EVENTS} events in ${coldSeconds.toFixed(2)} s cold, ${ingestSeconds.toFixed(2)} s warm = ${Math.round(ingest)} events/s`);
+      log(
+        `ingest: ${METRICS_EVENTS} events in ${coldSeconds.toFixed(2)} s cold, ${ingestSeconds.toFixed(2)} s warm = ${Math.round(ingest)} events/s`,
+      );
       log(`server RSS after each 10,000 events: ${samples.map((m) => m.rss.toFixed(1)).join(', ')} MB`);
       log(`server live JS memory (heap used + buffers): ${samples.map((m) => m.heap.toFixed(1)).join(', ')} MB`);
 
@@ -155,7 +200,9 @@ const part: BenchPart = {
       latencies.sort((a, b) => a - b);
       const p50 = percentile(latencies, 50);
       const p99 = percentile(latencies, 99);
-      log(`fan-out: ${latencies.length}/${SNAPSHOTS * DASHBOARDS} receipts, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+      log(
+        `fan-out: ${latencies.length}/${SNAPSHOTS * DASHBOARDS} receipts, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+      );
       return {
         fanout_p50_ms: Number(p50.toFixed(2)),
         fanout_p99_ms: Number(p99.toFixed(2)),

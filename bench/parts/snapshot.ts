@@ -45,7 +45,11 @@ function peerSnapshot(threads: number): number | string {
   while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   const script = resolve(dir, '../shared/bench/torch_snapshot.py');
   if (!existsSync(script)) return `peer script not found at ${script}`;
-  const r = spawnSync('/usr/bin/python3', [script, '--threads', String(threads), '--probe', String(PROBE), '--size', '32', '--channels', '3'], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(
+    '/usr/bin/python3',
+    [script, '--threads', String(threads), '--probe', String(PROBE), '--size', '32', '--channels', '3'],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
   if (r.error) return `could not run /usr/bin/python3: ${r.error.message}`;
   try {
     return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { snapshot_s: number }).snapshot_s;
@@ -61,26 +65,39 @@ function syntheticProbe(count: number): ImageSet {
   const H = 32;
   const images = new Uint8Array(count * H * H * 3);
   let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   for (let i = 0; i < count; i++) {
-    const cx = rand() * H, cy = rand() * H, r = 3 + rand() * 10, col = [rand(), rand(), rand()], angle = rand() * Math.PI;
-    for (let y = 0; y < H; y++) for (let x = 0; x < H; x++) {
-      const inBlob = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
-      const edge = Math.cos(angle) * (x - 16) + Math.sin(angle) * (y - 16) > 0;
-      for (let c = 0; c < 3; c++) {
-        const v = (inBlob ? 200 * col[c]! : 40) + (edge ? 50 : 0) + 20 * rand();
-        images[((i * H + y) * H + x) * 3 + c] = Math.min(255, Math.round(v));
+    const cx = rand() * H,
+      cy = rand() * H,
+      r = 3 + rand() * 10,
+      col = [rand(), rand(), rand()],
+      angle = rand() * Math.PI;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < H; x++) {
+        const inBlob = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
+        const edge = Math.cos(angle) * (x - 16) + Math.sin(angle) * (y - 16) > 0;
+        for (let c = 0; c < 3; c++) {
+          const v = (inBlob ? 200 * col[c]! : 40) + (edge ? 50 : 0) + 20 * rand();
+          images[((i * H + y) * H + x) * 3 + c] = Math.min(255, Math.round(v));
+        }
       }
-    }
   }
-  return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, height: H, width: H, channels: 3 };
+  return {
+    images,
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
+    count,
+    height: H,
+    width: H,
+    channels: 3,
+  };
 }
 
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
 const part: BenchPart = {
   name: 'snapshot',
-  description: 'full snapshot (5 conv layers, all maps, top-9, deconvnet, 1,000 probe images) vs one 10k-image training epoch',
+  description:
+    'full snapshot (5 conv layers, all maps, top-9, deconvnet, 1,000 probe images) vs one 10k-image training epoch',
   async run(log) {
     const info = await initBackend(undefined, log);
     const model = buildZfNet(zfNetConfig({ inputShape: [32, 32, 3], classes: 10 }));
@@ -91,8 +108,20 @@ const part: BenchPart = {
     // Training steps: 2 warm-up, then bursts of at least 5 steps (or 10 s) before and after the
     // snapshot; the median of all, so a change of machine load hits both sides of the ratio alike.
     const step = createTrainStep(model, { learningRate: 0.01 });
-    const x = inputBatch(probe, Array.from({ length: BATCH }, (_, i) => i), pre);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32'), 10).toFloat() as tf.Tensor2D;
+    const x = inputBatch(
+      probe,
+      Array.from({ length: BATCH }, (_, i) => i),
+      pre,
+    );
+    const y = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: BATCH }, (_, i) => i % 10),
+          'int32',
+        ),
+        10,
+      )
+      .toFloat() as tf.Tensor2D;
     step(x, y);
     step(x, y);
     const burst = (train: TrainStep, times: number[]) => {
@@ -110,20 +139,40 @@ const part: BenchPart = {
     // Warm-up snapshot on a few images (kernel setup), then the measured one.
     await takeSnapshot({ model, probe: { ...probe, count: 20 }, toInput, epoch: 0 });
     const before = tf.memory().numTensors;
-    const snap = await takeSnapshot({ model, probe, toInput, epoch: 1, onProgress: (m) => m.endsWith('probe images') || log(m) });
+    const snap = await takeSnapshot({
+      model,
+      probe,
+      toInput,
+      epoch: 1,
+      onProgress: (m) => m.endsWith('probe images') || log(m),
+    });
     const leaked = tf.memory().numTensors - before;
     burst(step, times);
     const stepS = median(times);
     const epochS = Math.ceil(EPOCH_IMAGES / BATCH) * stepS;
-    log(`train step (batch ${BATCH}, median of ${times.length}): ${stepS.toFixed(3)} s -> 10k-image epoch ${epochS.toFixed(1)} s`);
+    log(
+      `train step (batch ${BATCH}, median of ${times.length}): ${stepS.toFixed(3)} s -> 10k-image epoch ${epochS.toFixed(1)} s`,
+    );
     step.optimizer.dispose();
     const s = snap.seconds;
     log(`snapshot: ${JSON.stringify(Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 2)])))}`);
     const atlasBytes = snap.layers.reduce((a, l) => a + l.files.reduce((b, f) => b + f.data.length, 0), 0);
-    const memoryBytes = Object.values(snap.memory.layers).reduce((a, l) => a + l.kernel.byteLength + l.rank0.reduce((b, r) => b + (r?.byteLength ?? 0), 0), 0);
+    const memoryBytes = Object.values(snap.memory.layers).reduce(
+      (a, l) => a + l.kernel.byteLength + l.rank0.reduce((b, r) => b + (r?.byteLength ?? 0), 0),
+      0,
+    );
 
-    const all = await takeSnapshot({ model, probe, toInput, epoch: 2, methods: ['deconvnet', 'backprop', 'guided'], previous: snap.memory });
-    log(`all three methods: ${JSON.stringify(Object.fromEntries(Object.entries(all.seconds).map(([k, v]) => [k, round(v, 2)])))}`);
+    const all = await takeSnapshot({
+      model,
+      probe,
+      toInput,
+      epoch: 2,
+      methods: ['deconvnet', 'backprop', 'guided'],
+      previous: snap.memory,
+    });
+    log(
+      `all three methods: ${JSON.stringify(Object.fromEntries(Object.entries(all.seconds).map(([k, v]) => [k, round(v, 2)])))}`,
+    );
 
     // The two-thread pair, timed the same way: steps around the snapshot, the median of all.
     const step2 = await createFastTrainStep(model, { learningRate: 0.01, threads: 2 }, log);
@@ -138,8 +187,12 @@ const part: BenchPart = {
     burst(step2, times2);
     const step2S = median(times2);
     const epoch2S = Math.ceil(EPOCH_IMAGES / BATCH) * step2S;
-    log(`two-thread train step (median of ${times2.length}): ${step2S.toFixed(3)} s -> 10k-image epoch ${epoch2S.toFixed(1)} s`);
-    log(`two-thread snapshot: ${JSON.stringify(Object.fromEntries(Object.entries(snap2.seconds).map(([k, v]) => [k, round(v, 2)])))}`);
+    log(
+      `two-thread train step (median of ${times2.length}): ${step2S.toFixed(3)} s -> 10k-image epoch ${epoch2S.toFixed(1)} s`,
+    );
+    log(
+      `two-thread snapshot: ${JSON.stringify(Object.fromEntries(Object.entries(snap2.seconds).map(([k, v]) => [k, round(v, 2)])))}`,
+    );
     await snapshotter.dispose();
     await step2.dispose();
     step2.optimizer.dispose();
@@ -151,7 +204,7 @@ const part: BenchPart = {
       const runs = [0, 1, 2].map(() => peerSnapshot(threads));
       const bad = runs.find((r) => typeof r === 'string');
       if (bad !== undefined) {
-        peer['peer_note'] = bad;
+        peer.peer_note = bad;
         log(`PyTorch snapshot peer: ${bad}`);
         break;
       }
@@ -162,9 +215,9 @@ const part: BenchPart = {
       peer[threads === 1 ? 'snapshot_1thread_ratio_vs_peer' : 'snapshot_2threads_ratio_vs_peer'] = round(ours / m, 2);
     }
     // Headline: at the thread count the trainer uses by default (2 on wasm with two cores).
-    if (peer['peer_snapshot_2threads_s'] !== undefined) {
-      peer['peer_snapshot_s'] = peer['peer_snapshot_2threads_s'];
-      peer['snapshot_ratio_vs_peer'] = peer['snapshot_2threads_ratio_vs_peer'];
+    if (peer.peer_snapshot_2threads_s !== undefined) {
+      peer.peer_snapshot_s = peer.peer_snapshot_2threads_s;
+      peer.snapshot_ratio_vs_peer = peer.snapshot_2threads_ratio_vs_peer;
     }
     return {
       ...peer,

@@ -141,7 +141,12 @@ export class ZfAnalysis extends LitElement {
     return { layer: this.layer, feature: this.feature };
   }
 
-  async #ask(epoch: number, set: (a: Asked) => void, analysis = 'optimal-input', params: Record<string, number | string> = this.#params()): Promise<void> {
+  async #ask(
+    epoch: number,
+    set: (a: Asked) => void,
+    analysis = 'optimal-input',
+    params: Record<string, number | string> = this.#params(),
+  ): Promise<void> {
     try {
       await followAnalysis(this.runId, { analysis, epoch, params }, (view) => set({ view }), this.#stop.signal);
     } catch (err) {
@@ -155,7 +160,11 @@ export class ZfAnalysis extends LitElement {
   }
 
   /** Asks at every checkpointed epoch, all at once (the server queues them); `set` receives the rows. */
-  async #everyEpoch(set: (rows: Strip) => void, analysis: string, params: Record<string, number | string>): Promise<void> {
+  async #everyEpoch(
+    set: (rows: Strip) => void,
+    analysis: string,
+    params: Record<string, number | string>,
+  ): Promise<void> {
     let epochs: number[];
     try {
       epochs = await checkpointEpochs(this.runId);
@@ -165,7 +174,8 @@ export class ZfAnalysis extends LitElement {
     }
     let rows: Strip = epochs.map((epoch) => ({ epoch }));
     set(rows);
-    const update = (epoch: number) => (a: Asked) => set((rows = rows.map((s) => (s.epoch === epoch ? { epoch, ...a } : s))));
+    const update = (epoch: number) => (a: Asked) =>
+      set((rows = rows.map((s) => (s.epoch === epoch ? { epoch, ...a } : s))));
     await Promise.all(epochs.map((e) => this.#ask(e, update(e), analysis, params)));
   }
 
@@ -192,11 +202,13 @@ export class ZfAnalysis extends LitElement {
         <button data-action="strip" @click=${() => this.#everyEpoch((rows) => (this.strip = rows), 'optimal-input', this.#params())}>…at every epoch</button>
       </div>
       ${o ? html`<div class="row optimal"><figure>${answer(o, (v) => v.result!.image, `optimal input of ${this.layer} feature ${this.feature}`)}${optimalCaption(o.view)}</figure></div>` : nothing}
-      ${this.strip
-        ? html`<div class="row strip" aria-label="optimal input at every epoch">
+      ${
+        this.strip
+          ? html`<div class="row strip" aria-label="optimal input at every epoch">
             ${this.strip.map((s) => html`<figure data-epoch=${s.epoch}>${answer(s, (v) => v.result!.image, `optimal input at epoch ${s.epoch}`)}<span class="muted">epoch ${s.epoch}</span></figure>`)}
           </div>`
-        : nothing}
+          : nothing
+      }
       <div class="row">
         <label class="muted">class
           <select @change=${(e: Event) => (this.klass = Number((e.target as HTMLSelectElement).value))}>

@@ -120,7 +120,8 @@ export class ZfApp extends LitElement {
     const run = state.runs.find((r) => r.runId === nav.run);
     // Subscribe only to runs the server listed: an unknown id is an error state, not a subscription.
     if (run) this.live.watch(run.runId);
-    if (view.id === 'compare' && nav.compare && state.runs.some((r) => r.runId === nav.compare)) this.live.watch(nav.compare);
+    if (view.id === 'compare' && nav.compare && state.runs.some((r) => r.runId === nav.compare))
+      this.live.watch(nav.compare);
     const data = nav.run ? state.data[nav.run] : undefined;
     document.title = run && view.needsRun ? `${view.title} · ${run.runId} · zfscope` : 'zfscope';
     const epochs = data?.epochs ?? [];
@@ -128,12 +129,14 @@ export class ZfApp extends LitElement {
       <a class="skip" href="#main" @click=${(e: Event) => (e.preventDefault(), this.focusView())}>Skip to the ${view.title.toLowerCase()}</a>
       <header>
         <div class="brand">zf<span>scope</span></div>
-        ${state.runs.length
-          ? html`<label class="muted">run
+        ${
+          state.runs.length
+            ? html`<label class="muted">run
               <select aria-label="Run" @change=${(e: Event) => this.go({ run: (e.target as HTMLSelectElement).value })}>
                 ${state.runs.map((r) => html`<option value=${r.runId} ?selected=${r.runId === nav.run}>${r.runId}</option>`)}
               </select></label>`
-          : ''}
+            : ''
+        }
         ${run ? html`<span class="run-meta">${run.dataset.name} · conv1 ${convLabel(run.config.conv1)} · ${run.backend}</span>` : ''}
         <span class="spacer"></span>
         <button class="keys" title="Keyboard shortcuts (press ?)" @click=${() => this.renderRoot.querySelector<ZfKeysHelp>('zf-keys-help')?.show()}>Keys (?)</button>
@@ -141,14 +144,17 @@ export class ZfApp extends LitElement {
       </header>
       <nav aria-label="Views">
         ${VIEWS.filter((v) => v.tab !== false || v.id === nav.view).map(
-          (v) => html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.id === 'feature' ? `Feature ${nav.layer ?? ''} #${nav.feature ?? 0}` : v.title}</a>`,
+          (v) =>
+            html`<a href=${formatHash({ ...this.nav, view: v.id })} aria-current=${v.id === nav.view ? 'page' : 'false'} data-view=${v.id}>${v.id === 'feature' ? `Feature ${nav.layer ?? ''} #${nav.feature ?? 0}` : v.title}</a>`,
         )}
         <zf-export-menu .source=${() => this.#exports()} .view=${formatHash(this.nav)}></zf-export-menu>
       </nav>
       ${view.needsRun ? this.#banners(run) : ''}
-      ${view.usesEpoch && epochs.length
-        ? html`<zf-scrubber .epochs=${epochs} .epoch=${resolveEpoch(epochs, nav.epoch)} .following=${nav.epoch === undefined}></zf-scrubber>`
-        : ''}
+      ${
+        view.usesEpoch && epochs.length
+          ? html`<zf-scrubber .epochs=${epochs} .epoch=${resolveEpoch(epochs, nav.epoch)} .following=${nav.epoch === undefined}></zf-scrubber>`
+          : ''
+      }
       <main id="main" tabindex="-1">${view.needsRun && !run ? this.#noRun() : view.render({ state, nav, run, data })}</main>
       <zf-keys-help></zf-keys-help>
     `;
@@ -157,12 +163,18 @@ export class ZfApp extends LitElement {
   #banners(run: RunInfo | undefined) {
     const state = this.store.state;
     const out = [];
-    if (state.error) out.push(html`<div class="banner dead" role="alert" data-banner="error">Server error: ${state.error}</div>`);
+    if (state.error)
+      out.push(html`<div class="banner dead" role="alert" data-banner="error">Server error: ${state.error}</div>`);
     if (run) {
       const status = runDisplayStatus(run);
       if (status === 'offline')
-        out.push(html`<div class="banner warn" data-banner="offline">Trainer offline: this run has not finished, but no trainer is connected. What is shown is everything stored so far; new data appears when the trainer reconnects.</div>`);
-      if (status === 'failed') out.push(html`<div class="banner dead" data-banner="failed">This run failed${run.error ? `: ${run.error}` : ''}.</div>`);
+        out.push(
+          html`<div class="banner warn" data-banner="offline">Trainer offline: this run has not finished, but no trainer is connected. What is shown is everything stored so far; new data appears when the trainer reconnects.</div>`,
+        );
+      if (status === 'failed')
+        out.push(
+          html`<div class="banner dead" data-banner="failed">This run failed${run.error ? `: ${run.error}` : ''}.</div>`,
+        );
     }
     return out;
   }

@@ -16,7 +16,7 @@ import { alignEpochs } from '../state/epochs.js';
 import { aliasingHint, aliasingLevel } from '../state/aliasing.js';
 import { legend } from '../../training/viz/diagnostics/rules.js';
 import { rulesOf } from '../render/marks.js';
-import { tileScale, weightCell } from '../state/atlas.js';
+import { weightCell } from '../state/atlas.js';
 import { convLabel, metricValue, num, pct } from '../state/format.js';
 import type { DashboardState, SnapshotRef } from '../state/reducer.js';
 import { formatHash, type NavState } from '../state/url.js';
@@ -87,7 +87,15 @@ export class ZfCompare extends LitElement {
       id: `mosaic-${runId}`,
       label: `${runId}: ${snap.layer} strongest projections at epoch ${snap.epoch} (PNG)`,
       make: async () => ({
-        blob: await canvasPng(await drawMontage(mosaicLayout(snap.maps.filter((m) => m.top.length).map((m) => ({ url, grid: snap.atlas, col: 0, row: m.index })), 48, 16))),
+        blob: await canvasPng(
+          await drawMontage(
+            mosaicLayout(
+              snap.maps.filter((m) => m.top.length).map((m) => ({ url, grid: snap.atlas, col: 0, row: m.index })),
+              48,
+              16,
+            ),
+          ),
+        ),
         name: `${safeName(runId, snap.layer, `epoch${snap.epoch}`)}-mosaic.png`,
       }),
     }));
@@ -95,13 +103,14 @@ export class ZfCompare extends LitElement {
 
   override render() {
     const { runs } = this.state;
-    if (runs.length < 2) return emptyState('Compare needs two runs.', 'Start a second trainer, e.g. with conv1 11x11/4 against 7x7/2.');
+    if (runs.length < 2)
+      return emptyState('Compare needs two runs.', 'Start a second trainer, e.g. with conv1 11x11/4 against 7x7/2.');
     const a = this.nav.run!;
     const b = this.nav.compare ?? runs.find((r) => r.runId !== a)!.runId;
     const da = this.state.data[a];
     const layers = da?.layers ?? [];
     const layer = this.nav.layer && layers.includes(this.nav.layer) ? this.nav.layer : (layers[0] ?? 'conv1');
-    const methods = da && da.epochs.length ? (da.snapshots[da.epochs.at(-1)!]?.[layer]?.methods ?? []) : [];
+    const methods = da?.epochs.length ? (da.snapshots[da.epochs.at(-1)!]?.[layer]?.methods ?? []) : [];
     const method = pickMethod(methods, this.nav.method);
     const db = this.state.data[b];
     const at = (d: typeof da) => (d ? d.epochs.filter((e) => d.snapshots[e]?.[layer]) : []);
@@ -112,9 +121,11 @@ export class ZfCompare extends LitElement {
           <select aria-label="Second run" @change=${(e: Event) => navigateFrom(this, { compare: (e.target as HTMLSelectElement).value })}>
             ${runs.filter((r) => r.runId !== a).map((r) => html`<option value=${r.runId} ?selected=${r.runId === b}>${r.runId}</option>`)}
           </select></label></div>
-      ${align.differs && align.a !== undefined && align.b !== undefined
-        ? html`<p class="banner warn" data-epoch-note>The runs have no snapshot at the same epoch here: ${a} is shown at epoch ${align.a}, ${b} at epoch ${align.b}, each the nearest to epoch ${align.target}.</p>`
-        : ''}
+      ${
+        align.differs && align.a !== undefined && align.b !== undefined
+          ? html`<p class="banner warn" data-epoch-note>The runs have no snapshot at the same epoch here: ${a} is shown at epoch ${align.a}, ${b} at epoch ${align.b}, each the nearest to epoch ${align.target}.</p>`
+          : ''
+      }
       <div class="sides">${[a, b].map((id, i) => html`<div class="panel" data-side=${id} data-epoch=${(i ? align.b : align.a) ?? ''}>${this.#side(id, layer, method, i ? align.b : align.a, align.target)}</div>`)}</div>`;
   }
 

@@ -52,13 +52,15 @@ export class ZfConvergence extends LitElement {
   #rows: Row[] = [];
   #epochs: number[] = [];
   #threshold = DEFAULT_RULES.settledChangePerEpoch;
-  readonly #chart = new ChartController(
+  protected readonly chart = new ChartController(
     this,
     () => this.renderRoot.querySelector<HTMLCanvasElement>('canvas'),
     (): LineDatasets => [
       ...this.#rows.map((row, i) => ({
         label: row.layer,
-        data: this.#epochs.filter((e) => typeof row.change[e] === 'number').map((e) => ({ x: e, y: Math.max(1e-5, row.change[e]!) })),
+        data: this.#epochs
+          .filter((e) => typeof row.change[e] === 'number')
+          .map((e) => ({ x: e, y: Math.max(1e-5, row.change[e]!) })),
         borderColor: LAYER_COLORS[i % LAYER_COLORS.length],
         backgroundColor: LAYER_COLORS[i % LAYER_COLORS.length],
         borderWidth: 2,
@@ -66,7 +68,12 @@ export class ZfConvergence extends LitElement {
       })),
       {
         label: `settled below ${this.#threshold}`,
-        data: this.#epochs.length ? [{ x: this.#epochs[0]!, y: this.#threshold }, { x: this.#epochs.at(-1)!, y: this.#threshold }] : [],
+        data: this.#epochs.length
+          ? [
+              { x: this.#epochs[0]!, y: this.#threshold },
+              { x: this.#epochs.at(-1)!, y: this.#threshold },
+            ]
+          : [],
         borderColor: '#8a93a3',
         borderDash: [6, 4],
         borderWidth: 1,
@@ -78,7 +85,10 @@ export class ZfConvergence extends LitElement {
       parsing: false as const,
       scales: {
         x: { type: 'linear' as const, title: { display: true, text: 'epoch' } },
-        y: { type: 'logarithmic' as const, title: { display: true, text: '1 - CKA to the previous snapshot, per epoch (log scale)' } },
+        y: {
+          type: 'logarithmic' as const,
+          title: { display: true, text: '1 - CKA to the previous snapshot, per epoch (log scale)' },
+        },
       },
     }),
   );
@@ -90,7 +100,9 @@ export class ZfConvergence extends LitElement {
     if (!epochs.length) {
       return emptyState(
         d.epochs.length ? 'No representation measurements in this run.' : 'No snapshots yet.',
-        d.epochs.length ? 'Runs recorded before zfscope measured convergence by CKA have none; train again to see them.' : 'Convergence compares each snapshot with the previous one (the first with the initialization).',
+        d.epochs.length
+          ? 'Runs recorded before zfscope measured convergence by CKA have none; train again to see them.'
+          : 'Convergence compares each snapshot with the previous one (the first with the initialization).',
       );
     }
     const diag = epochs.map((e) => d.diagnostics[e]!);
@@ -119,9 +131,11 @@ export class ZfConvergence extends LitElement {
         <table data-table="change">
           <thead><tr><th>layer</th>${epochs.map((e) => html`<th class="num">epoch ${e}</th>`)}<th>settled</th></tr></thead>
           <tbody>${this.#rows.map(
-            (row) => html`<tr data-layer=${row.layer}><td>${row.layer}</td>${epochs.map(
-              (e) => html`<td class="num ${row.settled !== null && e >= row.settled ? 'settled' : ''}">${num(row.change[e], 4)}</td>`,
-            )}<td>${row.settled === null ? 'not yet' : `since ${row.settled}`}</td></tr>`,
+            (row) =>
+              html`<tr data-layer=${row.layer}><td>${row.layer}</td>${epochs.map(
+                (e) =>
+                  html`<td class="num ${row.settled !== null && e >= row.settled ? 'settled' : ''}">${num(row.change[e], 4)}</td>`,
+              )}<td>${row.settled === null ? 'not yet' : `since ${row.settled}`}</td></tr>`,
           )}</tbody>
         </table>
         <h3 title=${legend('ckaToLatest')}>CKA to the latest snapshot (epoch ${latest.epoch})</h3>

@@ -19,7 +19,8 @@ const COLORS = { train: '#6ea8fe', trainEpoch: '#b7d2ff', val: '#f0b861' };
 
 function series(points: MetricPoint[], key: string, perEpoch: number, axis: XAxis): { x: number; y: number | null }[] {
   const out: { x: number; y: number | null }[] = [];
-  for (const p of points) if (p.values[key] !== undefined) out.push({ x: pointX(p, perEpoch, axis), y: p.values[key]! });
+  for (const p of points)
+    if (p.values[key] !== undefined) out.push({ x: pointX(p, perEpoch, axis), y: p.values[key]! });
   return out;
 }
 
@@ -65,8 +66,18 @@ export class ZfCurves extends LitElement {
   declare nav: NavState | undefined;
   declare run: RunInfo | undefined;
 
-  readonly #loss = new ChartController(this, () => this.renderRoot.querySelector<HTMLCanvasElement>('canvas.loss'), () => this.#datasets('loss'), () => this.#options('loss', false));
-  readonly #acc = new ChartController(this, () => this.renderRoot.querySelector<HTMLCanvasElement>('canvas.acc'), () => this.#datasets('acc'), () => this.#options('accuracy', true));
+  protected readonly loss = new ChartController(
+    this,
+    () => this.renderRoot.querySelector<HTMLCanvasElement>('canvas.loss'),
+    () => this.#datasets('loss'),
+    () => this.#options('loss', false),
+  );
+  protected readonly acc = new ChartController(
+    this,
+    () => this.renderRoot.querySelector<HTMLCanvasElement>('canvas.acc'),
+    () => this.#datasets('acc'),
+    () => this.#options('accuracy', true),
+  );
 
   get #axis(): XAxis {
     return this.nav?.axis === 'batch' ? 'batch' : 'epoch';
@@ -75,7 +86,10 @@ export class ZfCurves extends LitElement {
   #perEpoch(): number {
     const d = this.data!;
     const c = this.run?.config;
-    const estimate = c && c.batchSize > 0 && this.run!.dataset.trainCount > 0 ? Math.ceil(this.run!.dataset.trainCount / c.batchSize) : undefined;
+    const estimate =
+      c && c.batchSize > 0 && this.run!.dataset.trainCount > 0
+        ? Math.ceil(this.run!.dataset.trainCount / c.batchSize)
+        : undefined;
     return batchesPerEpoch(d.batchMetrics, d.epochMetrics, estimate);
   }
 
@@ -85,9 +99,28 @@ export class ZfCurves extends LitElement {
     const per = this.#perEpoch();
     const axis = this.#axis;
     const all: LineDatasets = [
-      { label: `${metricName(key)} (batch)`, data: series(d.batchMetrics, key, per, axis), borderColor: COLORS.train, borderWidth: 1, pointRadius: 0, tension: 0 },
-      { label: `${metricName(key)} (epoch)`, data: series(d.epochMetrics, key, per, axis), borderColor: COLORS.trainEpoch, borderWidth: 2, pointRadius: 3 },
-      { label: metricName(`val_${key}`), data: series(d.epochMetrics, `val_${key}`, per, axis), borderColor: COLORS.val, borderWidth: 2, pointRadius: 3 },
+      {
+        label: `${metricName(key)} (batch)`,
+        data: series(d.batchMetrics, key, per, axis),
+        borderColor: COLORS.train,
+        borderWidth: 1,
+        pointRadius: 0,
+        tension: 0,
+      },
+      {
+        label: `${metricName(key)} (epoch)`,
+        data: series(d.epochMetrics, key, per, axis),
+        borderColor: COLORS.trainEpoch,
+        borderWidth: 2,
+        pointRadius: 3,
+      },
+      {
+        label: metricName(`val_${key}`),
+        data: series(d.epochMetrics, `val_${key}`, per, axis),
+        borderColor: COLORS.val,
+        borderWidth: 2,
+        pointRadius: 3,
+      },
     ];
     // A series this run never sends (monitor() without validation) is left out of the legend.
     return all.filter((s) => s.data.length);
@@ -97,7 +130,11 @@ export class ZfCurves extends LitElement {
     const axis = this.#axis;
     const d = this.data;
     const per = d ? this.#perEpoch() : 1;
-    const lastEpoch = Math.max(1, ...(d?.batchMetrics.length ? [d.batchMetrics.at(-1)!.epoch] : []), ...(d?.epochMetrics.length ? [d.epochMetrics.at(-1)!.epoch] : []));
+    const lastEpoch = Math.max(
+      1,
+      ...(d?.batchMetrics.length ? [d.batchMetrics.at(-1)!.epoch] : []),
+      ...(d?.epochMetrics.length ? [d.epochMetrics.at(-1)!.epoch] : []),
+    );
     // Whole epochs from 0 to the one in progress: one early point does not get a 0.94..1.06 axis.
     const max = axis === 'epoch' ? lastEpoch : lastEpoch * per;
     return {
@@ -106,11 +143,24 @@ export class ZfCurves extends LitElement {
       normalized: true,
       interaction: { mode: 'nearest' as const, intersect: false },
       scales: {
-        x: { type: 'linear' as const, min: 0, max, title: { display: true, text: axisTitle(axis) }, ticks: axis === 'epoch' ? { stepSize: lastEpoch > 20 ? 5 : 1 } : {} },
-        y: { type: 'linear' as const, title: { display: true, text: y }, ...(pct ? { min: 0, max: 1 } : { beginAtZero: true }) },
+        x: {
+          type: 'linear' as const,
+          min: 0,
+          max,
+          title: { display: true, text: axisTitle(axis) },
+          ticks: axis === 'epoch' ? { stepSize: lastEpoch > 20 ? 5 : 1 } : {},
+        },
+        y: {
+          type: 'linear' as const,
+          title: { display: true, text: y },
+          ...(pct ? { min: 0, max: 1 } : { beginAtZero: true }),
+        },
       },
       // Long runs send thousands of batch points: draw at most ~600 per line (LTTB keeps the shape).
-      plugins: { legend: { labels: { boxWidth: 12 } }, decimation: { enabled: true, algorithm: 'lttb' as const, samples: 600 } },
+      plugins: {
+        legend: { labels: { boxWidth: 12 } },
+        decimation: { enabled: true, algorithm: 'lttb' as const, samples: 600 },
+      },
     };
   }
 
@@ -118,28 +168,39 @@ export class ZfCurves extends LitElement {
     const has = this.#datasets(key).length > 0;
     const sent = Object.keys(this.data?.batchMetrics.at(-1)?.values ?? this.data?.epochMetrics.at(-1)?.values ?? {});
     return html`<div class="panel"><h3>${title}</h3>
-      ${has
-        ? html`<div class="chart"><canvas class=${key} role="img" aria-label=${`${title} curves against ${this.#axis === 'epoch' ? 'epoch' : 'batch index'}`}></canvas></div>`
-        : html`<div class="why" data-empty=${key}>This run logs no ${metricName(key)}${sent.length ? ` (it sends: ${sent.map(metricName).join(', ')})` : ''}.</div>`}
+      ${
+        has
+          ? html`<div class="chart"><canvas class=${key} role="img" aria-label=${`${title} curves against ${this.#axis === 'epoch' ? 'epoch' : 'batch index'}`}></canvas></div>`
+          : html`<div class="why" data-empty=${key}>This run logs no ${metricName(key)}${sent.length ? ` (it sends: ${sent.map(metricName).join(', ')})` : ''}.</div>`
+      }
     </div>`;
   }
 
   override render() {
     const d = this.data;
     if (!d?.loaded) return loadingState('metrics');
-    if (!d.batchMetrics.length && !d.epochMetrics.length) return emptyState('No metrics yet.', 'The trainer sends loss and accuracy after its first logged batch; the charts start then.');
+    if (!d.batchMetrics.length && !d.epochMetrics.length)
+      return emptyState(
+        'No metrics yet.',
+        'The trainer sends loss and accuracy after its first logged batch; the charts start then.',
+      );
     const last = d.epochMetrics.at(-1);
     const axis = this.#axis;
     return html`
       <div class="toolbar">
-        ${last
-          ? html`<div class="last" data-last-epoch=${last.epoch}>
+        ${
+          last
+            ? html`<div class="last" data-last-epoch=${last.epoch}>
               <div><span class="muted">epoch</span><strong>${last.epoch}</strong></div>
               ${['loss', 'acc', 'val_loss', 'val_acc', 'img_per_s']
                 .filter((k) => last.values[k] !== undefined)
-                .map((k) => html`<div><span class="muted">${metricName(k)}</span><strong>${metricValue(k, last.values[k])}</strong></div>`)}
+                .map(
+                  (k) =>
+                    html`<div><span class="muted">${metricName(k)}</span><strong>${metricValue(k, last.values[k])}</strong></div>`,
+                )}
             </div>`
-          : html`<span class="muted">epoch 1 in progress: the first end-of-epoch figures (and validation) come when it ends.</span>`}
+            : html`<span class="muted">epoch 1 in progress: the first end-of-epoch figures (and validation) come when it ends.</span>`
+        }
         <span style="flex:1"></span>
         <div class="seg" role="group" aria-label="x axis">
           <button aria-pressed=${axis === 'epoch' ? 'true' : 'false'} data-axis="epoch" @click=${() => navigateFrom(this, { axis: null })}>epoch</button>

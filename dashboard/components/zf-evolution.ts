@@ -131,7 +131,14 @@ export class ZfEvolution extends LitElement {
     const r = rows.indexOf(box.closest('tr')!);
     const cols = [...rows[r]!.querySelectorAll<HTMLElement>('.cellbox')];
     const c = cols.indexOf(box);
-    const moves: Record<string, [number, number]> = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0], Home: [-r, -c], End: [rows.length - 1 - r, cols.length - 1 - c] };
+    const moves: Record<string, [number, number]> = {
+      ArrowRight: [0, 1],
+      ArrowLeft: [0, -1],
+      ArrowDown: [1, 0],
+      ArrowUp: [-1, 0],
+      Home: [-r, -c],
+      End: [rows.length - 1 - r, cols.length - 1 - c],
+    };
     if (e.key in moves) {
       e.preventDefault();
       const [dr, dc] = moves[e.key]!;
@@ -152,7 +159,13 @@ export class ZfEvolution extends LitElement {
   exportItems(): ExportItem[] {
     const s = this.#shown;
     if (!s || !this.run) return [];
-    const urls = s.snaps.map((snap, i) => blobUrl(s.refs[i]!, snap.files.projections[s.method] ?? Object.values(snap.files.projections)[0]!, this.run!.runId));
+    const urls = s.snaps.map((snap, i) =>
+      blobUrl(
+        s.refs[i]!,
+        snap.files.projections[s.method] ?? Object.values(snap.files.projections)[0]!,
+        this.run!.runId,
+      ),
+    );
     const layer = s.snaps[0]!.layer;
     const indices = s.snaps.at(-1)!.maps.map((m) => m.index);
     const scale = Math.max(1, Math.round(64 / Math.max(...s.snaps.map((x) => x.atlas.tile))));
@@ -160,7 +173,10 @@ export class ZfEvolution extends LitElement {
       {
         id: 'evolution-montage',
         label: `${layer} evolution: ${indices.length} features x ${s.snaps.length} epochs, ${s.method} (PNG)`,
-        make: async () => ({ blob: await canvasPng(await drawMontage(evolutionLayout(s.snaps, urls, indices, scale))), name: `${safeName(this.run!.runId, layer, s.method)}-evolution.png` }),
+        make: async () => ({
+          blob: await canvasPng(await drawMontage(evolutionLayout(s.snaps, urls, indices, scale))),
+          name: `${safeName(this.run!.runId, layer, s.method)}-evolution.png`,
+        }),
       },
     ];
   }
@@ -168,7 +184,9 @@ export class ZfEvolution extends LitElement {
   /** A shared link names a feature: bring its row into view once. Focus returns to the cell a closed dialog came from. */
   override updated(): void {
     if (this.#wasOpen && this.nav.feature === undefined) {
-      const cell = this.renderRoot.querySelector<HTMLElement>(`tr[data-index="${this.#wasOpen[0]}"] .cellbox[data-epoch="${this.#wasOpen[1]}"]`);
+      const cell = this.renderRoot.querySelector<HTMLElement>(
+        `tr[data-index="${this.#wasOpen[0]}"] .cellbox[data-epoch="${this.#wasOpen[1]}"]`,
+      );
       if (cell) {
         this.renderRoot.querySelector<HTMLElement>('.cellbox[tabindex="0"]')?.setAttribute('tabindex', '-1');
         cell.tabIndex = 0;
@@ -176,7 +194,8 @@ export class ZfEvolution extends LitElement {
         cell.focus();
       }
     }
-    this.#wasOpen = this.nav.feature !== undefined && this.nav.epoch !== undefined ? [this.nav.feature, this.nav.epoch] : undefined;
+    this.#wasOpen =
+      this.nav.feature !== undefined && this.nav.epoch !== undefined ? [this.nav.feature, this.nav.epoch] : undefined;
     const key = `${this.nav.layer}/${this.nav.feature}`;
     if (this.nav.feature === undefined || key === this.#scrolledTo) return;
     const row = this.renderRoot.querySelector(`tr[data-index="${this.nav.feature}"]`);
@@ -204,10 +223,19 @@ export class ZfEvolution extends LitElement {
     const all = snaps as LayerSnapshot[];
     const last = all.at(-1)!;
     this.#shown = { snaps: all, refs, method };
-    if (!this.#focus || !last.maps.some((m) => m.index === this.#focus![0]) || !epochs.includes(this.#focus[1])) this.#focus = [last.maps[0]!.index, current];
+    if (!this.#focus || !last.maps.some((m) => m.index === this.#focus![0]) || !epochs.includes(this.#focus[1]))
+      this.#focus = [last.maps[0]!.index, current];
     // Thumbnails as large as the width allows: the panel's padding, the label column, each cell's padding.
-    const thumb = evolutionThumb((this.#size.width || 1200) - 34, epochs.length, { label: 56, pad: 14, min: 40, max: 256 });
-    const open = this.nav.feature !== undefined ? all.find((s) => s.epoch === current)?.maps.find((m) => m.index === this.nav.feature) : undefined;
+    const thumb = evolutionThumb((this.#size.width || 1200) - 34, epochs.length, {
+      label: 56,
+      pad: 14,
+      min: 40,
+      max: 256,
+    });
+    const open =
+      this.nav.feature !== undefined
+        ? all.find((s) => s.epoch === current)?.maps.find((m) => m.index === this.nav.feature)
+        : undefined;
     const openSnap = all.find((s) => s.epoch === current)!;
     return html`${toolbar}
       <div class="panel">
@@ -215,15 +243,21 @@ export class ZfEvolution extends LitElement {
           <colgroup><col class="fidcol" />${epochs.map(() => html`<col />`)}</colgroup>
           <thead><tr><th scope="col"><span class="muted">feature</span></th>${epochs.map((e) => html`<th scope="col" class=${e === current ? 'cur' : ''}><button @click=${() => navigateFrom(this, { epoch: e })}>epoch ${e}</button></th>`)}</tr></thead>
           <tbody>
-            ${repeat(last.maps, (m) => `${this.run!.runId}/${layer}/${m.index}`, (m) => this.#row(all, refs, method, m.index, current, thumb))}
+            ${repeat(
+              last.maps,
+              (m) => `${this.run!.runId}/${layer}/${m.index}`,
+              (m) => this.#row(all, refs, method, m.index, current, thumb),
+            )}
           </tbody>
         </table>
       </div>
-      ${open
-        ? html`<zf-feature-dialog .snapshot=${openSnap} .ref=${refs[all.indexOf(openSnap)]} .runId=${this.run.runId} .method=${method} .map=${open} .classes=${this.run.dataset.classes}
+      ${
+        open
+          ? html`<zf-feature-dialog .snapshot=${openSnap} .ref=${refs[all.indexOf(openSnap)]} .runId=${this.run.runId} .method=${method} .map=${open} .classes=${this.run.dataset.classes}
             .epochs=${epochs} .indices=${last.maps.map((m) => m.index)}
             .pageHref=${formatHash({ ...this.nav, view: 'feature', run: this.run.runId, layer, feature: open.index, epoch: current })}></zf-feature-dialog>`
-        : ''}`;
+          : ''
+      }`;
   }
 
   #row(all: LayerSnapshot[], refs: SnapshotRef[], method: string, index: number, current: number, thumb: number) {
@@ -243,9 +277,11 @@ export class ZfEvolution extends LitElement {
             @click=${(e: Event) => ((this.#focus = [index, s.epoch]), (e.currentTarget as HTMLElement).focus(), navigateFrom(this, { epoch: s.epoch, feature: index }))}>
             <span class="sr">feature ${index} at epoch ${s.epoch}${map?.top.length ? '' : ', never active'}${mk.jump ? (mk.jump === 'new-source' ? ', jump: new top image' : ', jump: same top image') : ''}: open large</span>
             <div aria-hidden="true">${seen && map?.top.length ? tile(blobUrl(refs[i]!, file, this.run!.runId), s.atlas, 0, index, scale) : blankTile(s.atlas.tile * scale)}</div>
-            ${mk.jump
-              ? html`<span class="mark" data-jump=${mk.jump} title=${`${mk.jump === 'new-source' ? 'jump: the strongest activation now comes from another image' : 'jump: same top image, the response changed'} (z = ${num(mk.jumpZ, 1)})`}>${mk.jump === 'new-source' ? '⟳' : '△'} ${num(mk.jumpZ, 0)}</span>`
-              : ''}
+            ${
+              mk.jump
+                ? html`<span class="mark" data-jump=${mk.jump} title=${`${mk.jump === 'new-source' ? 'jump: the strongest activation now comes from another image' : 'jump: same top image, the response changed'} (z = ${num(mk.jumpZ, 1)})`}>${mk.jump === 'new-source' ? '⟳' : '△'} ${num(mk.jumpZ, 0)}</span>`
+                : ''
+            }
           </div>
         </td>`;
       })}

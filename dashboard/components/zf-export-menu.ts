@@ -67,7 +67,14 @@ export class ZfExportMenu extends LitElement {
     `,
   ];
 
-  static override properties = { source: { attribute: false }, view: { attribute: false }, open: { state: true }, items: { state: true }, status: { state: true }, link: { state: true } };
+  static override properties = {
+    source: { attribute: false },
+    view: { attribute: false },
+    open: { state: true },
+    items: { state: true },
+    status: { state: true },
+    link: { state: true },
+  };
   declare source: () => ExportItem[];
   /** The view shown (its URL hash): when it changes, a shown link and status are dropped. */
   declare view: string;
@@ -140,13 +147,20 @@ export class ZfExportMenu extends LitElement {
       <button class="btn share" data-share @click=${() => this.#share()}>Share link</button>
       <span @keydown=${this.#keydown}>
         <button class="btn download" aria-haspopup="true" aria-expanded=${this.open ? 'true' : 'false'} data-download @click=${this.#toggle}>Download ▾</button>
-        ${this.open
-          ? html`<ul aria-label="Downloads">
-              ${this.items.length
-                ? this.items.map((it) => html`<li><button data-export=${it.id} @click=${() => this.#save(it)}>${it.label}</button></li>`)
-                : html`<li class="muted" style="padding:6px 10px">Nothing to download in this view yet.</li>`}
+        ${
+          this.open
+            ? html`<ul aria-label="Downloads">
+              ${
+                this.items.length
+                  ? this.items.map(
+                      (it) =>
+                        html`<li><button data-export=${it.id} @click=${() => this.#save(it)}>${it.label}</button></li>`,
+                    )
+                  : html`<li class="muted" style="padding:6px 10px">Nothing to download in this view yet.</li>`
+              }
             </ul>`
-          : ''}
+            : ''
+        }
       </span>`;
   }
 }

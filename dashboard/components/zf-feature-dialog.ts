@@ -115,11 +115,15 @@ export class ZfFeatureDialog extends LitElement {
     const m = this.map.index;
     const e0 = this.snapshot.epoch;
     const patch =
-      e.key === 'ArrowLeft' ? { epoch: stepEpoch(this.epochs, e0, -1) }
-      : e.key === 'ArrowRight' ? { epoch: stepEpoch(this.epochs, e0, 1) }
-      : e.key === 'ArrowUp' ? { feature: stepIn(this.indices, m, -1) }
-      : e.key === 'ArrowDown' ? { feature: stepIn(this.indices, m, 1) }
-      : undefined;
+      e.key === 'ArrowLeft'
+        ? { epoch: stepEpoch(this.epochs, e0, -1) }
+        : e.key === 'ArrowRight'
+          ? { epoch: stepEpoch(this.epochs, e0, 1) }
+          : e.key === 'ArrowUp'
+            ? { feature: stepIn(this.indices, m, -1) }
+            : e.key === 'ArrowDown'
+              ? { feature: stepIn(this.indices, m, 1) }
+              : undefined;
     if (!patch) return;
     e.preventDefault();
     e.stopPropagation();
@@ -151,8 +155,9 @@ export class ZfFeatureDialog extends LitElement {
         filter angle <span title=${legend('filterAngle')}>${num(h.filterAngle, 3)}</span>, projection change <span title=${legend('projectionChange')}>${num(h.projectionChange, 2)}</span>, top-9 turnover ${pct(h.turnover)}.
       </p>
       <div class="body">
-      ${m.top.length
-        ? html`<div class="ranks">
+      ${
+        m.top.length
+          ? html`<div class="ranks">
             ${m.top.map(
               (t, r) => html`<div class="rank">
                 <div class="pair">${tile(proj, s.atlas, r, m.index, scale, `projection ${r + 1}`)}${tile(patches, s.atlas, r, m.index, scale, `patch ${r + 1}`)}</div>
@@ -160,7 +165,8 @@ export class ZfFeatureDialog extends LitElement {
               </div>`,
             )}
           </div>`
-        : html`<div class="state empty"><strong>No activations.</strong>This map never fired on the probe set.</div>`}
+          : html`<div class="state empty"><strong>No activations.</strong>This map never fired on the probe set.</div>`
+      }
       <zf-analysis .runId=${this.runId} .layer=${s.layer} .feature=${m.index} .epoch=${s.epoch} .images=${m.top.map((t) => t.image)} .classes=${this.classes}></zf-analysis>
       </div>
     </dialog>`;

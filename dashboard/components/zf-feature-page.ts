@@ -5,7 +5,7 @@
  * over the epochs, previous / next feature and layer, and the analyses registered for features.
  * Keys: ← → epoch, ↑ ↓ feature, [ ] layer, Esc back to the grid.
  */
-import { css, html, LitElement } from 'lit';
+import { html, LitElement } from 'lit';
 import type { LayerSnapshot, RunInfo, JumpReason } from '../../server/protocol.js';
 import { ResizeController } from '../controllers/resize-controller.js';
 import { SnapshotsController } from '../controllers/snapshots-controller.js';
@@ -20,7 +20,7 @@ import { nearestEpoch, stepEpoch, stepIn } from '../state/epochs.js';
 import { evolutionMarks } from '../state/evolution.js';
 import { stripFit } from '../state/fit.js';
 import { num } from '../state/format.js';
-import { type RunData, type SnapshotRef } from '../state/reducer.js';
+import type { RunData, SnapshotRef } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
 import { isTyping } from '../render/dialog.js';
 import { featureHealthRows, featureHealthTable, type HealthAt } from '../render/feature-health.js';
@@ -40,7 +40,14 @@ export class ZfFeaturePage extends LitElement {
 
   readonly #snaps = new SnapshotsController(this);
   readonly #size = new ResizeController(this);
-  #shown?: { layer: string; index: number; epochs: number[]; cols: { snap: LayerSnapshot; ref: SnapshotRef }[]; method: string; health: HealthAt[] };
+  #shown?: {
+    layer: string;
+    index: number;
+    epochs: number[];
+    cols: { snap: LayerSnapshot; ref: SnapshotRef }[];
+    method: string;
+    health: HealthAt[];
+  };
   #focused = false;
   #onKey = (e: KeyboardEvent) => this.#keydown(e);
 
@@ -68,7 +75,8 @@ export class ZfFeaturePage extends LitElement {
     if (strip && cur) {
       const left = cur.offsetLeft - strip.offsetLeft;
       if (left < strip.scrollLeft) strip.scrollLeft = left;
-      else if (left + cur.offsetWidth > strip.scrollLeft + strip.clientWidth) strip.scrollLeft = left + cur.offsetWidth - strip.clientWidth;
+      else if (left + cur.offsetWidth > strip.scrollLeft + strip.clientWidth)
+        strip.scrollLeft = left + cur.offsetWidth - strip.clientWidth;
     }
     // Arriving from a dialog's link, focus would fall back to the page body: put it on the strip.
     if (!this.#focused && this.focusView(true)) this.#focused = true;
@@ -98,7 +106,10 @@ export class ZfFeaturePage extends LitElement {
   #layerPatch(layers: string[], layer: string, delta: number) {
     const next = stepIn(layers, layer, delta)!;
     const d = this.data!;
-    const ref = d.epochs.map((e) => d.snapshots[e]?.[next]).filter((r) => r).at(-1);
+    const ref = d.epochs
+      .map((e) => d.snapshots[e]?.[next])
+      .filter((r) => r)
+      .at(-1);
     const snap = ref ? this.#snaps.need([ref.indexUrl]).ready.get(ref.indexUrl) : undefined;
     const count = snap?.maps.length ?? Infinity;
     return { layer: next, feature: Math.min(this.#shown?.index ?? 0, count - 1) };
@@ -127,13 +138,19 @@ export class ZfFeaturePage extends LitElement {
       ${layerPicker(this, d.layers, layer)} ${methodPicker(this, refs.at(-1)!.methods, method)}</div>`;
     if (need.error) return html`${toolbar}${errorState(need.error, () => this.#snaps.retry())}`;
     const snaps = refs.map((r) => need.ready.get(r.indexUrl));
-    if (snaps.some((s) => !s)) return html`${toolbar}${loadingState(`${layer} feature ${index} across ${epochs.length} epochs`)}`;
+    if (snaps.some((s) => !s))
+      return html`${toolbar}${loadingState(`${layer} feature ${index} across ${epochs.length} epochs`)}`;
     const all = snaps as LayerSnapshot[];
     const last = all.at(-1)!;
     const indices = last.maps.map((m) => m.index);
-    if (!indices.includes(index)) return html`${toolbar}${emptyState(`${layer} has no feature ${index}.`, `Its features are 0 to ${indices.length - 1}.`)}`;
+    if (!indices.includes(index))
+      return html`${toolbar}${emptyState(`${layer} has no feature ${index}.`, `Its features are 0 to ${indices.length - 1}.`)}`;
     const marks = evolutionMarks(all, index);
-    const health: HealthAt[] = all.map((s, i) => ({ epoch: s.epoch, health: s.maps.find((m) => m.index === index)?.health, mark: marks[i] }));
+    const health: HealthAt[] = all.map((s, i) => ({
+      epoch: s.epoch,
+      health: s.maps.find((m) => m.index === index)?.health,
+      mark: marks[i],
+    }));
     this.#shown = { layer, index, epochs, cols: all.map((snap, i) => ({ snap, ref: refs[i]! })), method, health };
     const li = d.layers.indexOf(layer);
     const prevF = stepIn(indices, index, -1)!;
@@ -141,7 +158,12 @@ export class ZfFeaturePage extends LitElement {
     const conv1 = last.layerIndex === 0 && !!last.files.weights && !!last.weightsGrid;
     // Tiles as large as let every epoch fit the width and the strip the window's height (less the
     // header, toolbar and labels), blocks stacked or side by side; narrower windows scroll.
-    const fit = stripFit((this.#size.width || 1200) - 34, window.innerHeight - 340, epochs.length, { pad: 44, min: 28, max: 96, filter: conv1 });
+    const fit = stripFit((this.#size.width || 1200) - 34, window.innerHeight - 340, epochs.length, {
+      pad: 44,
+      min: 28,
+      max: 96,
+      filter: conv1,
+    });
     const t = fit.tile;
     const dead = last.maps.find((m) => m.index === index)?.health.dead;
     return html`${toolbar}
@@ -162,13 +184,30 @@ export class ZfFeaturePage extends LitElement {
       </section>
       <section class="panel"><h3>Health over the epochs</h3><div class="scroll">${featureHealthTable(health, current)}</div></section>
       <section class="panel" data-analyses><h3>Analyses</h3>
-        ${FEATURE_ANALYSES.length
-          ? FEATURE_ANALYSES.filter((a) => a.applies?.({ run, layer, feature: index, epoch: current, epochs }) ?? true).map((a) => html`<div data-analysis=${a.id}><h3>${a.title}</h3>${a.render({ run, layer, feature: index, epoch: current, epochs })}</div>`)
-          : html`<p class="muted">No per-feature analyses in this build (optimal input and occlusion appear here once they are registered).</p>`}
+        ${
+          FEATURE_ANALYSES.length
+            ? FEATURE_ANALYSES.filter(
+                (a) => a.applies?.({ run, layer, feature: index, epoch: current, epochs }) ?? true,
+              ).map(
+                (a) =>
+                  html`<div data-analysis=${a.id}><h3>${a.title}</h3>${a.render({ run, layer, feature: index, epoch: current, epochs })}</div>`,
+              )
+            : html`<p class="muted">No per-feature analyses in this build (optimal input and occlusion appear here once they are registered).</p>`
+        }
       </section>`;
   }
 
-  #column(s: LayerSnapshot, ref: SnapshotRef, runId: string, method: string, index: number, t: number, cur: boolean, conv1: boolean, jump: JumpReason | null) {
+  #column(
+    s: LayerSnapshot,
+    ref: SnapshotRef,
+    runId: string,
+    method: string,
+    index: number,
+    t: number,
+    cur: boolean,
+    conv1: boolean,
+    jump: JumpReason | null,
+  ) {
     const map = s.maps.find((m) => m.index === index);
     const scale = t / s.atlas.tile;
     const proj = blobUrl(ref, s.files.projections[method] ?? Object.values(s.files.projections)[0]!, runId);
@@ -199,7 +238,14 @@ export class ZfFeaturePage extends LitElement {
       ...(snap.layerIndex === 0 && snap.files.weights ? { weightsUrl: blobUrl(ref, snap.files.weights, runId) } : {}),
     }));
     return [
-      { id: 'strip', label: `${s.layer} feature ${s.index} at ${s.epochs.length} epochs, ${s.method} (PNG)`, make: async () => ({ blob: await canvasPng(await drawMontage(stripLayout(cols, s.index, scale))), name: `${base}-${s.method}-epochs.png` }) },
+      {
+        id: 'strip',
+        label: `${s.layer} feature ${s.index} at ${s.epochs.length} epochs, ${s.method} (PNG)`,
+        make: async () => ({
+          blob: await canvasPng(await drawMontage(stripLayout(cols, s.index, scale))),
+          name: `${base}-${s.method}-epochs.png`,
+        }),
+      },
       {
         id: 'feature-health-csv',
         label: `${s.layer} feature ${s.index}: health over the epochs (CSV)`,

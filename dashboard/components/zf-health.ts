@@ -21,11 +21,20 @@ import { tile } from '../render/tile.js';
 import { shared } from '../theme.js';
 
 const LEVEL_CLASS = { unknown: '', 'stride-1': 'good', clean: 'good', high: 'dead', noise: 'warn' } as const;
-const LEVEL_WORD = { unknown: 'not measured', 'stride-1': 'nothing to alias', clean: 'below advice level', high: 'aliasing', noise: 'not formed yet' } as const;
+const LEVEL_WORD = {
+  unknown: 'not measured',
+  'stride-1': 'nothing to alias',
+  clean: 'below advice level',
+  high: 'aliasing',
+  noise: 'not formed yet',
+} as const;
 const STATES: FilterState[] = ['dead', 'weak', 'structureless'];
 
 /** For each flagged (layer, feature) at `epoch`: the first snapshot epoch of its current streak in that state. */
-export function flaggedSince(byEpoch: Array<{ epoch: number; snaps: LayerSnapshot[] }>, epoch: number): Map<string, number> {
+export function flaggedSince(
+  byEpoch: Array<{ epoch: number; snaps: LayerSnapshot[] }>,
+  epoch: number,
+): Map<string, number> {
   const streak = new Map<string, { state: string; since: number }>();
   for (const { epoch: e, snaps } of byEpoch) {
     if (e > epoch) break;
@@ -116,7 +125,12 @@ export class ZfHealth extends LitElement {
     const need = this.#snaps.need(refs.map((r) => r.indexUrl));
     if (need.error) return errorState(need.error, () => this.#snaps.retry());
     if (need.pending) return loadingState(`health at epoch ${epoch}`);
-    const byEpoch = upTo.map((e) => ({ epoch: e, snaps: Object.values(d.snapshots[e] ?? {}).map((r) => need.ready.get(r.indexUrl)!).sort((a, b) => a.layerIndex - b.layerIndex) }));
+    const byEpoch = upTo.map((e) => ({
+      epoch: e,
+      snaps: Object.values(d.snapshots[e] ?? {})
+        .map((r) => need.ready.get(r.indexUrl)!)
+        .sort((a, b) => a.layerIndex - b.layerIndex),
+    }));
     const snaps = byEpoch.at(-1)!.snaps;
     const first = snaps[0]!;
     const firstRef = Object.values(d.snapshots[epoch]!).find((r) => r.layer === first.layer)!;
@@ -131,7 +145,8 @@ export class ZfHealth extends LitElement {
   }
 
   #filters(s: LayerSnapshot, ref: SnapshotRef) {
-    if (!s.files.weights || !s.weightsGrid) return emptyState(`No filter images for ${s.layer}.`, 'The trainer stores them for the first conv layer only.');
+    if (!s.files.weights || !s.weightsGrid)
+      return emptyState(`No filter images for ${s.layer}.`, 'The trainer stores them for the first conv layer only.');
     const g = s.weightsGrid;
     const scale = tileScale(g.tile, 56);
     const url = blobUrl(ref, s.files.weights, this.run!.runId);
@@ -165,7 +180,9 @@ export class ZfHealth extends LitElement {
 
   #states(snaps: LayerSnapshot[], since: Map<string, number>) {
     const rules = rulesOf(snaps[0]?.health);
-    const flagged = snaps.flatMap((s) => s.maps.filter((m) => stateOf(m.health)).map((m) => ({ s, m, state: stateOf(m.health)! })));
+    const flagged = snaps.flatMap((s) =>
+      s.maps.filter((m) => stateOf(m.health)).map((m) => ({ s, m, state: stateOf(m.health)! })),
+    );
     return html`<h3>Dead, weak and structureless filters · epoch ${snaps[0]?.epoch}</h3>
       <table>
         <thead><tr><th>layer</th>${STATES.map((st) => html`<th class="num" title=${legend(st, rules)}>${st}</th>`)}<th class="num">filters</th><th class="num" title="mean share of probe positions where a map is > 0">mean active share</th></tr></thead>
@@ -183,7 +200,9 @@ export class ZfHealth extends LitElement {
         return html`<div data-flagged=${st}>
           <h4>${st} (${these.length})</h4><p class="muted">What to try: ${ADVICE[st]}.</p>
           <ul class="flagged">${these.slice(0, 40).map(
-            (f) => html`<li>${stateBadge(f.m.health, rules)} <button data-feature=${`${f.s.layer}/${f.m.index}`} @click=${() => navigateFrom(this, { view: 'grid', layer: f.s.layer, feature: f.m.index })}>${f.s.layer} #${f.m.index}</button>
+            (
+              f,
+            ) => html`<li>${stateBadge(f.m.health, rules)} <button data-feature=${`${f.s.layer}/${f.m.index}`} @click=${() => navigateFrom(this, { view: 'grid', layer: f.s.layer, feature: f.m.index })}>${f.s.layer} #${f.m.index}</button>
               <span class="muted">since epoch ${since.get(`${f.s.layer}/${f.m.index}`) ?? '?'} · active ${pct(f.m.health.activeShare, 1)} · RMS ${f.m.health.weightRms.toFixed(4)}</span></li>`,
           )}${these.length > 40 ? html`<li class="muted">… and ${these.length - 40} more</li>` : ''}</ul>
         </div>`;

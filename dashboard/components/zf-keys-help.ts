@@ -5,10 +5,40 @@ import { shared } from '../theme.js';
 
 /** Every key the dashboard answers, by where it works. */
 export const KEYS: { where: string; keys: [string, string][] }[] = [
-  { where: 'Anywhere', keys: [['?', 'this list'], ['g', 'move focus into the view (the grid’s first cell, Evolution, the feature strip)'], ['Tab / Shift+Tab', 'next / previous control']] },
-  { where: 'Layer grid and Evolution', keys: [['← → ↑ ↓', 'move between cells'], ['Home / End', 'first / last cell'], ['Enter or Space', 'open the cell large']] },
-  { where: 'Feature dialog', keys: [['← →', 'earlier / later snapshot epoch'], ['↑ ↓', 'previous / next feature'], ['Enter', 'on “Feature page”: open the feature’s own page'], ['Esc', 'close (a click outside closes too)']] },
-  { where: 'Feature page', keys: [['← →', 'earlier / later snapshot epoch'], ['↑ ↓', 'previous / next feature'], ['[ ]', 'previous / next layer'], ['Esc', 'back to the layer grid']] },
+  {
+    where: 'Anywhere',
+    keys: [
+      ['?', 'this list'],
+      ['g', 'move focus into the view (the grid’s first cell, Evolution, the feature strip)'],
+      ['Tab / Shift+Tab', 'next / previous control'],
+    ],
+  },
+  {
+    where: 'Layer grid and Evolution',
+    keys: [
+      ['← → ↑ ↓', 'move between cells'],
+      ['Home / End', 'first / last cell'],
+      ['Enter or Space', 'open the cell large'],
+    ],
+  },
+  {
+    where: 'Feature dialog',
+    keys: [
+      ['← →', 'earlier / later snapshot epoch'],
+      ['↑ ↓', 'previous / next feature'],
+      ['Enter', 'on “Feature page”: open the feature’s own page'],
+      ['Esc', 'close (a click outside closes too)'],
+    ],
+  },
+  {
+    where: 'Feature page',
+    keys: [
+      ['← →', 'earlier / later snapshot epoch'],
+      ['↑ ↓', 'previous / next feature'],
+      ['[ ]', 'previous / next layer'],
+      ['Esc', 'back to the layer grid'],
+    ],
+  },
   { where: 'Epoch scrubber', keys: [['← → Home End', 'step through the snapshot epochs']] },
 ];
 

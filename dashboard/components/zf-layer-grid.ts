@@ -19,7 +19,7 @@ import { drawMontage, gridLayout } from '../export/montage.js';
 import { toCsv } from '../export/table.js';
 import { gridFit } from '../state/fit.js';
 import { jumpBadge, rulesOf, stateBadge } from '../render/marks.js';
-import { num, pct } from '../state/format.js';
+import { pct } from '../state/format.js';
 import { type RunData, resolveEpoch, type SnapshotRef } from '../state/reducer.js';
 import { formatHash, type NavState } from '../state/url.js';
 import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
@@ -138,7 +138,14 @@ export class ZfLayerGrid extends LitElement {
     if (i < 0) return;
     // Columns from layout: cells sharing the first cell's top edge.
     const cols = Math.max(1, cells.filter((c) => c.offsetTop === cells[0]!.offsetTop).length);
-    const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: cols, ArrowUp: -cols, Home: -i, End: count - 1 - i };
+    const moves: Record<string, number> = {
+      ArrowRight: 1,
+      ArrowLeft: -1,
+      ArrowDown: cols,
+      ArrowUp: -cols,
+      Home: -i,
+      End: count - 1 - i,
+    };
     if (e.key in moves) {
       e.preventDefault();
       const j = Math.min(count - 1, Math.max(0, i + moves[e.key]!));
@@ -156,12 +163,19 @@ export class ZfLayerGrid extends LitElement {
   override render() {
     const d = this.data;
     if (!d?.loaded || !this.run) return loadingState('snapshots');
-    if (!d.epochs.length) return emptyState('No snapshots yet.', `The trainer takes the first at epoch ${this.run.config.snapshotEpochs[0] ?? 1}.`);
+    if (!d.epochs.length)
+      return emptyState(
+        'No snapshots yet.',
+        `The trainer takes the first at epoch ${this.run.config.snapshotEpochs[0] ?? 1}.`,
+      );
     const layers = d.layers;
     const layer = this.nav.layer && layers.includes(this.nav.layer) ? this.nav.layer : layers[0]!;
     // Resolve among the epochs that hold this layer: a live snapshot arrives layer by layer, and
     // the view should not jump to another layer while the rest of the epoch is on its way.
-    const epoch = resolveEpoch(d.epochs.filter((e) => d.snapshots[e]?.[layer]), this.nav.epoch)!;
+    const epoch = resolveEpoch(
+      d.epochs.filter((e) => d.snapshots[e]?.[layer]),
+      this.nav.epoch,
+    )!;
     const ref = d.snapshots[epoch]![layer]!;
     const method = pickMethod(ref.methods, this.nav.method);
     const need = this.#snaps.need([ref.indexUrl]);
@@ -169,7 +183,8 @@ export class ZfLayerGrid extends LitElement {
     // The atlases are the heavy part: start them now, in parallel with the index.
     if (!snap) preloadAtlases(ref, method);
     // With a cell open, ← → step through epochs: have the layer's other snapshots ready.
-    if (this.nav.feature !== undefined) this.#snaps.need(d.epochs.filter((e) => d.snapshots[e]?.[layer]).map((e) => d.snapshots[e]![layer]!.indexUrl));
+    if (this.nav.feature !== undefined)
+      this.#snaps.need(d.epochs.filter((e) => d.snapshots[e]?.[layer]).map((e) => d.snapshots[e]![layer]!.indexUrl));
     const toolbar = html`<div class="toolbar">
       ${layerPicker(this, layers, layer)} ${methodPicker(this, ref.methods, method)}
       ${snap ? html`<span class="muted legend">epoch ${epoch} · ${snap.maps.length} maps · ${snap.health.deadCount} dead · RF ${snap.rf.size}px · left: ${method} projections, right: image patches</span>` : ''}
@@ -186,18 +201,31 @@ export class ZfLayerGrid extends LitElement {
     return html`${toolbar}
       <div class="grid" role="group" aria-label=${`${layer} feature maps at epoch ${epoch}`} style=${`--cell-w:${fit.cellWidth}px;--cols:${fit.cols}`}
         data-layer=${layer} data-epoch=${epoch} @keydown=${(e: KeyboardEvent) => this.#keydown(e, snap.maps.length)}>
-        ${repeat(snap.maps, (m) => `${this.run!.runId}/${layer}/${m.index}`, (m, i) => this.#cell(snap, ref, method, m, i, fit.tile))}
+        ${repeat(
+          snap.maps,
+          (m) => `${this.run!.runId}/${layer}/${m.index}`,
+          (m, i) => this.#cell(snap, ref, method, m, i, fit.tile),
+        )}
       </div>
-      ${open
-        ? html`<zf-feature-dialog .snapshot=${snap} .ref=${ref} .runId=${this.run.runId} .method=${method} .map=${open} .classes=${this.run.dataset.classes}
+      ${
+        open
+          ? html`<zf-feature-dialog .snapshot=${snap} .ref=${ref} .runId=${this.run.runId} .method=${method} .map=${open} .classes=${this.run.dataset.classes}
             .epochs=${d.epochs.filter((e) => d.snapshots[e]?.[layer])} .indices=${snap.maps.map((m) => m.index)}
             .pageHref=${formatHash({ ...this.nav, view: 'feature', run: this.run.runId, layer, feature: open.index, epoch })}></zf-feature-dialog>`
-        : ''}`;
+          : ''
+      }`;
   }
 
   /** Columns and tile size that make the rows span the view's width. */
   #fit(s: LayerSnapshot) {
-    return gridFit(this.#size.width || this.clientWidth || 1200, { minTile: 48, maxTile: 12 * s.atlas.tile, chrome: CHROME, gap: GAP, innerGap: INNER + 8, count: s.maps.length });
+    return gridFit(this.#size.width || this.clientWidth || 1200, {
+      minTile: 48,
+      maxTile: 12 * s.atlas.tile,
+      chrome: CHROME,
+      gap: GAP,
+      innerGap: INNER + 8,
+      count: s.maps.length,
+    });
   }
 
   /** Downloads: both atlases as stored, the montage as shown (at the on-screen scale, whole), the maps' health as CSV. */
@@ -210,15 +238,54 @@ export class ZfLayerGrid extends LitElement {
     const base = safeName(runId, snap.layer, `epoch${snap.epoch}`);
     const scale = Math.max(1, Math.round(this.#fit(snap).tile / snap.atlas.tile));
     return [
-      { id: 'atlas-projections', label: `${snap.layer} atlas at epoch ${snap.epoch}: ${method} projections (PNG, as stored)`, make: async () => ({ blob: await fetchBlob(proj), name: `${base}-${method}-atlas.png` }) },
-      { id: 'atlas-patches', label: `${snap.layer} atlas at epoch ${snap.epoch}: image patches (PNG, as stored)`, make: async () => ({ blob: await fetchBlob(patches), name: `${base}-patches-atlas.png` }) },
-      { id: 'montage', label: `${snap.layer} montage at epoch ${snap.epoch}: projections beside patches (PNG, ${scale}x)`, make: async () => ({ blob: await canvasPng(await drawMontage(gridLayout(snap, proj, patches, scale))), name: `${base}-${method}-montage.png` }) },
+      {
+        id: 'atlas-projections',
+        label: `${snap.layer} atlas at epoch ${snap.epoch}: ${method} projections (PNG, as stored)`,
+        make: async () => ({ blob: await fetchBlob(proj), name: `${base}-${method}-atlas.png` }),
+      },
+      {
+        id: 'atlas-patches',
+        label: `${snap.layer} atlas at epoch ${snap.epoch}: image patches (PNG, as stored)`,
+        make: async () => ({ blob: await fetchBlob(patches), name: `${base}-patches-atlas.png` }),
+      },
+      {
+        id: 'montage',
+        label: `${snap.layer} montage at epoch ${snap.epoch}: projections beside patches (PNG, ${scale}x)`,
+        make: async () => ({
+          blob: await canvasPng(await drawMontage(gridLayout(snap, proj, patches, scale))),
+          name: `${base}-${method}-montage.png`,
+        }),
+      },
       {
         id: 'health-csv',
         label: `${snap.layer} feature health at epoch ${snap.epoch} (CSV)`,
         make: async () => {
-          const header = ['feature', 'dead', 'active_share', 'max_activation', 'weight_change', 'turnover', 'projection_change', 'response_change', 'jump_z', 'jump', 'state'];
-          const rows = snap.maps.map((m) => [m.index, m.health.dead, m.health.activeShare, m.health.maxActivation, m.health.weightChange, m.health.turnover, m.health.projectionChange, m.health.responseChange ?? null, m.health.jumpZ ?? null, m.health.jump ?? '', m.health.state ?? '']);
+          const header = [
+            'feature',
+            'dead',
+            'active_share',
+            'max_activation',
+            'weight_change',
+            'turnover',
+            'projection_change',
+            'response_change',
+            'jump_z',
+            'jump',
+            'state',
+          ];
+          const rows = snap.maps.map((m) => [
+            m.index,
+            m.health.dead,
+            m.health.activeShare,
+            m.health.maxActivation,
+            m.health.weightChange,
+            m.health.turnover,
+            m.health.projectionChange,
+            m.health.responseChange ?? null,
+            m.health.jumpZ ?? null,
+            m.health.jump ?? '',
+            m.health.state ?? '',
+          ]);
           return { blob: new Blob([toCsv(header, rows)], { type: 'text/csv' }), name: `${base}-health.csv` };
         },
       },
@@ -240,19 +307,21 @@ export class ZfLayerGrid extends LitElement {
         ${h.dead ? '' : html`<span title="share of probe positions where the map is > 0">active ${pct(h.activeShare)}</span>`}
         ${stateBadge(h, rulesOf(s.health))} ${jumpBadge(h, rulesOf(s.health))}
       </header>
-      ${!m.top.length
-        ? html`<div class="placeholder dead-note" style=${`width:${2 * (3 * size + 4) + INNER}px;height:${3 * size + 4}px`}>never active on the probe set</div>`
-        : seen
-        ? // The tiles are named in the dialog; here the cell's name is its header (what it says on screen).
-          html`<div class="pair" aria-hidden="true">
+      ${
+        !m.top.length
+          ? html`<div class="placeholder dead-note" style=${`width:${2 * (3 * size + 4) + INNER}px;height:${3 * size + 4}px`}>never active on the probe set</div>`
+          : seen
+            ? // The tiles are named in the dialog; here the cell's name is its header (what it says on screen).
+              html`<div class="pair" aria-hidden="true">
             ${[proj, patches].map(
               (url, b) => html`<div class="block">
                 ${ranks.map((r) => (r < m.top.length ? tile(url, s.atlas, r, m.index, scale, `${b ? 'patch' : 'projection'} ${r + 1} of feature ${m.index}`) : blankTile(size)))}
               </div>`,
             )}
           </div>`
-        : // Off screen: one box of the same size instead of 18 tiles keeps a 96-map layer cheap to lay out.
-          html`<div class="placeholder" style=${`width:${2 * (3 * size + 4) + INNER}px;height:${3 * size + 4}px`}></div>`}
+            : // Off screen: one box of the same size instead of 18 tiles keeps a 96-map layer cheap to lay out.
+              html`<div class="placeholder" style=${`width:${2 * (3 * size + 4) + INNER}px;height:${3 * size + 4}px`}></div>`
+      }
     </div>`;
   }
 }

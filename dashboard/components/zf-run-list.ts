@@ -10,7 +10,13 @@ import { emptyState, loadingState } from '../render/states.js';
 import { shared } from '../theme.js';
 
 const STATUS_CLASS = { running: 'good', finished: 'done', failed: 'dead', stopped: 'warn', offline: 'warn' } as const;
-const STATUS_TEXT = { running: 'running', finished: 'finished', failed: 'failed', stopped: 'stopped', offline: 'trainer offline' } as const;
+const STATUS_TEXT = {
+  running: 'running',
+  finished: 'finished',
+  failed: 'failed',
+  stopped: 'stopped',
+  offline: 'trainer offline',
+} as const;
 
 export class ZfRunList extends LitElement {
   static override styles = [
@@ -33,7 +39,11 @@ export class ZfRunList extends LitElement {
     `,
   ];
 
-  static override properties = { runs: { attribute: false }, loaded: { attribute: false }, selected: { attribute: false } };
+  static override properties = {
+    runs: { attribute: false },
+    loaded: { attribute: false },
+    selected: { attribute: false },
+  };
   declare runs: RunInfo[];
   declare loaded: boolean;
   declare selected: string | undefined;
@@ -46,9 +56,46 @@ export class ZfRunList extends LitElement {
 
   /** Downloads: the table as CSV, one row per run. */
   exportItems(): ExportItem[] {
-    const header = ['run', 'status', 'dataset', 'conv1', 'backend', 'epoch', 'epochs', 'val_loss', 'val_acc', 'snapshots', 'started', 'ended'];
-    const rows = this.runs.map((r) => [r.runId, runDisplayStatus(r), r.dataset.name, convLabel(r.config.conv1), r.backend, r.lastMetrics?.epoch, r.config.epochs || null, r.lastMetrics?.val_loss, r.lastMetrics?.val_acc, r.snapshotEpochs?.length ?? 0, r.startedAt, r.endedAt]);
-    return this.runs.length ? [{ id: 'runs-csv', label: `the ${this.runs.length} runs (CSV)`, make: async () => ({ blob: new Blob([toCsv(header, rows)], { type: 'text/csv' }), name: 'zfscope-runs.csv' }) }] : [];
+    const header = [
+      'run',
+      'status',
+      'dataset',
+      'conv1',
+      'backend',
+      'epoch',
+      'epochs',
+      'val_loss',
+      'val_acc',
+      'snapshots',
+      'started',
+      'ended',
+    ];
+    const rows = this.runs.map((r) => [
+      r.runId,
+      runDisplayStatus(r),
+      r.dataset.name,
+      convLabel(r.config.conv1),
+      r.backend,
+      r.lastMetrics?.epoch,
+      r.config.epochs || null,
+      r.lastMetrics?.val_loss,
+      r.lastMetrics?.val_acc,
+      r.snapshotEpochs?.length ?? 0,
+      r.startedAt,
+      r.endedAt,
+    ]);
+    return this.runs.length
+      ? [
+          {
+            id: 'runs-csv',
+            label: `the ${this.runs.length} runs (CSV)`,
+            make: async () => ({
+              blob: new Blob([toCsv(header, rows)], { type: 'text/csv' }),
+              name: 'zfscope-runs.csv',
+            }),
+          },
+        ]
+      : [];
   }
 
   #open(runId: string): void {
@@ -57,7 +104,8 @@ export class ZfRunList extends LitElement {
 
   override render() {
     if (!this.loaded) return loadingState('runs');
-    if (!this.runs.length) return emptyState('No runs yet.', 'Start a trainer (zfscope train --server URL) and it appears here live.');
+    if (!this.runs.length)
+      return emptyState('No runs yet.', 'Start a trainer (zfscope train --server URL) and it appears here live.');
     return html`<div class="panel"><table>
       <thead><tr><th>run</th><th>status</th><th>dataset</th><th>conv1</th><th>backend</th><th class="num">epoch</th>
         <th class="num">val loss</th><th class="num">val acc</th><th class="num">snapshots</th><th class="num">time</th></tr></thead>

@@ -18,7 +18,7 @@ export class ChartController implements ReactiveController {
   #frame = 0;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
+    host: ReactiveControllerHost,
     private readonly canvas: () => HTMLCanvasElement | null | undefined,
     private readonly datasets: () => LineDatasets,
     private readonly options: () => ChartConfiguration<'line', Point[]>['options'],
@@ -42,7 +42,11 @@ export class ChartController implements ReactiveController {
         this.#loading = false;
         const c = this.canvas();
         if (!c || this.chart || !this.#connected) return;
-        this.chart = new Chart(c, { type: 'line', data: { datasets: this.datasets() }, options: { animation: false, ...this.options() } });
+        this.chart = new Chart(c, {
+          type: 'line',
+          data: { datasets: this.datasets() },
+          options: { animation: false, ...this.options() },
+        });
       });
       return;
     }

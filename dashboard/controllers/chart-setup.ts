@@ -2,7 +2,17 @@
  * Chart.js with only the parts the dashboard uses registered (tree-shaken), themed for the dark
  * UI. Imported dynamically by ChartController, so views without charts never load it.
  */
-import { Chart, Decimation, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip } from 'chart.js';
+import {
+  Chart,
+  Decimation,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation);
 Chart.defaults.color = '#aab4c3';

@@ -76,11 +76,16 @@ export class LiveConnection implements ReactiveController {
       if (frame.type === 'hello' && frame.protocolVersion !== PROTOCOL_VERSION) {
         this.store.dispatch({
           type: 'frame',
-          frame: { type: 'error', code: 'protocol-version', message: `server speaks protocol ${frame.protocolVersion}, this dashboard ${PROTOCOL_VERSION}: reload the page` },
+          frame: {
+            type: 'error',
+            code: 'protocol-version',
+            message: `server speaks protocol ${frame.protocolVersion}, this dashboard ${PROTOCOL_VERSION}: reload the page`,
+          },
         });
       }
       // A live snapshot is about to be shown: fetch its index now rather than after the next render.
-      if (frame.type === 'event' && frame.event.type === 'snapshot') fetchSnapshot(frame.event.indexUrl).catch(() => undefined);
+      if (frame.type === 'event' && frame.event.type === 'snapshot')
+        fetchSnapshot(frame.event.indexUrl).catch(() => undefined);
       this.store.dispatch({ type: 'frame', frame });
     };
     ws.onclose = () => {

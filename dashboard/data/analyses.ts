@@ -11,9 +11,18 @@ const runPath = (runId: string) => `/api/runs/${encodeURIComponent(runId)}`;
 async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(withToken(url), body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(
+      withToken(url),
+      body === undefined
+        ? { method }
+        : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
   } catch (err) {
-    throw new ApiError(url, 0, `${method} ${url}: server unreachable (${err instanceof Error ? err.message : String(err)})`);
+    throw new ApiError(
+      url,
+      0,
+      `${method} ${url}: server unreachable (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   const json = (await res.json().catch(() => ({}))) as T & { error?: { code?: string; message?: string } };
   if (!res.ok) throw new ApiError(url, res.status, json.error?.message ?? `${method} ${url}: HTTP ${res.status}`);
@@ -44,7 +53,12 @@ export function storedAnalyses(runId: string, analysis: string): Promise<Analysi
  * Asks and follows a question to its end, reporting every view on the way (progress); resolves with
  * the done view, rejects with the failure's message. `signal` stops following (not the server).
  */
-export async function followAnalysis(runId: string, body: AnalysisRequestBody, onView: (v: AnalysisView) => void, signal?: AbortSignal): Promise<AnalysisView> {
+export async function followAnalysis(
+  runId: string,
+  body: AnalysisRequestBody,
+  onView: (v: AnalysisView) => void,
+  signal?: AbortSignal,
+): Promise<AnalysisView> {
   let view = await requestAnalysis(runId, body);
   for (;;) {
     onView(view);

@@ -39,7 +39,11 @@ export function chartExports(root: ParentNode, prefix: string): ExportItem[] {
       return { header: ['series', 'x', 'y'], rows: seriesRows(s) };
     };
     items.push(
-      { id: `chart-${i}-png`, label: `${title} (PNG)`, make: async () => ({ blob: await canvasPng(canvas), name: `${base}.png` }) },
+      {
+        id: `chart-${i}-png`,
+        label: `${title} (PNG)`,
+        make: async () => ({ blob: await canvasPng(canvas), name: `${base}.png` }),
+      },
       {
         id: `chart-${i}-csv`,
         label: `${title}: data (CSV)`,
@@ -53,7 +57,10 @@ export function chartExports(root: ParentNode, prefix: string): ExportItem[] {
         label: `${title}: data (JSON)`,
         make: async () => {
           const t = await table();
-          return { blob: new Blob([JSON.stringify(toRecords(t.header, t.rows), null, 1)], { type: 'application/json' }), name: `${base}.json` };
+          return {
+            blob: new Blob([JSON.stringify(toRecords(t.header, t.rows), null, 1)], { type: 'application/json' }),
+            name: `${base}.json`,
+          };
         },
       },
     );

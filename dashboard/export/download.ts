@@ -38,7 +38,12 @@ export function saveBlob(blob: Blob, name: string): void {
 
 /** A canvas as PNG bytes. */
 export function canvasPng(canvas: HTMLCanvasElement): Promise<Blob> {
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error(`export: the ${canvas.width}x${canvas.height} canvas gave no PNG`))), 'image/png'));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob(
+      (b) => (b ? resolve(b) : reject(new Error(`export: the ${canvas.width}x${canvas.height} canvas gave no PNG`))),
+      'image/png',
+    ),
+  );
 }
 
 /** A stored file (an atlas) as it is on the server, byte for byte. */

@@ -30,7 +30,8 @@ const PAD = 8;
 /** A 3x3 block of ranks 0..n-1 of map `m` from one atlas, its top-left at (x, y). */
 function block(url: string, grid: Grid, m: number, n: number, x: number, y: number, d: number): MontageTile[] {
   const out: MontageTile[] = [];
-  for (let r = 0; r < Math.min(9, n); r++) out.push({ url, grid, col: r, row: m, x: x + (r % 3) * (d + GAP), y: y + Math.floor(r / 3) * (d + GAP), size: d });
+  for (let r = 0; r < Math.min(9, n); r++)
+    out.push({ url, grid, col: r, row: m, x: x + (r % 3) * (d + GAP), y: y + Math.floor(r / 3) * (d + GAP), size: d });
   return out;
 }
 
@@ -41,7 +42,13 @@ export const blockSide = (d: number): number => 3 * d + 2 * GAP;
  * The layer grid (ZF Fig. 2): per feature map its top-9 projections beside their patches, maps in
  * rows of `cols` cells.
  */
-export function gridLayout(s: LayerSnapshot, projUrl: string, patchUrl: string, scale: number, cols = 8): MontageLayout {
+export function gridLayout(
+  s: LayerSnapshot,
+  projUrl: string,
+  patchUrl: string,
+  scale: number,
+  cols = 8,
+): MontageLayout {
   const d = s.atlas.tile * scale;
   const cellW = 2 * blockSide(d) + PAD;
   const cellH = blockSide(d);
@@ -50,20 +57,37 @@ export function gridLayout(s: LayerSnapshot, projUrl: string, patchUrl: string, 
   s.maps.forEach((m, i) => {
     const x = PAD + (i % c) * (cellW + PAD);
     const y = PAD + Math.floor(i / c) * (cellH + PAD);
-    tiles.push(...block(projUrl, s.atlas, m.index, m.top.length, x, y, d), ...block(patchUrl, s.atlas, m.index, m.top.length, x + blockSide(d) + PAD, y, d));
+    tiles.push(
+      ...block(projUrl, s.atlas, m.index, m.top.length, x, y, d),
+      ...block(patchUrl, s.atlas, m.index, m.top.length, x + blockSide(d) + PAD, y, d),
+    );
   });
   const rows = Math.ceil(s.maps.length / c);
   return { width: PAD + c * (cellW + PAD), height: PAD + rows * (cellH + PAD), tiles };
 }
 
 /** Evolution (ZF Fig. 4): a row per feature map, a column per snapshot epoch, the strongest projection each. */
-export function evolutionLayout(snaps: LayerSnapshot[], urls: string[], indices: number[], scale: number): MontageLayout {
+export function evolutionLayout(
+  snaps: LayerSnapshot[],
+  urls: string[],
+  indices: number[],
+  scale: number,
+): MontageLayout {
   const d = Math.max(...snaps.map((s) => s.atlas.tile)) * scale;
   const tiles: MontageTile[] = [];
   indices.forEach((index, row) => {
     snaps.forEach((s, col) => {
       const map = s.maps.find((m) => m.index === index);
-      if (map?.top.length) tiles.push({ url: urls[col]!, grid: s.atlas, col: 0, row: index, x: PAD + col * (d + PAD), y: PAD + row * (d + PAD), size: d });
+      if (map?.top.length)
+        tiles.push({
+          url: urls[col]!,
+          grid: s.atlas,
+          col: 0,
+          row: index,
+          x: PAD + col * (d + PAD),
+          y: PAD + row * (d + PAD),
+          size: d,
+        });
     });
   });
   return { width: PAD + snaps.length * (d + PAD), height: PAD + indices.length * (d + PAD), tiles };
@@ -86,11 +110,22 @@ export function stripLayout(
     const x = PAD + i * (side + PAD);
     const map = c.snap.maps.find((m) => m.index === index);
     const n = map?.top.length ?? 0;
-    tiles.push(...block(c.projUrl, c.snap.atlas, index, n, x, PAD, d), ...block(c.patchUrl, c.snap.atlas, index, n, x, PAD + side + PAD, d));
+    tiles.push(
+      ...block(c.projUrl, c.snap.atlas, index, n, x, PAD, d),
+      ...block(c.patchUrl, c.snap.atlas, index, n, x, PAD + side + PAD, d),
+    );
     let bottom = PAD + 2 * side + PAD;
     const g = c.snap.weightsGrid;
     if (c.weightsUrl && g) {
-      tiles.push({ url: c.weightsUrl, grid: g, col: index % g.cols, row: Math.floor(index / g.cols), x, y: bottom + PAD, size: side });
+      tiles.push({
+        url: c.weightsUrl,
+        grid: g,
+        col: index % g.cols,
+        row: Math.floor(index / g.cols),
+        x,
+        y: bottom + PAD,
+        size: side,
+      });
       bottom += PAD + side;
     }
     height = Math.max(height, bottom + PAD);
@@ -99,10 +134,23 @@ export function stripLayout(
 }
 
 /** A mosaic (Compare): one tile per entry, `cols` to a row. */
-export function mosaicLayout(entries: Omit<MontageTile, 'x' | 'y' | 'size'>[], size: number, cols: number): MontageLayout {
+export function mosaicLayout(
+  entries: Omit<MontageTile, 'x' | 'y' | 'size'>[],
+  size: number,
+  cols: number,
+): MontageLayout {
   const c = Math.max(1, Math.min(cols, entries.length));
-  const tiles = entries.map((e, i) => ({ ...e, x: PAD + (i % c) * (size + GAP), y: PAD + Math.floor(i / c) * (size + GAP), size }));
-  return { width: 2 * PAD + c * size + (c - 1) * GAP, height: 2 * PAD + Math.ceil(entries.length / c) * (size + GAP) - GAP, tiles };
+  const tiles = entries.map((e, i) => ({
+    ...e,
+    x: PAD + (i % c) * (size + GAP),
+    y: PAD + Math.floor(i / c) * (size + GAP),
+    size,
+  }));
+  return {
+    width: 2 * PAD + c * size + (c - 1) * GAP,
+    height: 2 * PAD + Math.ceil(entries.length / c) * (size + GAP) - GAP,
+    tiles,
+  };
 }
 
 /** Draws a layout: each atlas loaded once, tiles copied without smoothing onto the dashboard's background. */
@@ -131,6 +179,18 @@ export async function drawMontage(layout: MontageLayout, background = '#0f1217')
   ctx.fillStyle = background;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = false;
-  layout.tiles.forEach((t, i) => ctx.drawImage(loaded[i]!, t.col * t.grid.tile, t.row * t.grid.tile, t.grid.tile, t.grid.tile, t.x, t.y, t.size, t.size));
+  layout.tiles.forEach((t, i) =>
+    ctx.drawImage(
+      loaded[i]!,
+      t.col * t.grid.tile,
+      t.row * t.grid.tile,
+      t.grid.tile,
+      t.grid.tile,
+      t.x,
+      t.y,
+      t.size,
+      t.size,
+    ),
+  );
   return canvas;
 }

@@ -14,7 +14,7 @@ function csvCell(v: Cell): string {
 
 /** The header and rows as CSV text. */
 export function toCsv(header: string[], rows: Cell[][]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
 /** Rows as objects keyed by the header, for JSON. */

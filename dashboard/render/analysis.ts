@@ -11,13 +11,21 @@ export interface Asked {
 }
 
 /** A done answer's image, or its progress bar while queued or running, or its error. */
-export function answer(a: Asked | undefined, image: (v: AnalysisView) => unknown, label: string): TemplateResult | typeof nothing {
+export function answer(
+  a: Asked | undefined,
+  image: (v: AnalysisView) => unknown,
+  label: string,
+): TemplateResult | typeof nothing {
   if (!a) return nothing;
   if (a.error) return html`<p class="error" role="alert" data-state="error">${a.error}</p>`;
   const v = a.view;
   if (v?.status === 'done') return html`<img src=${analysisImage(image(v))} alt=${label} data-state="done" />`;
   const frac = v && v.status === 'running' ? v.progress.done / Math.max(1, v.progress.total) : 0;
-  const text = !v ? 'asking…' : v.status === 'queued' ? `queued${v.position ? ` (${v.position} ahead)` : ''}` : `${v.progress.done}/${v.progress.total}${v.progress.note ? ` · ${v.progress.note}` : ''}`;
+  const text = !v
+    ? 'asking…'
+    : v.status === 'queued'
+      ? `queued${v.position ? ` (${v.position} ahead)` : ''}`
+      : `${v.progress.done}/${v.progress.total}${v.progress.note ? ` · ${v.progress.note}` : ''}`;
   return html`<div class="bar" role="progressbar" aria-label=${`${label}: computing`} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(frac * 100)}>
       <span style=${`width:${Math.round(frac * 100)}%`}></span>
     </div>
@@ -37,7 +45,8 @@ type Layers = Record<string, { pixelError: number; image: string; deconvnet: str
 /** The seed's figure for one epoch: the probe image, then per conv layer its inversion over its whole-layer deconvnet. */
 export function reconstructionRow(epoch: number, a: Asked): TemplateResult {
   const v = a.view;
-  if (v?.status !== 'done') return html`<div class="row" data-epoch=${epoch}><span class="muted">epoch ${epoch}</span>${answer(a, () => '', `reconstruction at epoch ${epoch}`)}</div>`;
+  if (v?.status !== 'done')
+    return html`<div class="row" data-epoch=${epoch}><span class="muted">epoch ${epoch}</span>${answer(a, () => '', `reconstruction at epoch ${epoch}`)}</div>`;
   const layers = v.result!.layers as Layers;
   return html`<div class="row layers" data-epoch=${epoch} aria-label=${`reconstruction from each layer at epoch ${epoch}`}>
     <figure><img src=${analysisImage(v.result!.original)} alt="the probe image" /><span class="muted">image ${v.result!.image as number} · epoch ${epoch}</span></figure>

@@ -13,6 +13,6 @@ export function isBackdropClick(dialog: HTMLDialogElement, e: MouseEvent): boole
 /** True when a key event comes from a place that types (inputs, selects, editable text). */
 export function isTyping(e: KeyboardEvent): boolean {
   const t = e.composedPath()[0] as HTMLElement | undefined;
-  if (!t || !t.tagName) return false;
+  if (!t?.tagName) return false;
   return t.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(t.tagName);
 }

@@ -34,17 +34,85 @@ const stateText = (h: FilterHealth | undefined) => (h ? (h.state ?? (h.dead ? 'd
 
 /** The rows, in order. A new FilterHealth field is one entry here. */
 export const FEATURE_HEALTH_FIELDS: HealthField[] = [
-  { key: 'state', label: 'state', title: `${legend('dead')} ${legend('weak')} ${legend('structureless')}`, value: (a) => stateText(a.health), text: (a) => stateText(a.health) ?? '—', flag: (a) => (a.health?.state === 'dead' || a.health?.dead ? 'dead' : a.health?.state ? 'warn' : undefined) },
-  { key: 'active_share', label: 'active share', title: 'share of probe positions where the map is > 0', value: (a) => a.health?.activeShare, text: (a) => pct(a.health?.activeShare, 1) },
-  { key: 'max_activation', label: 'max activation', title: 'largest activation over the probe set', value: (a) => a.health?.maxActivation, text: (a) => num(a.health?.maxActivation, 2) },
-  { key: 'mean_activation', label: 'mean activation', title: 'mean activation over the probe set', value: (a) => a.health?.meanActivation, text: (a) => num(a.health?.meanActivation, 3) },
-  { key: 'weight_rms', label: 'weight RMS', title: 'root mean square of the filter’s weights', value: (a) => a.health?.weightRms, text: (a) => num(a.health?.weightRms, 4) },
-  { key: 'filter_angle', label: 'filter angle', title: legend('filterAngle'), value: (a) => a.health?.filterAngle, text: (a) => num(a.health?.filterAngle, 4) },
-  { key: 'weight_change', label: 'weight change', title: '||W_now - W_prev|| / ||W_prev|| since the previous snapshot (grows with the filter’s norm: not a convergence measure)', value: (a) => a.health?.weightChange, text: (a) => pct(a.health?.weightChange, 1) },
-  { key: 'response_change', label: 'response change', title: '1 - correlation of the map’s activations on the diagnostic probe images with the previous snapshot’s', value: (a) => a.health?.responseChange, text: (a) => num(a.health?.responseChange, 3) },
-  { key: 'jump_z', label: 'jump z-score', title: legend('jump'), value: (a) => a.health?.jumpZ, text: (a) => num(a.health?.jumpZ, 1) },
-  { key: 'turnover', label: 'top-9 turnover', title: 'share of the top-9 images not in the previous snapshot’s top-9', value: (a) => a.health?.turnover, text: (a) => pct(a.health?.turnover) },
-  { key: 'projection_change', label: 'projection change', title: legend('projectionChange'), value: (a) => a.health?.projectionChange, text: (a) => num(a.health?.projectionChange, 2) },
+  {
+    key: 'state',
+    label: 'state',
+    title: `${legend('dead')} ${legend('weak')} ${legend('structureless')}`,
+    value: (a) => stateText(a.health),
+    text: (a) => stateText(a.health) ?? '—',
+    flag: (a) => (a.health?.state === 'dead' || a.health?.dead ? 'dead' : a.health?.state ? 'warn' : undefined),
+  },
+  {
+    key: 'active_share',
+    label: 'active share',
+    title: 'share of probe positions where the map is > 0',
+    value: (a) => a.health?.activeShare,
+    text: (a) => pct(a.health?.activeShare, 1),
+  },
+  {
+    key: 'max_activation',
+    label: 'max activation',
+    title: 'largest activation over the probe set',
+    value: (a) => a.health?.maxActivation,
+    text: (a) => num(a.health?.maxActivation, 2),
+  },
+  {
+    key: 'mean_activation',
+    label: 'mean activation',
+    title: 'mean activation over the probe set',
+    value: (a) => a.health?.meanActivation,
+    text: (a) => num(a.health?.meanActivation, 3),
+  },
+  {
+    key: 'weight_rms',
+    label: 'weight RMS',
+    title: 'root mean square of the filter’s weights',
+    value: (a) => a.health?.weightRms,
+    text: (a) => num(a.health?.weightRms, 4),
+  },
+  {
+    key: 'filter_angle',
+    label: 'filter angle',
+    title: legend('filterAngle'),
+    value: (a) => a.health?.filterAngle,
+    text: (a) => num(a.health?.filterAngle, 4),
+  },
+  {
+    key: 'weight_change',
+    label: 'weight change',
+    title:
+      '||W_now - W_prev|| / ||W_prev|| since the previous snapshot (grows with the filter’s norm: not a convergence measure)',
+    value: (a) => a.health?.weightChange,
+    text: (a) => pct(a.health?.weightChange, 1),
+  },
+  {
+    key: 'response_change',
+    label: 'response change',
+    title: '1 - correlation of the map’s activations on the diagnostic probe images with the previous snapshot’s',
+    value: (a) => a.health?.responseChange,
+    text: (a) => num(a.health?.responseChange, 3),
+  },
+  {
+    key: 'jump_z',
+    label: 'jump z-score',
+    title: legend('jump'),
+    value: (a) => a.health?.jumpZ,
+    text: (a) => num(a.health?.jumpZ, 1),
+  },
+  {
+    key: 'turnover',
+    label: 'top-9 turnover',
+    title: 'share of the top-9 images not in the previous snapshot’s top-9',
+    value: (a) => a.health?.turnover,
+    text: (a) => pct(a.health?.turnover),
+  },
+  {
+    key: 'projection_change',
+    label: 'projection change',
+    title: legend('projectionChange'),
+    value: (a) => a.health?.projectionChange,
+    text: (a) => num(a.health?.projectionChange, 2),
+  },
   {
     key: 'jump',
     label: 'jump (why)',
@@ -53,8 +121,22 @@ export const FEATURE_HEALTH_FIELDS: HealthField[] = [
     text: (a) => (a.mark?.jump ? jumpReason(a.mark) : ''),
     flag: (a) => (a.mark?.jump ? 'warn' : undefined),
   },
-  { key: 'flatness', label: 'spectral flatness', title: 'conv1: flatness of the filter’s power spectrum (white noise about 0.5; see structureless)', optional: true, value: (a) => a.health?.flatness, text: (a) => num(a.health?.flatness, 2) },
-  { key: 'aliasing', label: 'aliasing', title: 'conv1: share of the filter’s spectral energy the stride cannot represent', optional: true, value: (a) => a.health?.aliasing, text: (a) => pct(a.health?.aliasing) },
+  {
+    key: 'flatness',
+    label: 'spectral flatness',
+    title: 'conv1: flatness of the filter’s power spectrum (white noise about 0.5; see structureless)',
+    optional: true,
+    value: (a) => a.health?.flatness,
+    text: (a) => num(a.health?.flatness, 2),
+  },
+  {
+    key: 'aliasing',
+    label: 'aliasing',
+    title: 'conv1: share of the filter’s spectral energy the stride cannot represent',
+    optional: true,
+    value: (a) => a.health?.aliasing,
+    text: (a) => pct(a.health?.aliasing),
+  },
 ];
 
 function jumpReason(m: EvolutionMark): string {
@@ -63,7 +145,9 @@ function jumpReason(m: EvolutionMark): string {
 
 /** The fields worth a row for these epochs (optional ones only where some epoch has a value). */
 export function healthFields(cols: HealthAt[]): HealthField[] {
-  return FEATURE_HEALTH_FIELDS.filter((f) => !f.optional || cols.some((c) => f.value(c) !== undefined && f.value(c) !== null));
+  return FEATURE_HEALTH_FIELDS.filter(
+    (f) => !f.optional || cols.some((c) => f.value(c) !== undefined && f.value(c) !== null),
+  );
 }
 
 /** The table: a row per field, a column per epoch, the current epoch highlighted. */
@@ -83,7 +167,13 @@ export function featureHealthTable(cols: HealthAt[], current: number): TemplateR
 }
 
 /** The same figures as rows for CSV: one row per epoch, one column per field. */
-export function featureHealthRows(cols: HealthAt[]): { header: string[]; rows: (string | number | boolean | null | undefined)[][] } {
+export function featureHealthRows(cols: HealthAt[]): {
+  header: string[];
+  rows: (string | number | boolean | null | undefined)[][];
+} {
   const fields = healthFields(cols);
-  return { header: ['epoch', ...fields.map((f) => f.key)], rows: cols.map((c) => [c.epoch, ...fields.map((f) => f.value(c))]) };
+  return {
+    header: ['epoch', ...fields.map((f) => f.key)],
+    rows: cols.map((c) => [c.epoch, ...fields.map((f) => f.value(c))]),
+  };
 }

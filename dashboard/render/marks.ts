@@ -24,6 +24,9 @@ export function stateBadge(h: FilterHealth, rules: DiagnosticRules) {
 /** ⟳ the strongest activation now comes from another image; △ the same top image, a changed response. */
 export function jumpBadge(h: FilterHealth, rules: DiagnosticRules) {
   if (!h.jump) return nothing;
-  const why = h.jump === 'new-source' ? 'the strongest activation now comes from another image' : 'same top image, the response changed';
+  const why =
+    h.jump === 'new-source'
+      ? 'the strongest activation now comes from another image'
+      : 'same top image, the response changed';
   return html`<span class="badge warn" data-jump=${h.jump} title=${`${why}; z = ${num(h.jumpZ, 1)}. ${legend('jump', rules)}`}>${h.jump === 'new-source' ? '⟳' : '△'} jump</span>`;
 }

@@ -5,7 +5,8 @@ import { navigateFrom } from '../events.js';
 export function layerPicker(host: HTMLElement, layers: string[], current: string): TemplateResult {
   return html`<div class="seg" role="group" aria-label="Layer">
     ${layers.map(
-      (l) => html`<button aria-pressed=${l === current ? 'true' : 'false'} data-layer=${l} @click=${() => navigateFrom(host, { layer: l })}>${l}</button>`,
+      (l) =>
+        html`<button aria-pressed=${l === current ? 'true' : 'false'} data-layer=${l} @click=${() => navigateFrom(host, { layer: l })}>${l}</button>`,
     )}
   </div>`;
 }
@@ -21,7 +22,8 @@ export function methodPicker(host: HTMLElement, methods: string[], current: stri
     </div>`;
   return html`<div class="seg" role="group" aria-label="Projection method">
     ${methods.map(
-      (m) => html`<button aria-pressed=${m === current ? 'true' : 'false'} data-method=${m} @click=${() => navigateFrom(host, { method: m })}>${m}</button>`,
+      (m) =>
+        html`<button aria-pressed=${m === current ? 'true' : 'false'} data-method=${m} @click=${() => navigateFrom(host, { method: m })}>${m}</button>`,
     )}
   </div>`;
 }

@@ -48,7 +48,8 @@ export function aliasingHint(conv1: ConvSpec | undefined, h: LayerHealth | undef
   if (level === 'stride-1') {
     return `conv1 ${label} has stride 1: nothing to alias. High-frequency share (above 1/4 cycles/pixel) ${pct(h?.highFrequency)}, white noise ${pct(h?.highFrequencyNoise)}.`;
   }
-  if (level === 'unknown') return `Aliasing not measured against its white-noise reference for conv1 ${label} at this epoch.`;
+  if (level === 'unknown')
+    return `Aliasing not measured against its white-noise reference for conv1 ${label} at this epoch.`;
   const score = h!.aliasing!;
   const noise = h!.aliasingNoise!;
   const advise = readingRules(h!.rules).aliasingAdviseRatio;

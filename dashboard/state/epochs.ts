@@ -6,7 +6,13 @@
 /** The snapshot epoch closest to `target`; on a tie the earlier one. Undefined when there are none. */
 export function nearestEpoch(epochs: number[], target: number): number | undefined {
   let best: number | undefined;
-  for (const e of epochs) if (best === undefined || Math.abs(e - target) < Math.abs(best - target) || (Math.abs(e - target) === Math.abs(best - target) && e < best)) best = e;
+  for (const e of epochs)
+    if (
+      best === undefined ||
+      Math.abs(e - target) < Math.abs(best - target) ||
+      (Math.abs(e - target) === Math.abs(best - target) && e < best)
+    )
+      best = e;
   return best;
 }
 
@@ -31,7 +37,11 @@ export function stepIn<T>(list: T[], current: T, delta: number): T | undefined {
  * Both sides of Compare at one requested epoch: each the nearest snapshot epoch of its own run.
  * `differs` says whether either side shows another epoch than asked, so the view can say so.
  */
-export function alignEpochs(a: number[], b: number[], requested: number | undefined): { a?: number; b?: number; target?: number; differs: boolean } {
+export function alignEpochs(
+  a: number[],
+  b: number[],
+  requested: number | undefined,
+): { a?: number; b?: number; target?: number; differs: boolean } {
   const target = requested ?? a.at(-1) ?? b.at(-1);
   if (target === undefined) return { differs: false };
   const ea = nearestEpoch(a, target);

@@ -9,7 +9,10 @@
  * `gap` apart. Columns are as many as fit at the minimum tile size `minTile`; the tile then grows
  * (fractional pixels are fine: tiles are drawn pixelated) until the row spans `width`.
  */
-export function gridFit(width: number, opts: { minTile: number; maxTile: number; chrome: number; gap: number; innerGap: number; count: number }): { cols: number; tile: number; cellWidth: number } {
+export function gridFit(
+  width: number,
+  opts: { minTile: number; maxTile: number; chrome: number; gap: number; innerGap: number; count: number },
+): { cols: number; tile: number; cellWidth: number } {
   const cellAt = (d: number) => 6 * d + opts.innerGap + opts.chrome;
   const w = Math.max(cellAt(opts.minTile), width);
   let cols = Math.max(1, Math.floor((w + opts.gap) / (cellAt(opts.minTile) + opts.gap)));
@@ -21,7 +24,11 @@ export function gridFit(width: number, opts: { minTile: number; maxTile: number;
 }
 
 /** Evolution: a label column and one thumbnail per epoch, each thumbnail as large as fits, within [min, max]. */
-export function evolutionThumb(width: number, epochs: number, opts: { label: number; pad: number; min: number; max: number }): number {
+export function evolutionThumb(
+  width: number,
+  epochs: number,
+  opts: { label: number; pad: number; min: number; max: number },
+): number {
   const per = (width - opts.label) / Math.max(1, epochs) - opts.pad;
   return Math.round(Math.min(opts.max, Math.max(opts.min, per)));
 }
@@ -32,7 +39,12 @@ export function evolutionThumb(width: number, epochs: number, opts: { label: num
  * tiles within the width per epoch and the height left (`height`, with conv1's filter below
  * adding a block's height). Tiles stay within [min, max]; below min the strip scrolls.
  */
-export function stripFit(width: number, height: number, epochs: number, opts: { pad: number; min: number; max: number; filter: boolean }): { tile: number; side: boolean } {
+export function stripFit(
+  width: number,
+  height: number,
+  epochs: number,
+  opts: { pad: number; min: number; max: number; filter: boolean },
+): { tile: number; side: boolean } {
   const per = width / Math.max(1, epochs) - opts.pad;
   const rows = (n: number) => (opts.filter ? n + 3 : n);
   const stacked = Math.min(opts.max, height / rows(6), per / 3);

@@ -34,5 +34,7 @@ export function pointX(p: MetricPoint, perEpoch: number, axis: XAxis): number {
 
 /** The axis title people read. */
 export function axisTitle(axis: XAxis): string {
-  return axis === 'epoch' ? 'epoch (fractional: batch index / batches per epoch)' : 'batch index (since the start of training)';
+  return axis === 'epoch'
+    ? 'epoch (fractional: batch index / batches per epoch)'
+    : 'batch index (since the start of training)';
 }

@@ -66,14 +66,27 @@ export type Action =
 export const initialState: DashboardState = { connection: 'connecting', runsLoaded: false, runs: [], data: {} };
 
 export function emptyRunData(): RunData {
-  return { loaded: false, lastSeq: 0, batchMetrics: [], epochMetrics: [], snapshots: {}, epochs: [], layers: [], diagnostics: {} };
+  return {
+    loaded: false,
+    lastSeq: 0,
+    batchMetrics: [],
+    epochMetrics: [],
+    snapshots: {},
+    epochs: [],
+    layers: [],
+    diagnostics: {},
+  };
 }
 
 /** The whole state transition: returns a new state, sharing what did not change. */
 export function reduce(state: DashboardState, action: Action): DashboardState {
   if (action.type === 'connection') {
     const { retryInMs, ...rest } = state;
-    return { ...rest, connection: action.status, ...(action.retryInMs !== undefined ? { retryInMs: action.retryInMs } : {}) };
+    return {
+      ...rest,
+      connection: action.status,
+      ...(action.retryInMs !== undefined ? { retryInMs: action.retryInMs } : {}),
+    };
   }
   const f = action.frame;
   switch (f.type) {
@@ -130,11 +143,25 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
         break;
       }
       case 'metrics':
-        if (e.batch !== undefined) next.batchMetrics.push({ epoch: e.epoch, batch: e.batch, step: next.batchMetrics.length + 1, values: e.values, seq: e.seq });
+        if (e.batch !== undefined)
+          next.batchMetrics.push({
+            epoch: e.epoch,
+            batch: e.batch,
+            step: next.batchMetrics.length + 1,
+            values: e.values,
+            seq: e.seq,
+          });
         else next.epochMetrics.push({ epoch: e.epoch, step: next.batchMetrics.length, values: e.values, seq: e.seq });
         break;
       case 'snapshot': {
-        const ref: SnapshotRef = { epoch: e.epoch, layer: e.layer, methods: e.methods, indexUrl: e.indexUrl, blobs: e.blobs, seq: e.seq };
+        const ref: SnapshotRef = {
+          epoch: e.epoch,
+          layer: e.layer,
+          methods: e.methods,
+          indexUrl: e.indexUrl,
+          blobs: e.blobs,
+          seq: e.seq,
+        };
         next.snapshots[e.epoch] = { ...next.snapshots[e.epoch], [e.layer]: ref };
         if (!next.epochs.includes(e.epoch)) next.epochs = [...next.epochs, e.epoch].sort((a, b) => a - b);
         if (!next.layers.includes(e.layer)) next.layers.push(e.layer);

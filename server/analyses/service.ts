@@ -36,8 +36,15 @@ export function analysisFileUrl(run: string, epoch: number, key: string, file: s
 export function doneView(s: StoredAnalysis): AnalysisView {
   const urls = new Map(s.files.map((f) => [f, analysisFileUrl(s.run, s.epoch, s.key, f)]));
   return {
-    id: `${s.epoch}/${s.key}`, analysis: s.analysis, run: s.run, epoch: s.epoch, params: s.params, status: 'done',
-    progress: { done: 1, total: 1 }, result: mapNames(s.result, urls) as Record<string, unknown>, seconds: s.seconds,
+    id: `${s.epoch}/${s.key}`,
+    analysis: s.analysis,
+    run: s.run,
+    epoch: s.epoch,
+    params: s.params,
+    status: 'done',
+    progress: { done: 1, total: 1 },
+    result: mapNames(s.result, urls) as Record<string, unknown>,
+    seconds: s.seconds,
   };
 }
 
@@ -52,8 +59,16 @@ export class AnalysisService {
   constructor(private readonly o: AnalysisServiceOptions) {}
 
   /** Checks a request and answers it: from the store (done), by joining an equal job, or by queueing one. */
-  async request(runId: string, body: { analysis: string; epoch: number; params?: Record<string, unknown> }): Promise<AnalysisView> {
-    const req = await checkRequest(this.o.logdir, { run: runId, epoch: body.epoch, analysis: body.analysis, ...(body.params ? { params: body.params } : {}) } satisfies AnalysisRequest);
+  async request(
+    runId: string,
+    body: { analysis: string; epoch: number; params?: Record<string, unknown> },
+  ): Promise<AnalysisView> {
+    const req = await checkRequest(this.o.logdir, {
+      run: runId,
+      epoch: body.epoch,
+      analysis: body.analysis,
+      ...(body.params ? { params: body.params } : {}),
+    } satisfies AnalysisRequest);
     const key = analysisKey(req.analysis, req.params);
     const id = `${runId}/${req.epoch}/${key}`;
     const stored = await readStored(this.o.logdir, runId, req.epoch, req.analysis, req.params);
@@ -63,7 +78,15 @@ export class AnalysisService {
     if (existing && existing.view.status !== 'failed') return this.withPosition(existing);
     const job: Job = {
       req,
-      view: { id: `${req.epoch}/${key}`, analysis: req.analysis, run: runId, epoch: req.epoch, params: req.params, status: 'queued', progress: { done: 0, total: 1 } },
+      view: {
+        id: `${req.epoch}/${key}`,
+        analysis: req.analysis,
+        run: runId,
+        epoch: req.epoch,
+        params: req.params,
+        status: 'queued',
+        progress: { done: 0, total: 1 },
+      },
     };
     this.jobs.set(id, job);
     this.queue.push(job);
@@ -76,13 +99,19 @@ export class AnalysisService {
     const job = this.jobs.get(`${runId}/${epoch}/${key}`);
     if (job) return this.withPosition(job);
     // The key hashes the params, so a stored result is found by its folder alone.
-    const text = await readFile(join(analysisDir(this.o.logdir, runId, epoch, key), 'result.json'), 'utf8').catch(() => undefined);
+    const text = await readFile(join(analysisDir(this.o.logdir, runId, epoch, key), 'result.json'), 'utf8').catch(
+      () => undefined,
+    );
     return text ? doneView(JSON.parse(text) as StoredAnalysis) : undefined;
   }
 
   private withPosition(job: Job): AnalysisView {
     const i = this.queue.indexOf(job);
-    return { ...job.view, progress: { ...job.view.progress }, ...(i >= 0 ? { position: i + (this.running ? 1 : 0) } : job.view.status === 'running' ? { position: 0 } : {}) };
+    return {
+      ...job.view,
+      progress: { ...job.view.progress },
+      ...(i >= 0 ? { position: i + (this.running ? 1 : 0) } : job.view.status === 'running' ? { position: 0 } : {}),
+    };
   }
 
   private startWorker(): Worker {
@@ -91,14 +120,22 @@ export class AnalysisService {
     let w: Worker;
     if (self.endsWith('.ts')) {
       const file = new URL('./worker.ts', self).href;
-      w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(file)}); })`, { eval: true, workerData: data });
+      w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(file)}); })`, {
+        eval: true,
+        workerData: data,
+      });
     } else w = new Worker(new URL('./worker.js', self), { workerData: data });
     w.on('message', (m: AnalysisWorkerReply) => this.onReply(m));
     w.on('error', (err) => this.o.log?.(`analysis worker: ${err.message}`));
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = undefined;
-      if (this.running && !this.closed) this.fail(this.running, 'analysis-failed', `the analysis worker stopped (exit code ${code}) while computing this`);
+      if (this.running && !this.closed)
+        this.fail(
+          this.running,
+          'analysis-failed',
+          `the analysis worker stopped (exit code ${code}) while computing this`,
+        );
     });
     w.unref();
     return w;

@@ -43,14 +43,25 @@ if (parentPort && init?.zfscopeAnalysisWorker) {
             const now = Date.now();
             if (now - last < 50 && done < total) return;
             last = now;
-            port.postMessage({ kind: 'progress', id: m.id, done, total, ...(note ? { note } : {}) } satisfies AnalysisWorkerReply);
+            port.postMessage({
+              kind: 'progress',
+              id: m.id,
+              done,
+              total,
+              ...(note ? { note } : {}),
+            } satisfies AnalysisWorkerReply);
           },
         });
         port.postMessage({ kind: 'done', id: m.id, stored } satisfies AnalysisWorkerReply);
       } catch (err) {
         const e = err as { code?: AnalysisErrorCode; message?: string; name?: string };
         const code: AnalysisErrorCode = e.name === 'AnalysisError' && e.code ? e.code : 'analysis-failed';
-        port.postMessage({ kind: 'error', id: m.id, code, message: e.message ?? String(err) } satisfies AnalysisWorkerReply);
+        port.postMessage({
+          kind: 'error',
+          id: m.id,
+          code,
+          message: e.message ?? String(err),
+        } satisfies AnalysisWorkerReply);
       }
     });
   });

@@ -33,10 +33,18 @@ export function requestToken(url: string | undefined, authorization: string | un
 }
 
 /** Whether a request may read: always without a viewer token, else with it (or with the ingest token: a trainer may read its runs). */
-export function viewerAllowed(viewerToken: string | undefined, url: string | undefined, authorization: string | undefined, ingestToken?: string): boolean {
+export function viewerAllowed(
+  viewerToken: string | undefined,
+  url: string | undefined,
+  authorization: string | undefined,
+  ingestToken?: string,
+): boolean {
   if (!viewerToken) return true;
   const given = requestToken(url, authorization);
-  return given !== undefined && (tokenMatches(given, viewerToken) || (ingestToken !== undefined && tokenMatches(given, ingestToken)));
+  return (
+    given !== undefined &&
+    (tokenMatches(given, viewerToken) || (ingestToken !== undefined && tokenMatches(given, ingestToken)))
+  );
 }
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>zfscope</title>
@@ -54,7 +62,13 @@ export function createApp(opts: AppOptions): express.Express {
   app.use(['/api', '/blobs'], (req: Request, _res: Response, next: NextFunction) => {
     if (req.path === '/health' && req.baseUrl === '/api') return next();
     if (!viewerAllowed(opts.viewerToken, req.originalUrl, req.headers.authorization, opts.ingestToken)) {
-      return next(new HttpError(401, 'unauthorized', 'this server needs the viewer token: add ?token=... or Authorization: Bearer ...'));
+      return next(
+        new HttpError(
+          401,
+          'unauthorized',
+          'this server needs the viewer token: add ?token=... or Authorization: Bearer ...',
+        ),
+      );
     }
     next();
   });

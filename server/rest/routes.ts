@@ -35,13 +35,15 @@ function runOf(store: Store, req: Request): RunInfo {
 function intQuery(req: Request, name: string, fallback: number): number {
   const raw = req.query[name];
   if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw new HttpError(400, 'bad-request', `?${name}: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))
+    throw new HttpError(400, 'bad-request', `?${name}: expected a non-negative integer, found ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
 function epochParam(req: Request): number {
   const raw = param(req, 'epoch');
-  if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, 'bad-request', `epoch: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+  if (!/^\d{1,9}$/.test(raw))
+    throw new HttpError(400, 'bad-request', `epoch: expected a non-negative integer, found ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -49,11 +51,16 @@ async function snapshotOf(store: Store, req: Request) {
   const run = runOf(store, req);
   const epoch = epochParam(req);
   const layer = param(req, 'layer');
-  if (!FILE_NAME_RE.test(layer)) throw new HttpError(400, 'bad-request', `layer: expected a name of [A-Za-z0-9._-], found ${JSON.stringify(layer)}`);
+  if (!FILE_NAME_RE.test(layer))
+    throw new HttpError(400, 'bad-request', `layer: expected a name of [A-Za-z0-9._-], found ${JSON.stringify(layer)}`);
   const index = await store.snapshotIndex(run.runId, epoch, layer);
   if (!index) {
     const have = store.snapshots(run.runId).find((s) => s.epoch === epoch)?.layers ?? [];
-    throw new HttpError(404, 'not-found', `run ${run.runId} has no snapshot of layer ${layer} at epoch ${epoch} (layers there: ${have.join(', ') || 'none'})`);
+    throw new HttpError(
+      404,
+      'not-found',
+      `run ${run.runId} has no snapshot of layer ${layer} at epoch ${epoch} (layers there: ${have.join(', ') || 'none'})`,
+    );
   }
   return { run, epoch, layer, index };
 }
@@ -72,11 +79,18 @@ export function apiRoutes(store: Store): Router {
     const run = runOf(store, req);
     const type = req.query.type;
     if (type !== undefined && !EVENT_TYPES.includes(type as TrainerEventType)) {
-      throw new HttpError(400, 'bad-request', `?type: expected one of ${EVENT_TYPES.join(', ')}, found ${JSON.stringify(type)}`);
+      throw new HttpError(
+        400,
+        'bad-request',
+        `?type: expected one of ${EVENT_TYPES.join(', ')}, found ${JSON.stringify(type)}`,
+      );
     }
     res.json(await store.events(run.runId, intQuery(req, 'afterSeq', 0), type as TrainerEventType | undefined));
   });
-  r.get('/api/runs/:runId/metrics', async (req, res) => void res.json(await store.events(runOf(store, req).runId, 0, 'metrics')));
+  r.get(
+    '/api/runs/:runId/metrics',
+    async (req, res) => void res.json(await store.events(runOf(store, req).runId, 0, 'metrics')),
+  );
   r.get('/api/runs/:runId/snapshots', (req, res) => void res.json(store.snapshots(runOf(store, req).runId)));
   r.get('/api/runs/:runId/snapshots/:epoch/:layer', async (req, res) => {
     res.json((await snapshotOf(store, req)).index);
@@ -90,7 +104,12 @@ export function apiRoutes(store: Store): Router {
       throw new HttpError(400, 'bad-blob', (err as Error).message);
     }
     // Links, temp files and anything outside the logdir are not there, as far as /blobs goes.
-    if (!path) throw new HttpError(404, 'not-found', `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`);
+    if (!path)
+      throw new HttpError(
+        404,
+        'not-found',
+        `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`,
+      );
     // A blob's name and epoch fix its content: cache it for good (ETag for revalidation all the same).
     res.sendFile(path, { maxAge: '365d', immutable: true, dotfiles: 'deny' });
   });
@@ -103,18 +122,23 @@ export function apiRoutes(store: Store): Router {
 async function exportSnapshot(store: Store, req: Request, res: Response): Promise<void> {
   const { run, epoch, layer, index } = await snapshotOf(store, req);
   const format = req.query.format ?? 'png';
-  const names = [index.files.patches, ...index.methods.map((m) => index.files.projections[m]).filter((f): f is string => !!f)];
+  const names = [
+    index.files.patches,
+    ...index.methods.map((m) => index.files.projections[m]).filter((f): f is string => !!f),
+  ];
   const urls = names.map((n) => `/blobs/${run.runId}/${epoch}/${n}`);
   if (format === 'json') {
     res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls });
     return;
   }
-  if (format !== 'png') throw new HttpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
+  if (format !== 'png')
+    throw new HttpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
   const panels: PNG[] = [];
   for (const name of names) {
     const file = store.blobFile(run.runId, epoch, name);
     const buf = file ? await fsp.readFile(file).catch(() => undefined) : undefined;
-    if (!buf) throw new HttpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
+    if (!buf)
+      throw new HttpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
     panels.push(PNG.sync.read(buf));
   }
   const png = PNG.sync.write(montage(panels, Math.max(2, Math.round(index.atlas.tile / 4))));

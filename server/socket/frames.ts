@@ -61,7 +61,11 @@ export function sendError(ws: WebSocket, err: ZfError, log: (line: string) => vo
 
 /** The text of a frame, or a ZfError for binary and oversized frames. */
 export function frameText(data: WebSocket.RawData, isBinary: boolean, limits: SocketLimits): string {
-  const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+  const size = Array.isArray(data)
+    ? data.reduce((n, b) => n + b.length, 0)
+    : data instanceof ArrayBuffer
+      ? data.byteLength
+      : data.length;
   if (size > limits.maxMessageBytes) {
     throw new ZfError('too-large', `frame of ${size} bytes: expected at most ${limits.maxMessageBytes} bytes`);
   }

@@ -3,7 +3,11 @@ import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 
 /** Pings every client of the servers each `intervalMs`; returns a function that stops it. */
-export function startHeartbeat(servers: WebSocketServer[], intervalMs: number, log: (line: string) => void): () => void {
+export function startHeartbeat(
+  servers: WebSocketServer[],
+  intervalMs: number,
+  log: (line: string) => void,
+): () => void {
   const alive = new WeakMap<WebSocket, boolean>();
   for (const wss of servers) {
     wss.on('connection', (ws) => {

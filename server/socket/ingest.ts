@@ -10,7 +10,17 @@ import { PROTOCOL_VERSION } from '../protocol.js';
 import { checkTrainerFrame, parseJson } from '../guards.js';
 import { ZfError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { PRE_HELLO_MAX_BYTES, RateLimiter, closeCodeFor, frameText, sendError, sendFrame, setMaxPayload, toZfError, type SocketLimits } from './frames.js';
+import {
+  PRE_HELLO_MAX_BYTES,
+  RateLimiter,
+  closeCodeFor,
+  frameText,
+  sendError,
+  sendFrame,
+  setMaxPayload,
+  toZfError,
+  type SocketLimits,
+} from './frames.js';
 
 export interface IngestContext {
   store: Store;
@@ -70,11 +80,20 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
   ws.on('message', (data, isBinary) => {
     if (failed || ctx.closing()) return;
     try {
-      if (!limiter.take()) throw new ZfError('rate-limited', `more than ${ctx.limits.ingestFramesPerSec} frames per second; slow down and reconnect`);
+      if (!limiter.take())
+        throw new ZfError(
+          'rate-limited',
+          `more than ${ctx.limits.ingestFramesPerSec} frames per second; slow down and reconnect`,
+        );
       const frame = checkTrainerFrame(parseJson(frameText(data, isBinary, ctx.limits)));
       if (frame.type === 'hello') {
-        if (runId) throw new ZfError('bad-frame', `hello: expected one hello per connection, found a second one (for run ${frame.runId})`);
-        if (!tokenMatches(frame.token, ctx.token)) throw new ZfError('unauthorized', `hello.token: expected the server's ingest token, found a wrong one`);
+        if (runId)
+          throw new ZfError(
+            'bad-frame',
+            `hello: expected one hello per connection, found a second one (for run ${frame.runId})`,
+          );
+        if (!tokenMatches(frame.token, ctx.token))
+          throw new ZfError('unauthorized', `hello.token: expected the server's ingest token, found a wrong one`);
         clearTimeout(helloTimer);
         setMaxPayload(ws, ctx.limits.maxMessageBytes * 2);
         runId = frame.runId;
@@ -86,7 +105,10 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
       }
       if (!runId) throw new ZfError('not-hello', `expected a hello frame first, found ${frame.type}`);
       if (frame.runId !== runId) {
-        throw new ZfError('bad-frame', `event.runId: expected ${JSON.stringify(runId)} (from hello), found ${JSON.stringify(frame.runId)}`);
+        throw new ZfError(
+          'bad-frame',
+          `event.runId: expected ${JSON.stringify(runId)} (from hello), found ${JSON.stringify(frame.runId)}`,
+        );
       }
       const { seq } = frame;
       lastAppend = ctx.store.append(runId, seq, frame.event).then(

@@ -63,13 +63,15 @@ export class LiveHub {
       const e = toZfError(err);
       client.logged++;
       const log = client.logged <= LOGGED_ERRORS ? this.log : () => undefined;
-      if (client.logged === LOGGED_ERRORS) this.log(`live ${peer}: further errors of this dashboard are answered but not logged`);
+      if (client.logged === LOGGED_ERRORS)
+        this.log(`live ${peer}: further errors of this dashboard are answered but not logged`);
       // A dashboard's bad request spoils nothing else: keep it connected unless it floods or oversends.
       sendError(ws, e, log, `live ${peer}`, e.code === 'rate-limited' || e.code === 'too-large');
     };
     ws.on('message', (data, isBinary) => {
       try {
-        if (!limiter.take()) throw new ZfError('rate-limited', `more than ${this.limits.liveFramesPerSec} frames per second`);
+        if (!limiter.take())
+          throw new ZfError('rate-limited', `more than ${this.limits.liveFramesPerSec} frames per second`);
         const frame = checkDashboardFrame(parseJson(frameText(data, isBinary, this.limits)));
         if (frame.type === 'subscribe') this.subscribe(client, frame.runId, frame.afterSeq ?? 0).catch(onError);
         else {
@@ -84,7 +86,8 @@ export class LiveHub {
 
   /** Checks the run now (errors answer in frame order), then sends history and registers. */
   private subscribe(client: Client, runId: string, afterSeq: number): Promise<void> {
-    if (!this.store.getRun(runId)) throw new ZfError('unknown-run', `subscribe.runId: no run ${JSON.stringify(runId)} in this logdir`);
+    if (!this.store.getRun(runId))
+      throw new ZfError('unknown-run', `subscribe.runId: no run ${JSON.stringify(runId)} in this logdir`);
     return this.catchUp(client, runId, afterSeq);
   }
 
@@ -134,7 +137,9 @@ export class LiveHub {
   /** Drops a dashboard whose unsent data is past the limit; returns whether it did. */
   private tooSlow(client: Client): boolean {
     if (client.ws.bufferedAmount <= this.limits.maxBufferedBytes) return false;
-    this.log(`live ${client.peer}: ${client.ws.bufferedAmount} bytes unsent (limit ${this.limits.maxBufferedBytes}); dropping the slow dashboard`);
+    this.log(
+      `live ${client.peer}: ${client.ws.bufferedAmount} bytes unsent (limit ${this.limits.maxBufferedBytes}); dropping the slow dashboard`,
+    );
     this.drop(client);
     client.ws.close(CLOSE.tryAgain, 'too slow');
     // close() waits for the peer; a stalled peer never answers, so do not keep its buffers.

@@ -61,7 +61,10 @@ export class EventLog {
     try {
       const buf = Buffer.alloc(end - start);
       await h.read(buf, 0, buf.length, start);
-      return buf.toString('utf8').split('\n').slice(0, b - a);
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .slice(0, b - a);
     } finally {
       await h.close();
     }

@@ -61,7 +61,10 @@ export function newRunState(logdir: string, runId: string, cacheLines: number): 
  * The usable events of an events.jsonl text: seqs 1, 2, 3... from a run-started on. A line cut short
  * by a crash mid-write (never acknowledged) or out of order is dropped and counted.
  */
-export function parseEventsFile(text: string, firstSeq = 1): { events: StoredEvent[]; lines: string[]; dropped: number; contiguous: boolean } {
+export function parseEventsFile(
+  text: string,
+  firstSeq = 1,
+): { events: StoredEvent[]; lines: string[]; dropped: number; contiguous: boolean } {
   const events: StoredEvent[] = [];
   const lines: string[] = [];
   let dropped = 0;
@@ -96,7 +99,11 @@ export function parseEventsFile(text: string, firstSeq = 1): { events: StoredEve
  * few files per snapshot cost less inline than as thread-pool round trips, which on a busy machine
  * were most of a snapshot's latency.
  */
-export function writeBatchFiles(logdir: string, st: RunState, batch: Pending[]): { stored: StoredEvent[]; lines: string[] } {
+export function writeBatchFiles(
+  logdir: string,
+  st: RunState,
+  batch: Pending[],
+): { stored: StoredEvent[]; lines: string[] } {
   const paths = runPaths(logdir, st.runId);
   if (st.fd === undefined) {
     refuseLink(paths.dir);

@@ -15,7 +15,14 @@ import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
 import { LogdirWatcher, type WatchHost } from './watcher.js';
 import { isShown, shownLines, takeEvent } from './visibility.js';
-import { newRunState, parseEventsFile, truncateToRecorded, writeBatchFiles, type Pending, type RunState } from './run-state.js';
+import {
+  newRunState,
+  parseEventsFile,
+  truncateToRecorded,
+  writeBatchFiles,
+  type Pending,
+  type RunState,
+} from './run-state.js';
 
 /** Called after an event is stored, with its JSON line (the exact text in events.jsonl). */
 export type EventListener = (runId: string, event: StoredEvent, line: string) => void;
@@ -42,7 +49,11 @@ export class Store {
    * Opens (creating if needed) a logdir and loads every run in it. `cacheLines`: recent event
    * lines kept in memory per run (default 5000); older ones are read from disk when asked for.
    */
-  static async open(logdir: string, log: (line: string) => void = () => undefined, opts: { cacheLines?: number; only?: string[] } = {}): Promise<Store> {
+  static async open(
+    logdir: string,
+    log: (line: string) => void = () => undefined,
+    opts: { cacheLines?: number; only?: string[] } = {},
+  ): Promise<Store> {
     await fsp.mkdir(logdir, { recursive: true });
     // The real path: every file the store reads or writes must resolve inside it (fileInside).
     const store = new Store(await fsp.realpath(logdir), log, opts.cacheLines ?? 5000);
@@ -64,7 +75,10 @@ export class Store {
     events.forEach((ev, i) => this.record(st, ev, lines[i]!));
     st.accepted = st.log.count;
     st.writerElsewhere = writerElsewhere(paths.dir);
-    if (dropped) this.log(`store: ${paths.events}: dropped ${dropped} unreadable, cut or out-of-order line(s); kept seq 1..${st.log.count}`);
+    if (dropped)
+      this.log(
+        `store: ${paths.events}: dropped ${dropped} unreadable, cut or out-of-order line(s); kept seq 1..${st.log.count}`,
+      );
     // Another process may be appending (a trainer writing the logdir): leave its files alone.
     if (st.writerElsewhere) return st;
     // Rewrite only when a bad line sits between good ones (the offsets need it); a torn tail is cut by the next writer.
@@ -100,7 +114,9 @@ export class Store {
   listRuns(): RunInfo[] {
     const out: RunInfo[] = [];
     for (const st of this.runs.values()) if (st.info) out.push(this.publicInfo(st));
-    return out.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.runId.localeCompare(b.runId)));
+    return out.sort((a, b) =>
+      a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.runId.localeCompare(b.runId),
+    );
   }
 
   /** One run's summary, or undefined when unknown. `trainerOnline` says whether a trainer is connected now. */
@@ -136,14 +152,18 @@ export class Store {
    */
   async history(runId: string, afterSeq: number, done: (lines: string[], lastSeq: number) => void): Promise<void> {
     const st = this.runs.get(runId);
-    await st?.log.collect(afterSeq, (lines) => done(shownLines(st, Math.max(0, afterSeq) + 1, lines), Math.max(afterSeq, st.visible)));
+    await st?.log.collect(afterSeq, (lines) =>
+      done(shownLines(st, Math.max(0, afterSeq) + 1, lines), Math.max(afterSeq, st.visible)),
+    );
   }
 
   /** Epochs with snapshots and the layers of each, epochs ascending. */
   snapshots(runId: string): { epoch: number; layers: string[] }[] {
     const st = this.runs.get(runId);
     if (!st) return [];
-    return [...st.layers.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, set]) => ({ epoch, layers: [...set.keys()] }));
+    return [...st.layers.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([epoch, set]) => ({ epoch, layers: [...set.keys()] }));
   }
 
   /** A stored LayerSnapshot, or undefined when there is none. */
@@ -161,7 +181,11 @@ export class Store {
       index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
     } catch {
       // Not the parser's message: it would quote the file's bytes.
-      throw new ZfError('internal', `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`, 500);
+      throw new ZfError(
+        'internal',
+        `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`,
+        500,
+      );
     }
     if (this.indexCache.size >= INDEX_CACHE_SIZE) this.indexCache.delete(this.indexCache.keys().next().value!);
     this.indexCache.set(key, index);
@@ -172,8 +196,13 @@ export class Store {
   blobPath(runId: string, epoch: number | string, file: string): string {
     const e = String(epoch);
     checkRunId(runId, 'blob run id', 'bad-blob');
-    if (!/^\d{1,9}$/.test(e)) throw new ZfError('bad-blob', `blob epoch: expected a non-negative integer, found ${JSON.stringify(e)}`);
-    if (!FILE_NAME_RE.test(file)) throw new ZfError('bad-blob', `blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ${JSON.stringify(file)}`);
+    if (!/^\d{1,9}$/.test(e))
+      throw new ZfError('bad-blob', `blob epoch: expected a non-negative integer, found ${JSON.stringify(e)}`);
+    if (!FILE_NAME_RE.test(file))
+      throw new ZfError(
+        'bad-blob',
+        `blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ${JSON.stringify(file)}`,
+      );
     return join(runPaths(this.logdir, runId).epochDir(Number(e)), file);
   }
 
@@ -202,17 +231,33 @@ export class Store {
       // Accepted but not yet on disk: answer once it is (or is not, if its batch failed).
       return this.serialize(st, async () => {
         if (seq <= st.log.count) return 'duplicate' as const;
-        throw new ZfError('seq-gap', `event.seq: expected ${st.accepted + 1} (run ${st.runId} has 1..${st.accepted} stored), found ${seq}`);
+        throw new ZfError(
+          'seq-gap',
+          `event.seq: expected ${st.accepted + 1} (run ${st.runId} has 1..${st.accepted} stored), found ${seq}`,
+        );
       });
     }
     if (st.accepted === 0 && event.type !== 'run-started') {
-      return Promise.reject(new ZfError('unknown-run', `run ${JSON.stringify(runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`, 404));
+      return Promise.reject(
+        new ZfError(
+          'unknown-run',
+          `run ${JSON.stringify(runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`,
+          404,
+        ),
+      );
     }
     if (seq !== st.accepted + 1) {
-      return Promise.reject(new ZfError('seq-gap', `event.seq: expected ${st.accepted + 1} (run ${runId} has 1..${st.accepted} stored), found ${seq}`));
+      return Promise.reject(
+        new ZfError(
+          'seq-gap',
+          `event.seq: expected ${st.accepted + 1} (run ${runId} has 1..${st.accepted} stored), found ${seq}`,
+        ),
+      );
     }
     if (event.type === 'snapshot' && event.blobs.some((b) => b.name === `${event.layer}.json`)) {
-      return Promise.reject(new ZfError('bad-blob', `snapshot blob name ${event.layer}.json is reserved for the layer's index`));
+      return Promise.reject(
+        new ZfError('bad-blob', `snapshot blob name ${event.layer}.json is reserved for the layer's index`),
+      );
     }
     st.accepted = seq;
     return new Promise((resolve, reject) => {
@@ -241,7 +286,9 @@ export class Store {
           truncateToRecorded(st);
           const rest = st.queue.splice(0);
           st.accepted = st.log.count;
-          this.log(`store: run ${st.runId}: writing seq ${batch[0]!.seq}..${batch.at(-1)!.seq} failed: ${messageOf(err)}`);
+          this.log(
+            `store: run ${st.runId}: writing seq ${batch[0]!.seq}..${batch.at(-1)!.seq} failed: ${messageOf(err)}`,
+          );
           for (const p of [...batch, ...rest]) p.reject(err);
         }
       }
@@ -274,7 +321,9 @@ export class Store {
     if (st.infoTimer) return;
     st.infoTimer = setTimeout(() => {
       st.infoTimer = undefined;
-      void this.serialize(st, () => this.writeInfo(st)).catch((err) => this.log(`store: run.json of ${st.runId}: ${messageOf(err)}`));
+      void this.serialize(st, () => this.writeInfo(st)).catch((err) =>
+        this.log(`store: run.json of ${st.runId}: ${messageOf(err)}`),
+      );
     }, INFO_DEBOUNCE_MS);
   }
 
@@ -328,7 +377,9 @@ export class Store {
   /** Waits for every pending write and brings run.json up to date. */
   async flush(): Promise<void> {
     await Promise.all(
-      [...this.runs.values()].map((st) => this.serialize(st, async () => (st.info && st.infoTimer ? this.writeInfo(st) : undefined))),
+      [...this.runs.values()].map((st) =>
+        this.serialize(st, async () => (st.info && st.infoTimer ? this.writeInfo(st) : undefined)),
+      ),
     );
   }
 

@@ -44,7 +44,8 @@ export function shownLines(v: RunView, first: number, lines: string[]): string[]
   return lines.filter((_, i) => isShown(v, first + i));
 }
 
-const groupOf = (ev: StoredEvent): string[] | undefined => (ev.type === 'snapshot' ? (ev as { epochLayers?: string[] }).epochLayers : undefined);
+const groupOf = (ev: StoredEvent): string[] | undefined =>
+  ev.type === 'snapshot' ? (ev as { epochLayers?: string[] }).epochLayers : undefined;
 
 /**
  * Takes the next stored event (seq order) into the view; returns the events that become visible
@@ -103,7 +104,8 @@ function hide(v: RunView, from: number, to: number): void {
 }
 
 function show(v: RunView, ev: StoredEvent, line: string): { ev: StoredEvent; line: string } {
-  if (ev.type === 'run-started' && typeof ev.resumeSeq === 'number') hide(v, ev.resumeSeq + 1, Math.min(ev.seq - 1, v.visible));
+  if (ev.type === 'run-started' && typeof ev.resumeSeq === 'number')
+    hide(v, ev.resumeSeq + 1, Math.min(ev.seq - 1, v.visible));
   v.info = applyEvent(v.runId, v.info, ev);
   v.visible = ev.seq;
   if (ev.type === 'snapshot') {

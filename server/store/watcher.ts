@@ -84,7 +84,8 @@ export class LogdirWatcher {
       this.host.runs.delete(st.runId);
       const fresh = await this.host.load(st.runId);
       if (!fresh) return true;
-      for (const line of await fresh.log.read(before, fresh.log.count)) this.host.emitShown(fresh, JSON.parse(line) as StoredEvent, line);
+      for (const line of await fresh.log.read(before, fresh.log.count))
+        this.host.emitShown(fresh, JSON.parse(line) as StoredEvent, line);
       return true;
     }
     st.ino = stat.ino;
@@ -102,7 +103,10 @@ export class LogdirWatcher {
     const { events, lines, contiguous } = parseEventsFile(text.slice(0, text.lastIndexOf('\n') + 1), st.log.count + 1);
     if (!contiguous) {
       // Offsets past a bad line would be wrong: stop following this run (say so once).
-      if (!st.tailBroken) this.host.log(`store: ${path}: a line after seq ${st.log.count} is unreadable or out of order; no longer following this run`);
+      if (!st.tailBroken)
+        this.host.log(
+          `store: ${path}: a line after seq ${st.log.count} is unreadable or out of order; no longer following this run`,
+        );
       st.tailBroken = true;
       return false;
     }

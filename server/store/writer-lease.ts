@@ -45,7 +45,10 @@ export function leaseAlive(lease: WriterLease | undefined): boolean {
 export function takeLease(runDir: string): number | undefined {
   const held = readLease(runDir);
   if (held && held.pid !== process.pid && leaseAlive(held)) return held.pid;
-  writeFileSync(leasePath(runDir), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+  writeFileSync(
+    leasePath(runDir),
+    JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }),
+  );
   return undefined;
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.js';
 import { fixtureLogdir, skipBrowser, dashboardSession, type DashboardSession } from './helpers.js';
@@ -21,7 +21,6 @@ interface Violation {
 
 describe.skipIf(skipBrowser)('dashboard accessibility (axe-core) in Chromium', () => {
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
   let session: DashboardSession | undefined;
   let logdir: { dir: string; remove: () => void };
@@ -29,7 +28,7 @@ describe.skipIf(skipBrowser)('dashboard accessibility (axe-core) in Chromium', (
   beforeAll(async () => {
     logdir = fixtureLogdir();
     session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 } });
-    ({ server, browser, page } = session);
+    ({ server, page } = session);
   });
 
   afterAll(async () => {
@@ -41,11 +40,27 @@ describe.skipIf(skipBrowser)('dashboard accessibility (axe-core) in Chromium', (
   async function serious(): Promise<Violation[]> {
     if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
     return page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+      const axe = (
+        window as unknown as {
+          axe: {
+            run: (
+              ctx: Document,
+              o: object,
+            ) => Promise<{
+              violations: { id: string; impact: string; help: string; nodes: { target: unknown[] }[] }[];
+            }>;
+          };
+        }
+      ).axe;
       const r = await axe.run(document, { resultTypes: ['violations'] });
       return r.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)) }));
+        .map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          nodes: v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)),
+        }));
     });
   }
 
@@ -77,7 +92,12 @@ describe.skipIf(skipBrowser)('dashboard accessibility (axe-core) in Chromium', (
 
   it('reports a planted violation, so a clean result means something', async () => {
     await open('view=runs', 'zf-run-list tbody tr');
-    await page.evaluate(() => document.querySelector('zf-app')!.shadowRoot!.querySelector('main')!.append(Object.assign(document.createElement('button'), { className: 'planted' })));
+    await page.evaluate(() =>
+      document
+        .querySelector('zf-app')!
+        .shadowRoot!.querySelector('main')!
+        .append(Object.assign(document.createElement('button'), { className: 'planted' })),
+    );
     expect((await serious()).map((v) => v.id)).toContain('button-name');
   });
 

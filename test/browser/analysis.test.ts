@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.js';
 import { writeAnalysisRun } from '../fixtures/analysis-run.js';
@@ -16,7 +16,6 @@ const SHOTS = 'test-output/screenshots';
 
 describe.skipIf(skipBrowser)('asking the network from the dashboard, in Chromium', () => {
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
   let session: DashboardSession | undefined;
   let logdir: { dir: string; remove: () => void };
@@ -27,8 +26,11 @@ describe.skipIf(skipBrowser)('asking the network from the dashboard, in Chromium
     await tf.setBackend('cpu');
     logdir = tempDir('zf-analysis-ui-');
     await writeAnalysisRun(logdir.dir, 'tiny', [1, 2], { snapshots: true });
-    session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 1000 }, server: { analysisBackend: 'wasm' } });
-    ({ server, browser, page, errors } = session);
+    session = await dashboardSession(logdir.dir, {
+      viewport: { width: 1400, height: 1000 },
+      server: { analysisBackend: 'wasm' },
+    });
+    ({ server, page, errors } = session);
   });
 
   afterAll(async () => {
@@ -62,7 +64,7 @@ describe.skipIf(skipBrowser)('asking the network from the dashboard, in Chromium
     expect(await figures.evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.epoch))).toEqual(['1', '2']);
   });
 
-  it("asks what a class wants and shows that image too", async () => {
+  it('asks what a class wants and shows that image too', async () => {
     const panel = page.locator('zf-feature-dialog zf-analysis');
     await panel.locator('.row select').first().selectOption({ label: 'Trouser' });
     await panel.locator('button[data-action="class"]').click();
@@ -75,12 +77,20 @@ describe.skipIf(skipBrowser)('asking the network from the dashboard, in Chromium
     await panel.locator('button[data-action="reconstruction"]').click();
     const layers = panel.locator('.layers figure[data-layer]');
     await expect.poll(() => layers.count(), { timeout: 50_000 }).toBe(5);
-    expect(await layers.evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.layer))).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
+    expect(await layers.evaluateAll((fs) => fs.map((f) => (f as HTMLElement).dataset.layer))).toEqual([
+      'conv1',
+      'conv2',
+      'conv3',
+      'conv4',
+      'conv5',
+    ]);
     expect(await panel.locator('.layers').textContent()).toMatch(/conv1 · pixel error \d/);
     // Across epochs: a row per checkpointed epoch (epoch 2's is served from the store).
     await panel.locator('button[data-action="reconstruction-strip"]').click();
     const rows = panel.locator('.recon .layers');
-    await expect.poll(() => rows.evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.epoch)), { timeout: 50_000 }).toEqual(['1', '2']);
+    await expect
+      .poll(() => rows.evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.epoch)), { timeout: 50_000 })
+      .toEqual(['1', '2']);
     expect(await panel.locator('.recon .layers[data-epoch="1"] figure[data-layer]').count()).toBe(5);
     await panel.screenshot({ path: `${SHOTS}/reconstruction.png` });
     expect(errors).toEqual([]);

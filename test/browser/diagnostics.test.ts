@@ -4,7 +4,7 @@
  * re-initialized and one conv5 filter killed after epoch 2, conv1 replaced by white noise after
  * epoch 3. Each view must show exactly that.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.js';
 import { filterRmsOf, gaussian, realRun, setFilter } from '../training/diagnostics/real-run.js';
@@ -13,7 +13,6 @@ import { skipBrowser, tempDir, dashboardSession, type DashboardSession } from '.
 const SHOTS = 'test-output/screenshots';
 describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose', () => {
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
   let session: DashboardSession | undefined;
   const logdir = tempDir('zf-diag-');
@@ -21,7 +20,9 @@ describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose
 
   beforeAll(async () => {
     await realRun({
-      epochs: 4, logdir: logdir.dir, runId: 'changed',
+      epochs: 4,
+      logdir: logdir.dir,
+      runId: 'changed',
       beforeTraining: (model) => {
         model.getLayer('conv1').trainable = false;
       },
@@ -34,7 +35,7 @@ describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose
       },
     });
     session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 } });
-    ({ server, browser, page, errors } = session);
+    ({ server, page, errors } = session);
   }, 240_000);
 
   afterAll(async () => {
@@ -55,7 +56,9 @@ describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose
     // conv5 keeps moving for longer: not settled from the first snapshot as the frozen conv1 is.
     const conv5 = await page.locator('zf-convergence [data-table=change] tr[data-layer=conv5] td').last().textContent();
     expect(conv5).not.toBe('since 1');
-    expect(await page.locator('zf-convergence [data-table=change] tr[data-layer=conv1] td').last().textContent()).toBe('since 1');
+    expect(await page.locator('zf-convergence [data-table=change] tr[data-layer=conv1] td').last().textContent()).toBe(
+      'since 1',
+    );
     await page.screenshot({ path: `${SHOTS}/diagnostics-convergence.png`, fullPage: true });
   });
 
@@ -79,10 +82,14 @@ describe.skipIf(skipBrowser)('diagnostics views on a real run changed on purpose
     await item.waitFor();
     expect(await item.textContent()).toContain('since epoch 2');
     expect(await page.locator('zf-health [data-flagged=dead]').textContent()).toContain('What to try');
-    expect(Number(await page.locator('zf-health tr[data-layer=conv5] [data-count=dead]').textContent())).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(await page.locator('zf-health tr[data-layer=conv5] [data-count=dead]').textContent()),
+    ).toBeGreaterThanOrEqual(1);
     // conv1 is frozen at its N(0, 0.01²) initialization: white noise, so aliasing reads "not formed yet".
     expect(await page.locator('zf-health [data-aliasing]').getAttribute('data-aliasing')).toBe('noise');
-    expect(await page.locator('zf-health [data-hint]').textContent()).toMatch(/white noise of the same kernel and stride/);
+    expect(await page.locator('zf-health [data-hint]').textContent()).toMatch(
+      /white noise of the same kernel and stride/,
+    );
     await page.screenshot({ path: `${SHOTS}/diagnostics-health.png`, fullPage: true });
     expect(errors).toEqual([]);
   });

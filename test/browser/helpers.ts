@@ -71,7 +71,8 @@ export function fixtureLogdir(): { dir: string; remove: () => void } {
     } else {
       const until = Date.now() + 120_000;
       while (!existsSync(cached)) {
-        if (Date.now() > until) throw new Error(`fixture: waited 120 s for ${cached} (remove ${cached}.lock if a crashed run left it)`);
+        if (Date.now() > until)
+          throw new Error(`fixture: waited 120 s for ${cached} (remove ${cached}.lock if a crashed run left it)`);
         if (!existsSync(`${cached}.lock`)) return fixtureLogdir(); // the writer failed: try ourselves
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
       }
@@ -83,7 +84,10 @@ export function fixtureLogdir(): { dir: string; remove: () => void } {
 }
 
 /** Luminance spread of what an element shows on screen: ~0 for a blank or flat area. */
-export async function pixelSpread(target: Locator | Page, clip?: { x: number; y: number; width: number; height: number }): Promise<{ std: number; distinct: number }> {
+export async function pixelSpread(
+  target: Locator | Page,
+  clip?: { x: number; y: number; width: number; height: number },
+): Promise<{ std: number; distinct: number }> {
   const buf = 'screenshot' in target && !clip ? await target.screenshot() : await (target as Page).screenshot({ clip });
   const png = PNG.sync.read(buf);
   let sum = 0;
@@ -115,15 +119,25 @@ export interface DashboardSession {
 
 export async function dashboardSession(
   logdir: string,
-  opts: { viewport?: { width: number; height: number }; acceptDownloads?: boolean; server?: Partial<ServerOptions> } = {},
+  opts: {
+    viewport?: { width: number; height: number };
+    acceptDownloads?: boolean;
+    server?: Partial<ServerOptions>;
+  } = {},
 ): Promise<DashboardSession> {
   const server = await startServer({ logdir, port: 0, log: () => undefined, ...opts.server });
   const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 900 }, ...(opts.acceptDownloads ? { acceptDownloads: true } : {}) });
+  const page = await browser.newPage({
+    viewport: opts.viewport ?? { width: 1400, height: 900 },
+    ...(opts.acceptDownloads ? { acceptDownloads: true } : {}),
+  });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return {
-    server, browser, page, errors,
+    server,
+    browser,
+    page,
+    errors,
     close: async () => {
       await browser.close();
       await server.close();

@@ -49,7 +49,11 @@ describe.skipIf(skipBrowser)('dashboard live updates in Chromium', () => {
       await page.locator('zf-layer-grid .grid[data-epoch="20"]').waitFor({ timeout: 10_000 });
       console.log(`snapshot stored (acked) after ${ackedAfterMs} ms, shown after ${Date.now() - t0} ms`);
       // Its atlases load from the new epoch's blobs and show real pixels.
-      await expect.poll(async () => (await pixelSpread(page.locator('zf-layer-grid .cell:not(.is-dead) .block').first())).std, { timeout: 3000 }).toBeGreaterThan(12);
+      await expect
+        .poll(async () => (await pixelSpread(page.locator('zf-layer-grid .cell:not(.is-dead) .block').first())).std, {
+          timeout: 3000,
+        })
+        .toBeGreaterThan(12);
       expect(await page.locator('zf-scrubber .ticks button').allTextContents()).toEqual(['1', '2', '5', '10', '20']);
       await expect.poll(() => page.locator('[data-banner="offline"]').count()).toBe(0);
       await page.screenshot({ path: `${SHOTS}/live-snapshot.png` });
@@ -66,7 +70,15 @@ describe.skipIf(skipBrowser)('dashboard live updates in Chromium', () => {
     // Chart.js keeps its per-canvas state in canvas.$chartjs: a marked one proves the chart is updated, not re-created.
     await loss.evaluate((c) => ((c as unknown as { $chartjs: Record<string, unknown> }).$chartjs.zfMark = true));
     const lossBefore = await loss.screenshot();
-    const points = () => page.evaluate(() => (document.querySelector('zf-app') as unknown as { store: { state: { data: Record<string, { batchMetrics: unknown[]; lastSeq: number }> } } }).store.state.data['alex-11x11s4']!);
+    const points = () =>
+      page.evaluate(
+        () =>
+          (
+            document.querySelector('zf-app') as unknown as {
+              store: { state: { data: Record<string, { batchMetrics: unknown[]; lastSeq: number }> } };
+            }
+          ).store.state.data['alex-11x11s4']!,
+      );
     const before = await points();
 
     const port = server.port;
@@ -80,11 +92,15 @@ describe.skipIf(skipBrowser)('dashboard live updates in Chromium', () => {
     const trainer = await connectTrainer(server.url, server.ingestToken, RUN);
     try {
       await trainer.send({ type: 'metrics', epoch: 11, batch: 0, values: { loss: 0.5, acc: 0.8 } });
-      await expect.poll(async () => (await points()).batchMetrics.length, { timeout: 2000 }).toBe(before.batchMetrics.length + 1);
+      await expect
+        .poll(async () => (await points()).batchMetrics.length, { timeout: 2000 })
+        .toBe(before.batchMetrics.length + 1);
       expect((await points()).lastSeq).toBe(before.lastSeq + 1);
       // The live point is drawn into the same chart.
       await expect.poll(async () => (await loss.screenshot()).equals(lossBefore), { timeout: 2000 }).toBe(false);
-      expect(await loss.evaluate((c) => (c as unknown as { $chartjs?: Record<string, unknown> }).$chartjs?.zfMark)).toBe(true);
+      expect(
+        await loss.evaluate((c) => (c as unknown as { $chartjs?: Record<string, unknown> }).$chartjs?.zfMark),
+      ).toBe(true);
     } finally {
       trainer.close();
     }

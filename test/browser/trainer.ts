@@ -41,10 +41,26 @@ export function connectTrainer(serverUrl: string, token: string, runId: string):
 }
 
 /** A snapshot event for `epoch`, copied from the recorded snapshot `fromEpoch/layer` of run `runId` in `logdir`. */
-export function snapshotEvent(logdir: string, runId: string, fromEpoch: number, layer: string, epoch: number): TrainerEvent {
+export function snapshotEvent(
+  logdir: string,
+  runId: string,
+  fromEpoch: number,
+  layer: string,
+  epoch: number,
+): TrainerEvent {
   const dir = join(logdir, runId, 'snapshots', String(fromEpoch));
   const index = JSON.parse(readFileSync(join(dir, `${layer}.json`), 'utf8')) as LayerSnapshot;
   index.epoch = epoch;
-  const files = [index.files.patches, ...Object.values(index.files.projections), ...(index.files.weights ? [index.files.weights] : [])];
-  return { type: 'snapshot', epoch, layer, index, blobs: files.map((name) => ({ name, base64: readFileSync(join(dir, name)).toString('base64') })) };
+  const files = [
+    index.files.patches,
+    ...Object.values(index.files.projections),
+    ...(index.files.weights ? [index.files.weights] : []),
+  ];
+  return {
+    type: 'snapshot',
+    epoch,
+    layer,
+    index,
+    blobs: files.map((name) => ({ name, base64: readFileSync(join(dir, name)).toString('base64') })),
+  };
 }

@@ -4,7 +4,7 @@
  * the URL drive what is shown, the grid answers the keyboard. Screenshots go to test-output/.
  */
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.js';
 import { fixtureLogdir, skipBrowser, pixelSpread, dashboardSession, type DashboardSession } from './helpers.js';
@@ -13,7 +13,6 @@ const SHOTS = 'test-output/screenshots';
 
 describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
   let session: DashboardSession | undefined;
   let logdir: { dir: string; remove: () => void };
@@ -23,7 +22,7 @@ describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     logdir = fixtureLogdir();
     session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 900 } });
-    ({ server, browser, page, errors } = session);
+    ({ server, page, errors } = session);
   });
 
   afterAll(async () => {
@@ -94,7 +93,13 @@ describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
 
   it('renders an error state naming the failed request, and recovers on "Try again"', async () => {
     const route = '**/api/runs/zf-7x7s2/snapshots/10/conv4';
-    await page.route(route, (r) => r.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { code: 'internal', message: 'disk on fire' } }) }));
+    await page.route(route, (r) =>
+      r.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'internal', message: 'disk on fire' } }),
+      }),
+    );
     await open('view=grid&run=zf-7x7s2&layer=conv4&epoch=10');
     const error = page.locator('zf-layer-grid [data-state="error"]');
     await expect.poll(() => error.textContent()).toContain('HTTP 500 internal disk on fire');
@@ -111,7 +116,15 @@ describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
     await page.locator('zf-layer-grid .cell').first().focus();
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
-    expect(await page.evaluate(() => (document.querySelector('zf-app')!.shadowRoot!.querySelector('zf-layer-grid')!.shadowRoot!.activeElement as HTMLElement).dataset.index)).toBe('2');
+    expect(
+      await page.evaluate(
+        () =>
+          (
+            document.querySelector('zf-app')!.shadowRoot!.querySelector('zf-layer-grid')!.shadowRoot!
+              .activeElement as HTMLElement
+          ).dataset.index,
+      ),
+    ).toBe('2');
     await page.keyboard.press('Enter');
     await expectPixels('zf-feature-dialog dialog .ranks', 12);
     expect(page.url()).toContain('feature=2');
@@ -124,7 +137,12 @@ describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
   it('shows evolution across epochs with sudden jumps marked, and reloads into the same view from the URL', async () => {
     await open('view=evolution&run=zf-7x7s2&layer=conv3&epoch=5');
     await expectPixels('zf-evolution tbody tr:first-child');
-    expect(await page.locator('zf-evolution thead th button').allTextContents()).toEqual(['epoch 1', 'epoch 2', 'epoch 5', 'epoch 10']);
+    expect(await page.locator('zf-evolution thead th button').allTextContents()).toEqual([
+      'epoch 1',
+      'epoch 2',
+      'epoch 5',
+      'epoch 10',
+    ]);
     expect(await page.locator('zf-evolution th.cur').textContent()).toContain('epoch 5');
     expect(await page.locator('zf-evolution [data-jump]').count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/evolution.png` });

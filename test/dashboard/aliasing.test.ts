@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { LayerHealth } from '../../server/protocol.js';
 import { aliasingHint, aliasingLevel, suggestConv1 } from '../../dashboard/state/aliasing.js';
 
-const health = (aliasing: number | null, aliasingNoise: number, stride: number, extra: Partial<LayerHealth> = {}): LayerHealth => ({
-  deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null, aliasing, aliasingNoise, stride, ...extra,
+const health = (
+  aliasing: number | null,
+  aliasingNoise: number,
+  stride: number,
+  extra: Partial<LayerHealth> = {},
+): LayerHealth => ({
+  deadCount: 0,
+  deadShare: 0,
+  meanActiveShare: 0.5,
+  meanWeightChange: null,
+  aliasing,
+  aliasingNoise,
+  stride,
+  ...extra,
 });
 
 describe('aliasing against its white-noise reference', () => {
@@ -18,13 +30,24 @@ describe('aliasing against its white-noise reference', () => {
   ])('%j is %s', (h, level) => expect(aliasingLevel(h)).toBe(level));
 
   it('reads the advice ratio of today, not the one stored with an older run', () => {
-    expect(aliasingLevel(health(0.5, 0.72, 2, { rules: { aliasingAdviseRatio: 0.4 } as LayerHealth['rules'] }))).toBe('clean');
+    expect(aliasingLevel(health(0.5, 0.72, 2, { rules: { aliasingAdviseRatio: 0.4 } as LayerHealth['rules'] }))).toBe(
+      'clean',
+    );
   });
 
   it.each([
-    [{ kernel: 11, stride: 4 }, { kernel: 7, stride: 2 }],
-    [{ kernel: 7, stride: 2 }, { kernel: 5, stride: 1 }],
-    [{ kernel: 9, stride: 3 }, { kernel: 7, stride: 2 }],
+    [
+      { kernel: 11, stride: 4 },
+      { kernel: 7, stride: 2 },
+    ],
+    [
+      { kernel: 7, stride: 2 },
+      { kernel: 5, stride: 1 },
+    ],
+    [
+      { kernel: 9, stride: 3 },
+      { kernel: 7, stride: 2 },
+    ],
     [{ kernel: 5, stride: 1 }, null],
   ])('after %j try %j', (c, want) => expect(suggestConv1(c)).toEqual(want));
 
@@ -38,14 +61,18 @@ describe('aliasing against its white-noise reference', () => {
   });
 
   it('says stride 1 has nothing to alias and shows the high-frequency share instead', () => {
-    expect(aliasingHint({ kernel: 5, stride: 1 }, health(0, 0, 1, { highFrequency: 0.2, highFrequencyNoise: 0.75 }))).toBe(
+    expect(
+      aliasingHint({ kernel: 5, stride: 1 }, health(0, 0, 1, { highFrequency: 0.2, highFrequencyNoise: 0.75 })),
+    ).toBe(
       'conv1 5x5/1 has stride 1: nothing to alias. High-frequency share (above 1/4 cycles/pixel) 20%, white noise 75%.',
     );
   });
 
   it('does not blame the stride while the filters are still noise, and says when nothing was measured', () => {
     expect(aliasingHint({ kernel: 7, stride: 2 }, health(0.7, 0.73, 2))).toMatch(/have not formed yet/);
-    expect(aliasingHint({ kernel: 7, stride: 2 }, health(null, 0.73, 2))).toBe('Aliasing not measured against its white-noise reference for conv1 7x7/2 at this epoch.');
+    expect(aliasingHint({ kernel: 7, stride: 2 }, health(null, 0.73, 2))).toBe(
+      'Aliasing not measured against its white-noise reference for conv1 7x7/2 at this epoch.',
+    );
     expect(aliasingHint(undefined, health(0.3, 0.7, 2))).toMatch(/unknown/);
   });
 });

@@ -23,7 +23,9 @@ const health: Required<FilterHealth> = {
 
 describe("a feature's health over the epochs", () => {
   it('shows every FilterHealth field (dead as the state), one row per epoch in the CSV', () => {
-    const { header, rows } = featureHealthRows([{ epoch: 5, health, mark: { epoch: 5, jumpZ: 7.7, topImageChanged: true, jump: 'new-source' } }]);
+    const { header, rows } = featureHealthRows([
+      { epoch: 5, health, mark: { epoch: 5, jumpZ: 7.7, topImageChanged: true, jump: 'new-source' } },
+    ]);
     const row = rows[0]!;
     for (const [key, v] of Object.entries(health)) {
       if (key === 'dead' || key === 'jump') continue;
@@ -37,8 +39,16 @@ describe("a feature's health over the epochs", () => {
   it('gives a same-source jump its reason, leaves out conv1-only rows where no epoch has them, and blanks a missing map', () => {
     const { aliasing, flatness, ...conv3 } = health;
     const { header, rows } = featureHealthRows([
-      { epoch: 1, health: { ...conv3, dead: true, state: 'dead', weightChange: null, jumpZ: null, jump: null }, mark: { epoch: 1, jumpZ: null, topImageChanged: false, jump: null } },
-      { epoch: 2, health: { ...conv3, state: null }, mark: { epoch: 2, jumpZ: 7.7, topImageChanged: false, jump: 'same-source' } },
+      {
+        epoch: 1,
+        health: { ...conv3, dead: true, state: 'dead', weightChange: null, jumpZ: null, jump: null },
+        mark: { epoch: 1, jumpZ: null, topImageChanged: false, jump: null },
+      },
+      {
+        epoch: 2,
+        health: { ...conv3, state: null },
+        mark: { epoch: 2, jumpZ: 7.7, topImageChanged: false, jump: 'same-source' },
+      },
       { epoch: 3 },
     ]);
     expect(header).not.toContain('aliasing');

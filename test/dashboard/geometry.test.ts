@@ -25,12 +25,18 @@ describe('atlas tiles on screen', () => {
   });
 });
 
-function layer(epoch: number, maps: { image?: number; jump?: 'new-source' | 'same-source'; z?: number }[]): LayerSnapshot {
+function layer(
+  epoch: number,
+  maps: { image?: number; jump?: 'new-source' | 'same-source'; z?: number }[],
+): LayerSnapshot {
   return {
     epoch,
     maps: maps.map((m, index) => ({
       index,
-      top: m.image === undefined ? [] : [{ value: 1, image: m.image, label: 0, y: 0, x: 0, rf: [0, 0, 7], clipped: false }],
+      top:
+        m.image === undefined
+          ? []
+          : [{ value: 1, image: m.image, label: 0, y: 0, x: 0, rf: [0, 0, 7], clipped: false }],
       health: { jump: m.jump ?? null, jumpZ: m.z ?? null },
     })),
   } as unknown as LayerSnapshot;
@@ -39,9 +45,15 @@ function layer(epoch: number, maps: { image?: number; jump?: 'new-source' | 'sam
 describe('evolution marks', () => {
   const snaps = [
     layer(1, [{ image: 4 }, { image: 1 }]),
-    layer(2, [{ image: 4, z: 0.1 }, { image: 1, jump: 'same-source', z: 7 }]),
+    layer(2, [
+      { image: 4, z: 0.1 },
+      { image: 1, jump: 'same-source', z: 7 },
+    ]),
     layer(5, [{ image: 9, jump: 'new-source', z: 6 }, {}]),
-    layer(10, [{ image: 8, z: 0.4 }, { image: 1, z: 0.2 }]),
+    layer(10, [
+      { image: 8, z: 0.4 },
+      { image: 1, z: 0.2 },
+    ]),
   ];
 
   it("carry the trainer's jump verdict and tell a new top image apart from a jump", () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RunInfo, StoredEvent } from '../../server/protocol.js';
-import { type DashboardState, emptyRunData, initialState, reduce, resolveEpoch, runDisplayStatus } from '../../dashboard/state/reducer.js';
+import {
+  type DashboardState,
+  emptyRunData,
+  initialState,
+  reduce,
+  resolveEpoch,
+  runDisplayStatus,
+} from '../../dashboard/state/reducer.js';
 
 const metric = (seq: number, epoch: number, batch?: number, loss = 1): StoredEvent => ({
   type: 'metrics',
@@ -19,7 +26,17 @@ const snap = (seq: number, epoch: number, layer: string): StoredEvent => ({
   blobs: { [`${layer}.deconvnet.png`]: `/blobs/r1/${epoch}/${layer}.deconvnet.png` },
 });
 const run = (over: Partial<RunInfo> = {}): RunInfo =>
-  ({ runId: 'r1', status: 'running', config: {}, dataset: {}, model: {}, backend: 'wasm', startedAt: '2026-01-01T00:00:00Z', lastSeq: 0, ...over }) as RunInfo;
+  ({
+    runId: 'r1',
+    status: 'running',
+    config: {},
+    dataset: {},
+    model: {},
+    backend: 'wasm',
+    startedAt: '2026-01-01T00:00:00Z',
+    lastSeq: 0,
+    ...over,
+  }) as RunInfo;
 
 function feed(frames: Parameters<typeof reduce>[1][], from: DashboardState = initialState): DashboardState {
   return frames.reduce(reduce, from);
@@ -36,7 +53,16 @@ describe('dashboard reducer', () => {
   });
 
   it('splits batch and epoch metrics, giving epoch points the step of the last batch', () => {
-    const s = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: [metric(1, 1, 0), metric(2, 1, 1), metric(3, 1), metric(4, 2, 0)] } }]);
+    const s = feed([
+      {
+        type: 'frame',
+        frame: {
+          type: 'history',
+          runId: 'r1',
+          events: [metric(1, 1, 0), metric(2, 1, 1), metric(3, 1), metric(4, 2, 0)],
+        },
+      },
+    ]);
     const d = s.data.r1!;
     expect(d.loaded).toBe(true);
     expect(d.batchMetrics.map((p) => p.step)).toEqual([1, 2, 3]);
@@ -46,19 +72,53 @@ describe('dashboard reducer', () => {
 
   it("a resumed run's run-started drops what was applied after its resumeSeq, live or from history", () => {
     const started = (seq: number, resumeSeq?: number): StoredEvent =>
-      ({ type: 'run-started', seq, config: {}, dataset: {}, model: {}, backend: 'cpu', startedAt: 't', ...(resumeSeq !== undefined ? { resumeSeq } : {}) }) as unknown as StoredEvent;
+      ({
+        type: 'run-started',
+        seq,
+        config: {},
+        dataset: {},
+        model: {},
+        backend: 'cpu',
+        startedAt: 't',
+        ...(resumeSeq !== undefined ? { resumeSeq } : {}),
+      }) as unknown as StoredEvent;
     // seq 1 start, 2-3 epoch 1 batches, 4 epoch 1 metrics, 5 a snapshot of epoch 1, 6-7 half of epoch 2, then a resume from seq 5.
-    const before = [started(1), metric(2, 1, 1), metric(3, 1, 2), metric(4, 1), snap(5, 1, 'conv1'), metric(6, 2, 1, 9), metric(7, 2, 2, 9)];
-    const live = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: before } }, { type: 'frame', frame: { type: 'event', runId: 'r1', event: started(8, 5) } }]);
-    const oneGo = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: [...before, started(8, 5)] } }]);
+    const before = [
+      started(1),
+      metric(2, 1, 1),
+      metric(3, 1, 2),
+      metric(4, 1),
+      snap(5, 1, 'conv1'),
+      metric(6, 2, 1, 9),
+      metric(7, 2, 2, 9),
+    ];
+    const live = feed([
+      { type: 'frame', frame: { type: 'history', runId: 'r1', events: before } },
+      { type: 'frame', frame: { type: 'event', runId: 'r1', event: started(8, 5) } },
+    ]);
+    const oneGo = feed([
+      { type: 'frame', frame: { type: 'history', runId: 'r1', events: [...before, started(8, 5)] } },
+    ]);
     for (const d of [live.data.r1!, oneGo.data.r1!]) {
-      expect(d.batchMetrics.map((p) => [p.epoch, p.batch])).toEqual([[1, 1], [1, 2]]);
+      expect(d.batchMetrics.map((p) => [p.epoch, p.batch])).toEqual([
+        [1, 1],
+        [1, 2],
+      ]);
       expect(d.epochMetrics.map((p) => p.epoch)).toEqual([1]);
       expect(d.epochs).toEqual([1]);
       expect(d.lastSeq).toBe(8);
     }
     // A resume from seq 4 also drops the snapshot of seq 5; redone metrics then continue the steps.
-    const again = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: [...before, started(8, 4), snap(9, 1, 'conv1'), metric(10, 2, 1)] } }]).data.r1!;
+    const again = feed([
+      {
+        type: 'frame',
+        frame: {
+          type: 'history',
+          runId: 'r1',
+          events: [...before, started(8, 4), snap(9, 1, 'conv1'), metric(10, 2, 1)],
+        },
+      },
+    ]).data.r1!;
     expect(again.epochs).toEqual([1]);
     expect(again.snapshots[1]!.conv1!.seq).toBe(9);
     expect(again.batchMetrics.map((p) => p.step)).toEqual([1, 2, 3]);
@@ -72,7 +132,10 @@ describe('dashboard reducer', () => {
     const again = feed(
       [
         { type: 'frame', frame: { type: 'event', runId: 'r1', event: metric(3, 1, 2) } },
-        { type: 'frame', frame: { type: 'history', runId: 'r1', events: [metric(2, 1, 1), metric(3, 1, 2), metric(4, 1, 3)] } },
+        {
+          type: 'frame',
+          frame: { type: 'history', runId: 'r1', events: [metric(2, 1, 1), metric(3, 1, 2), metric(4, 1, 3)] },
+        },
       ],
       live,
     );
@@ -83,7 +146,16 @@ describe('dashboard reducer', () => {
   });
 
   it('indexes snapshots by epoch and layer, epochs ascending even when they arrive out of order', () => {
-    const s = feed([{ type: 'frame', frame: { type: 'history', runId: 'r1', events: [snap(1, 5, 'conv1'), snap(2, 1, 'conv1'), snap(3, 1, 'conv2')] } }]);
+    const s = feed([
+      {
+        type: 'frame',
+        frame: {
+          type: 'history',
+          runId: 'r1',
+          events: [snap(1, 5, 'conv1'), snap(2, 1, 'conv1'), snap(3, 1, 'conv2')],
+        },
+      },
+    ]);
     const d = s.data.r1!;
     expect(d.epochs).toEqual([1, 5]);
     expect(d.layers).toEqual(['conv1', 'conv2']);
@@ -102,10 +174,19 @@ describe('dashboard reducer', () => {
     const s = feed([
       {
         type: 'frame',
-        frame: { type: 'history', runId: 'r1', events: [{ type: 'run-ended', seq: 1, status: 'failed', error: 'oom', endedAt: '2026-01-01T01:00:00Z' }] },
+        frame: {
+          type: 'history',
+          runId: 'r1',
+          events: [{ type: 'run-ended', seq: 1, status: 'failed', error: 'oom', endedAt: '2026-01-01T01:00:00Z' }],
+        },
       },
     ]);
-    expect(s.data.r1!.ended).toEqual({ type: 'run-ended', status: 'failed', error: 'oom', endedAt: '2026-01-01T01:00:00Z' });
+    expect(s.data.r1!.ended).toEqual({
+      type: 'run-ended',
+      status: 'failed',
+      error: 'oom',
+      endedAt: '2026-01-01T01:00:00Z',
+    });
   });
 
   it('tracks the connection and the retry delay, and shows server errors until the next run list', () => {
@@ -120,7 +201,9 @@ describe('dashboard reducer', () => {
   });
 
   it('throws on a frame type it does not know', () => {
-    expect(() => reduce(initialState, { type: 'frame', frame: { type: 'nope' } as never })).toThrow(/unknown frame type nope/);
+    expect(() => reduce(initialState, { type: 'frame', frame: { type: 'nope' } as never })).toThrow(
+      /unknown frame type nope/,
+    );
   });
 
   it('starts a run with nothing loaded', () => {

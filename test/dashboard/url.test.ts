@@ -3,7 +3,15 @@ import { formatHash, navigate, parseHash } from '../../dashboard/state/url.js';
 
 describe('URL state', () => {
   it('round-trips every field in a stable order', () => {
-    const nav = { view: 'grid' as const, run: 'zf-7x7s2', layer: 'conv2', feature: 12, epoch: 5, method: 'guided', compare: 'alex' };
+    const nav = {
+      view: 'grid' as const,
+      run: 'zf-7x7s2',
+      layer: 'conv2',
+      feature: 12,
+      epoch: 5,
+      method: 'guided',
+      compare: 'alex',
+    };
     const hash = formatHash(nav);
     expect(hash).toBe('#view=grid&run=zf-7x7s2&layer=conv2&feature=12&epoch=5&method=guided&compare=alex');
     expect(parseHash(hash)).toEqual(nav);

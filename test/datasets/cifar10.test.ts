@@ -70,7 +70,9 @@ describe('CIFAR-10 binary loading', () => {
     const file = join(dir, 'data_batch_3.bin');
     writeFileSync(file, cifarBatch(2, 1).bytes.subarray(0, 3073 + 1000));
     const err = await rejection(() => loadCifar10(dir));
-    expect(err.message).toBe(`${file} is truncated or not a CIFAR-10 binary batch: 4073 bytes is not a whole number of 3073-byte records; fetch it again`);
+    expect(err.message).toBe(
+      `${file} is truncated or not a CIFAR-10 binary batch: 4073 bytes is not a whole number of 3073-byte records; fetch it again`,
+    );
   });
 
   it('rejects a missing train batch instead of loading the others', async () => {
@@ -82,7 +84,9 @@ describe('CIFAR-10 binary loading', () => {
 
   it('rejects a folder with no batches, saying what it looked for', async () => {
     const err = await rejection(() => loadCifar10(dir));
-    expect(err.message).toContain(`${dir}: no CIFAR-10 binary batches found (looked for data_batch_1.bin there and in cifar-10-batches-bin/)`);
+    expect(err.message).toContain(
+      `${dir}: no CIFAR-10 binary batches found (looked for data_batch_1.bin there and in cifar-10-batches-bin/)`,
+    );
   });
 });
 
@@ -94,8 +98,19 @@ describe('CIFAR-10 download', () => {
     const body = readFileSync(archive);
     const server = await startServer({ '/cifar-10-binary.tar.gz': { body } });
     try {
-      const remote = [{ name: 'cifar-10-binary.tar.gz', urls: [`${server.url}/cifar-10-binary.tar.gz`], md5: createHash('md5').update(body).digest('hex') }];
-      const ds = await locateAndLoad({ ...CIFAR10, remote }, { download: true }, { ZFSCOPE_DATA: join(dir, 'data') }, { retryDelayMs: 5 });
+      const remote = [
+        {
+          name: 'cifar-10-binary.tar.gz',
+          urls: [`${server.url}/cifar-10-binary.tar.gz`],
+          md5: createHash('md5').update(body).digest('hex'),
+        },
+      ];
+      const ds = await locateAndLoad(
+        { ...CIFAR10, remote },
+        { download: true },
+        { ZFSCOPE_DATA: join(dir, 'data') },
+        { retryDelayMs: 5 },
+      );
       const cache = join(dir, 'data', 'cifar10');
       expect(ds.source).toBe(join(cache, 'cifar-10-batches-bin'));
       expect(Array.from(ds.train.labels)).toEqual(fx.trainLabels);

@@ -30,7 +30,6 @@ afterEach(async () => {
   cleanup();
 });
 
-
 const file = (paths: string[], sums: Partial<RemoteFile> = { md5: md5(BODY) }): RemoteFile => ({
   name: 'data.bin',
   urls: paths.map((p) => server.url + p),
@@ -40,7 +39,10 @@ const file = (paths: string[], sums: Partial<RemoteFile> = { md5: md5(BODY) }): 
 describe('downloadFile', () => {
   it('downloads, checks the MD5, renames into place and reports a progress bar', async () => {
     const messages: string[] = [];
-    const dest = await downloadFile(file(['/data.bin']), join(dir, 'cache'), { ...FAST, onProgress: (m) => messages.push(m) });
+    const dest = await downloadFile(file(['/data.bin']), join(dir, 'cache'), {
+      ...FAST,
+      onProgress: (m) => messages.push(m),
+    });
     expect(dest).toBe(join(dir, 'cache', 'data.bin'));
     expect(readFileSync(dest).equals(BODY)).toBe(true);
     expect(existsSync(`${dest}.part`)).toBe(false);
@@ -79,7 +81,9 @@ describe('downloadFile', () => {
   it('rejects a checksum mismatch, deleting the bad bytes and naming the URL and both sums', async () => {
     const err = await datasetRejection(downloadFile(file(['/wrong.bin']), dir, FAST));
     const got = md5(Buffer.from(noise(300_000, 43)));
-    expect(err.message).toContain(`could not download data.bin: ${server.url}/wrong.bin: checksum mismatch: expected md5 ${md5(BODY)}, got ${got}`);
+    expect(err.message).toContain(
+      `could not download data.bin: ${server.url}/wrong.bin: checksum mismatch: expected md5 ${md5(BODY)}, got ${got}`,
+    );
     expect(err.message).toContain(`fetch the file yourself into ${dir}`);
     expect(existsSync(join(dir, 'data.bin'))).toBe(false);
     expect(existsSync(join(dir, 'data.bin.part'))).toBe(false);
@@ -102,15 +106,23 @@ describe('downloadFile', () => {
   it('names the download folder when it cannot be created', async () => {
     writeFileSync(join(dir, 'afile'), 'x');
     const err = await datasetRejection(downloadFile(file(['/data.bin']), join(dir, 'afile', 'sub'), FAST));
-    expect(err.message).toMatch(new RegExp(`^cannot create the download folder ${join(dir, 'afile', 'sub')}: .+; set \\$ZFSCOPE_DATA to a writable folder`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^cannot create the download folder ${join(dir, 'afile', 'sub')}: .+; set \\$ZFSCOPE_DATA to a writable folder`,
+      ),
+    );
     expect(server.requests).toEqual([]);
   });
 
   it('fails on a connection refused, naming the URL', async () => {
     const url = server.url;
     await server.close();
-    const err = await datasetRejection(downloadFile({ name: 'x.bin', urls: [`${url}/x.bin`] }, dir, { ...FAST, retries: 2 }));
-    expect(err.message).toMatch(/could not download x\.bin: http:\/\/127\.0\.0\.1:\d+\/x\.bin \(attempt 1\): connect ECONNREFUSED/);
+    const err = await datasetRejection(
+      downloadFile({ name: 'x.bin', urls: [`${url}/x.bin`] }, dir, { ...FAST, retries: 2 }),
+    );
+    expect(err.message).toMatch(
+      /could not download x\.bin: http:\/\/127\.0\.0\.1:\d+\/x\.bin \(attempt 1\): connect ECONNREFUSED/,
+    );
     server = await startServer({});
   });
 });

@@ -44,16 +44,21 @@ export interface IdxFixture {
 }
 
 /** Writes a small IDX set (train n x 5x4, test m x 5x4, 10 classes), gzip or raw. */
-export function writeIdxSet(dir: string, opts: { gzip: boolean; n?: number; m?: number; classes?: number }): IdxFixture {
+export function writeIdxSet(
+  dir: string,
+  opts: { gzip: boolean; n?: number; m?: number; classes?: number },
+): IdxFixture {
   const { gzip, n = 30, m = 12, classes = 10 } = opts;
-  const h = 5, w = 4;
+  const h = 5,
+    w = 4;
   const fx: IdxFixture = {
     trainImages: noise(n * h * w, 1),
     trainLabels: Uint8Array.from({ length: n }, (_, i) => (i * 7) % classes),
     testImages: noise(m * h * w, 2),
     testLabels: Uint8Array.from({ length: m }, (_, i) => (i * 3) % classes),
   };
-  const put = (name: string, bytes: Buffer) => writeFileSync(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(bytes) : bytes);
+  const put = (name: string, bytes: Buffer) =>
+    writeFileSync(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(bytes) : bytes);
   mkdirSync(dir, { recursive: true });
   put('train-images-idx3-ubyte', idxBytes([n, h, w], fx.trainImages));
   put('train-labels-idx1-ubyte', idxBytes([n], fx.trainLabels));
@@ -72,7 +77,8 @@ export function cifarBatch(n: number, seed: number): { bytes: Buffer; nhwc: Uint
     labels[i] = bytes[i * 3073]!;
     for (let y = 0; y < 32; y++)
       for (let x = 0; x < 32; x++)
-        for (let c = 0; c < 3; c++) nhwc[i * 3072 + (y * 32 + x) * 3 + c] = bytes[i * 3073 + 1 + c * 1024 + y * 32 + x]!;
+        for (let c = 0; c < 3; c++)
+          nhwc[i * 3072 + (y * 32 + x) * 3 + c] = bytes[i * 3073 + 1 + c * 1024 + y * 32 + x]!;
   }
   return { bytes, nhwc, labels };
 }

@@ -11,7 +11,6 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-
 describe('IDX loading', () => {
   for (const gzip of [false, true]) {
     it(`round-trips pixels and labels exactly from ${gzip ? 'gzip' : 'raw'} files`, () => {
@@ -49,7 +48,9 @@ describe('IDX loading', () => {
     expect(err.message).toContain('looks like the labels file');
     expect(err.file).toBe(file);
     const junk = datasetError(() => parseIdx(Buffer.from('PK\x03\x04zipfile'), 'junk.bin', 1));
-    expect(junk.message).toBe('junk.bin: wrong magic number 0x504b0304, expected 0x00000801 (an IDX file of uint8 labels); check the file names or fetch the files again');
+    expect(junk.message).toBe(
+      'junk.bin: wrong magic number 0x504b0304, expected 0x00000801 (an IDX file of uint8 labels); check the file names or fetch the files again',
+    );
   });
 
   it('rejects a truncated raw file with the sizes it expected and found', () => {
@@ -57,7 +58,9 @@ describe('IDX loading', () => {
     const file = join(dir, 'train-images-idx3-ubyte');
     writeFileSync(file, idxBytes([30, 5, 4], noise(30 * 20, 1)).subarray(0, 16 + 100));
     const err = datasetError(() => loadIdxFolder(dir, 'fixture', CLASSES));
-    expect(err.message).toBe(`${file} is truncated: its header says 30x5x4 (600 bytes of data) but only 100 bytes follow; fetch it again`);
+    expect(err.message).toBe(
+      `${file} is truncated: its header says 30x5x4 (600 bytes of data) but only 100 bytes follow; fetch it again`,
+    );
   });
 
   it('rejects a truncated gzip file as truncated or corrupt', () => {
@@ -96,7 +99,9 @@ describe('IDX loading', () => {
   });
 
   it('rejects trailing bytes after the data', () => {
-    const err = datasetError(() => parseIdx(Buffer.concat([idxBytes([3], Uint8Array.of(1, 2, 3)), Buffer.of(0)]), 'l.idx', 1));
+    const err = datasetError(() =>
+      parseIdx(Buffer.concat([idxBytes([3], Uint8Array.of(1, 2, 3)), Buffer.of(0)]), 'l.idx', 1),
+    );
     expect(err.message).toBe('l.idx has 1 unexpected bytes after its 3 data; it is not a valid IDX file');
   });
 });

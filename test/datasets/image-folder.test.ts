@@ -17,7 +17,6 @@ function put(cls: string, name: string, bytes: Buffer): string {
   return file;
 }
 
-
 describe('image folders', () => {
   it('round-trips RGB PNGs exactly, classes sorted by folder name, files by name', () => {
     const imgs = [0, 1, 2].map((k) => noise(6 * 5 * 3, k + 1));
@@ -70,7 +69,7 @@ describe('image folders', () => {
     expect(Array.from(ds.train.images.subarray(16 * 12 * 3))).toEqual(Array.from(gradient(16, 12, 2)));
   });
 
-  it('resizes images of other sizes to the first image\'s size with bilinear', () => {
+  it("resizes images of other sizes to the first image's size with bilinear", () => {
     const big = noise(8 * 10 * 3, 3);
     put('a', '1.png', pngBytes(5, 4, noise(4 * 5 * 3, 2), 3));
     put('b', '1.png', pngBytes(10, 8, big, 3));
@@ -90,7 +89,9 @@ describe('image folders', () => {
     mkdirSync(join(dir, 'b'));
     put('b', 'readme.txt', Buffer.from('no images here'));
     const err = datasetError(() => loadImageFolder(dir));
-    expect(err.message).toBe(`class folder ${join(dir, 'b')} is empty: it holds no .png, .jpg or .jpeg files; add images or remove the folder`);
+    expect(err.message).toBe(
+      `class folder ${join(dir, 'b')} is empty: it holds no .png, .jpg or .jpeg files; add images or remove the folder`,
+    );
   });
 
   it('rejects a corrupt PNG, naming the file', () => {
@@ -98,7 +99,9 @@ describe('image folders', () => {
     const whole = pngBytes(8, 8, noise(8 * 8 * 3, 4), 3);
     const file = put('a', '2.png', whole.subarray(0, whole.length - 30));
     const err = datasetError(() => loadImageFolder(dir));
-    expect(err.message).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')} is a corrupt PNG \\(.+\\); remove or replace it$`));
+    expect(err.message).toMatch(
+      new RegExp(`^${file.replace(/[.]/g, '\\.')} is a corrupt PNG \\(.+\\); remove or replace it$`),
+    );
     expect(err.file).toBe(file);
   });
 
@@ -112,7 +115,9 @@ describe('image folders', () => {
   it('rejects a file that is neither PNG nor JPEG despite its name', () => {
     const file = put('a', 'fake.jpg', Buffer.from('GIF89a not really'));
     const err = datasetError(() => loadImageFolder(dir));
-    expect(err.message).toBe(`${file} is neither a PNG nor a JPEG (its first bytes are not a PNG or JPEG signature); remove it or convert it`);
+    expect(err.message).toBe(
+      `${file} is neither a PNG nor a JPEG (its first bytes are not a PNG or JPEG signature); remove it or convert it`,
+    );
   });
 
   it('rejects a path that does not exist, and a folder without class sub-folders', () => {

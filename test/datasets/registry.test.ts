@@ -17,13 +17,23 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-
 const counts = (labels: Uint8Array) => labels.reduce((acc, l) => (acc[l]!++, acc), new Array<number>(10).fill(0));
 
 describe('the embedded sample', () => {
   it('loads 6,000 train + 1,000 test 28x28x1 Fashion-MNIST images, balanced over the 10 classes', async () => {
     const ds = await loadDataset('sample');
-    expect(ds.classes).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    expect(ds.classes).toEqual([
+      'T-shirt/top',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ]);
     expect(ds.train).toMatchObject({ count: 6000, height: 28, width: 28, channels: 1 });
     expect(ds.test).toMatchObject({ count: 1000, height: 28, width: 28, channels: 1 });
     expect(counts(ds.train.labels)).toEqual(new Array(10).fill(600));
@@ -31,8 +41,11 @@ describe('the embedded sample', () => {
     expect(ds.source).toContain('embedded sample');
     // Real pictures: dark background corners, bright centres on average.
     const mean = (f: (y: number, x: number) => boolean) => {
-      let s = 0, n = 0;
-      for (let i = 0; i < 6000; i++) for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) if (f(y, x)) (s += ds.train.images[(i * 28 + y) * 28 + x]!), n++;
+      let s = 0,
+        n = 0;
+      for (let i = 0; i < 6000; i++)
+        for (let y = 0; y < 28; y++)
+          for (let x = 0; x < 28; x++) if (f(y, x)) (s += ds.train.images[(i * 28 + y) * 28 + x]!), n++;
       return s / n;
     };
     expect(mean((y, x) => y < 2 && x < 2)).toBeLessThan(5);
@@ -62,7 +75,9 @@ describe('loadDataset', () => {
   });
 
   it('asks for --data for the folder dataset', async () => {
-    expect((await datasetRejection(loadDataset('folder', {}))).message).toContain('the folder dataset needs --data PATH');
+    expect((await datasetRejection(loadDataset('folder', {}))).message).toContain(
+      'the folder dataset needs --data PATH',
+    );
   });
 
   it('loads fashion-mnist from an explicit path', async () => {
@@ -74,18 +89,29 @@ describe('loadDataset', () => {
 
   it('rejects an explicit path that does not exist', async () => {
     const err = await datasetRejection(loadDataset('cifar10', { path: join(dir, 'nope') }));
-    expect(err.message).toBe(`--data ${join(dir, 'nope')}: no such file or folder; pass the folder that holds the cifar10 files`);
+    expect(err.message).toBe(
+      `--data ${join(dir, 'nope')}: no such file or folder; pass the folder that holds the cifar10 files`,
+    );
   });
 
   it('rejects a loader result whose sizes do not add up', async () => {
-    DATASETS['broken'] = {
-      name: 'broken', description: 'test', shape: null,
-      load: async () => ({ name: 'broken', classes: ['a'], source: 'here', train: { images: new Uint8Array(5), labels: new Uint8Array(2), count: 2, height: 2, width: 2, channels: 1 } }),
+    DATASETS.broken = {
+      name: 'broken',
+      description: 'test',
+      shape: null,
+      load: async () => ({
+        name: 'broken',
+        classes: ['a'],
+        source: 'here',
+        train: { images: new Uint8Array(5), labels: new Uint8Array(2), count: 2, height: 2, width: 2, channels: 1 },
+      }),
     };
     try {
-      expect((await datasetRejection(loadDataset('broken'))).message).toBe('here: the train set holds 5 pixel bytes and 2 labels for 2 images of 2x2x1');
+      expect((await datasetRejection(loadDataset('broken'))).message).toBe(
+        'here: the train set holds 5 pixel bytes and 2 labels for 2 images of 2x2x1',
+      );
     } finally {
-      delete DATASETS['broken'];
+      delete DATASETS.broken;
     }
   });
 
@@ -108,7 +134,12 @@ describe('loadDataset', () => {
 });
 
 describe('where data comes from', () => {
-  const source = (wellKnown: string[]): LocatedSource => ({ ...FASHION_MNIST, name: 'fx', wellKnown, remote: undefined });
+  const source = (wellKnown: string[]): LocatedSource => ({
+    ...FASHION_MNIST,
+    name: 'fx',
+    wellKnown,
+    remote: undefined,
+  });
   const env = () => ({ ZFSCOPE_DATA: join(dir, 'data'), XDG_CACHE_HOME: join(dir, 'cache') });
   const write = (sub: string) => writeIdxSet(join(dir, sub), { gzip: true });
 
@@ -117,13 +148,21 @@ describe('where data comes from', () => {
     const src = source([join(dir, 'debian')]);
     expect((await locateAndLoad(src, { path: join(dir, 'explicit') }, env())).source).toBe(join(dir, 'explicit'));
     expect((await locateAndLoad(src, {}, env())).source).toBe(join(dir, 'data/fx'));
-    expect((await locateAndLoad(src, {}, { XDG_CACHE_HOME: join(dir, 'cache') })).source).toBe(join(dir, 'cache/zfscope/fx'));
+    expect((await locateAndLoad(src, {}, { XDG_CACHE_HOME: join(dir, 'cache') })).source).toBe(
+      join(dir, 'cache/zfscope/fx'),
+    );
     expect((await locateAndLoad(src, {}, { HOME: join(dir, 'home') })).source).toBe(join(dir, 'debian'));
   });
 
   it('says where it looked and what to do when nothing is found', async () => {
     mkdirSync(join(dir, 'cache/zfscope/fx'), { recursive: true });
-    const err = await datasetRejection(locateAndLoad({ ...source([join(dir, 'debian')]), remote: FASHION_MNIST.remote }, {}, { XDG_CACHE_HOME: join(dir, 'cache') }));
+    const err = await datasetRejection(
+      locateAndLoad(
+        { ...source([join(dir, 'debian')]), remote: FASHION_MNIST.remote },
+        {},
+        { XDG_CACHE_HOME: join(dir, 'cache') },
+      ),
+    );
     expect(err.message).toBe(
       `fx: no data found. Looked in: $ZFSCOPE_DATA (not set); ${join(dir, 'cache/zfscope/fx')} (no dataset files in it); ${join(dir, 'debian')} (does not exist). ` +
         'To fix: apt-get install dataset-fashion-mnist, or pass the folder with --data PATH, or allow the download (--download) from http://fashion-mnist.s3-website.eu-central-1.amazonaws.com, or use the embedded offline sample (--dataset sample)',
@@ -136,14 +175,27 @@ describe('where data comes from', () => {
     const bodies = Object.fromEntries(names.map((n) => [`/${n}`, { body: readFileSync(join(dir, 'origin', n)) }]));
     const server = await startServer(bodies);
     try {
-      const remote = names.map((n) => ({ name: n, urls: [`${server.url}/${n}`], md5: createHash('md5').update(bodies[`/${n}`]!.body).digest('hex') }));
+      const remote = names.map((n) => ({
+        name: n,
+        urls: [`${server.url}/${n}`],
+        md5: createHash('md5').update(bodies[`/${n}`]!.body).digest('hex'),
+      }));
       const messages: string[] = [];
-      const ds = await locateAndLoad({ ...source([]), remote }, { download: true, onProgress: (m) => messages.push(m) }, env(), { retryDelayMs: 5 });
+      const ds = await locateAndLoad(
+        { ...source([]), remote },
+        { download: true, onProgress: (m) => messages.push(m) },
+        env(),
+        { retryDelayMs: 5 },
+      );
       expect(ds.source).toBe(join(dir, 'data', 'fx'));
       expect(Array.from(ds.test!.images)).toEqual(Array.from(fx.testImages));
       expect(messages.filter((m) => m.startsWith('downloaded '))).toHaveLength(4);
       const failed = await datasetRejection(
-        locateAndLoad({ ...source([]), remote: [{ name: 'x.gz', urls: [`${server.url}/x.gz`] }] }, { download: true }, { XDG_CACHE_HOME: join(dir, 'c2') }),
+        locateAndLoad(
+          { ...source([]), remote: [{ name: 'x.gz', urls: [`${server.url}/x.gz`] }] },
+          { download: true },
+          { XDG_CACHE_HOME: join(dir, 'c2') },
+        ),
       );
       expect(failed.message).toContain(`could not download x.gz: ${server.url}/x.gz (attempt 1): HTTP 404 Not Found`);
     } finally {

@@ -14,16 +14,13 @@ describe('bilinear resize (half-pixel centres)', () => {
     // Row 0 of [0 100; 200 40]: 0, 25, 75, 100. Row 3: 200, 160, 80, 40. Rows 1 and 2 sample y' = 0.25
     // and 0.75, i.e. 0.75*row0 + 0.25*row3 = 50, 58.75, 76.25, 85 and 0.25*row0 + 0.75*row3 = 150, 126.25, 78.75, 55.
     const out = resizeBilinear(Uint8Array.of(0, 100, 200, 40), 2, 2, 1, 4, 4);
-    expect(Array.from(out)).toEqual([
-      0, 25, 75, 100,
-      50, 59, 76, 85,
-      150, 126, 79, 55,
-      200, 160, 80, 40,
-    ]);
+    expect(Array.from(out)).toEqual([0, 25, 75, 100, 50, 59, 76, 85, 150, 126, 79, 55, 200, 160, 80, 40]);
   });
 
   it('halves an image into the means of its 2x2 blocks, per channel', () => {
-    const h = 4, w = 6, c = 3;
+    const h = 4,
+      w = 6,
+      c = 3;
     const src = Uint8Array.from({ length: h * w * c }, (_, i) => (i * 37) % 251);
     const out = resizeBilinear(src, h, w, c, 2, 3);
     for (let y = 0; y < 2; y++)

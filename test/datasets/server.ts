@@ -40,7 +40,10 @@ export async function startServer(routes: Record<string, Route>): Promise<Fixtur
     if (range && !route.noRange) {
       start = Number(range[1]);
       if (start >= body.length) return void res.writeHead(416).end();
-      res.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+      res.writeHead(206, {
+        'content-length': body.length - start,
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+      });
     } else {
       res.writeHead(200, { 'content-length': body.length });
     }
@@ -58,6 +61,10 @@ export async function startServer(routes: Record<string, Route>): Promise<Fixtur
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -10,7 +10,14 @@ function set(n: number, classes: number, offset = 0): ImageSet {
     images[i * 4] = (i + offset) % 256;
     images[i * 4 + 1] = Math.floor((i + offset) / 256);
   }
-  return { images, labels: Uint8Array.from({ length: n }, (_, i) => i % classes), count: n, height: 2, width: 2, channels: 1 };
+  return {
+    images,
+    labels: Uint8Array.from({ length: n }, (_, i) => i % classes),
+    count: n,
+    height: 2,
+    width: 2,
+    channels: 1,
+  };
 }
 
 const ids = (s: ImageSet) => Array.from({ length: s.count }, (_, i) => s.images[i * 4]! + 256 * s.images[i * 4 + 1]!);
@@ -71,15 +78,25 @@ describe('splitDataset', () => {
   });
 
   it('rejects options out of range, naming the option', () => {
-    expect(() => splitDataset(withTest, { seed: 1, validationShare: 1 })).toThrow(new DatasetError('split option validationShare must be in [0, 1), got 1'));
-    expect(() => splitDataset(withTest, { seed: 1, probeSize: 0 })).toThrow('split option probeSize must be a positive integer, got 0');
+    expect(() => splitDataset(withTest, { seed: 1, validationShare: 1 })).toThrow(
+      new DatasetError('split option validationShare must be in [0, 1), got 1'),
+    );
+    expect(() => splitDataset(withTest, { seed: 1, probeSize: 0 })).toThrow(
+      'split option probeSize must be a positive integer, got 0',
+    );
     expect(() => splitDataset(withTest, { seed: 1.5 })).toThrow('split option seed must be an integer, got 1.5');
   });
 
   it('summarises the dataset and split as the DatasetInfo of run.json', () => {
     const s = splitDataset(withTest, { seed: 1, probeSize: 10 });
     expect(datasetInfo(withTest, s)).toEqual({
-      name: 'x', shape: [2, 2, 1], classes, trainCount: 900, validationCount: 100, probeCount: 10, source: 'mem',
+      name: 'x',
+      shape: [2, 2, 1],
+      classes,
+      trainCount: 900,
+      validationCount: 100,
+      probeCount: 10,
+      source: 'mem',
     });
     expect(describeDataset(withTest)).toBe('x: 1000 train + 200 test images of 2x2x1, 5 classes, from mem');
   });

@@ -6,9 +6,11 @@ import { exitOf, spawnCli } from './helpers.js';
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += a.join(' ') + '\n'));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
+  const write = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     return { code: await main(args), out, err };
   } finally {
@@ -26,11 +28,17 @@ describe('zfscope command line', () => {
     [['train', '--epochs'], '--epochs: expected a value (N)'],
     [['train', '--batch', '2.5'], "--batch: expected an integer from 1 to 4096, found '2.5'"],
     [['train', '--lr', '-1'], "--lr: expected a positive number, found '-1'"],
-    [['train', '--conv1', '7x5/2'], "--conv1: expected KxK/S with K in 1..15 and S in 1..8 (e.g. 7x7/2, 11x11/4) or one of zf, zf7, alex2, alex4, found '7x5/2'"],
-    [['train', '--widths', '1,2'], "--widths: expected 7 comma-separated integers"],
+    [
+      ['train', '--conv1', '7x5/2'],
+      "--conv1: expected KxK/S with K in 1..15 and S in 1..8 (e.g. 7x7/2, 11x11/4) or one of zf, zf7, alex2, alex4, found '7x5/2'",
+    ],
+    [['train', '--widths', '1,2'], '--widths: expected 7 comma-separated integers'],
     [['train', '--backend', 'gpu'], "--backend: expected one of auto, node, wasm, cpu, found 'gpu'"],
     [['start', '--preset', 'slow'], "--preset: expected one of quick, paper, found 'slow'"],
-    [['train', '--methods', 'deconvnet,lime'], "--methods: unknown method 'lime'; valid methods are deconvnet, backprop, guided"],
+    [
+      ['train', '--methods', 'deconvnet,lime'],
+      "--methods: unknown method 'lime'; valid methods are deconvnet, backprop, guided",
+    ],
     [['train', '--snapshots', '1,x'], "--snapshots: expected positive whole epoch numbers like 1,2,5,10, found 'x'"],
     [['start', '--port', '70000'], "--port: expected an integer from 0 to 65535, found '70000'"],
     [['train', '--frobnicate'], 'unknown flag --frobnicate; valid flags: --preset, --dataset'],
@@ -67,13 +75,23 @@ describe('zfscope command line', () => {
   it('a bad flag from a real shell exits non-zero with the message on stderr', async () => {
     const child = spawnCli(['train', '--conv1', 'huge']);
     expect(await exitOf(child)).toBe(2);
-    expect(child.output()).toContain("--conv1: expected KxK/S");
+    expect(child.output()).toContain('--conv1: expected KxK/S');
   });
 });
 
 describe('zfscope command line, data flags', () => {
   it('refuses --data with the embedded sample instead of ignoring it', async () => {
-    const { code, err } = await run(['train', '--dataset', 'sample', '--data', '/tmp/somewhere', '--logdir', '/tmp/zf-none', '--backend', 'cpu']);
+    const { code, err } = await run([
+      'train',
+      '--dataset',
+      'sample',
+      '--data',
+      '/tmp/somewhere',
+      '--logdir',
+      '/tmp/zf-none',
+      '--backend',
+      'cpu',
+    ]);
     expect(code).toBe(1);
     expect(err).toContain('--data /tmp/somewhere: the sample dataset is embedded and reads no path');
   });

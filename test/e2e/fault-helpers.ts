@@ -36,7 +36,9 @@ function rmsPerFilter(kernel: Float32Array, cout: number): number[] {
 
 /** The conv kernels of a checkpoint folder, by layer name. */
 function checkpointKernels(dir: string): Map<string, { data: Float32Array; cout: number }> {
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { weights: { name: string; shape: number[] }[] };
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as {
+    weights: { name: string; shape: number[] }[];
+  };
   const raw = readFileSync(join(dir, 'weights.bin'));
   const all = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   const out = new Map<string, { data: Float32Array; cout: number }>();
@@ -44,7 +46,8 @@ function checkpointKernels(dir: string): Map<string, { data: Float32Array; cout:
   for (const w of meta.weights) {
     const n = w.shape.reduce((a, b) => a * b, 1);
     const layer = w.name.split('/')[0]!;
-    if (CONVS.includes(layer) && w.shape.length === 4) out.set(layer, { data: all.slice(off, off + n), cout: w.shape[3]! });
+    if (CONVS.includes(layer) && w.shape.length === 4)
+      out.set(layer, { data: all.slice(off, off + n), cout: w.shape[3]! });
     off += n;
   }
   return out;
@@ -56,7 +59,10 @@ function checkpointKernels(dir: string): Map<string, { data: Float32Array; cout:
  * decode, and every layer of an epoch computed from one model: the one checkpointed for that epoch
  * (its kernels' per-filter RMS equals the snapshot's weightRms).
  */
-export async function expectWholeRun(events: StoredEvent[], opts: { epochs: number; logdir: string; checkpoints: string; runId: string }): Promise<void> {
+export async function expectWholeRun(
+  events: StoredEvent[],
+  opts: { epochs: number; logdir: string; checkpoints: string; runId: string },
+): Promise<void> {
   const seqs = events.map((e) => e.seq);
   expect(seqs, 'seqs strictly increasing').toEqual([...seqs].sort((a, b) => a - b));
   expect(new Set(seqs).size).toBe(seqs.length);
@@ -65,7 +71,8 @@ export async function expectWholeRun(events: StoredEvent[], opts: { epochs: numb
   const epochs = Array.from({ length: opts.epochs }, (_, i) => i + 1);
   expect(events.flatMap((e) => (e.type === 'metrics' && e.batch === undefined ? [e.epoch] : []))).toEqual(epochs);
   // Batch metrics of each epoch: the same batches, in order, in every epoch.
-  const batchesOf = (epoch: number) => events.flatMap((e) => (e.type === 'metrics' && e.epoch === epoch && e.batch !== undefined ? [e.batch] : []));
+  const batchesOf = (epoch: number) =>
+    events.flatMap((e) => (e.type === 'metrics' && e.epoch === epoch && e.batch !== undefined ? [e.batch] : []));
   for (const epoch of epochs) expect(batchesOf(epoch), `batches of epoch ${epoch}`).toEqual(batchesOf(1));
   const snaps = events.filter((e): e is Extract<StoredEvent, { type: 'snapshot' }> => e.type === 'snapshot');
   expect(snaps.map((s) => `${s.epoch}/${s.layer}`)).toEqual(epochs.flatMap((e) => CONVS.map((l) => `${e}/${l}`)));
@@ -78,12 +85,17 @@ export async function expectWholeRun(events: StoredEvent[], opts: { epochs: numb
         expect(index, `index ${epoch}/${layer}`).toBeDefined();
         const k = kernels.get(layer)!;
         const rms = rmsPerFilter(k.data, k.cout);
-        index.maps.forEach((m, i) => expect(m.health.weightRms, `epoch ${epoch} ${layer} map ${i}: one model`).toBeCloseTo(rms[i]!, 6));
+        index.maps.forEach((m, i) =>
+          expect(m.health.weightRms, `epoch ${epoch} ${layer} map ${i}: one model`).toBeCloseTo(rms[i]!, 6),
+        );
         for (const name of [index.files.patches, ...Object.values(index.files.projections)]) {
           const file = store.blobFile(opts.runId, epoch, name);
           expect(file, `${epoch}/${name} stored`).toBeDefined();
           const png = PNG.sync.read(readFileSync(file!));
-          expect([png.width, png.height]).toEqual([index.atlas.cols * index.atlas.tile, index.atlas.rows * index.atlas.tile]);
+          expect([png.width, png.height]).toEqual([
+            index.atlas.cols * index.atlas.tile,
+            index.atlas.rows * index.atlas.tile,
+          ]);
         }
       }
     }

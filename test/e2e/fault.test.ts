@@ -35,7 +35,10 @@ function checkpointEpoch(dir: string): number {
 async function killWhen(child: ChildProcess, cond: () => boolean): Promise<void> {
   const deadline = Date.now() + 40_000;
   while (!cond()) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the moment to kill never came (exit ${child.exitCode}): ${(child as ChildProcess & { output(): string }).output()}`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(
+        `the moment to kill never came (exit ${child.exitCode}): ${(child as ChildProcess & { output(): string }).output()}`,
+      );
     await sleep(5);
   }
   child.kill('SIGKILL');
@@ -61,15 +64,20 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
       await dash.next('hello');
       dash.send({ type: 'subscribe', runId: 'r' });
       await dash.next('history');
-      const offline = await until('trainer offline', async () => ((await runInfo())?.trainerOnline === false ? runInfo() : undefined));
+      const offline = await until('trainer offline', async () =>
+        (await runInfo())?.trainerOnline === false ? runInfo() : undefined,
+      );
       // Killed mid-snapshot (most runs) or just after: either way no epoch is shown in part.
-      for (const snap of await api<{ epoch: number; layers: string[] }[]>('/api/runs/r/snapshots')) expect(snap.layers, `epoch ${snap.epoch} after the kill`).toHaveLength(5);
+      for (const snap of await api<{ epoch: number; layers: string[] }[]>('/api/runs/r/snapshots'))
+        expect(snap.layers, `epoch ${snap.epoch} after the kill`).toHaveLength(5);
       expect(offline!.snapshotEpochs!.length).toBeLessThanOrEqual(2);
 
       const second = spawnCli(['train', '--logdir', logdir, '--resume', 'r']);
       expect(await exitOf(second), second.output()).toBe(0);
       // The watcher sees the run end and the writer's lease go on separate polls: wait for both.
-      const done = await until('serve sees the end', async () => ((await runInfo())?.status === 'finished' && (await runInfo())?.trainerOnline === false ? runInfo() : undefined));
+      const done = await until('serve sees the end', async () =>
+        (await runInfo())?.status === 'finished' && (await runInfo())?.trainerOnline === false ? runInfo() : undefined,
+      );
       expect([done!.trainerOnline, done!.snapshotEpochs]).toEqual([false, [1, 2, 3]]);
 
       const rest = (await (await fetch(`${server.url}/api/runs/r/events`)).json()) as StoredEvent[];
@@ -87,10 +95,13 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
       const state = dash.frames.reduce((s: DashboardState, frame) => reduce(s, { type: 'frame', frame }), initialState);
       const d = state.data.r!;
       expect(d.epochs).toEqual([1, 2, 3]);
-      for (const e of d.epochs) expect(Object.keys(d.snapshots[e]!).sort()).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
+      for (const e of d.epochs)
+        expect(Object.keys(d.snapshots[e]!).sort()).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
       const shownMetrics = rest.filter((e) => e.type === 'metrics');
       expect(d.batchMetrics.length + d.epochMetrics.length).toBe(shownMetrics.length);
-      expect(d.epochMetrics.map((p) => p.values.val_acc)).toEqual(shownMetrics.flatMap((e) => (e.type === 'metrics' && e.batch === undefined ? [e.values.val_acc] : [])));
+      expect(d.epochMetrics.map((p) => p.values.val_acc)).toEqual(
+        shownMetrics.flatMap((e) => (e.type === 'metrics' && e.batch === undefined ? [e.values.val_acc] : [])),
+      );
     } finally {
       dash?.close();
       server.proc.kill('SIGTERM');
@@ -125,7 +136,10 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
     try {
       // A trainer that starts while the server is down waits for it (the 10 s default is for a server
       // that is not there at all, tested in fatal-exits.test.ts; here it is only restarting, slowly on 2 loaded cores).
-      const train = (args: string[]) => spawnCli(['train', '--server', url, '--token', 'T', '--logdir', trainerDir, ...args], { ZFSCOPE_CONNECT_TIMEOUT_MS: '60000' });
+      const train = (args: string[]) =>
+        spawnCli(['train', '--server', url, '--token', 'T', '--logdir', trainerDir, ...args], {
+          ZFSCOPE_CONNECT_TIMEOUT_MS: '60000',
+        });
       const first = train(['--run-id', 's', ...TRAIN]);
       // Mid-snapshot as the trainer sees it: epoch 2 is checkpointed and its snapshot under way
       // (with the server down, what reached it may lag far behind).
@@ -151,6 +165,11 @@ describe('kill -9 at any moment: nothing half-done anywhere', () => {
     const events = await store.events('s');
     expect(store.getRun('s')?.status, `seed ${seed}`).toBe('finished');
     await store.close();
-    await expectWholeRun(events, { epochs: EPOCHS, logdir: serverDir, checkpoints: join(trainerDir, 's', 'checkpoints'), runId: 's' });
+    await expectWholeRun(events, {
+      epochs: EPOCHS,
+      logdir: serverDir,
+      checkpoints: join(trainerDir, 's', 'checkpoints'),
+      runId: 's',
+    });
   });
 });

@@ -24,7 +24,11 @@ export function exitOf(child: ChildProcess): Promise<number> {
   });
 }
 
-export async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await fn();

@@ -29,7 +29,12 @@ function userModel(): tf.LayersModel {
 
 async function data(n: number) {
   const ds = await loadDataset('sample');
-  const x = tf.tidy(() => tf.tensor4d(ds.train.images.subarray(0, n * 784), [n, 28, 28, 1]).div(255).sub(0.5)) as tf.Tensor4D;
+  const x = tf.tidy(() =>
+    tf
+      .tensor4d(ds.train.images.subarray(0, n * 784), [n, 28, 28, 1])
+      .div(255)
+      .sub(0.5),
+  ) as tf.Tensor4D;
   const y = tf.oneHot(tf.tensor1d(Array.from(ds.train.labels.subarray(0, n)), 'int32'), 10).toFloat();
   return { x, y, labels: ds.train.labels.subarray(0, n) };
 }
@@ -42,19 +47,36 @@ describe('monitor(): zfscope for your own model', () => {
       model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
       const { x, y, labels } = await data(64);
       const probe = x.slice(0, 12) as tf.Tensor4D;
-      const callbacks = monitor(model, { server: server.url, token: server.ingestToken, runId: 'mine', snapshotEpochs: [1, 2], probe: { inputs: probe, labels: labels.subarray(0, 12) } });
+      const callbacks = monitor(model, {
+        server: server.url,
+        token: server.ingestToken,
+        runId: 'mine',
+        snapshotEpochs: [1, 2],
+        probe: { inputs: probe, labels: labels.subarray(0, 12) },
+      });
       await model.fit(x, y, { epochs: 2, batchSize: 16, callbacks, verbose: 0 });
 
       const run = (await (await fetch(`${server.url}/api/runs/mine`)).json()) as RunInfo;
       expect(run.status).toBe('finished');
       expect(run.config.conv1).toEqual({ kernel: 5, stride: 2 });
       expect(run.model.layers.filter((l) => l.kind === 'conv').map((l) => l.name)).toEqual(['c1', 'c2']);
-      const snaps = (await (await fetch(`${server.url}/api/runs/mine/snapshots`)).json()) as Array<{ epoch: number; layers: string[] }>;
-      expect(snaps.map((s) => [s.epoch, [...s.layers].sort()])).toEqual([[1, ['c1', 'c2']], [2, ['c1', 'c2']]]);
+      const snaps = (await (await fetch(`${server.url}/api/runs/mine/snapshots`)).json()) as Array<{
+        epoch: number;
+        layers: string[];
+      }>;
+      expect(snaps.map((s) => [s.epoch, [...s.layers].sort()])).toEqual([
+        [1, ['c1', 'c2']],
+        [2, ['c1', 'c2']],
+      ]);
       const c2 = (await (await fetch(`${server.url}/api/runs/mine/snapshots/2/c2`)).json()) as LayerSnapshot;
       expect(c2.maps).toHaveLength(6);
-      const metrics = storedEvents(server.store.logdir, 'mine').filter((e) => e.type === 'metrics' && e.batch === undefined);
-      expect(metrics.map((e) => (e.type === 'metrics' ? Object.keys(e.values).sort() : []))).toEqual([['acc', 'loss'], ['acc', 'loss']]);
+      const metrics = storedEvents(server.store.logdir, 'mine').filter(
+        (e) => e.type === 'metrics' && e.batch === undefined,
+      );
+      expect(metrics.map((e) => (e.type === 'metrics' ? Object.keys(e.values).sort() : []))).toEqual([
+        ['acc', 'loss'],
+        ['acc', 'loss'],
+      ]);
       tf.dispose([x, y, probe]);
       model.dispose();
     } finally {
@@ -67,13 +89,22 @@ describe('the README example (examples/monitor-own-model.ts)', () => {
   it('runs and leaves a monitored run with snapshots at epochs 1 and 3', async () => {
     const { spawnSync } = await import('node:child_process');
     const logdir = mkdtempSync(join(tmpdir(), 'zf-example-'));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/monitor-own-model.ts', '--logdir', logdir, '--run-id', 'ex', '--images', '256'], {
-      encoding: 'utf8',
-      env: { ...process.env, ZFSCOPE_BACKEND: 'wasm' },
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'examples/monitor-own-model.ts', '--logdir', logdir, '--run-id', 'ex', '--images', '256'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ZFSCOPE_BACKEND: 'wasm' },
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('monitored run ex: done');
     const snaps = storedEvents(logdir, 'ex').filter((e) => e.type === 'snapshot');
-    expect(snaps.map((e) => (e.type === 'snapshot' ? `${e.epoch}/${e.layer}` : '')).sort()).toEqual(['1/conv1', '1/conv2', '3/conv1', '3/conv2']);
+    expect(snaps.map((e) => (e.type === 'snapshot' ? `${e.epoch}/${e.layer}` : '')).sort()).toEqual([
+      '1/conv1',
+      '1/conv2',
+      '3/conv1',
+      '3/conv2',
+    ]);
   });
 });

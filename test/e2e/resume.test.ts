@@ -12,7 +12,18 @@ const snapshotKeys = async (logdir: string, run: string) =>
 describe('stopping and resuming a run', () => {
   it('Ctrl-C finishes the step, checkpoints, reports "stopped" and exits; --resume then finishes the run', async () => {
     const logdir = mkdtempSync(join(tmpdir(), 'zf-stop-'));
-    const first = spawnCli(['train', '--logdir', logdir, '--run-id', 's', '--epochs', '2', '--snapshots', '2', ...TINY]);
+    const first = spawnCli([
+      'train',
+      '--logdir',
+      logdir,
+      '--run-id',
+      's',
+      '--epochs',
+      '2',
+      '--snapshots',
+      '2',
+      ...TINY,
+    ]);
     await until('the first batches', () => /epoch 1\/2/.test(first.output()) || undefined, 120_000);
     first.kill('SIGINT');
     expect(await exitOf(first)).toBe(130);

@@ -31,19 +31,43 @@ async function browserSeesGrid(url: string): Promise<void> {
 describe('zfscope start (the main job, tiny configuration)', () => {
   it('trains, stores the run with its snapshots and atlases, and serves them', async () => {
     const logdir = mkdtempSync(join(tmpdir(), 'zf-start-'));
-    const child = spawnCli(['start', '--port', '0', '--logdir', logdir, '--epochs', '2', '--snapshots', '1,2', '--run-id', 'tiny', ...TINY]);
+    const child = spawnCli([
+      'start',
+      '--port',
+      '0',
+      '--logdir',
+      logdir,
+      '--epochs',
+      '2',
+      '--snapshots',
+      '1,2',
+      '--run-id',
+      'tiny',
+      ...TINY,
+    ]);
     try {
-      const url = await until('the dashboard URL', () => /dashboard at (http:\/\/[^\s/]+)\//.exec(child.output())?.[1], 60_000);
-      const run = await until('the run to finish', async () => {
-        const r = await fetch(`${url}/api/runs/tiny`);
-        const info = r.ok ? ((await r.json()) as RunInfo) : undefined;
-        return info?.status === 'finished' ? info : undefined;
-      }, 180_000);
+      const url = await until(
+        'the dashboard URL',
+        () => /dashboard at (http:\/\/[^\s/]+)\//.exec(child.output())?.[1],
+        60_000,
+      );
+      const run = await until(
+        'the run to finish',
+        async () => {
+          const r = await fetch(`${url}/api/runs/tiny`);
+          const info = r.ok ? ((await r.json()) as RunInfo) : undefined;
+          return info?.status === 'finished' ? info : undefined;
+        },
+        180_000,
+      );
       expect(run.backend).toBe('wasm');
       expect(run.config.conv1).toEqual({ kernel: 7, stride: 2 });
       expect(run.dataset.name).toBe('sample');
 
-      const snaps = (await (await fetch(`${url}/api/runs/tiny/snapshots`)).json()) as Array<{ epoch: number; layers: string[] }>;
+      const snaps = (await (await fetch(`${url}/api/runs/tiny/snapshots`)).json()) as Array<{
+        epoch: number;
+        layers: string[];
+      }>;
       expect(snaps.map((s) => s.epoch)).toEqual([1, 2]);
       for (const s of snaps) expect([...s.layers].sort()).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
 
@@ -53,14 +77,22 @@ describe('zfscope start (the main job, tiny configuration)', () => {
       const png = await fetch(`${url}/blobs/tiny/2/${index.files.projections.deconvnet}`);
       expect(png.status).toBe(200);
       expect(png.headers.get('content-type')).toContain('image/png');
-      expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+      expect(
+        Buffer.from(await png.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
       expect(existsSync(join(logdir, 'tiny', 'snapshots', '2', 'conv2.patches.png'))).toBe(true);
 
       await browserSeesGrid(url);
       const dash = await fetch(`${url}/`);
       expect(dash.status).toBe(200);
       expect(await dash.text()).toContain('<zf-app');
-      await until('the trainer to exit and the server to stay', () => child.output().includes('training done; the dashboard stays at'), 30_000);
+      await until(
+        'the trainer to exit and the server to stay',
+        () => child.output().includes('training done; the dashboard stays at'),
+        30_000,
+      );
     } finally {
       child.kill('SIGINT');
     }

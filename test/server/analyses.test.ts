@@ -27,8 +27,15 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-async function post(body: unknown, run = 'tiny'): Promise<{ status: number; view: AnalysisView & { error?: { code: string; message: string } } }> {
-  const res = await fetch(`${server.url}/api/runs/${run}/analyses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+async function post(
+  body: unknown,
+  run = 'tiny',
+): Promise<{ status: number; view: AnalysisView & { error?: { code: string; message: string } } }> {
+  const res = await fetch(`${server.url}/api/runs/${run}/analyses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, view: (await res.json()) as AnalysisView };
 }
 
@@ -54,7 +61,11 @@ describe('analyses through the server', () => {
     expect(['queued', 'running']).toContain(view.status);
     const { final, seen } = await poll(view.id);
     expect(final.status).toBe('done');
-    expect(seen.some((v) => v.status === 'running' && v.progress.total === 200 && v.progress.done > 0 && v.progress.done < 200)).toBe(true);
+    expect(
+      seen.some(
+        (v) => v.status === 'running' && v.progress.total === 200 && v.progress.done > 0 && v.progress.done < 200,
+      ),
+    ).toBe(true);
     const objective = final.result!.objective as number[];
     expect(objective).toHaveLength(201);
     expect(objective.at(-1)!).toBeGreaterThan(objective[0]!);
@@ -80,21 +91,69 @@ describe('analyses through the server', () => {
     expect([a.status, b.status]).toEqual([202, 202]);
     const { final } = await poll(a.view.id);
     expect(Object.keys(final.result!.layers as object)).toEqual(['conv2']);
-    expect(readdirSync(join(logdir, 'tiny', 'analyses', '2')).filter((d) => d.startsWith('reconstruction-'))).toEqual([a.view.id.split('/')[1]]);
+    expect(readdirSync(join(logdir, 'tiny', 'analyses', '2')).filter((d) => d.startsWith('reconstruction-'))).toEqual([
+      a.view.id.split('/')[1],
+    ]);
   });
 
   it('refuses bad requests with named errors', async () => {
     const cases: Array<[unknown, string, number, string, string?]> = [
-      [{ analysis: 'dream', epoch: 1 }, 'unknown-analysis', 404, "unknown analysis 'dream'; valid: optimal-input, reconstruction"],
-      [{ analysis: 'optimal-input', epoch: 7, params: { class: 1 } }, 'unknown-epoch', 404, 'run tiny has no checkpoint at epoch 7; checkpointed epochs: 1, 2'],
-      [{ analysis: 'optimal-input', epoch: 1, params: { class: 1 } }, 'no-checkpoints', 404, 'run bare has no checkpoints in', 'bare'],
+      [
+        { analysis: 'dream', epoch: 1 },
+        'unknown-analysis',
+        404,
+        "unknown analysis 'dream'; valid: optimal-input, reconstruction",
+      ],
+      [
+        { analysis: 'optimal-input', epoch: 7, params: { class: 1 } },
+        'unknown-epoch',
+        404,
+        'run tiny has no checkpoint at epoch 7; checkpointed epochs: 1, 2',
+      ],
+      [
+        { analysis: 'optimal-input', epoch: 1, params: { class: 1 } },
+        'no-checkpoints',
+        404,
+        'run bare has no checkpoints in',
+        'bare',
+      ],
       [{ analysis: 'optimal-input', epoch: 1, params: { class: 1 } }, 'unknown-run', 404, 'run ghost:', 'ghost'],
-      [{ analysis: 'optimal-input', epoch: 1, params: { layer: 'conv7', feature: 1 } }, 'unknown-layer', 404, "optimal-input --layer: no conv layer 'conv7'; conv layers: conv1, conv2, conv3, conv4, conv5"],
-      [{ analysis: 'optimal-input', epoch: 1, params: { layer: 'conv4', feature: 8 } }, 'unknown-feature', 404, 'optimal-input --feature: conv4 has 8 feature maps (0 to 7); found 8'],
-      [{ analysis: 'optimal-input', epoch: 1, params: { class: 10 } }, 'unknown-class', 404, 'optimal-input --class: 10 is not a class of this run (0 to 9)'],
-      [{ analysis: 'reconstruction', epoch: 1, params: { image: 12 } }, 'unknown-image', 404, 'reconstruction --image: the probe set has 12 images (0 to 11); found 12'],
-      [{ analysis: 'optimal-input', epoch: 1, params: { class: 1, steps: -3 } }, 'bad-param', 400, 'optimal-input --steps: expected an integer from 1 to 10000, found -3'],
-      [{ analysis: 'optimal-input', epoch: 'last' }, 'bad-request', 400, 'body.epoch: expected a non-negative integer epoch, found "last"'],
+      [
+        { analysis: 'optimal-input', epoch: 1, params: { layer: 'conv7', feature: 1 } },
+        'unknown-layer',
+        404,
+        "optimal-input --layer: no conv layer 'conv7'; conv layers: conv1, conv2, conv3, conv4, conv5",
+      ],
+      [
+        { analysis: 'optimal-input', epoch: 1, params: { layer: 'conv4', feature: 8 } },
+        'unknown-feature',
+        404,
+        'optimal-input --feature: conv4 has 8 feature maps (0 to 7); found 8',
+      ],
+      [
+        { analysis: 'optimal-input', epoch: 1, params: { class: 10 } },
+        'unknown-class',
+        404,
+        'optimal-input --class: 10 is not a class of this run (0 to 9)',
+      ],
+      [
+        { analysis: 'reconstruction', epoch: 1, params: { image: 12 } },
+        'unknown-image',
+        404,
+        'reconstruction --image: the probe set has 12 images (0 to 11); found 12',
+      ],
+      [
+        { analysis: 'optimal-input', epoch: 1, params: { class: 1, steps: -3 } },
+        'bad-param',
+        400,
+        'optimal-input --steps: expected an integer from 1 to 10000, found -3',
+      ],
+      [
+        { analysis: 'optimal-input', epoch: 'last' },
+        'bad-request',
+        400,
+        'body.epoch: expected a non-negative integer epoch, found "last"',
+      ],
       ['{"analysis": ', 'bad-request', 400, 'body: not valid JSON'],
     ];
     for (const [body, code, status, message, run] of cases) {
@@ -111,15 +170,25 @@ describe('analyses through the server', () => {
     server = await start();
     const view = (await (await fetch(`${server.url}/api/runs/tiny/analyses/${first.id}`)).json()) as AnalysisView;
     expect(view).toEqual(first);
-    const list = (await (await fetch(`${server.url}/api/runs/tiny/analyses?analysis=optimal-input`)).json()) as AnalysisView[];
+    const list = (await (
+      await fetch(`${server.url}/api/runs/tiny/analyses?analysis=optimal-input`)
+    ).json()) as AnalysisView[];
     expect(list.map((v) => v.id)).toEqual([first.id]);
-    expect(await (await fetch(`${server.url}/api/runs/tiny/checkpoints`)).json()).toEqual({ runId: 'tiny', epochs: [1, 2] });
+    expect(await (await fetch(`${server.url}/api/runs/tiny/checkpoints`)).json()).toEqual({
+      runId: 'tiny',
+      epochs: [1, 2],
+    });
   });
 
   it('still delivers a live snapshot to a dashboard while an analysis runs', async () => {
     const dash = await TestClient.connect(`${server.url}/live`);
     await dash.next('hello');
-    const trainer = new WebSocketReporter({ url: server.url, runId: 'live-run', token: server.ingestToken, log: () => undefined });
+    const trainer = new WebSocketReporter({
+      url: server.url,
+      runId: 'live-run',
+      token: server.ingestToken,
+      log: () => undefined,
+    });
     await trainer.send(runStarted());
     await trainer.flush(10_000);
     dash.send({ type: 'subscribe', runId: 'live-run' });
@@ -138,7 +207,9 @@ describe('analyses through the server', () => {
     const latency = Date.now() - sent;
     const after = (await (await fetch(`${server.url}/api/runs/tiny/analyses/${view.id}`)).json()) as AnalysisView;
     expect(after.status).toBe('running');
-    console.log(`live snapshot delivered ${latency} ms after it was sent, while the analysis was at ${after.progress.done}/${after.progress.total}`);
+    console.log(
+      `live snapshot delivered ${latency} ms after it was sent, while the analysis was at ${after.progress.done}/${after.progress.total}`,
+    );
     await trainer.close();
     dash.close();
     // Not waited for: closing the server stops the worker mid-question (nothing half-stored remains).

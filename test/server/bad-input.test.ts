@@ -26,7 +26,13 @@ const hello = (extra: object = {}) => ({ type: 'hello', protocolVersion: 1, runI
 /** Another trainer and another dashboard still work after the bad client. */
 async function othersStillServed(): Promise<void> {
   const next = server.store.lastSeq('ok') + 1;
-  const rep = new WebSocketReporter({ url: server.url, runId: 'ok', token: TOKEN, startSeq: next - 1, log: () => undefined });
+  const rep = new WebSocketReporter({
+    url: server.url,
+    runId: 'ok',
+    token: TOKEN,
+    startSeq: next - 1,
+    log: () => undefined,
+  });
   await rep.send(metrics(next));
   await rep.close(5000);
   const d = await TestClient.connect(`${server.url}/live`);
@@ -45,26 +51,201 @@ interface Case {
 }
 
 const INGEST_CASES: Case[] = [
-  { name: 'malformed JSON', frames: ['{"type":"hello",'], code: 'bad-json', message: /^frame is not valid JSON \(.+\); found "\{\\"type\\":\\"hello\\",\"$/, closeCode: 1002 },
-  { name: 'an unknown frame type', frames: [{ type: 'howdy' }], code: 'unknown-type', message: 'frame.type: expected one of hello, event, found "howdy"', closeCode: 1008 },
-  { name: 'a wrong protocol version', frames: [hello({ protocolVersion: 7 })], code: 'protocol-version', message: 'hello.protocolVersion: expected 1, found 7', closeCode: 1002 },
-  { name: 'a missing field', frames: [{ type: 'hello', protocolVersion: 1, runId: 'bad' }], code: 'bad-frame', message: 'hello.token: expected a string, found nothing', closeCode: 1008 },
-  { name: 'a bad run id', frames: [hello({ runId: '../etc' })], code: 'bad-frame', message: 'hello.runId: expected a run id of 1-128 characters [A-Za-z0-9._-] starting with a letter or digit, found "../etc"', closeCode: 1008 },
-  { name: 'a wrong token', frames: [hello({ token: 'guess' })], code: 'unauthorized', message: "hello.token: expected the server's ingest token, found a wrong one", closeCode: 1008 },
-  { name: 'an event before hello', frames: [{ type: 'event', runId: 'bad', seq: 1, event: runStarted() }], code: 'not-hello', message: 'expected a hello frame first, found event', closeCode: 1008 },
-  { name: 'no hello in time', frames: [], code: 'not-hello', message: 'expected a hello frame within 300 ms, found none', closeCode: 1008 },
-  { name: 'a mistyped field', frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'metrics', epoch: 'one', values: {} } }], code: 'bad-frame', message: 'event(metrics).epoch: expected an integer from 0 to 999999999, found "one"', closeCode: 1008 },
-  { name: 'a mistyped metric value', frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'metrics', epoch: 1, values: { loss: '0.3' } } }], code: 'bad-frame', message: 'event(metrics).values.loss: expected a number, found "0.3"', closeCode: 1008 },
-  { name: 'a diagnostics event with another measure', frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'diagnostics', epoch: 1, previousEpoch: 0, images: 10, measure: 'svcca', layers: {}, settledChangePerEpoch: 0.01 } }], code: 'bad-frame', message: `event(diagnostics).measure: expected 'linear-cka', found "svcca"`, closeCode: 1008 },
-  { name: 'a diagnostics event with a non-numeric CKA', frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'diagnostics', epoch: 1, previousEpoch: 0, images: 10, measure: 'linear-cka', layers: { conv1: { kind: 'conv', cka: 'high', change: null, ckaTo: {} } }, settledChangePerEpoch: 0.01 } }], code: 'bad-frame', message: 'event(diagnostics).layers.conv1.cka: expected a number or null, found "high"', closeCode: 1008 },
-  { name: 'an unknown event type', frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'epoch-done' } }], code: 'unknown-type', message: 'event.type: expected one of run-started, metrics, snapshot, diagnostics, run-ended, found "epoch-done"', closeCode: 1008 },
-  { name: 'a seq of 0', frames: [hello(), { type: 'event', runId: 'bad', seq: 0, event: runStarted() }], code: 'bad-frame', message: 'event.seq: expected an integer from 1 to 999999999999999, found number 0', closeCode: 1008 },
-  { name: 'an event of another run', frames: [hello(), { type: 'event', runId: 'other', seq: 1, event: runStarted() }], code: 'bad-frame', message: 'event.runId: expected "bad" (from hello), found "other"', closeCode: 1008 },
-  { name: 'an unknown run', frames: [hello({ runId: 'ghost' }), { type: 'event', runId: 'ghost', seq: 1, event: metrics(1) }], code: 'unknown-run', message: 'run "ghost" is unknown: its first event must be run-started, found metrics (seq 1)', closeCode: 1008 },
-  { name: 'a seq gap', frames: [hello({ runId: 'gap' }), { type: 'event', runId: 'gap', seq: 1, event: runStarted() }, { type: 'event', runId: 'gap', seq: 3, event: metrics(1) }], code: 'seq-gap', message: 'event.seq: expected 2 (run gap has 1..1 stored), found 3', closeCode: 1008 },
-  { name: 'a blob name with a path', frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'snapshot', epoch: 1, layer: 'conv1', index: { files: {}, maps: [] }, blobs: [{ name: '../../x.png', base64: '' }] } }], code: 'bad-blob', message: 'event(snapshot).blobs[0].name: expected a file name of [A-Za-z0-9._-] not starting with a dot, found "../../x.png"', closeCode: 1008 },
-  { name: 'a frame over the size limit', frames: [hello(), 'x'.repeat(5000)], code: 'too-large', message: 'frame of 5000 bytes: expected at most 4096 bytes', closeCode: 1009 },
-  { name: 'a binary frame', frames: [hello(), Buffer.from('{}')], code: 'bad-frame', message: 'frame: expected a text frame of JSON, found a binary frame', closeCode: 1008 },
+  {
+    name: 'malformed JSON',
+    frames: ['{"type":"hello",'],
+    code: 'bad-json',
+    message: /^frame is not valid JSON \(.+\); found "\{\\"type\\":\\"hello\\",\"$/,
+    closeCode: 1002,
+  },
+  {
+    name: 'an unknown frame type',
+    frames: [{ type: 'howdy' }],
+    code: 'unknown-type',
+    message: 'frame.type: expected one of hello, event, found "howdy"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a wrong protocol version',
+    frames: [hello({ protocolVersion: 7 })],
+    code: 'protocol-version',
+    message: 'hello.protocolVersion: expected 1, found 7',
+    closeCode: 1002,
+  },
+  {
+    name: 'a missing field',
+    frames: [{ type: 'hello', protocolVersion: 1, runId: 'bad' }],
+    code: 'bad-frame',
+    message: 'hello.token: expected a string, found nothing',
+    closeCode: 1008,
+  },
+  {
+    name: 'a bad run id',
+    frames: [hello({ runId: '../etc' })],
+    code: 'bad-frame',
+    message:
+      'hello.runId: expected a run id of 1-128 characters [A-Za-z0-9._-] starting with a letter or digit, found "../etc"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a wrong token',
+    frames: [hello({ token: 'guess' })],
+    code: 'unauthorized',
+    message: "hello.token: expected the server's ingest token, found a wrong one",
+    closeCode: 1008,
+  },
+  {
+    name: 'an event before hello',
+    frames: [{ type: 'event', runId: 'bad', seq: 1, event: runStarted() }],
+    code: 'not-hello',
+    message: 'expected a hello frame first, found event',
+    closeCode: 1008,
+  },
+  {
+    name: 'no hello in time',
+    frames: [],
+    code: 'not-hello',
+    message: 'expected a hello frame within 300 ms, found none',
+    closeCode: 1008,
+  },
+  {
+    name: 'a mistyped field',
+    frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'metrics', epoch: 'one', values: {} } }],
+    code: 'bad-frame',
+    message: 'event(metrics).epoch: expected an integer from 0 to 999999999, found "one"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a mistyped metric value',
+    frames: [
+      hello(),
+      { type: 'event', runId: 'bad', seq: 1, event: { type: 'metrics', epoch: 1, values: { loss: '0.3' } } },
+    ],
+    code: 'bad-frame',
+    message: 'event(metrics).values.loss: expected a number, found "0.3"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a diagnostics event with another measure',
+    frames: [
+      hello(),
+      {
+        type: 'event',
+        runId: 'bad',
+        seq: 1,
+        event: {
+          type: 'diagnostics',
+          epoch: 1,
+          previousEpoch: 0,
+          images: 10,
+          measure: 'svcca',
+          layers: {},
+          settledChangePerEpoch: 0.01,
+        },
+      },
+    ],
+    code: 'bad-frame',
+    message: `event(diagnostics).measure: expected 'linear-cka', found "svcca"`,
+    closeCode: 1008,
+  },
+  {
+    name: 'a diagnostics event with a non-numeric CKA',
+    frames: [
+      hello(),
+      {
+        type: 'event',
+        runId: 'bad',
+        seq: 1,
+        event: {
+          type: 'diagnostics',
+          epoch: 1,
+          previousEpoch: 0,
+          images: 10,
+          measure: 'linear-cka',
+          layers: { conv1: { kind: 'conv', cka: 'high', change: null, ckaTo: {} } },
+          settledChangePerEpoch: 0.01,
+        },
+      },
+    ],
+    code: 'bad-frame',
+    message: 'event(diagnostics).layers.conv1.cka: expected a number or null, found "high"',
+    closeCode: 1008,
+  },
+  {
+    name: 'an unknown event type',
+    frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'epoch-done' } }],
+    code: 'unknown-type',
+    message: 'event.type: expected one of run-started, metrics, snapshot, diagnostics, run-ended, found "epoch-done"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a seq of 0',
+    frames: [hello(), { type: 'event', runId: 'bad', seq: 0, event: runStarted() }],
+    code: 'bad-frame',
+    message: 'event.seq: expected an integer from 1 to 999999999999999, found number 0',
+    closeCode: 1008,
+  },
+  {
+    name: 'an event of another run',
+    frames: [hello(), { type: 'event', runId: 'other', seq: 1, event: runStarted() }],
+    code: 'bad-frame',
+    message: 'event.runId: expected "bad" (from hello), found "other"',
+    closeCode: 1008,
+  },
+  {
+    name: 'an unknown run',
+    frames: [hello({ runId: 'ghost' }), { type: 'event', runId: 'ghost', seq: 1, event: metrics(1) }],
+    code: 'unknown-run',
+    message: 'run "ghost" is unknown: its first event must be run-started, found metrics (seq 1)',
+    closeCode: 1008,
+  },
+  {
+    name: 'a seq gap',
+    frames: [
+      hello({ runId: 'gap' }),
+      { type: 'event', runId: 'gap', seq: 1, event: runStarted() },
+      { type: 'event', runId: 'gap', seq: 3, event: metrics(1) },
+    ],
+    code: 'seq-gap',
+    message: 'event.seq: expected 2 (run gap has 1..1 stored), found 3',
+    closeCode: 1008,
+  },
+  {
+    name: 'a blob name with a path',
+    frames: [
+      hello(),
+      {
+        type: 'event',
+        runId: 'bad',
+        seq: 1,
+        event: {
+          type: 'snapshot',
+          epoch: 1,
+          layer: 'conv1',
+          index: { files: {}, maps: [] },
+          blobs: [{ name: '../../x.png', base64: '' }],
+        },
+      },
+    ],
+    code: 'bad-blob',
+    message:
+      'event(snapshot).blobs[0].name: expected a file name of [A-Za-z0-9._-] not starting with a dot, found "../../x.png"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a frame over the size limit',
+    frames: [hello(), 'x'.repeat(5000)],
+    code: 'too-large',
+    message: 'frame of 5000 bytes: expected at most 4096 bytes',
+    closeCode: 1009,
+  },
+  {
+    name: 'a binary frame',
+    frames: [hello(), Buffer.from('{}')],
+    code: 'bad-frame',
+    message: 'frame: expected a text frame of JSON, found a binary frame',
+    closeCode: 1008,
+  },
 ];
 
 describe('bad input on /ingest', () => {
@@ -83,14 +264,23 @@ describe('bad input on /ingest', () => {
   }
 
   it('refuses a flood of frames with rate-limited', async () => {
-    const s = await startServer({ logdir: tempDir(), ingestToken: TOKEN, log: () => undefined, limits: { ingestFramesPerSec: 50 } });
+    const s = await startServer({
+      logdir: tempDir(),
+      ingestToken: TOKEN,
+      log: () => undefined,
+      limits: { ingestFramesPerSec: 50 },
+    });
     try {
       const client = await TestClient.connect(`${s.url}/ingest`);
       client.send(hello({ runId: 'flood' }));
       client.send({ type: 'event', runId: 'flood', seq: 1, event: runStarted() });
       for (let i = 2; i <= 200; i++) client.send({ type: 'event', runId: 'flood', seq: i, event: metrics(i) });
       const err = await client.next('error');
-      expect(err).toEqual({ type: 'error', code: 'rate-limited', message: 'more than 50 frames per second; slow down and reconnect' });
+      expect(err).toEqual({
+        type: 'error',
+        code: 'rate-limited',
+        message: 'more than 50 frames per second; slow down and reconnect',
+      });
       expect(await client.closed).toBe(1013);
       // Frames accepted before the limit are stored and acknowledged (acks are cumulative) before the close; none after it.
       const acked = client.frames.filter((f) => f.type === 'ack').map((f) => f.seq as number);
@@ -118,7 +308,9 @@ describe('bad input on /live', () => {
     expect(errors.map((e) => e.code)).toEqual(['bad-json', 'unknown-type', 'unknown-run', 'bad-frame']);
     expect(errors[1].message).toBe('frame.type: expected one of subscribe, unsubscribe, found "watch"');
     expect(errors[2].message).toBe('subscribe.runId: no run "nope" in this logdir');
-    expect(errors[3].message).toBe('subscribe.afterSeq: expected an integer from 0 to 999999999999999, found number -1');
+    expect(errors[3].message).toBe(
+      'subscribe.afterSeq: expected an integer from 0 to 999999999999999, found number -1',
+    );
     d.send({ type: 'subscribe', runId: 'ok' });
     await d.next('history');
     expect(d.closeCode).toBeUndefined();
@@ -138,7 +330,11 @@ describe('bad input on /live', () => {
     const s = await startServer({ logdir: tempDir(), viewerToken: 'look', log: () => undefined });
     try {
       const bad = await TestClient.connect(`${s.url}/live?token=wrong`);
-      expect(await bad.next('error')).toEqual({ type: 'error', code: 'unauthorized', message: 'this server needs the viewer token: connect to /live?token=...' });
+      expect(await bad.next('error')).toEqual({
+        type: 'error',
+        code: 'unauthorized',
+        message: 'this server needs the viewer token: connect to /live?token=...',
+      });
       expect(await bad.closed).toBe(1008);
       const good = await TestClient.connect(`${s.url}/live?token=look`);
       expect((await good.next('hello')).protocolVersion).toBe(1);

@@ -78,7 +78,9 @@ describe('no path leaves the logdir', () => {
     await store.append('w', 1, runStarted());
     const away = outside();
     symlinkSync(away, join(store.logdir, 'w', 'snapshots'));
-    await expect(store.append('w', 2, snapshot(2))).rejects.toThrow('is a symbolic link; the store does not follow links out of its logdir');
+    await expect(store.append('w', 2, snapshot(2))).rejects.toThrow(
+      'is a symbolic link; the store does not follow links out of its logdir',
+    );
     expect(readdirSync(away)).toEqual([]);
     const other = join(outside(), 'events.jsonl');
     mkdirSync(join(store.logdir, 'v'));
@@ -92,7 +94,13 @@ describe('no path leaves the logdir', () => {
 describe('Origin and Host: a web page cannot read the runs', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer({ logdir: tempDir(), log: () => undefined, watchMs: 0, allowOrigins: ['https://notebook.example'], allowHosts: ['gpu-box.lan'] });
+    server = await startServer({
+      logdir: tempDir(),
+      log: () => undefined,
+      watchMs: 0,
+      allowOrigins: ['https://notebook.example'],
+      allowHosts: ['gpu-box.lan'],
+    });
   });
   afterAll(() => server.close());
 
@@ -127,8 +135,12 @@ describe('Origin and Host: a web page cannot read the runs', () => {
 
   it('with a viewer token a Host name is fine (the token guards), an Origin still is checked', () => {
     expect(edgeRefusal({ host: 'box.example:6006' }, { viewerToken: 'v' })).toBeUndefined();
-    expect(edgeRefusal({ host: 'box.example:6006', origin: 'http://box.example:6006' }, { viewerToken: 'v' })).toBeUndefined();
-    expect(edgeRefusal({ host: 'box.example:6006', origin: 'http://evil.example' }, { viewerToken: 'v' })).toContain('Origin "http://evil.example"');
+    expect(
+      edgeRefusal({ host: 'box.example:6006', origin: 'http://box.example:6006' }, { viewerToken: 'v' }),
+    ).toBeUndefined();
+    expect(edgeRefusal({ host: 'box.example:6006', origin: 'http://evil.example' }, { viewerToken: 'v' })).toContain(
+      'Origin "http://evil.example"',
+    );
   });
 });
 
@@ -136,7 +148,13 @@ describe('memory and numeric bounds at the socket edge', () => {
   let server: RunningServer;
   const lines: string[] = [];
   beforeAll(async () => {
-    server = await startServer({ logdir: tempDir(), ingestToken: 't', log: (l) => lines.push(l), watchMs: 0, limits: { maxBufferedBytes: 64 * 1024, liveFramesPerSec: 10_000 } });
+    server = await startServer({
+      logdir: tempDir(),
+      ingestToken: 't',
+      log: (l) => lines.push(l),
+      watchMs: 0,
+      limits: { maxBufferedBytes: 64 * 1024, liveFramesPerSec: 10_000 },
+    });
   });
   afterAll(() => server.close());
 
@@ -163,14 +181,19 @@ describe('memory and numeric bounds at the socket edge', () => {
 
   it('a dashboard that subscribes again and again without reading is dropped, history frames included', async () => {
     await server.store.append('h', 1, runStarted());
-    await Promise.all(Array.from({ length: 300 }, (_, i) => server.store.append('h', i + 2, { ...metrics(1, i + 1), values: { loss: 1, pad: i } } as never)));
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        server.store.append('h', i + 2, { ...metrics(1, i + 1), values: { loss: 1, pad: i } } as never),
+      ),
+    );
     const c = await TestClient.connect(`${server.url}/live`);
     await c.next('hello');
     // Stop reading: the server's send buffer fills with history frames.
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     for (let i = 0; i < 400; i++) c.send({ type: 'subscribe', runId: 'h' });
     const deadline = Date.now() + 10_000;
-    while (!lines.some((l) => l.includes('dropping the slow dashboard')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!lines.some((l) => l.includes('dropping the slow dashboard')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(lines.filter((l) => l.includes('dropping the slow dashboard'))).toHaveLength(1);
   });
 
@@ -195,20 +218,31 @@ describe('memory and numeric bounds at the socket edge', () => {
     [5000, 5000, 1, 5000],
     [5000, 5000, 0, 3750],
     [4000, 5000, 1, 5000],
-  ])('reconnect backoff %i ms (max %i, jitter %f) waits %i ms: never past the documented maximum', (backoff, max, random, delay) => {
-    expect(backoffDelay(backoff, max, random)).toBe(delay);
-  });
+  ])(
+    'reconnect backoff %i ms (max %i, jitter %f) waits %i ms: never past the documented maximum',
+    (backoff, max, random, delay) => {
+      expect(backoffDelay(backoff, max, random)).toBe(delay);
+    },
+  );
 });
 
 describe('train --resume against a server with a viewer token', () => {
   it('REST answers the ingest token (a trainer reads its own runs), and still 401 without a token', async () => {
-    const server = await startServer({ logdir: tempDir(), ingestToken: 'ing', viewerToken: 'view', log: () => undefined, watchMs: 0 });
+    const server = await startServer({
+      logdir: tempDir(),
+      ingestToken: 'ing',
+      viewerToken: 'view',
+      log: () => undefined,
+      watchMs: 0,
+    });
     try {
       await server.store.append('r', 1, runStarted());
       expect((await fetch(`${server.url}/api/runs/r`, { headers: { authorization: 'Bearer ing' } })).status).toBe(200);
       expect((await fetch(`${server.url}/api/runs/r`, { headers: { authorization: 'Bearer view' } })).status).toBe(200);
       expect((await fetch(`${server.url}/api/runs/r`)).status).toBe(401);
-      expect((await fetch(`${server.url}/api/runs/r`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`${server.url}/api/runs/r`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(
+        401,
+      );
     } finally {
       await server.close();
     }

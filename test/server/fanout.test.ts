@@ -67,7 +67,11 @@ describe('live fan-out', () => {
 
   it('a dashboard that stops reading is dropped and the others keep receiving', async () => {
     const lines: string[] = [];
-    const server = await startServer({ logdir: tempDir(), log: (l) => lines.push(l), limits: { maxBufferedBytes: 1024 * 1024 } });
+    const server = await startServer({
+      logdir: tempDir(),
+      log: (l) => lines.push(l),
+      limits: { maxBufferedBytes: 1024 * 1024 },
+    });
     const rep = new WebSocketReporter({ url: server.url, runId: 's', token: server.ingestToken, log: quiet });
     try {
       await rep.send(runStarted());

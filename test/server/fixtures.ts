@@ -26,15 +26,28 @@ export function runStarted(startedAt = '2026-01-01T00:00:00.000Z'): TrainerEvent
       methods: ['deconvnet'],
       seed: 1,
     },
-    dataset: { name: 'synthetic', shape: [8, 8, 3], classes: ['a', 'b'], trainCount: 16, validationCount: 4, probeCount: 16, source: 'test' },
-    model: { layers: [{ name: 'conv1', kind: 'conv', outputShape: [4, 4, 4], params: 100, kernel: 7, stride: 2 }], params: 100 },
+    dataset: {
+      name: 'synthetic',
+      shape: [8, 8, 3],
+      classes: ['a', 'b'],
+      trainCount: 16,
+      validationCount: 4,
+      probeCount: 16,
+      source: 'test',
+    },
+    model: {
+      layers: [{ name: 'conv1', kind: 'conv', outputShape: [4, 4, 4], params: 100, kernel: 7, stride: 2 }],
+      params: 100,
+    },
     backend: 'cpu',
     startedAt,
   };
 }
 
 export function metrics(epoch: number, batch?: number, loss = 1 / (epoch + 1)): TrainerEvent {
-  return batch === undefined ? { type: 'metrics', epoch, values: { loss, acc: 0.5 } } : { type: 'metrics', epoch, batch, values: { loss } };
+  return batch === undefined
+    ? { type: 'metrics', epoch, values: { loss, acc: 0.5 } }
+    : { type: 'metrics', epoch, batch, values: { loss } };
 }
 
 /** A solid-colour PNG of w x h pixels. */
@@ -57,7 +70,16 @@ export function snapshot(epoch: number, layer = 'conv1'): TrainerEvent {
     maps: [0, 1].map((index) => ({
       index,
       top: [{ value: 1, image: 0, label: 0, y: 0, x: 0, rf: [-3, -3, 7] as [number, number, number], clipped: true }],
-      health: { activeShare: 0.5, maxActivation: 1, meanActivation: 0.2, dead: false, weightRms: 0.1, weightChange: null, turnover: null, projectionChange: null },
+      health: {
+        activeShare: 0.5,
+        maxActivation: 1,
+        meanActivation: 0.2,
+        dead: false,
+        weightRms: 0.1,
+        weightChange: null,
+        turnover: null,
+        projectionChange: null,
+      },
     })),
     health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null },
     files: { patches: `${layer}.patches.png`, projections: { deconvnet: `${layer}.deconvnet.png` } },
@@ -117,7 +139,8 @@ export class TestClient {
       if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(this.frames).slice(0, 500)}`);
       if (this.closeCode !== undefined && !pred(this.frames)) {
         await new Promise((r) => setTimeout(r, 20));
-        if (!pred(this.frames)) throw new Error(`socket closed (${this.closeCode}); frames: ${JSON.stringify(this.frames).slice(0, 500)}`);
+        if (!pred(this.frames))
+          throw new Error(`socket closed (${this.closeCode}); frames: ${JSON.stringify(this.frames).slice(0, 500)}`);
       }
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);

@@ -9,14 +9,17 @@ const WRITER = fileURLToPath(new URL('./logdir-writer.ts', import.meta.url));
 
 /** A trainer process writing a run into the logdir; `cmd` resolves after it answered. */
 function writer(logdir: string, runId: string) {
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', WRITER, logdir, runId], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', WRITER, logdir, runId], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let oks = 0;
   const waiters: (() => void)[] = [];
   proc.stdout!.on('data', (d: Buffer) => {
     oks += (d.toString().match(/ok/g) ?? []).length;
     for (const w of waiters.splice(0)) w();
   });
-  const answered = (n: number) => new Promise<void>((r) => (oks >= n ? r() : waiters.push(() => (oks >= n ? r() : void answered(n).then(r)))));
+  const answered = (n: number) =>
+    new Promise<void>((r) => (oks >= n ? r() : waiters.push(() => (oks >= n ? r() : void answered(n).then(r)))));
   let sent = 1;
   return {
     proc,
@@ -29,7 +32,10 @@ function writer(logdir: string, runId: string) {
 }
 
 const LAYERS = ['conv1', 'conv2'];
-const layer = (epoch: number, name: string): TrainerEvent => ({ ...(snapshot(epoch, name) as Extract<TrainerEvent, { type: 'snapshot' }>), epochLayers: LAYERS });
+const layer = (epoch: number, name: string): TrainerEvent => ({
+  ...(snapshot(epoch, name) as Extract<TrainerEvent, { type: 'snapshot' }>),
+  epochLayers: LAYERS,
+});
 
 async function runOf(server: RunningServer, runId: string, pred: (r: RunInfo) => boolean): Promise<RunInfo> {
   const deadline = Date.now() + 10_000;

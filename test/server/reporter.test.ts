@@ -54,7 +54,16 @@ describe('WebSocketReporter', () => {
     const port = probe.port;
     await probe.close();
     const spoolFile = join(tempDir(), 'spool.jsonl');
-    const rep = new WebSocketReporter({ url: `http://127.0.0.1:${port}`, runId: 'late', token: 't', spoolFile, maxInMemory: 4, log: quiet, minBackoffMs: 20, maxBackoffMs: 50 });
+    const rep = new WebSocketReporter({
+      url: `http://127.0.0.1:${port}`,
+      runId: 'late',
+      token: 't',
+      spoolFile,
+      maxInMemory: 4,
+      log: quiet,
+      minBackoffMs: 20,
+      maxBackoffMs: 50,
+    });
     await rep.send(runStarted());
     for (let i = 2; i <= 30; i++) await rep.send(i === 15 ? snapshot(1) : metrics(i));
     expect(rep.pending).toBe(30);
@@ -82,7 +91,12 @@ describe('WebSocketReporter', () => {
       await b.send(runStarted());
       await b.send(metrics(2));
       await b.close();
-      expect((await server.store.events('r')).map((e) => `${e.seq}:${e.type}`)).toEqual(['1:run-started', '2:metrics', '3:run-started', '4:metrics']);
+      expect((await server.store.events('r')).map((e) => `${e.seq}:${e.type}`)).toEqual([
+        '1:run-started',
+        '2:metrics',
+        '3:run-started',
+        '4:metrics',
+      ]);
     } finally {
       await server.close();
     }
@@ -97,7 +111,9 @@ describe('WebSocketReporter', () => {
       await a.close();
       const b = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', log: quiet });
       await b.send(runStarted());
-      await expect(b.flush(5000)).rejects.toThrow(`--run-id r: the server at ${server.url} already has a run r (2 events); pick another --run-id, or continue it with --resume r`);
+      await expect(b.flush(5000)).rejects.toThrow(
+        `--run-id r: the server at ${server.url} already has a run r (2 events); pick another --run-id, or continue it with --resume r`,
+      );
       await b.close().catch(() => undefined);
       expect(server.store.lastSeq('r')).toBe(2);
     } finally {
@@ -110,7 +126,9 @@ describe('WebSocketReporter', () => {
     try {
       const rep = new WebSocketReporter({ url: server.url, runId: 'r', token: 'wrong', log: quiet });
       await rep.send(runStarted());
-      await expect(rep.flush(5000)).rejects.toThrow(`--token: the server at ${server.url} refused it: hello.token: expected the server's ingest token, found a wrong one`);
+      await expect(rep.flush(5000)).rejects.toThrow(
+        `--token: the server at ${server.url} refused it: hello.token: expected the server's ingest token, found a wrong one`,
+      );
       await expect(rep.send(metrics(1))).rejects.toThrow('--token: the server at');
       await rep.close().catch(() => undefined);
     } finally {
@@ -121,7 +139,14 @@ describe('WebSocketReporter', () => {
   it('stops when a restarted server has lost events it had acknowledged', async () => {
     const a = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet });
     const port = a.port;
-    const rep = new WebSocketReporter({ url: a.url, runId: 'r', token: 't', log: quiet, minBackoffMs: 20, maxBackoffMs: 50 });
+    const rep = new WebSocketReporter({
+      url: a.url,
+      runId: 'r',
+      token: 't',
+      log: quiet,
+      minBackoffMs: 20,
+      maxBackoffMs: 50,
+    });
     await rep.send(runStarted());
     await rep.send(metrics(1));
     await rep.flush(5000);
@@ -129,7 +154,9 @@ describe('WebSocketReporter', () => {
     const b = await startServer({ logdir: tempDir(), ingestToken: 't', port, log: quiet });
     try {
       await rep.send(metrics(2));
-      await expect(rep.flush(5000)).rejects.toThrow('run r: the server now has events only up to seq 0 but had acknowledged up to 2');
+      await expect(rep.flush(5000)).rejects.toThrow(
+        'run r: the server now has events only up to seq 0 but had acknowledged up to 2',
+      );
       expect(b.store.lastSeq('r')).toBe(0);
       await rep.close().catch(() => undefined);
     } finally {
@@ -145,7 +172,13 @@ describe('WebSocketReporter', () => {
     await new Promise((r) => silent.once('listening', r));
     const lines: string[] = [];
     const rep = new WebSocketReporter({
-      url: `http://127.0.0.1:${(silent.address() as { port: number }).port}`, runId: 'r', token: 't', heartbeatMs: 100, minBackoffMs: 10, maxBackoffMs: 20, log: (l) => lines.push(l),
+      url: `http://127.0.0.1:${(silent.address() as { port: number }).port}`,
+      runId: 'r',
+      token: 't',
+      heartbeatMs: 100,
+      minBackoffMs: 10,
+      maxBackoffMs: 20,
+      log: (l) => lines.push(l),
     });
     try {
       const deadline = Date.now() + 5000;
@@ -161,7 +194,9 @@ describe('WebSocketReporter', () => {
 
   it('rejects an invalid event at send, before it is queued', async () => {
     const rep = new WebSocketReporter({ url: 'http://127.0.0.1:9', runId: 'r', token: 't', log: quiet });
-    await expect(rep.send({ type: 'metrics', epoch: -1, values: {} })).rejects.toThrow('event(metrics).epoch: expected an integer from 0 to 999999999, found number -1');
+    await expect(rep.send({ type: 'metrics', epoch: -1, values: {} })).rejects.toThrow(
+      'event(metrics).epoch: expected an integer from 0 to 999999999, found number -1',
+    );
     expect(rep.pending).toBe(0);
     await rep.close();
   });
@@ -178,17 +213,43 @@ describe('resuming from a checkpoint that saved unacknowledged events', () => {
   it('re-sends the ones the server lacks, then numbers on after the checkpoint', async () => {
     const server = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet, watchMs: 0 });
     try {
-      const frames = [runStarted(), metrics(1, 1), metrics(1)].map((event, i) => JSON.stringify({ type: 'event', runId: 'r', seq: i + 1, event }));
+      const frames = [runStarted(), metrics(1, 1), metrics(1)].map((event, i) =>
+        JSON.stringify({ type: 'event', runId: 'r', seq: i + 1, event }),
+      );
       await server.store.append('r', 1, runStarted()); // the server got only seq 1 before the trainer died
-      const rep = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', resume: true, replay: { upTo: 3, frames }, log: quiet });
+      const rep = new WebSocketReporter({
+        url: server.url,
+        runId: 'r',
+        token: 't',
+        resume: true,
+        replay: { upTo: 3, frames },
+        log: quiet,
+      });
       expect(await rep.ready()).toBe(1);
       await rep.send(metrics(2, 1));
       await rep.close();
-      expect((await server.store.events('r')).map((e) => [e.seq, e.type === 'metrics' ? `${e.epoch}/${e.batch ?? '-'}` : e.type])).toEqual([
-        [1, 'run-started'], [2, '1/1'], [3, '1/-'], [4, '2/1'],
+      expect(
+        (await server.store.events('r')).map((e) => [
+          e.seq,
+          e.type === 'metrics' ? `${e.epoch}/${e.batch ?? '-'}` : e.type,
+        ]),
+      ).toEqual([
+        [1, 'run-started'],
+        [2, '1/1'],
+        [3, '1/-'],
+        [4, '2/1'],
       ]);
-      const lost = new WebSocketReporter({ url: server.url, runId: 'r', token: 't', resume: true, replay: { upTo: 9, frames }, log: quiet });
-      await expect(lost.ready()).rejects.toThrow('--resume r: the run has events up to seq 4 stored and the checkpoint needs up to 9, but seq 5 was neither stored nor saved with the checkpoint');
+      const lost = new WebSocketReporter({
+        url: server.url,
+        runId: 'r',
+        token: 't',
+        resume: true,
+        replay: { upTo: 9, frames },
+        log: quiet,
+      });
+      await expect(lost.ready()).rejects.toThrow(
+        '--resume r: the run has events up to seq 4 stored and the checkpoint needs up to 9, but seq 5 was neither stored nor saved with the checkpoint',
+      );
       await lost.close().catch(() => undefined);
     } finally {
       await server.close();
@@ -213,7 +274,9 @@ describe('MemoryReporter and StoreReporter', () => {
     await a.send(metrics(1));
     await a.close();
     const clobber = new StoreReporter(logdir, 'run');
-    await expect(clobber.send(runStarted())).rejects.toThrow(`--run-id run: ${logdir} already has a run run (2 events); pick another --run-id, or continue it with --resume run`);
+    await expect(clobber.send(runStarted())).rejects.toThrow(
+      `--run-id run: ${logdir} already has a run run (2 events); pick another --run-id, or continue it with --resume run`,
+    );
     await clobber.close();
     const b = new StoreReporter(logdir, 'run', { resume: true });
     await b.send(metrics(2));

@@ -33,8 +33,18 @@ describe('REST', () => {
   it('lists runs newest first and serves one run and its status', async () => {
     const runs = (await (await get('/api/runs')).json()) as { runId: string }[];
     expect(runs.map((r) => r.runId)).toEqual(['r2', 'r1']);
-    expect(await (await get('/api/runs/r1')).json()).toMatchObject({ runId: 'r1', lastSeq: 5, snapshotEpochs: [1], lastMetrics: { epoch: 2 } });
-    expect(await (await get('/api/runs/r1/status')).json()).toEqual({ runId: 'r1', status: 'running', trainerOnline: false, lastSeq: 5 });
+    expect(await (await get('/api/runs/r1')).json()).toMatchObject({
+      runId: 'r1',
+      lastSeq: 5,
+      snapshotEpochs: [1],
+      lastMetrics: { epoch: 2 },
+    });
+    expect(await (await get('/api/runs/r1/status')).json()).toEqual({
+      runId: 'r1',
+      status: 'running',
+      trainerOnline: false,
+      lastSeq: 5,
+    });
     expect(await (await get('/api/health')).json()).toEqual({ ok: true, protocolVersion: 1 });
   });
 
@@ -44,7 +54,11 @@ describe('REST', () => {
     const snaps = (await (await get('/api/runs/r1/events?type=snapshot')).json()) as { seq: number }[];
     expect(snaps.map((e) => e.seq)).toEqual([4]);
     const ms = (await (await get('/api/runs/r1/metrics')).json()) as { seq: number; batch?: number }[];
-    expect(ms.map((e) => [e.seq, e.batch])).toEqual([[2, 0], [3, undefined], [5, undefined]]);
+    expect(ms.map((e) => [e.seq, e.batch])).toEqual([
+      [2, 0],
+      [3, undefined],
+      [5, undefined],
+    ]);
   });
 
   it('serves the snapshot index per epoch and layer', async () => {
@@ -64,7 +78,9 @@ describe('REST', () => {
     const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
     expect([png.width, ...png.data.subarray(0, 4)]).toEqual([4, 255, 0, 0, 255]);
     // fetch adds Cache-Control: no-cache to conditional requests unless told otherwise (as browsers revalidate).
-    const again = await get('/blobs/r1/1/conv1.patches.png', { headers: { 'If-None-Match': etag, 'Cache-Control': 'max-age=0' } });
+    const again = await get('/blobs/r1/1/conv1.patches.png', {
+      headers: { 'If-None-Match': etag, 'Cache-Control': 'max-age=0' },
+    });
     expect(again.status).toBe(304);
   });
 
@@ -81,7 +97,10 @@ describe('REST', () => {
     expect(px(5, 0)).toEqual([128, 128, 128]);
     expect(px(6, 0)).toEqual([0, 0, 255]);
     expect(px(9, 3)).toEqual([0, 0, 255]);
-    const json = (await (await get('/api/runs/r1/snapshots/1/conv1/export?format=json')).json()) as { images: string[]; snapshot: { layer: string } };
+    const json = (await (await get('/api/runs/r1/snapshots/1/conv1/export?format=json')).json()) as {
+      images: string[];
+      snapshot: { layer: string };
+    };
     expect(json.images).toEqual(['/blobs/r1/1/conv1.patches.png', '/blobs/r1/1/conv1.deconvnet.png']);
     expect(json.snapshot.layer).toBe('conv1');
   });
@@ -89,17 +108,52 @@ describe('REST', () => {
   it('answers errors as {error: {code, message}} with an HTTP status', async () => {
     const cases: [string, number, string, string][] = [
       ['/api/runs/nope', 404, 'unknown-run', 'no run "nope" in this logdir'],
-      ['/api/runs/r1/snapshots/2/conv1', 404, 'not-found', 'run r1 has no snapshot of layer conv1 at epoch 2 (layers there: none)'],
-      ['/api/runs/r1/snapshots/1/conv9', 404, 'not-found', 'run r1 has no snapshot of layer conv9 at epoch 1 (layers there: conv1)'],
+      [
+        '/api/runs/r1/snapshots/2/conv1',
+        404,
+        'not-found',
+        'run r1 has no snapshot of layer conv1 at epoch 2 (layers there: none)',
+      ],
+      [
+        '/api/runs/r1/snapshots/1/conv9',
+        404,
+        'not-found',
+        'run r1 has no snapshot of layer conv9 at epoch 1 (layers there: conv1)',
+      ],
       ['/api/runs/r1/snapshots/x/conv1', 400, 'bad-request', 'epoch: expected a non-negative integer, found "x"'],
       ['/api/runs/r1/events?afterSeq=-2', 400, 'bad-request', '?afterSeq: expected a non-negative integer, found "-2"'],
-      ['/api/runs/r1/events?type=loss', 400, 'bad-request', '?type: expected one of run-started, metrics, snapshot, diagnostics, run-ended, found "loss"'],
-      ['/api/runs/r1/snapshots/1/conv1/export?format=gif', 400, 'bad-request', '?format: expected png or json, found "gif"'],
+      [
+        '/api/runs/r1/events?type=loss',
+        400,
+        'bad-request',
+        '?type: expected one of run-started, metrics, snapshot, diagnostics, run-ended, found "loss"',
+      ],
+      [
+        '/api/runs/r1/snapshots/1/conv1/export?format=gif',
+        400,
+        'bad-request',
+        '?format: expected png or json, found "gif"',
+      ],
       ['/api/unknown', 404, 'not-found', 'no route GET /api/unknown; see server/API.md'],
       ['/blobs/r1/1/nothing.png', 404, 'not-found', 'no blob nothing.png at epoch 1 of run r1'],
-      ['/blobs/r1/1/..%2F..%2Fr1%2Frun.json', 400, 'bad-blob', 'blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found "../../r1/run.json"'],
-      ['/blobs/r1/..%2F1/conv1.patches.png', 400, 'bad-blob', 'blob epoch: expected a non-negative integer, found "../1"'],
-      ['/blobs/r1/1/.hidden', 400, 'bad-blob', 'blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ".hidden"'],
+      [
+        '/blobs/r1/1/..%2F..%2Fr1%2Frun.json',
+        400,
+        'bad-blob',
+        'blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found "../../r1/run.json"',
+      ],
+      [
+        '/blobs/r1/..%2F1/conv1.patches.png',
+        400,
+        'bad-blob',
+        'blob epoch: expected a non-negative integer, found "../1"',
+      ],
+      [
+        '/blobs/r1/1/.hidden',
+        400,
+        'bad-blob',
+        'blob file: expected a name of [A-Za-z0-9._-] not starting with a dot, found ".hidden"',
+      ],
     ];
     for (const [path, status, code, message] of cases) {
       const res = await get(path);
@@ -114,7 +168,9 @@ describe('REST', () => {
   });
 
   it('finds the built dashboard at dist/dashboard-app by default when running from source', () => {
-    expect(defaultDashboardDir()).toBe(join(fileURLToPath(new URL('../../', import.meta.url)), 'dist', 'dashboard-app'));
+    expect(defaultDashboardDir()).toBe(
+      join(fileURLToPath(new URL('../../', import.meta.url)), 'dist', 'dashboard-app'),
+    );
   });
 
   it('says how to build the dashboard when it is not built', async () => {

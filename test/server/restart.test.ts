@@ -31,7 +31,12 @@ describe('server restart', () => {
 
     const b = await startServer({ logdir, log: quiet });
     try {
-      const runs = (await (await fetch(`${b.url}/api/runs`)).json()) as { runId: string; status: string; lastSeq: number; trainerOnline: boolean }[];
+      const runs = (await (await fetch(`${b.url}/api/runs`)).json()) as {
+        runId: string;
+        status: string;
+        lastSeq: number;
+        trainerOnline: boolean;
+      }[];
       expect(runs).toHaveLength(1);
       expect(runs[0]).toMatchObject({ runId: 'run-a', status: 'finished', lastSeq: 6, trainerOnline: false });
       const ms = (await (await fetch(`${b.url}/api/runs/run-a/metrics`)).json()) as { epoch: number }[];
@@ -43,7 +48,12 @@ describe('server restart', () => {
       d.send({ type: 'subscribe', runId: 'run-a', afterSeq: 0 });
       const history = await d.next('history');
       expect(history.events.map((e: { seq: number; type: string }) => `${e.seq}:${e.type}`)).toEqual([
-        '1:run-started', '2:metrics', '3:metrics', '4:metrics', '5:snapshot', '6:run-ended',
+        '1:run-started',
+        '2:metrics',
+        '3:metrics',
+        '4:metrics',
+        '5:snapshot',
+        '6:run-ended',
       ]);
       d.close();
     } finally {
@@ -70,7 +80,13 @@ describe('server restart', () => {
     let server = await spawnServer([...flags, '--port', '0']);
     const port = server.port;
     const rep = new WebSocketReporter({
-      url: server.url, runId: 'k', token: 'secret', log: quiet, minBackoffMs: 20, maxBackoffMs: 200, maxInMemory: 16,
+      url: server.url,
+      runId: 'k',
+      token: 'secret',
+      log: quiet,
+      minBackoffMs: 20,
+      maxBackoffMs: 200,
+      maxInMemory: 16,
     });
     const total = 400;
     await rep.send(runStarted());
@@ -89,7 +105,9 @@ describe('server restart', () => {
     expect(await server.exited).toBe(0);
     expect(storedSeqs(logdir, 'k')).toEqual(range(1, total));
     const store = await Store.open(logdir);
-    expect((await store.events('k')).filter((e) => e.type === 'snapshot').map((e) => e.seq)).toEqual([100, 200, 300, 400]);
+    expect((await store.events('k')).filter((e) => e.type === 'snapshot').map((e) => e.seq)).toEqual([
+      100, 200, 300, 400,
+    ]);
   });
 
   it('flushes on SIGTERM: run.json is up to date and the process exits 0', async () => {
@@ -114,7 +132,14 @@ describe('live subscription across a restart', () => {
     const logdir = tempDir();
     const a = await startServer({ logdir, log: quiet, ingestToken: 't' });
     const port = a.port;
-    const rep = new WebSocketReporter({ url: a.url, runId: 'x', token: 't', log: quiet, minBackoffMs: 20, maxBackoffMs: 100 });
+    const rep = new WebSocketReporter({
+      url: a.url,
+      runId: 'x',
+      token: 't',
+      log: quiet,
+      minBackoffMs: 20,
+      maxBackoffMs: 100,
+    });
     await rep.send(runStarted());
     for (let e = 1; e <= 9; e++) await rep.send(metrics(e));
     await rep.flush(5000);

@@ -19,7 +19,13 @@ describe('Store', () => {
     await store.append('r1', 6, { type: 'run-ended', status: 'finished', endedAt: '2026-01-01T01:00:00.000Z' });
     expect((await store.events('r1')).map((e) => e.seq)).toEqual(range(1, 6));
     const run = store.getRun('r1')!;
-    expect(run).toMatchObject({ runId: 'r1', status: 'finished', lastSeq: 6, snapshotEpochs: [1], trainerOnline: false });
+    expect(run).toMatchObject({
+      runId: 'r1',
+      status: 'finished',
+      lastSeq: 6,
+      snapshotEpochs: [1],
+      trainerOnline: false,
+    });
     expect(run.lastMetrics).toEqual({ epoch: 4, loss: 1 / 5, acc: 0.5 });
     expect(store.listRuns().map((r) => r.runId)).toEqual(['r1']);
   });
@@ -59,7 +65,10 @@ describe('Store', () => {
       layer: 'conv1',
       methods: ['deconvnet'],
       indexUrl: '/api/runs/r1/snapshots/3/conv1',
-      blobs: { 'conv1.patches.png': '/blobs/r1/3/conv1.patches.png', 'conv1.deconvnet.png': '/blobs/r1/3/conv1.deconvnet.png' },
+      blobs: {
+        'conv1.patches.png': '/blobs/r1/3/conv1.patches.png',
+        'conv1.deconvnet.png': '/blobs/r1/3/conv1.deconvnet.png',
+      },
     });
     const file = readFileSync(join(store.logdir, 'r1', 'snapshots', '3', 'conv1.patches.png'));
     expect(file.toString('base64')).toBe((ev as { blobs: { base64: string }[] }).blobs[0]!.base64);
@@ -75,7 +84,12 @@ describe('Store', () => {
     await a.close();
     const b = await Store.open(dir);
     expect((await b.events('r1')).map((e) => e.seq)).toEqual(range(1, 6));
-    expect(b.getRun('r1')).toMatchObject({ status: 'running', lastSeq: 6, snapshotEpochs: [2], lastMetrics: { epoch: 5 } });
+    expect(b.getRun('r1')).toMatchObject({
+      status: 'running',
+      lastSeq: 6,
+      snapshotEpochs: [2],
+      lastMetrics: { epoch: 5 },
+    });
     expect((await b.snapshotIndex('r1', 2, 'conv1'))?.layer).toBe('conv1');
     expect(await b.append('r1', 6, metrics(1))).toBe('duplicate');
     expect(await b.append('r1', 7, metrics(7))).not.toBe('duplicate');
@@ -91,7 +105,9 @@ describe('Store', () => {
     expect(b.getRun('r1')).toMatchObject({ lastSeq: 3, status: 'running' });
     await b.append('r1', 4, metrics(4));
     await b.close();
-    const lines = readFileSync(join(dir, 'r1', 'events.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'r1', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.map((l) => JSON.parse(l).seq)).toEqual([1, 2, 3, 4]);
     expect(JSON.parse(readFileSync(join(dir, 'r1', 'run.json'), 'utf8')).lastSeq).toBe(4);
   });
@@ -109,7 +125,9 @@ describe('Store', () => {
     ]) {
       expect(() => store.blobPath(run!, epoch!, file!), `${run}/${epoch}/${file}`).toThrow(ZfError);
     }
-    expect(store.blobPath('r1', 2, 'conv1.patches.png')).toBe(join(store.logdir, 'r1', 'snapshots', '2', 'conv1.patches.png'));
+    expect(store.blobPath('r1', 2, 'conv1.patches.png')).toBe(
+      join(store.logdir, 'r1', 'snapshots', '2', 'conv1.patches.png'),
+    );
   });
 
   it('reports a trainer online only while connected', async () => {
@@ -136,7 +154,9 @@ describe('Store', () => {
     expect((await store.events('r1')).map((e) => e.seq)).toEqual(range(1, 100));
     expect((await store.events('r1', 3)).map((e) => e.seq)).toEqual(range(4, 100));
     expect((await store.events('r1', 95)).map((e) => e.seq)).toEqual(range(96, 100));
-    const epochLevel = (await store.events('r1', 0, 'metrics')).filter((e) => e.type === 'metrics' && e.batch === undefined);
+    const epochLevel = (await store.events('r1', 0, 'metrics')).filter(
+      (e) => e.type === 'metrics' && e.batch === undefined,
+    );
     expect(epochLevel.map((e) => e.seq)).toEqual(range(1, 100).filter((i) => i > 1 && i % 7 === 0));
     let got: string[] = [];
     await store.history('r1', 50, (lines, last) => {

@@ -6,8 +6,14 @@ import { TestClient, metrics, runStarted, snapshot, tempDir } from './fixtures.j
 
 const LAYERS = ['conv1', 'conv2', 'conv3'];
 /** One layer of an epoch's three-layer snapshot. */
-const layer = (epoch: number, name: string): TrainerEvent => ({ ...(snapshot(epoch, name) as Extract<TrainerEvent, { type: 'snapshot' }>), epochLayers: LAYERS });
-const resumed = (resumeSeq: number): TrainerEvent => ({ ...(runStarted() as Extract<TrainerEvent, { type: 'run-started' }>), resumeSeq });
+const layer = (epoch: number, name: string): TrainerEvent => ({
+  ...(snapshot(epoch, name) as Extract<TrainerEvent, { type: 'snapshot' }>),
+  epochLayers: LAYERS,
+});
+const resumed = (resumeSeq: number): TrainerEvent => ({
+  ...(runStarted() as Extract<TrainerEvent, { type: 'run-started' }>),
+  resumeSeq,
+});
 
 async function appendAll(store: Store, runId: string, events: TrainerEvent[], from = 1): Promise<void> {
   await Promise.all(events.map((e, i) => store.append(runId, from + i, e)));
@@ -37,13 +43,29 @@ describe('what readers see: a snapshot epoch complete or absent, a resumed run w
     const logdir = tempDir();
     const store = await Store.open(logdir);
     // seq 1 start, 2 epoch-1 metrics, 3-5 a whole snapshot, 6-7 half of epoch 2, 8-9 two of three layers of epoch 2 (killed).
-    await appendAll(store, 'r', [runStarted(), metrics(1), ...LAYERS.map((l) => layer(1, l)), metrics(2, 1), metrics(2), layer(2, 'conv1'), layer(2, 'conv2')]);
+    await appendAll(store, 'r', [
+      runStarted(),
+      metrics(1),
+      ...LAYERS.map((l) => layer(1, l)),
+      metrics(2, 1),
+      metrics(2),
+      layer(2, 'conv1'),
+      layer(2, 'conv2'),
+    ]);
     // The resumed trainer's checkpoint covers up to seq 5: 6 and 7 go too; then epoch 2 is redone.
-    await appendAll(store, 'r', [resumed(5), metrics(2, 1, 0.25), metrics(2, undefined, 0.25), ...LAYERS.map((l) => layer(2, l))], 10);
+    await appendAll(
+      store,
+      'r',
+      [resumed(5), metrics(2, 1, 0.25), metrics(2, undefined, 0.25), ...LAYERS.map((l) => layer(2, l))],
+      10,
+    );
     const expectViews = async (s: Store) => {
       expect(seqs(await s.events('r'))).toEqual([1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15]);
       expect(seqs(await s.events('r', 5, 'metrics'))).toEqual([11, 12]);
-      expect(s.snapshots('r')).toEqual([{ epoch: 1, layers: LAYERS }, { epoch: 2, layers: LAYERS }]);
+      expect(s.snapshots('r')).toEqual([
+        { epoch: 1, layers: LAYERS },
+        { epoch: 2, layers: LAYERS },
+      ]);
       const run = s.getRun('r')!;
       expect(run.lastMetrics).toEqual({ epoch: 2, loss: 0.25, acc: 0.5 });
       expect(run.snapshotEpochs).toEqual([1, 2]);
@@ -59,7 +81,13 @@ describe('what readers see: a snapshot epoch complete or absent, a resumed run w
 
   it('a resume that drops the last epoch metrics puts the previous ones back in the run summary', async () => {
     const store = await Store.open(tempDir());
-    await appendAll(store, 'r', [runStarted(), metrics(1, undefined, 0.5), metrics(2, 1), metrics(2, undefined, 0.125), resumed(2)]);
+    await appendAll(store, 'r', [
+      runStarted(),
+      metrics(1, undefined, 0.5),
+      metrics(2, 1),
+      metrics(2, undefined, 0.125),
+      resumed(2),
+    ]);
     expect(store.getRun('r')!.lastMetrics).toEqual({ epoch: 1, loss: 0.5, acc: 0.5 });
     expect(seqs(await store.events('r'))).toEqual([1, 2, 5]);
   });

@@ -15,7 +15,15 @@ function net(): tf.LayersModel {
   const init = (seed: number) => tf.initializers.heNormal({ seed });
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [10, 10, 3], filters: 6, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.conv2d({
+        inputShape: [10, 10, 3],
+        filters: 6,
+        kernelSize: 5,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
       tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
       tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
       tf.layers.flatten(),
@@ -43,7 +51,15 @@ describe('parallel train step', () => {
     parallel = await createParallelTrainStep(b, { learningRate: 0.05, renormRadius: 0.1, backend: 'wasm' });
     for (const [i, n] of [8, 7, 1, 8].entries()) {
       const x = tf.randomNormal([n, 10, 10, 3], 0, 1, 'float32', 10 + i) as tf.Tensor4D;
-      const y = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, k) => (k * 3 + i) % 4), 'int32'), 4).toFloat() as tf.Tensor2D;
+      const y = tf
+        .oneHot(
+          tf.tensor1d(
+            Array.from({ length: n }, (_, k) => (k * 3 + i) % 4),
+            'int32',
+          ),
+          4,
+        )
+        .toFloat() as tf.Tensor2D;
       const r1 = single(x, y);
       const r2 = parallel(x, y);
       expect(r2.loss).toBeCloseTo(r1.loss, 5);

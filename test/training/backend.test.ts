@@ -19,7 +19,7 @@ function nodeInstalled(): boolean {
 
 describe('initBackend', () => {
   afterEach(() => {
-    delete process.env['ZFSCOPE_BACKEND'];
+    delete process.env.ZFSCOPE_BACKEND;
   });
 
   it('auto picks tfjs-node when it is installed, else wasm with the training kernels', async () => {
@@ -68,9 +68,9 @@ describe('initBackend', () => {
   });
 
   it('reads ZFSCOPE_BACKEND and names it when its value is invalid', async () => {
-    process.env['ZFSCOPE_BACKEND'] = 'cpu';
+    process.env.ZFSCOPE_BACKEND = 'cpu';
     expect((await initBackend()).name).toBe('cpu');
-    process.env['ZFSCOPE_BACKEND'] = 'gpu';
+    process.env.ZFSCOPE_BACKEND = 'gpu';
     await expect(initBackend()).rejects.toThrow(/ZFSCOPE_BACKEND: expected one of auto, node, wasm, cpu; found "gpu"/);
     await initBackend('wasm');
   });
@@ -78,11 +78,18 @@ describe('initBackend', () => {
 
 describe('parseBackendChoice', () => {
   it('accepts the four choices, case-insensitively', () => {
-    expect(['auto', 'node', 'WASM', ' cpu '].map((t) => parseBackendChoice(t))).toEqual(['auto', 'node', 'wasm', 'cpu']);
+    expect(['auto', 'node', 'WASM', ' cpu '].map((t) => parseBackendChoice(t))).toEqual([
+      'auto',
+      'node',
+      'wasm',
+      'cpu',
+    ]);
   });
 
   it('refuses anything else naming --backend and the valid values', () => {
     expect(() => parseBackendChoice('webgl')).toThrow(BackendError);
-    expect(() => parseBackendChoice('webgl')).toThrow('--backend: expected one of auto, node, wasm, cpu; found "webgl"');
+    expect(() => parseBackendChoice('webgl')).toThrow(
+      '--backend: expected one of auto, node, wasm, cpu; found "webgl"',
+    );
   });
 });

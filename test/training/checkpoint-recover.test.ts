@@ -12,11 +12,32 @@ function folder(path: string, epoch: number, complete = true): void {
 }
 const epochOf = (dir: string) => (JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { epoch: number }).epoch;
 
-describe('a checkpoint after a kill between saveCheckpoint\'s renames', () => {
+describe("a checkpoint after a kill between saveCheckpoint's renames", () => {
   it.each([
-    ['killed after moving the old one aside: the new one (complete) is put in place', [['latest.old-7', 1], ['latest.tmp-7', 2]], 2],
-    ['killed while writing the new one (no meta.json): the old one comes back', [['latest.old-7', 1], ['latest.tmp-7', 2, false]], 1],
-    ['in place already: leftovers of an earlier kill are removed', [['latest', 3], ['latest.tmp-9', 2, false]], 3],
+    [
+      'killed after moving the old one aside: the new one (complete) is put in place',
+      [
+        ['latest.old-7', 1],
+        ['latest.tmp-7', 2],
+      ],
+      2,
+    ],
+    [
+      'killed while writing the new one (no meta.json): the old one comes back',
+      [
+        ['latest.old-7', 1],
+        ['latest.tmp-7', 2, false],
+      ],
+      1,
+    ],
+    [
+      'in place already: leftovers of an earlier kill are removed',
+      [
+        ['latest', 3],
+        ['latest.tmp-9', 2, false],
+      ],
+      3,
+    ],
   ] as [string, [string, number, boolean?][], number][])('%s', async (_name, folders, expected) => {
     const root = mkdtempSync(join(tmpdir(), 'zf-ckpt-'));
     for (const [name, epoch, complete] of folders) folder(join(root, name), epoch, complete ?? true);

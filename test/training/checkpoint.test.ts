@@ -13,9 +13,19 @@ beforeAll(async () => {
 function tinyModel(seed: number): tf.LayersModel {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed }) }),
+      tf.layers.conv2d({
+        inputShape: [6, 6, 1],
+        filters: 2,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotNormal({ seed }),
+      }),
       tf.layers.flatten(),
-      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }) }),
+      tf.layers.dense({
+        units: 3,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }),
+      }),
     ],
   });
 }
@@ -38,7 +48,9 @@ describe('checkpoints', () => {
     expect(meta).toMatchObject({ epoch: 3, batch: 7, learningRate: 0.05 });
     const resumed = stepB(x, y).loss;
     expect(resumed).toBeCloseTo(continued, 6);
-    a.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(b.getWeights()[i]!.dataSync())));
+    a.getWeights().forEach((w, i) =>
+      expect(Array.from(w.dataSync())).toEqual(Array.from(b.getWeights()[i]!.dataSync())),
+    );
   });
 
   it('refuses a checkpoint of another architecture, naming the weight and shapes', async () => {
@@ -52,7 +64,9 @@ describe('checkpoints', () => {
         tf.layers.dense({ units: 3 }),
       ],
     });
-    await expect(loadCheckpoint(dir, other, tf.train.momentum(0.1, 0.9))).rejects.toThrow(/has shape 3x3x1x2, the model expects 3x3x1x4/);
+    await expect(loadCheckpoint(dir, other, tf.train.momentum(0.1, 0.9))).rejects.toThrow(
+      /has shape 3x3x1x2, the model expects 3x3x1x4/,
+    );
   });
 
   it('reports a missing or truncated checkpoint by file', async () => {
@@ -61,6 +75,8 @@ describe('checkpoints', () => {
     const dir = join(root, 'latest');
     await saveCheckpoint(dir, tinyModel(1), tf.train.momentum(0.1, 0.9), { epoch: 1, batch: 0, learningRate: 0.1 });
     writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(8));
-    await expect(loadCheckpoint(dir, tinyModel(1), tf.train.momentum(0.1, 0.9))).rejects.toThrow(/weights\.bin holds 2 floats, meta\.json describes/);
+    await expect(loadCheckpoint(dir, tinyModel(1), tf.train.momentum(0.1, 0.9))).rejects.toThrow(
+      /weights\.bin holds 2 floats, meta\.json describes/,
+    );
   });
 });

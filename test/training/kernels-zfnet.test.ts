@@ -30,21 +30,24 @@ describe('small ZF-net gradients on wasm', () => {
   it.each([
     ['zf', [28, 28, 1]],
     ['alex4', [32, 32, 3]],
-  ] as Array<[string, [number, number, number]]>)('match the cpu backend for the %s preset at %j', async (preset, shape) => {
-    await initBackend('cpu');
-    const reference = gradients(preset, shape);
-    await initBackend('wasm');
-    const got = gradients(preset, shape);
-    expect(got.length).toBe(reference.length);
-    reference.forEach((ref, i) => {
-      let diff = 0;
-      let norm = 0;
-      ref.forEach((v, j) => {
-        diff = Math.max(diff, Math.abs(v - got[i]![j]!));
-        norm = Math.max(norm, Math.abs(v));
+  ] as Array<[string, [number, number, number]]>)(
+    'match the cpu backend for the %s preset at %j',
+    async (preset, shape) => {
+      await initBackend('cpu');
+      const reference = gradients(preset, shape);
+      await initBackend('wasm');
+      const got = gradients(preset, shape);
+      expect(got.length).toBe(reference.length);
+      reference.forEach((ref, i) => {
+        let diff = 0;
+        let norm = 0;
+        ref.forEach((v, j) => {
+          diff = Math.max(diff, Math.abs(v - got[i]![j]!));
+          norm = Math.max(norm, Math.abs(v));
+        });
+        expect(norm).toBeGreaterThan(0);
+        expect(diff / norm).toBeLessThanOrEqual(1e-4);
       });
-      expect(norm).toBeGreaterThan(0);
-      expect(diff / norm).toBeLessThanOrEqual(1e-4);
-    });
-  });
+    },
+  );
 });

@@ -57,14 +57,24 @@ function backward(c: Case, seed: number): { dx: Float32Array; dw: Float32Array }
     const [h, w] = c.size;
     const x = tf.randomNormal([c.batch, h, w, c.cin], 0, 1, 'float32', seed) as tf.Tensor4D;
     const W = tf.randomNormal([c.k, c.k, c.cin, c.cout], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
-    const dy = tf.randomNormal([c.batch, outSize(h, c), outSize(w, c), c.cout], 0, 1, 'float32', seed + 2) as tf.Tensor4D;
+    const dy = tf.randomNormal(
+      [c.batch, outSize(h, c), outSize(w, c), c.cout],
+      0,
+      1,
+      'float32',
+      seed + 2,
+    ) as tf.Tensor4D;
     const dx = tf.conv2dTranspose(dy, W, x.shape, c.s, c.pad);
-    const grad = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-      strides: [c.s, c.s],
-      pad: c.pad,
-      dataFormat: 'NHWC',
-      filterShape: W.shape,
-    }) as tf.Tensor;
+    const grad = tf.engine().runKernel(
+      'Conv2DBackpropFilter',
+      { x, dy },
+      {
+        strides: [c.s, c.s],
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        filterShape: W.shape,
+      },
+    ) as tf.Tensor;
     return { dx: dx.dataSync() as Float32Array, dw: grad.dataSync() as Float32Array };
   });
 }
@@ -90,7 +100,12 @@ function poolBackward(c: PoolCase, seed: number): Float32Array {
     const x = tf.relu(tf.randomNormal(c.shape, 0, 1, 'float32', seed)) as tf.Tensor4D;
     const y = tf.maxPool(x, c.size, c.stride, c.pad);
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', seed + 1);
-    const g = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.size, c.stride, c.pad).mul(dy).sum())(x);
+    const g = tf.grad((t: tf.Tensor) =>
+      tf
+        .maxPool(t as tf.Tensor4D, c.size, c.stride, c.pad)
+        .mul(dy)
+        .sum(),
+    )(x);
     return g.dataSync() as Float32Array;
   });
 }
@@ -127,18 +142,20 @@ describe('wasm training kernels', () => {
     await initBackend('wasm');
   });
 
-  it.each(CASES.map((c, i) => [`${c.k}x${c.k}/${c.s} ${c.pad} ${c.size.join('x')}x${c.cin}->${c.cout} batch ${c.batch}`, c, i] as const))(
-    'Conv2DBackpropInput and Conv2DBackpropFilter match the cpu reference: %s',
-    (_name, c, i) => {
-      expect(tf.getBackend()).toBe('wasm');
-      const got = backward(c, 10 * i + 1);
-      const ref = reference[i]!;
-      expect(got.dx.length).toBe(ref.dx.length);
-      expect(got.dw.length).toBe(ref.dw.length);
-      expect(relErr(got.dx, ref.dx)).toBeLessThanOrEqual(1e-4);
-      expect(relErr(got.dw, ref.dw)).toBeLessThanOrEqual(1e-4);
-    },
-  );
+  it.each(
+    CASES.map(
+      (c, i) =>
+        [`${c.k}x${c.k}/${c.s} ${c.pad} ${c.size.join('x')}x${c.cin}->${c.cout} batch ${c.batch}`, c, i] as const,
+    ),
+  )('Conv2DBackpropInput and Conv2DBackpropFilter match the cpu reference: %s', (_name, c, i) => {
+    expect(tf.getBackend()).toBe('wasm');
+    const got = backward(c, 10 * i + 1);
+    const ref = reference[i]!;
+    expect(got.dx.length).toBe(ref.dx.length);
+    expect(got.dw.length).toBe(ref.dw.length);
+    expect(relErr(got.dx, ref.dx)).toBeLessThanOrEqual(1e-4);
+    expect(relErr(got.dw, ref.dw)).toBeLessThanOrEqual(1e-4);
+  });
 
   it.each(POOLS.map((c, i) => [`${c.size}/${c.stride} ${c.pad} ${c.shape.join('x')}`, c, i] as const))(
     'MaxPoolGrad matches the cpu reference, ties included: %s',

@@ -7,15 +7,43 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const shapes = (m: tf.LayersModel) => Object.fromEntries(m.layers.map((l) => [l.name, (l.outputShape as number[]).slice(1)]));
+const shapes = (m: tf.LayersModel) =>
+  Object.fromEntries(m.layers.map((l) => [l.name, (l.outputShape as number[]).slice(1)]));
 
 describe('small ZF-net (zfnet.md §1.4)', () => {
   // Parameter counts and shapes from zfnet.md §1.4, computed there independently.
   it.each([
-    ['zf', [32, 32, 3], 381_642, { conv1: [32, 32, 32], pool1: [16, 16, 32], conv2: [8, 8, 64], pool2: [4, 4, 64], conv5: [4, 4, 64], pool5: [2, 2, 64] }],
-    ['alex2', [32, 32, 3], 387_018, { conv1: [16, 16, 32], pool1: [8, 8, 32], conv2: [8, 8, 64], pool2: [4, 4, 64], pool5: [2, 2, 64] }],
-    ['alex4', [32, 32, 3], 390_858, { conv1: [8, 8, 32], pool1: [8, 8, 32], conv2: [8, 8, 64], pool2: [4, 4, 64], pool5: [2, 2, 64] }],
-    ['zf', [28, 28, 1], 380_042, { conv1: [28, 28, 32], pool1: [14, 14, 32], conv2: [7, 7, 64], pool2: [4, 4, 64], pool5: [2, 2, 64] }],
+    [
+      'zf',
+      [32, 32, 3],
+      381_642,
+      {
+        conv1: [32, 32, 32],
+        pool1: [16, 16, 32],
+        conv2: [8, 8, 64],
+        pool2: [4, 4, 64],
+        conv5: [4, 4, 64],
+        pool5: [2, 2, 64],
+      },
+    ],
+    [
+      'alex2',
+      [32, 32, 3],
+      387_018,
+      { conv1: [16, 16, 32], pool1: [8, 8, 32], conv2: [8, 8, 64], pool2: [4, 4, 64], pool5: [2, 2, 64] },
+    ],
+    [
+      'alex4',
+      [32, 32, 3],
+      390_858,
+      { conv1: [8, 8, 32], pool1: [8, 8, 32], conv2: [8, 8, 64], pool2: [4, 4, 64], pool5: [2, 2, 64] },
+    ],
+    [
+      'zf',
+      [28, 28, 1],
+      380_042,
+      { conv1: [28, 28, 32], pool1: [14, 14, 32], conv2: [7, 7, 64], pool2: [4, 4, 64], pool5: [2, 2, 64] },
+    ],
   ] as const)('preset %s on %j has the reference parameter count and shapes', (preset, input, params, expected) => {
     const m = buildZfNet(zfNetConfig({ inputShape: [...input], classes: 10, conv1: CONV1_PRESETS[preset]! }));
     expect(m.countParams()).toBe(params);
@@ -33,16 +61,29 @@ describe('small ZF-net (zfnet.md §1.4)', () => {
   });
 
   it('refuses a configuration that leaves a layer with an empty output, naming the layer and sizes', () => {
-    const cfg = zfNetConfig({ inputShape: [12, 12, 1], classes: 10, conv1: { kernel: 11, stride: 4 }, padding: 'valid' });
+    const cfg = zfNetConfig({
+      inputShape: [12, 12, 1],
+      classes: 10,
+      conv1: { kernel: 11, stride: 4 },
+      padding: 'valid',
+    });
     expect(() => planLayers(cfg)).toThrow(ConfigError);
-    expect(() => buildZfNet(cfg)).toThrow(/pool1 \(3x3\/1, valid padding\) would have an empty output: its input is 1x1/);
+    expect(() => buildZfNet(cfg)).toThrow(
+      /pool1 \(3x3\/1, valid padding\) would have an empty output: its input is 1x1/,
+    );
   });
 
   it('summarizes layers with kind, kernel and stride', () => {
     const m = buildZfNet(zfNetConfig({ inputShape: [28, 28, 1], classes: 10, conv1: { kernel: 11, stride: 4 } }));
     const s = summarizeModel(m);
     expect(s.layers[0]).toMatchObject({ name: 'conv1', kind: 'conv', kernel: 11, stride: 4, outputShape: [7, 7, 32] });
-    expect(s.layers.filter((l) => l.kind === 'conv').map((l) => l.name)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5']);
+    expect(s.layers.filter((l) => l.kind === 'conv').map((l) => l.name)).toEqual([
+      'conv1',
+      'conv2',
+      'conv3',
+      'conv4',
+      'conv5',
+    ]);
     expect(s.params).toBe(m.countParams());
     m.dispose();
   });

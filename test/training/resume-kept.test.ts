@@ -2,18 +2,57 @@ import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../server/protocol.js';
 import { keptAfterCheckpoint } from '../../training/resume.js';
 
-const m = (seq: number, epoch: number, batch?: number): StoredEvent => ({ type: 'metrics', seq, epoch, ...(batch !== undefined ? { batch } : {}), values: { loss: 1 } });
-const s = (seq: number, epoch: number, layer: string): StoredEvent => ({ type: 'snapshot', seq, epoch, layer, methods: [], indexUrl: '', blobs: {} });
+const m = (seq: number, epoch: number, batch?: number): StoredEvent => ({
+  type: 'metrics',
+  seq,
+  epoch,
+  ...(batch !== undefined ? { batch } : {}),
+  values: { loss: 1 },
+});
+const s = (seq: number, epoch: number, layer: string): StoredEvent => ({
+  type: 'snapshot',
+  seq,
+  epoch,
+  layer,
+  methods: [],
+  indexUrl: '',
+  blobs: {},
+});
 const meta = { epoch: 2, seq: 10, epochMetrics: { loss: 1 } };
 
 describe('which results of the checkpointed epoch a resume keeps', () => {
   it.each([
     ['nothing stored after the checkpoint', [], true, { metrics: false, snapshot: false, count: 0 }],
-    ['the epoch metrics, then a half epoch of the next', [m(11, 2), m(12, 3, 1)], false, { metrics: true, snapshot: false, count: 1 }],
-    ['metrics and a whole snapshot (shown), then more', [m(11, 2), s(12, 2, 'conv1'), s(13, 2, 'conv2'), m(14, 3, 1)], true, { metrics: true, snapshot: true, count: 3 }],
-    ['metrics, the snapshot not shown (cut short), then a resume', [m(11, 2), m(14, 3, 1)], true, { metrics: true, snapshot: false, count: 1 }],
-    ['batch metrics first: the checkpoint was mid-epoch work', [m(11, 3, 1)], true, { metrics: false, snapshot: false, count: 0 }],
-    ['a gap after the checkpoint (hidden seqs): nothing kept', [m(12, 2)], true, { metrics: false, snapshot: false, count: 0 }],
+    [
+      'the epoch metrics, then a half epoch of the next',
+      [m(11, 2), m(12, 3, 1)],
+      false,
+      { metrics: true, snapshot: false, count: 1 },
+    ],
+    [
+      'metrics and a whole snapshot (shown), then more',
+      [m(11, 2), s(12, 2, 'conv1'), s(13, 2, 'conv2'), m(14, 3, 1)],
+      true,
+      { metrics: true, snapshot: true, count: 3 },
+    ],
+    [
+      'metrics, the snapshot not shown (cut short), then a resume',
+      [m(11, 2), m(14, 3, 1)],
+      true,
+      { metrics: true, snapshot: false, count: 1 },
+    ],
+    [
+      'batch metrics first: the checkpoint was mid-epoch work',
+      [m(11, 3, 1)],
+      true,
+      { metrics: false, snapshot: false, count: 0 },
+    ],
+    [
+      'a gap after the checkpoint (hidden seqs): nothing kept',
+      [m(12, 2)],
+      true,
+      { metrics: false, snapshot: false, count: 0 },
+    ],
     ['metrics of another epoch', [m(11, 1)], true, { metrics: false, snapshot: false, count: 0 }],
   ] as [string, StoredEvent[], boolean, object][])('%s', (_name, after, snapshotDue, expected) => {
     expect(keptAfterCheckpoint(meta, after, snapshotDue)).toEqual(expected);

@@ -12,7 +12,7 @@ import { convKernels, createTrainStep, renormalizeFilters } from '../../training
 /** 8x8x1 images, class 1 when a bright 3x3 square sits in the right half, 0 in the left. */
 function squares(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const x = new Float32Array(n * 64);
   const y = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
@@ -30,9 +30,23 @@ function tinyNet(): tf.LayersModel {
   const init = (seed: number) => tf.initializers.heNormal({ seed });
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
       tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
-      tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.conv2d({
+        filters: 6,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(2),
+      }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: init(3) }),
     ],

@@ -50,7 +50,11 @@ export interface AscentResult {
 }
 
 /** Runs the ascent of `score` (x [1,H,W,C] -> scalar) from zeros; every tensor it makes is disposed. */
-export function ascend(score: (x: tf.Tensor4D) => tf.Scalar, shape: [number, number, number], o: AscentOptions): AscentResult {
+export function ascend(
+  score: (x: tf.Tensor4D) => tf.Scalar,
+  shape: [number, number, number],
+  o: AscentOptions,
+): AscentResult {
   const rand = mulberry32(o.seed);
   const full: [number, number, number, number] = [1, ...shape];
   const lo = o.bounds ? tf.tensor4d(o.bounds.lo, full) : null;
@@ -63,7 +67,10 @@ export function ascend(score: (x: tf.Tensor4D) => tf.Scalar, shape: [number, num
   let warmupSteps = 0;
   try {
     for (let t = 0; t < o.steps; t++) {
-      const shift = o.jitter > 0 ? [Math.floor(rand() * (2 * o.jitter + 1)) - o.jitter, Math.floor(rand() * (2 * o.jitter + 1)) - o.jitter] : [0, 0];
+      const shift =
+        o.jitter > 0
+          ? [Math.floor(rand() * (2 * o.jitter + 1)) - o.jitter, Math.floor(rand() * (2 * o.jitter + 1)) - o.jitter]
+          : [0, 0];
       const [next, value] = tf.tidy(() => {
         const x = shift[0] || shift[1] ? roll(img, shift[0]!, shift[1]!) : img;
         const main = valueAndGrad(x);
@@ -98,7 +105,13 @@ export function ascend(score: (x: tf.Tensor4D) => tf.Scalar, shape: [number, num
       return [tf.sub(s, tf.mul(o.l2, tf.sum(tf.square(img)))), s];
     });
     objective.push(finalObjective.dataSync()[0]!);
-    const result = { image: (img.dataSync() as Float32Array).slice(), objective, score: finalScore.dataSync()[0]!, deadStart, warmupSteps };
+    const result = {
+      image: (img.dataSync() as Float32Array).slice(),
+      objective,
+      score: finalScore.dataSync()[0]!,
+      deadStart,
+      warmupSteps,
+    };
     tf.dispose([finalObjective, finalScore]);
     return result;
   } finally {

@@ -10,9 +10,21 @@ import { displayChannels, maxAbs, symmetricBytes, toDisplay } from '../viz/atlas
 /** PNG bytes of `bytes` (h x w x 1 or 3, 0..255). */
 export function encodePng(bytes: Uint8Array, h: number, w: number, channels: 1 | 3): Uint8Array {
   const colorType = channels === 3 ? 2 : 0;
-  const png = new PNG({ width: w, height: h, colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 } as ConstructorParameters<typeof PNG>[0]);
+  const png = new PNG({
+    width: w,
+    height: h,
+    colorType,
+    inputColorType: colorType,
+    inputHasAlpha: false,
+    bitDepth: 8,
+  } as ConstructorParameters<typeof PNG>[0]);
   png.data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: false, bitDepth: 8 } as Parameters<typeof PNG.sync.write>[1]);
+  const out = PNG.sync.write(png, {
+    colorType,
+    inputColorType: colorType,
+    inputHasAlpha: false,
+    bitDepth: 8,
+  } as Parameters<typeof PNG.sync.write>[1]);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
@@ -27,5 +39,10 @@ export function pixelPng(values: Float32Array, h: number, w: number, c: number, 
   const raw = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) raw[i] = Math.max(0, Math.min(255, pre.mean[i]! + values[i]! / pre.scale));
   const shown = toDisplay(raw, h * w, c);
-  return encodePng(Uint8Array.from(shown, (v) => Math.round(v)), h, w, displayChannels(c));
+  return encodePng(
+    Uint8Array.from(shown, (v) => Math.round(v)),
+    h,
+    w,
+    displayChannels(c),
+  );
 }

@@ -3,7 +3,15 @@ import { optimalInput } from './optimal-input.js';
 import { reconstruction } from './reconstruction.js';
 import { AnalysisError, type Analysis } from './types.js';
 
-export type { Analysis, AnalysisContext, AnalysisParams, AnalysisResult, AnalysisTarget, ParamSpec, ParamValue } from './types.js';
+export type {
+  Analysis,
+  AnalysisContext,
+  AnalysisParams,
+  AnalysisResult,
+  AnalysisTarget,
+  ParamSpec,
+  ParamValue,
+} from './types.js';
 export { AnalysisError } from './types.js';
 
 export const ANALYSES: Record<string, Analysis> = {
@@ -14,6 +22,11 @@ export const ANALYSES: Record<string, Analysis> = {
 /** The analysis of that name, or an AnalysisError listing the valid ones. */
 export function analysisNamed(name: string): Analysis {
   const a = Object.hasOwn(ANALYSES, name) ? ANALYSES[name] : undefined;
-  if (!a) throw new AnalysisError('unknown-analysis', `unknown analysis '${name}'; valid: ${Object.keys(ANALYSES).join(', ')}`, 404);
+  if (!a)
+    throw new AnalysisError(
+      'unknown-analysis',
+      `unknown analysis '${name}'; valid: ${Object.keys(ANALYSES).join(', ')}`,
+      404,
+    );
   return a;
 }

@@ -34,8 +34,24 @@ export interface InversionResult {
 function tv(x: tf.Tensor4D, beta: number, b2: number): tf.Scalar {
   const [, h, w] = x.shape;
   // Differences to the right and below; the last row and column repeat (zero difference there).
-  const dx = tf.pad(tf.sub(tf.slice(x, [0, 0, 1, 0], [-1, -1, w - 1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, -1, w - 1, -1])), [[0, 0], [0, 0], [0, 1], [0, 0]]);
-  const dy = tf.pad(tf.sub(tf.slice(x, [0, 1, 0, 0], [-1, h - 1, -1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, h - 1, -1, -1])), [[0, 0], [0, 1], [0, 0], [0, 0]]);
+  const dx = tf.pad(
+    tf.sub(tf.slice(x, [0, 0, 1, 0], [-1, -1, w - 1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, -1, w - 1, -1])),
+    [
+      [0, 0],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  );
+  const dy = tf.pad(
+    tf.sub(tf.slice(x, [0, 1, 0, 0], [-1, h - 1, -1, -1]), tf.slice(x, [0, 0, 0, 0], [-1, h - 1, -1, -1])),
+    [
+      [0, 0],
+      [0, 1],
+      [0, 0],
+      [0, 0],
+    ],
+  );
   const sq = tf.div(tf.add(tf.square(dx), tf.square(dy)), b2);
   return tf.mean(beta === 2 ? sq : tf.pow(tf.add(sq, 1e-12), beta / 2));
 }
@@ -50,7 +66,10 @@ export function invert(phi: (x: tf.Tensor4D) => tf.Tensor, x0: tf.Tensor4D, o: I
   const B = Math.max(bMax.dataSync()[0]!, 1e-12);
   tf.dispose([tNorm2, bMax]);
   const size = x0.size;
-  let x: tf.Tensor4D = tf.tensor4d(Float32Array.from({ length: size }, () => (rand() * 2 - 1) * o.noise * B), x0.shape);
+  let x: tf.Tensor4D = tf.tensor4d(
+    Float32Array.from({ length: size }, () => (rand() * 2 - 1) * o.noise * B),
+    x0.shape,
+  );
   let m: tf.Tensor = tf.zerosLike(x);
   let v: tf.Tensor = tf.zerosLike(x);
   const [b1, b2, eps] = [0.9, 0.999, 1e-8];
@@ -82,7 +101,12 @@ export function invert(phi: (x: tf.Tensor4D) => tf.Tensor, x0: tf.Tensor4D, o: I
       tf.div(tf.norm(tf.sub(phi(x), target)), Math.sqrt(norm2)),
       tf.div(tf.norm(tf.sub(x, x0)), tf.maximum(tf.norm(x0), 1e-30)),
     ]);
-    const result = { x: (x.dataSync() as Float32Array).slice(), representationError: rep.dataSync()[0]!, pixelError: pix.dataSync()[0]!, loss };
+    const result = {
+      x: (x.dataSync() as Float32Array).slice(),
+      representationError: rep.dataSync()[0]!,
+      pixelError: pix.dataSync()[0]!,
+      loss,
+    };
     tf.dispose([rep, pix]);
     return result;
   } finally {

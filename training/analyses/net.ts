@@ -38,10 +38,17 @@ function applyOp(op: ChainOp, h: tf.Tensor, o: ForwardOptions): tf.Tensor {
   }
 }
 
-const run = (ops: ChainOp[], o: ForwardOptions = {}) => (x: tf.Tensor4D): tf.Tensor => ops.reduce<tf.Tensor>((h, op) => applyOp(op, h, o), x);
+const run =
+  (ops: ChainOp[], o: ForwardOptions = {}) =>
+  (x: tf.Tensor4D): tf.Tensor =>
+    ops.reduce<tf.Tensor>((h, op) => applyOp(op, h, o), x);
 
 /** x -> the (rectified, as the dashboard shows it) output of layer `name`, [n, h, w, c]. */
-export function layerOutput(model: tf.LayersModel, name: string, o: ForwardOptions = {}): (x: tf.Tensor4D) => tf.Tensor4D {
+export function layerOutput(
+  model: tf.LayersModel,
+  name: string,
+  o: ForwardOptions = {},
+): (x: tf.Tensor4D) => tf.Tensor4D {
   return run(compileChain(model, name), o) as (x: tf.Tensor4D) => tf.Tensor4D;
 }
 
@@ -51,7 +58,10 @@ export function classScores(model: tf.LayersModel, o: ForwardOptions = {}): (x: 
   const last = layers[layers.length - 1]!;
   const act = (last.getConfig() as { activation?: string }).activation;
   if (last.getClassName() !== 'Dense' || (act !== 'softmax' && act !== 'linear')) {
-    throw new AnalysisError('unsupported', `class scores need a final Dense layer with softmax or linear activation; '${last.name}' is ${last.getClassName()} (${act ?? 'no activation'})`);
+    throw new AnalysisError(
+      'unsupported',
+      `class scores need a final Dense layer with softmax or linear activation; '${last.name}' is ${last.getClassName()} (${act ?? 'no activation'})`,
+    );
   }
   if (act === 'linear') return run(compileChain(model, last.name), o) as (x: tf.Tensor4D) => tf.Tensor2D;
   const below = run(compileChain(model, layers[layers.length - 2]!.name), o);
@@ -70,7 +80,12 @@ export function convLayers(target: AnalysisTarget): string[] {
 /** The summary of conv layer `name`, or an AnalysisError listing the conv layers. */
 export function convLayer(target: AnalysisTarget, name: string, analysis: string) {
   const layer = target.layers.find((l) => l.name === name && l.kind === 'conv');
-  if (!layer) throw new AnalysisError('unknown-layer', `${analysis} --layer: no conv layer '${name}'; conv layers: ${convLayers(target).join(', ')}`, 404);
+  if (!layer)
+    throw new AnalysisError(
+      'unknown-layer',
+      `${analysis} --layer: no conv layer '${name}'; conv layers: ${convLayers(target).join(', ')}`,
+      404,
+    );
   return layer;
 }
 
@@ -81,8 +96,16 @@ export function roll(x: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
     const sy = ((dy % h) + h) % h;
     const sx = ((dx % w) + w) % w;
     let y = x;
-    if (sy) y = tf.concat([tf.slice(y, [0, h - sy, 0, 0], [-1, sy, -1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, h - sy, -1, -1])], 1);
-    if (sx) y = tf.concat([tf.slice(y, [0, 0, w - sx, 0], [-1, -1, sx, -1]), tf.slice(y, [0, 0, 0, 0], [-1, -1, w - sx, -1])], 2);
+    if (sy)
+      y = tf.concat(
+        [tf.slice(y, [0, h - sy, 0, 0], [-1, sy, -1, -1]), tf.slice(y, [0, 0, 0, 0], [-1, h - sy, -1, -1])],
+        1,
+      );
+    if (sx)
+      y = tf.concat(
+        [tf.slice(y, [0, 0, w - sx, 0], [-1, -1, sx, -1]), tf.slice(y, [0, 0, 0, 0], [-1, -1, w - sx, -1])],
+        2,
+      );
     return y;
   });
 }

@@ -13,14 +13,18 @@ function describeValue(v: unknown): string {
 
 function coerce(spec: ParamSpec, raw: unknown, analysis: string): ParamValue {
   const bad = (expected: string): never => {
-    throw new AnalysisError('bad-param', `${analysis} --${spec.name}: expected ${expected}, found ${describeValue(raw)}`);
+    throw new AnalysisError(
+      'bad-param',
+      `${analysis} --${spec.name}: expected ${expected}, found ${describeValue(raw)}`,
+    );
   };
   switch (spec.kind) {
     case 'int':
     case 'number': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
       const what = `${spec.kind === 'int' ? 'an integer' : 'a number'} from ${spec.min} to ${spec.max}`;
-      if (!Number.isFinite(n) || n < spec.min || n > spec.max || (spec.kind === 'int' && !Number.isInteger(n))) bad(what);
+      if (!Number.isFinite(n) || n < spec.min || n > spec.max || (spec.kind === 'int' && !Number.isInteger(n)))
+        bad(what);
       return n;
     }
     case 'boolean':
@@ -44,7 +48,10 @@ export function resolveParams(analysis: Analysis, raw: Record<string, unknown> =
   const specs = new Map(analysis.params.map((s) => [s.name, s]));
   for (const name of Object.keys(raw)) {
     if (!specs.has(name)) {
-      throw new AnalysisError('bad-param', `${analysis.name}: unknown parameter '${name}'; valid: ${analysis.params.map((s) => s.name).join(', ')}`);
+      throw new AnalysisError(
+        'bad-param',
+        `${analysis.name}: unknown parameter '${name}'; valid: ${analysis.params.map((s) => s.name).join(', ')}`,
+      );
     }
   }
   const out: AnalysisParams = {};
@@ -67,5 +74,8 @@ export function canonicalParams(params: AnalysisParams): string {
  */
 export function analysisKey(analysis: string, params: AnalysisParams): string {
   const version = Object.hasOwn(ANALYSES, analysis) ? ANALYSES[analysis]!.version : 0;
-  return `${analysis}-${createHash('sha256').update(`${version}\n${canonicalParams(params)}`).digest('hex').slice(0, 12)}`;
+  return `${analysis}-${createHash('sha256')
+    .update(`${version}\n${canonicalParams(params)}`)
+    .digest('hex')
+    .slice(0, 12)}`;
 }

@@ -19,12 +19,17 @@ import { AnalysisError, type AnalysisContext, type AnalysisTarget } from './type
 
 /** run.json of `runId` in `logdir`, or an AnalysisError naming the file. */
 export async function readRunInfo(logdir: string, runId: string): Promise<RunInfo> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new AnalysisError('unknown-run', `run: expected a run id of [A-Za-z0-9._-], found ${JSON.stringify(runId)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId))
+    throw new AnalysisError('unknown-run', `run: expected a run id of [A-Za-z0-9._-], found ${JSON.stringify(runId)}`);
   const file = join(logdir, runId, 'run.json');
   try {
     return JSON.parse(await readFile(file, 'utf8')) as RunInfo;
   } catch {
-    throw new AnalysisError('unknown-run', `run ${runId}: ${file} not found; the runs of --logdir ${logdir} are its sub-folders`, 404);
+    throw new AnalysisError(
+      'unknown-run',
+      `run ${runId}: ${file} not found; the runs of --logdir ${logdir} are its sub-folders`,
+      404,
+    );
   }
 }
 
@@ -32,16 +37,28 @@ export async function readRunInfo(logdir: string, runId: string): Promise<RunInf
 export async function checkpointEpochs(logdir: string, runId: string): Promise<number[]> {
   const dir = join(logdir, runId, 'checkpoints');
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => /^\d+$/.test(n) && existsSync(join(dir, n, 'meta.json'))).map(Number).sort((a, b) => a - b);
+  return names
+    .filter((n) => /^\d+$/.test(n) && existsSync(join(dir, n, 'meta.json')))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** The checkpoint folder of `epoch`, or an AnalysisError naming the run's checkpointed epochs. */
 export async function checkpointDir(logdir: string, runId: string, epoch: number): Promise<string> {
   const epochs = await checkpointEpochs(logdir, runId);
   if (!epochs.length) {
-    throw new AnalysisError('no-checkpoints', `run ${runId} has no checkpoints in ${join(logdir, runId, 'checkpoints')}: analyses need the weights the trainer saves at each snapshot epoch`, 404);
+    throw new AnalysisError(
+      'no-checkpoints',
+      `run ${runId} has no checkpoints in ${join(logdir, runId, 'checkpoints')}: analyses need the weights the trainer saves at each snapshot epoch`,
+      404,
+    );
   }
-  if (!epochs.includes(epoch)) throw new AnalysisError('unknown-epoch', `run ${runId} has no checkpoint at epoch ${epoch}; checkpointed epochs: ${epochs.join(', ')}`, 404);
+  if (!epochs.includes(epoch))
+    throw new AnalysisError(
+      'unknown-epoch',
+      `run ${runId} has no checkpoint at epoch ${epoch}; checkpointed epochs: ${epochs.join(', ')}`,
+      404,
+    );
   return join(logdir, runId, 'checkpoints', String(epoch));
 }
 
@@ -59,15 +76,22 @@ export async function loadWeights(dir: string, model: tf.LayersModel): Promise<C
   const raw = await readFile(join(dir, 'weights.bin'));
   const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
   if (meta.weights.length !== model.weights.length) {
-    throw new AnalysisError('unsupported', `checkpoint ${dir} has ${meta.weights.length} weight tensors, the model rebuilt from run.json has ${model.weights.length}`);
+    throw new AnalysisError(
+      'unsupported',
+      `checkpoint ${dir} has ${meta.weights.length} weight tensors, the model rebuilt from run.json has ${model.weights.length}`,
+    );
   }
   let off = 0;
   const ws = meta.weights.map((w, i) => {
     const n = w.shape.reduce((a, b) => a * b, 1);
     if (model.weights[i]!.shape.join('x') !== w.shape.join('x')) {
-      throw new AnalysisError('unsupported', `checkpoint ${dir}: weight ${w.name} is ${w.shape.join('x')}, the model rebuilt from run.json expects ${model.weights[i]!.shape.join('x')}`);
+      throw new AnalysisError(
+        'unsupported',
+        `checkpoint ${dir}: weight ${w.name} is ${w.shape.join('x')}, the model rebuilt from run.json expects ${model.weights[i]!.shape.join('x')}`,
+      );
     }
-    if (off + n > all.length) throw new AnalysisError('unsupported', `checkpoint ${dir}/weights.bin is shorter than meta.json describes`);
+    if (off + n > all.length)
+      throw new AnalysisError('unsupported', `checkpoint ${dir}/weights.bin is shorter than meta.json describes`);
     const t = tf.tensor(all.slice(off, off + n), w.shape);
     off += n;
     return t;
@@ -94,7 +118,14 @@ async function storedProbe(dir: string): Promise<Omit<ProbeData, 'preprocess'> |
   const n = h * w * c;
   return {
     probe: {
-      images: { images: new Uint8Array(count * n), labels: Uint8Array.from(labels), count, height: h, width: w, channels: c },
+      images: {
+        images: new Uint8Array(count * n),
+        labels: Uint8Array.from(labels),
+        count,
+        height: h,
+        width: w,
+        channels: c,
+      },
       input: (i) => tf.tensor4d(inputs.subarray(i * n, (i + 1) * n), [1, h, w, c]),
     },
   };
@@ -104,25 +135,41 @@ async function storedProbe(dir: string): Promise<Omit<ProbeData, 'preprocess'> |
  * The probe set of a run: the one a monitor() run stored, else rebuilt with the training mean from
  * a trainer's config (`dataPath` overrides where the dataset's files are).
  */
-export async function loadProbe(info: RunInfo, dataPath?: string, runDir?: string): Promise<ProbeData | Omit<ProbeData, 'preprocess'>> {
+export async function loadProbe(
+  info: RunInfo,
+  dataPath?: string,
+  runDir?: string,
+): Promise<ProbeData | Omit<ProbeData, 'preprocess'>> {
   const stored = runDir ? await storedProbe(join(runDir, 'probe')) : undefined;
   if (stored) return stored;
   const cfg = info.config as RunInfo['config'] & { trainLimit?: number; inputScale?: number };
   const source = info.dataset.source;
   const path = dataPath ?? (cfg.dataset !== 'sample' && source && existsSync(source) ? source : undefined);
   const loaded = await loadDataset(cfg.dataset, path ? { path } : {});
-  const split = splitDataset(loaded, { seed: cfg.seed, probeSize: cfg.probeSize, ...(cfg.trainLimit ? { trainLimit: cfg.trainLimit } : {}) });
+  const split = splitDataset(loaded, {
+    seed: cfg.seed,
+    probeSize: cfg.probeSize,
+    ...(cfg.trainLimit ? { trainLimit: cfg.trainLimit } : {}),
+  });
   if (split.probe.count !== info.dataset.probeCount) {
-    throw new AnalysisError('unsupported', `run ${info.runId}: the probe set rebuilt from ${loaded.source} has ${split.probe.count} images, run.json recorded ${info.dataset.probeCount}: not the same data`);
+    throw new AnalysisError(
+      'unsupported',
+      `run ${info.runId}: the probe set rebuilt from ${loaded.source} has ${split.probe.count} images, run.json recorded ${info.dataset.probeCount}: not the same data`,
+    );
   }
-  const preprocess: Preprocess = { mean: computeMean(split.train), scale: typeof cfg.inputScale === 'number' ? cfg.inputScale : 1 / 64 };
+  const preprocess: Preprocess = {
+    mean: computeMean(split.train),
+    scale: typeof cfg.inputScale === 'number' ? cfg.inputScale : 1 / 64,
+  };
   return { preprocess, probe: { images: split.probe, input: (i) => inputBatch(split.probe, [i], preprocess) } };
 }
 
 /** The network of a run at a checkpoint: its stored topology (monitor() runs), else the trainer's ZF-net (caller disposes). */
 export async function loadNetwork(info: RunInfo, dir: string): Promise<tf.LayersModel> {
   if (existsSync(join(dir, 'model.json'))) {
-    const model = await tf.models.modelFromJSON(JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON);
+    const model = await tf.models.modelFromJSON(
+      JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON,
+    );
     try {
       await loadWeights(dir, model);
     } catch (err) {
@@ -133,9 +180,20 @@ export async function loadNetwork(info: RunInfo, dir: string): Promise<tf.Layers
   }
   const cfg = info.config;
   if (!cfg.conv1?.kernel || cfg.widths?.length !== 7) {
-    throw new AnalysisError('unsupported', `run ${info.runId} was not made by zfscope's trainer (its run.json config has no conv1 / widths to rebuild the network from)`);
+    throw new AnalysisError(
+      'unsupported',
+      `run ${info.runId} was not made by zfscope's trainer (its run.json config has no conv1 / widths to rebuild the network from)`,
+    );
   }
-  const model = buildZfNet(zfNetConfig({ inputShape: info.dataset.shape, classes: info.dataset.classes.length, conv1: cfg.conv1, widths: cfg.widths }), cfg.seed);
+  const model = buildZfNet(
+    zfNetConfig({
+      inputShape: info.dataset.shape,
+      classes: info.dataset.classes.length,
+      conv1: cfg.conv1,
+      widths: cfg.widths,
+    }),
+    cfg.seed,
+  );
   try {
     await loadWeights(dir, model);
   } catch (err) {

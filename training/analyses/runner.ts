@@ -47,7 +47,11 @@ export interface RunOptions {
 }
 
 /** Answers a checked request from the store, or computes and stores it. `cached` says which. */
-export async function runChecked(logdir: string, req: CheckedRequest, o: RunOptions = {}): Promise<{ stored: StoredAnalysis; cached: boolean }> {
+export async function runChecked(
+  logdir: string,
+  req: CheckedRequest,
+  o: RunOptions = {},
+): Promise<{ stored: StoredAnalysis; cached: boolean }> {
   const hit = await readStored(logdir, req.run, req.epoch, req.analysis, req.params);
   if (hit) return { stored: hit, cached: true };
   const t0 = performance.now();
@@ -61,7 +65,13 @@ export async function runChecked(logdir: string, req: CheckedRequest, o: RunOpti
   const model = await loadNetwork(req.info, req.checkpoint);
   try {
     const result = await analysisNamed(req.analysis).run(
-      { ...targetOf(req.info), model, probe: data.probe, ...('preprocess' in data ? { preprocess: data.preprocess } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) },
+      {
+        ...targetOf(req.info),
+        model,
+        probe: data.probe,
+        ...('preprocess' in data ? { preprocess: data.preprocess } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      },
       req.params,
     );
     const stored = await writeStored(logdir, req, result, (performance.now() - t0) / 1000);

@@ -32,7 +32,13 @@ export function analysisDir(logdir: string, runId: string, epoch: number, key: s
 }
 
 /** The stored result of that question, or undefined. */
-export async function readStored(logdir: string, runId: string, epoch: number, analysis: string, params: AnalysisParams): Promise<StoredAnalysis | undefined> {
+export async function readStored(
+  logdir: string,
+  runId: string,
+  epoch: number,
+  analysis: string,
+  params: AnalysisParams,
+): Promise<StoredAnalysis | undefined> {
   const file = join(analysisDir(logdir, runId, epoch, analysisKey(analysis, params)), 'result.json');
   try {
     return JSON.parse(await readFile(file, 'utf8')) as StoredAnalysis;
@@ -45,7 +51,8 @@ export async function readStored(logdir: string, runId: string, epoch: number, a
 export function mapNames(value: unknown, names: Map<string, string>): unknown {
   if (typeof value === 'string') return names.get(value) ?? value;
   if (Array.isArray(value)) return value.map((v) => mapNames(v, names));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapNames(v, names)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapNames(v, names)]));
   return value;
 }
 
@@ -62,8 +69,12 @@ export async function writeStored(
   const dir = analysisDir(logdir, req.run, req.epoch, key);
   const names = new Map(Object.keys(result.images).map((n) => [n, `${n}.png`]));
   const stored: StoredAnalysis = {
-    ...req, key, result: mapNames(result.data, names) as Record<string, unknown>, files: [...names.values()],
-    createdAt: new Date().toISOString(), seconds,
+    ...req,
+    key,
+    result: mapNames(result.data, names) as Record<string, unknown>,
+    files: [...names.values()],
+    createdAt: new Date().toISOString(),
+    seconds,
   };
   const tmp = `${dir}.tmp-${process.pid}-${++counter}`;
   await mkdir(tmp, { recursive: true });
@@ -87,7 +98,9 @@ export async function writeStored(
 export async function listStored(logdir: string, runId: string, analysis?: string): Promise<StoredAnalysis[]> {
   const root = join(logdir, runId, 'analyses');
   const out: StoredAnalysis[] = [];
-  const epochs = (await readdir(root).catch(() => [] as string[])).filter((e) => /^\d+$/.test(e)).sort((a, b) => Number(a) - Number(b));
+  const epochs = (await readdir(root).catch(() => [] as string[]))
+    .filter((e) => /^\d+$/.test(e))
+    .sort((a, b) => Number(a) - Number(b));
   for (const e of epochs) {
     for (const key of await readdir(join(root, e)).catch(() => [] as string[])) {
       if (key.includes('.tmp-') || (analysis && !key.startsWith(`${analysis}-`))) continue;

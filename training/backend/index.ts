@@ -100,10 +100,10 @@ let current: { choice: BackendChoice; info: BackendInfo } | undefined;
  * why each skipped one was skipped. Calling it again with the same choice returns the same result.
  */
 export async function initBackend(
-  choice: BackendChoice = (process.env['ZFSCOPE_BACKEND'] as BackendChoice | undefined) ?? 'auto',
+  choice: BackendChoice = (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ?? 'auto',
   log?: (line: string) => void,
 ): Promise<BackendInfo> {
-  const fromEnv = process.env['ZFSCOPE_BACKEND'] !== undefined && choice === process.env['ZFSCOPE_BACKEND'];
+  const fromEnv = process.env.ZFSCOPE_BACKEND !== undefined && choice === process.env.ZFSCOPE_BACKEND;
   const valid = parseBackendChoice(String(choice), fromEnv ? 'ZFSCOPE_BACKEND' : '--backend');
   if (current && current.choice === valid && tf.getBackend() === current.info.name) return current.info;
   let info: BackendInfo;

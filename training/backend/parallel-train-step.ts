@@ -11,7 +11,14 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { convKernels, crossEntropy, renormalizeFilters, type StepResult, type TrainStep, type TrainStepOptions } from '../train-step.js';
+import {
+  convKernels,
+  crossEntropy,
+  renormalizeFilters,
+  type StepResult,
+  type TrainStep,
+  type TrainStepOptions,
+} from '../train-step.js';
 import type { BackendChoice } from './index.js';
 import type { WorkerReply, WorkerRequest } from './train-worker.js';
 
@@ -40,7 +47,9 @@ function awaitReply(ctrl: Int32Array, seen: number, port: MessagePort, worker: {
   while (Atomics.load(ctrl, 1) === seen) {
     if (worker.failure) throw new Error(`train worker failed: ${worker.failure}`);
     if (performance.now() - t0 > REPLY_TIMEOUT_MS) {
-      throw new Error(`train worker did not answer within ${REPLY_TIMEOUT_MS / 1000} s; use the single-thread train step`);
+      throw new Error(
+        `train worker did not answer within ${REPLY_TIMEOUT_MS / 1000} s; use the single-thread train step`,
+      );
     }
     Atomics.wait(ctrl, 1, seen, 50);
   }
@@ -74,7 +83,13 @@ export async function createParallelTrainStep(
   const { port1, port2 } = new MessageChannel();
   const state: { failure?: string } = {};
   const worker = startWorker(
-    { zfscopeTrainWorker: true, backend: opts.backend ?? currentChoice(), modelJson: JSON.stringify(model.toJSON(null, false)), port: port2, ctrl },
+    {
+      zfscopeTrainWorker: true,
+      backend: opts.backend ?? currentChoice(),
+      modelJson: JSON.stringify(model.toJSON(null, false)),
+      port: port2,
+      ctrl,
+    },
     [port2],
   );
   await new Promise<void>((resolve, reject) => {

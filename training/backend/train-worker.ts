@@ -63,7 +63,11 @@ async function main(init: WorkerInit): Promise<void> {
         }, vars);
         return { value, correct, grads: vars.map((v) => grads[v.name]!) };
       });
-      reply = { loss: out.value.dataSync()[0]! / req.weight, correct: out.correct, grads: out.grads.map((g) => g.dataSync() as Float32Array) };
+      reply = {
+        loss: out.value.dataSync()[0]! / req.weight,
+        correct: out.correct,
+        grads: out.grads.map((g) => g.dataSync() as Float32Array),
+      };
       tf.dispose([out.value, ...out.grads]);
     } catch (err) {
       reply = { error: err instanceof Error ? err.message : String(err) };

@@ -42,9 +42,17 @@ function summary(s: Side, epoch: number): RunSummary {
     states[layer] = counts;
   }
   return {
-    run: s.run, conv1: s.conv1, epoch, valAcc: s.valAcc(epoch),
-    aliasing: a?.layer ?? null, aliasingNoise: a?.noise ?? null, aliasingRatio: a?.ratio ?? null, states,
-    settled: Object.entries(s.findings.convergence.layers).filter(([, l]) => l.settledAt !== null && l.settledAt <= epoch).map(([name]) => name),
+    run: s.run,
+    conv1: s.conv1,
+    epoch,
+    valAcc: s.valAcc(epoch),
+    aliasing: a?.layer ?? null,
+    aliasingNoise: a?.noise ?? null,
+    aliasingRatio: a?.ratio ?? null,
+    states,
+    settled: Object.entries(s.findings.convergence.layers)
+      .filter(([, l]) => l.settledAt !== null && l.settledAt <= epoch)
+      .map(([name]) => name),
   };
 }
 

@@ -27,12 +27,32 @@ export interface Findings {
   /** The thresholds the run's flags were raised with (its latest snapshot's). */
   rules: DiagnosticRules;
   convergence: { measure: string; threshold: number; layers: Record<string, LayerConvergenceFinding> };
-  jumps: Array<{ epoch: number; layer: string; feature: number; score: number; reason: JumpReason; responseChange: number | null; projectionChange: number | null }>;
+  jumps: Array<{
+    epoch: number;
+    layer: string;
+    feature: number;
+    score: number;
+    reason: JumpReason;
+    responseChange: number | null;
+    projectionChange: number | null;
+  }>;
   filters: Array<{ epoch: number; layer: string; feature: number; state: FilterState; since: number }>;
-  aliasing: Record<string, { layer: number | null; noise: number; stride: number; ratio: number | null; highFrequency?: number | null; highFrequencyNoise?: number; advise: boolean }>;
+  aliasing: Record<
+    string,
+    {
+      layer: number | null;
+      noise: number;
+      stride: number;
+      ratio: number | null;
+      highFrequency?: number | null;
+      highFrequencyNoise?: number;
+      advise: boolean;
+    }
+  >;
 }
 
-export const CONVERGENCE_MEASURE = '1 - linear CKA of the layer activations on the probe subset against the previous snapshot, per epoch elapsed';
+export const CONVERGENCE_MEASURE =
+  '1 - linear CKA of the layer activations on the probe subset against the previous snapshot, per epoch elapsed';
 
 /** The earliest epoch from which every later change is known and below `threshold`. */
 export function settledAt(epochs: number[], change: Record<string, number | null>, threshold: number): number | null {
@@ -46,7 +66,10 @@ export function settledAt(epochs: number[], change: Record<string, number | null
 }
 
 /** See the module comment. `snapshots`: epoch -> layer -> index. */
-export function computeFindings(snapshots: ReadonlyMap<number, ReadonlyMap<string, LayerSnapshot>>, diagnostics: readonly DiagnosticsEvent[]): Findings {
+export function computeFindings(
+  snapshots: ReadonlyMap<number, ReadonlyMap<string, LayerSnapshot>>,
+  diagnostics: readonly DiagnosticsEvent[],
+): Findings {
   const epochs = [...snapshots.keys()].sort((a, b) => a - b);
   const byEpoch = new Map(diagnostics.map((d) => [d.epoch, d]));
   const threshold = diagnostics[0]?.settledChangePerEpoch ?? DEFAULT_RULES.settledChangePerEpoch;
@@ -60,13 +83,18 @@ export function computeFindings(snapshots: ReadonlyMap<number, ReadonlyMap<strin
     const ckaToLatest: Record<string, number | null> = {};
     for (const e of epochs) {
       change[e] = byEpoch.get(e)?.layers[layer]?.change ?? null;
-      ckaToLatest[e] = e === epochs.at(-1) ? (latest?.layers[layer] ? 1 : null) : (latest?.layers[layer]?.ckaTo[e] ?? null);
+      ckaToLatest[e] =
+        e === epochs.at(-1) ? (latest?.layers[layer] ? 1 : null) : (latest?.layers[layer]?.ckaTo[e] ?? null);
     }
     const kind = diagnostics.find((d) => d.layers[layer])?.layers[layer]!.kind ?? 'conv';
     const f: LayerConvergenceFinding = { kind, change, settledAt: settledAt(epochs, change, threshold), ckaToLatest };
     if (convLayers.includes(layer)) {
-      f.filterAngle = Object.fromEntries(epochs.map((e) => [e, snapshots.get(e)?.get(layer)?.health.medianFilterAngle ?? null]));
-      f.projectionChange = Object.fromEntries(epochs.map((e) => [e, snapshots.get(e)?.get(layer)?.health.medianProjectionChange ?? null]));
+      f.filterAngle = Object.fromEntries(
+        epochs.map((e) => [e, snapshots.get(e)?.get(layer)?.health.medianFilterAngle ?? null]),
+      );
+      f.projectionChange = Object.fromEntries(
+        epochs.map((e) => [e, snapshots.get(e)?.get(layer)?.health.medianProjectionChange ?? null]),
+      );
     }
     layers[layer] = f;
   }
@@ -79,7 +107,16 @@ export function computeFindings(snapshots: ReadonlyMap<number, ReadonlyMap<strin
     for (const [layer, s] of snapshots.get(e)!) {
       for (const m of s.maps) {
         const h = m.health;
-        if (h.jump) jumps.push({ epoch: e, layer, feature: m.index, score: h.jumpZ ?? 0, reason: h.jump, responseChange: h.responseChange ?? null, projectionChange: h.projectionChange });
+        if (h.jump)
+          jumps.push({
+            epoch: e,
+            layer,
+            feature: m.index,
+            score: h.jumpZ ?? 0,
+            reason: h.jump,
+            responseChange: h.responseChange ?? null,
+            projectionChange: h.projectionChange,
+          });
         const key = `${layer}/${m.index}`;
         const state = h.state ?? (h.dead ? 'dead' : null);
         if (!state) {
@@ -96,13 +133,25 @@ export function computeFindings(snapshots: ReadonlyMap<number, ReadonlyMap<strin
         const ratio = typeof lh.aliasing === 'number' && lh.aliasingNoise > 0 ? lh.aliasing / lh.aliasingNoise : null;
         const rules = readingRules(lh.rules);
         aliasing[e] = {
-          layer: lh.aliasing ?? null, noise: lh.aliasingNoise, stride: lh.stride, ratio,
-          ...(lh.stride === 1 ? { highFrequency: lh.highFrequency ?? null, highFrequencyNoise: lh.highFrequencyNoise ?? 0 } : {}),
+          layer: lh.aliasing ?? null,
+          noise: lh.aliasingNoise,
+          stride: lh.stride,
+          ratio,
+          ...(lh.stride === 1
+            ? { highFrequency: lh.highFrequency ?? null, highFrequencyNoise: lh.highFrequencyNoise ?? 0 }
+            : {}),
           advise: lh.stride > 1 && ratio !== null && ratio >= rules.aliasingAdviseRatio,
         };
       }
     }
   }
   const stored = [...(snapshots.get(epochs.at(-1)!)?.values() ?? [])][0]?.health.rules;
-  return { epochs, rules: readingRules(stored), convergence: { measure: CONVERGENCE_MEASURE, threshold, layers }, jumps, filters, aliasing };
+  return {
+    epochs,
+    rules: readingRules(stored),
+    convergence: { measure: CONVERGENCE_MEASURE, threshold, layers },
+    jumps,
+    filters,
+    aliasing,
+  };
 }

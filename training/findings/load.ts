@@ -26,21 +26,29 @@ export class FindingsError extends Error {
 
 async function runsIn(logdir: string): Promise<string[]> {
   try {
-    return (await readdir(logdir, { withFileTypes: true })).filter((e) => e.isDirectory() && RUN_ID_RE.test(e.name)).map((e) => e.name).sort();
+    return (await readdir(logdir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && RUN_ID_RE.test(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
 }
 
 export async function loadRun(logdir: string, runId: string): Promise<LoadedRun> {
-  if (!RUN_ID_RE.test(runId)) throw new UsageError(`RUN: expected a run id of [A-Za-z0-9._-] (starting with a letter or digit), found '${runId}'`);
+  if (!RUN_ID_RE.test(runId))
+    throw new UsageError(
+      `RUN: expected a run id of [A-Za-z0-9._-] (starting with a letter or digit), found '${runId}'`,
+    );
   const paths = runPaths(logdir, runId);
   let infoText: string;
   try {
     infoText = await readFile(paths.info, 'utf8');
   } catch {
     const known = await runsIn(logdir);
-    throw new FindingsError(`no run '${runId}' in ${logdir}${known.length ? ` (runs there: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''})` : ' (it holds no runs; see --logdir)'}`);
+    throw new FindingsError(
+      `no run '${runId}' in ${logdir}${known.length ? ` (runs there: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''})` : ' (it holds no runs; see --logdir)'}`,
+    );
   }
   let info: RunInfo;
   try {
@@ -67,7 +75,9 @@ export async function loadRun(logdir: string, runId: string): Promise<LoadedRun>
       try {
         index = JSON.parse(await readFile(file, 'utf8')) as LayerSnapshot;
       } catch (err) {
-        throw new FindingsError(`${file}: cannot read the snapshot index the run's events list (${(err as Error).message})`);
+        throw new FindingsError(
+          `${file}: cannot read the snapshot index the run's events list (${(err as Error).message})`,
+        );
       }
       if (!snapshots.has(e.epoch)) snapshots.set(e.epoch, new Map());
       snapshots.get(e.epoch)!.set(e.layer, index);
@@ -78,6 +88,9 @@ export async function loadRun(logdir: string, runId: string): Promise<LoadedRun>
       epochMetrics.set(e.epoch, e.values);
     }
   }
-  if (snapshots.size === 0) throw new FindingsError(`run '${runId}' in ${logdir} has no snapshots yet (its first snapshot epoch is ${info.config?.snapshotEpochs?.[0] ?? 'unknown'})`);
+  if (snapshots.size === 0)
+    throw new FindingsError(
+      `run '${runId}' in ${logdir} has no snapshots yet (its first snapshot epoch is ${info.config?.snapshotEpochs?.[0] ?? 'unknown'})`,
+    );
   return { runId, info, snapshots: new Map([...snapshots].sort((a, b) => a[0] - b[0])), diagnostics, epochMetrics };
 }

@@ -27,7 +27,7 @@ export const DEFAULT_WIDTHS: ZfNetConfig['widths'] = [32, 64, 96, 96, 64, 256, 2
 /** Named first-layer presets for the paper's Fig. 6 comparison. */
 export const CONV1_PRESETS: Record<string, ConvSpec> = {
   zf: { kernel: 5, stride: 1 },
-  'zf7': { kernel: 7, stride: 2 },
+  zf7: { kernel: 7, stride: 2 },
   alex2: { kernel: 9, stride: 2 },
   alex4: { kernel: 11, stride: 4 },
 };
@@ -70,7 +70,9 @@ export function zfNetConfig(opts: {
   const { pool1Stride, conv2Stride } = compensatingStrides(conv1.stride);
   const widths = (opts.widths ?? DEFAULT_WIDTHS) as ZfNetConfig['widths'];
   if (widths.length !== 7 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
-    throw new ConfigError(`--widths: expected 7 positive integers (conv1..conv5, fc6, fc7), found ${JSON.stringify(opts.widths)}`);
+    throw new ConfigError(
+      `--widths: expected 7 positive integers (conv1..conv5, fc6, fc7), found ${JSON.stringify(opts.widths)}`,
+    );
   }
   return {
     inputShape: opts.inputShape,

@@ -24,7 +24,8 @@ export function buildZfNet(cfg: ZfNetConfig, seed = 1): tf.LayersModel {
           activation: 'relu',
           // conv1 starts near zero (the paper's N(0, 0.01^2)): what its filters show is then
           // what they learned, not the noise of a He draw that the RMS cap keeps alive.
-          kernelInitializer: i === 0 ? tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: seed * 100 }) : init(i),
+          kernelInitializer:
+            i === 0 ? tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: seed * 100 }) : init(i),
           ...(i === 0 ? { inputShape: cfg.inputShape } : {}),
         }),
       );
@@ -39,7 +40,12 @@ export function buildZfNet(cfg: ZfNetConfig, seed = 1): tf.LayersModel {
     tf.layers.dropout({ name: 'drop6', rate: cfg.dropout, seed: seed + 6 }),
     tf.layers.dense({ name: 'fc7', units: f7, activation: 'relu', kernelInitializer: init(21) }),
     tf.layers.dropout({ name: 'drop7', rate: cfg.dropout, seed: seed + 7 }),
-    tf.layers.dense({ name: 'fc8', units: cfg.classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 8 }) }),
+    tf.layers.dense({
+      name: 'fc8',
+      units: cfg.classes,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 8 }),
+    }),
   );
   return tf.sequential({ name: 'small-zfnet', layers });
 }
@@ -65,7 +71,11 @@ function kindOf(className: string): LayerSummary['kind'] {
 export function summarizeModel(model: tf.LayersModel): ModelSummary {
   const layers: LayerSummary[] = model.layers.map((l) => {
     const shape = l.outputShape as number[];
-    const cfg = l.getConfig() as { kernelSize?: number[] | number; strides?: number[] | number; poolSize?: number[] | number };
+    const cfg = l.getConfig() as {
+      kernelSize?: number[] | number;
+      strides?: number[] | number;
+      poolSize?: number[] | number;
+    };
     const first = (v: number[] | number | undefined) => (Array.isArray(v) ? v[0] : v);
     const summary: LayerSummary = {
       name: l.name,

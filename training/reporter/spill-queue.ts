@@ -59,7 +59,8 @@ export class SpillQueue {
   /** Queues a frame; resolves once it is in memory or written to the spool. */
   push(item: QueuedFrame): Promise<void> {
     const bytes = Buffer.byteLength(item.frame);
-    const fits = this.mem.length < this.maxInMemory && (this.memBytes + bytes <= this.maxInMemoryBytes || this.mem.length === 0);
+    const fits =
+      this.mem.length < this.maxInMemory && (this.memBytes + bytes <= this.maxInMemoryBytes || this.mem.length === 0);
     if (fits && this.spilled.length === 0 && this.inTransit === 0) {
       this.mem.push(item);
       this.memBytes += bytes;
@@ -113,9 +114,7 @@ export class SpillQueue {
         this.memBytes += m.length - 1;
       }
       this.onRefill();
-    }).then(() => {
-      if (this.spilled.length === 0 && this.inTransit === 0) return this.truncate();
-    });
+    }).then(() => (this.spilled.length === 0 && this.inTransit === 0 ? this.truncate() : undefined));
   }
 
   private async truncate(): Promise<void> {

@@ -39,7 +39,11 @@ export class StoreReporter implements Reporter {
       const dir = runPaths(s, this.runId).dir;
       mkdirSync(dir, { recursive: true });
       const holder = takeLease(dir);
-      if (holder !== undefined) throw new ReporterError(`run ${this.runId} in ${s} is being written by process ${holder}; wait for it to end or pick another --run-id`, 2);
+      if (holder !== undefined)
+        throw new ReporterError(
+          `run ${this.runId} in ${s} is being written by process ${holder}; wait for it to end or pick another --run-id`,
+          2,
+        );
       this.leaseDir = dir;
     }
     this.store = typeof s === 'string' ? Store.open(s, () => undefined, { only: [this.runId] }) : Promise.resolve(s);
@@ -48,7 +52,10 @@ export class StoreReporter implements Reporter {
     const stored = store.lastSeq(this.runId);
     this.seq = this.opts.resume ? stored : (this.opts.startSeq ?? 0);
     if (stored > this.seq) {
-      throw new ReporterError(`--run-id ${this.runId}: ${store.logdir} already has a run ${this.runId} (${stored} events); pick another --run-id, or continue it with --resume ${this.runId}`, 2);
+      throw new ReporterError(
+        `--run-id ${this.runId}: ${store.logdir} already has a run ${this.runId} (${stored} events); pick another --run-id, or continue it with --resume ${this.runId}`,
+        2,
+      );
     }
     if (this.opts.resume) {
       for (const { seq, frame } of replayFrames(this.runId, stored, this.opts.replay)) {

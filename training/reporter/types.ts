@@ -54,13 +54,20 @@ export function frameSeq(frame: string): number {
  * The frames a resumed reporter re-sends: seqs stored+1 .. upTo from the checkpoint's frames, or a
  * ReporterError naming the first missing one (the destination lost events the checkpoint needs).
  */
-export function replayFrames(runId: string, stored: number, replay: SeqOptions['replay']): { seq: number; frame: string }[] {
+export function replayFrames(
+  runId: string,
+  stored: number,
+  replay: SeqOptions['replay'],
+): { seq: number; frame: string }[] {
   if (!replay || replay.upTo <= stored) return [];
   const bySeq = new Map(replay.frames.map((f) => [frameSeq(f), f]));
   const out: { seq: number; frame: string }[] = [];
   for (let s = stored + 1; s <= replay.upTo; s++) {
     const frame = bySeq.get(s);
-    if (!frame) throw new ReporterError(`--resume ${runId}: the run has events up to seq ${stored} stored and the checkpoint needs up to ${replay.upTo}, but seq ${s} was neither stored nor saved with the checkpoint`);
+    if (!frame)
+      throw new ReporterError(
+        `--resume ${runId}: the run has events up to seq ${stored} stored and the checkpoint needs up to ${replay.upTo}, but seq ${s} was neither stored nor saved with the checkpoint`,
+      );
     out.push({ seq: s, frame });
   }
   return out;

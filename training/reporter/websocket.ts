@@ -38,7 +38,16 @@ export interface WebSocketReporterOptions extends SeqOptions {
 }
 
 /** Server errors that re-sending cannot fix: stop and report them. */
-const FATAL = new Set(['unauthorized', 'protocol-version', 'unknown-run', 'bad-frame', 'unknown-type', 'bad-blob', 'too-large', 'bad-json']);
+const FATAL = new Set([
+  'unauthorized',
+  'protocol-version',
+  'unknown-run',
+  'bad-frame',
+  'unknown-type',
+  'bad-blob',
+  'too-large',
+  'bad-json',
+]);
 
 /** The ingest endpoint for a server base URL. */
 export function ingestUrl(base: string): string {
@@ -46,11 +55,15 @@ export function ingestUrl(base: string): string {
   try {
     u = new URL(base);
   } catch {
-    throw new ReporterError(`--server: expected an http(s) or ws(s) URL such as http://127.0.0.1:6006, found ${base}`, 2);
+    throw new ReporterError(
+      `--server: expected an http(s) or ws(s) URL such as http://127.0.0.1:6006, found ${base}`,
+      2,
+    );
   }
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
-  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new ReporterError(`--server: expected an http(s) or ws(s) URL, found ${base}`, 2);
+  else if (u.protocol !== 'ws:' && u.protocol !== 'wss:')
+    throw new ReporterError(`--server: expected an http(s) or ws(s) URL, found ${base}`, 2);
   if (!u.pathname.endsWith('/ingest')) u.pathname = `${u.pathname.replace(/\/$/, '')}/ingest`;
   return u.toString();
 }
@@ -110,7 +123,11 @@ export class WebSocketReporter implements Reporter {
       const ms = this.opts.connectTimeoutMs ?? 10_000;
       const timer = setTimeout(() => {
         const why = this.lastConnectError ? ` (${this.lastConnectError})` : '';
-        this.fail(new ReporterError(`cannot reach the zfscope server at ${this.opts.url} within ${ms} ms${why}; is \`zfscope serve\` running there?`));
+        this.fail(
+          new ReporterError(
+            `cannot reach the zfscope server at ${this.opts.url} within ${ms} ms${why}; is \`zfscope serve\` running there?`,
+          ),
+        );
       }, ms);
       this.onWelcome = (lastSeq) => {
         clearTimeout(timer);
@@ -156,7 +173,14 @@ export class WebSocketReporter implements Reporter {
     this.welcomed = false;
     ws.on('open', () => {
       this.heard = true;
-      ws.send(JSON.stringify({ type: 'hello', protocolVersion: PROTOCOL_VERSION, runId: this.opts.runId, token: this.opts.token }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          protocolVersion: PROTOCOL_VERSION,
+          runId: this.opts.runId,
+          token: this.opts.token,
+        }),
+      );
       this.startHeartbeat(ws);
     });
     ws.on('message', (data) => {
@@ -185,7 +209,8 @@ export class WebSocketReporter implements Reporter {
       const max = this.opts.maxBackoffMs ?? 5000;
       const delay = backoffDelay(this.backoff, max);
       this.backoff = Math.min(this.backoff * 2, max);
-      if (this.everConnected) this.log(`disconnected; ${this.pending} event(s) unacknowledged; reconnecting in ${Math.round(delay)} ms`);
+      if (this.everConnected)
+        this.log(`disconnected; ${this.pending} event(s) unacknowledged; reconnecting in ${Math.round(delay)} ms`);
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     });
   }
@@ -224,12 +249,17 @@ export class WebSocketReporter implements Reporter {
         }
         if (frame.lastSeq > this.seq) {
           return this.fail(
-            new ReporterError(`--run-id ${this.opts.runId}: the server at ${this.opts.url} already has a run ${this.opts.runId} (${frame.lastSeq} events); pick another --run-id, or continue it with --resume ${this.opts.runId}`, 2),
+            new ReporterError(
+              `--run-id ${this.opts.runId}: the server at ${this.opts.url} already has a run ${this.opts.runId} (${frame.lastSeq} events); pick another --run-id, or continue it with --resume ${this.opts.runId}`,
+              2,
+            ),
           );
         }
         if (frame.lastSeq < this.acked) {
           return this.fail(
-            new ReporterError(`run ${this.opts.runId}: the server now has events only up to seq ${frame.lastSeq} but had acknowledged up to ${this.acked}; its logdir lost events, so this reporter stops rather than leave a gap`),
+            new ReporterError(
+              `run ${this.opts.runId}: the server now has events only up to seq ${frame.lastSeq} but had acknowledged up to ${this.acked}; its logdir lost events, so this reporter stops rather than leave a gap`,
+            ),
           );
         }
         this.onWelcome?.(frame.lastSeq);
@@ -243,8 +273,10 @@ export class WebSocketReporter implements Reporter {
         return this.onAck(frame.seq);
       case 'error':
         this.log(`server error ${frame.code}: ${frame.message}`);
-        if (frame.code === 'unauthorized') this.fail(new ReporterError(`--token: the server at ${this.opts.url} refused it: ${frame.message}`, 2));
-        else if (FATAL.has(frame.code)) this.fail(new ReporterError(`server refused run ${this.opts.runId}: ${frame.code}: ${frame.message}`));
+        if (frame.code === 'unauthorized')
+          this.fail(new ReporterError(`--token: the server at ${this.opts.url} refused it: ${frame.message}`, 2));
+        else if (FATAL.has(frame.code))
+          this.fail(new ReporterError(`server refused run ${this.opts.runId}: ${frame.code}: ${frame.message}`));
         return;
     }
   }
@@ -293,7 +325,9 @@ export class WebSocketReporter implements Reporter {
       if (this.fatal) throw this.fatal;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`reporter for run ${this.opts.runId}: ${this.pending} event(s) still unacknowledged after ${timeoutMs} ms (server ${this.url}, acknowledged up to seq ${this.acked})`);
+        throw new Error(
+          `reporter for run ${this.opts.runId}: ${this.pending} event(s) still unacknowledged after ${timeoutMs} ms (server ${this.url}, acknowledged up to seq ${this.acked})`,
+        );
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 1000));

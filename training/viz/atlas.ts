@@ -15,7 +15,13 @@ export class Atlas {
   readonly width: number;
   readonly height: number;
 
-  constructor(readonly cols: number, readonly rows: number, readonly tile: number, readonly channels: 1 | 3, background = 0) {
+  constructor(
+    readonly cols: number,
+    readonly rows: number,
+    readonly tile: number,
+    readonly channels: 1 | 3,
+    background = 0,
+  ) {
     this.width = cols * tile;
     this.height = rows * tile;
     this.pixels = new Uint8Array(this.width * this.height * channels).fill(background);
@@ -32,10 +38,23 @@ export class Atlas {
 
   /** PNG bytes (8-bit grey or RGB, no alpha). */
   png(): Uint8Array {
-    const png = new PNG({ width: this.width, height: this.height, colorType: this.channels === 3 ? 2 : 0, inputHasAlpha: false, inputColorType: this.channels === 3 ? 2 : 0, bitDepth: 8 } as ConstructorParameters<typeof PNG>[0]);
+    const png = new PNG({
+      width: this.width,
+      height: this.height,
+      colorType: this.channels === 3 ? 2 : 0,
+      inputHasAlpha: false,
+      inputColorType: this.channels === 3 ? 2 : 0,
+      bitDepth: 8,
+    } as ConstructorParameters<typeof PNG>[0]);
     png.data = Buffer.from(this.pixels.buffer, this.pixels.byteOffset, this.pixels.byteLength);
     // A fixed Sub filter: several times faster than pngjs's adaptive choice per row (and than Paeth), about as small.
-    const out = PNG.sync.write(png, { colorType: this.channels === 3 ? 2 : 0, inputColorType: this.channels === 3 ? 2 : 0, inputHasAlpha: false, bitDepth: 8, filterType: 1 } as Parameters<typeof PNG.sync.write>[1]);
+    const out = PNG.sync.write(png, {
+      colorType: this.channels === 3 ? 2 : 0,
+      inputColorType: this.channels === 3 ? 2 : 0,
+      inputHasAlpha: false,
+      bitDepth: 8,
+      filterType: 1,
+    } as Parameters<typeof PNG.sync.write>[1]);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
 }
@@ -81,9 +100,11 @@ export function weightsAtlas(kernel: Float32Array, kh: number, kw: number, cin: 
   const filter = new Float32Array(tile * tile * cin);
   for (let f = 0; f < cout; f++) {
     filter.fill(0);
-    for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) for (let k = 0; k < cin; k++) {
-      filter[(u * tile + v) * cin + k] = kernel[((u * kw + v) * cin + k) * cout + f]!;
-    }
+    for (let u = 0; u < kh; u++)
+      for (let v = 0; v < kw; v++)
+        for (let k = 0; k < cin; k++) {
+          filter[(u * tile + v) * cin + k] = kernel[((u * kw + v) * cin + k) * cout + f]!;
+        }
     const shown = toDisplay(filter, tile * tile, cin);
     atlas.put(f % c, Math.floor(f / c), symmetricBytes(shown, maxAbs(shown)));
   }

@@ -11,7 +11,15 @@ import * as tf from '@tensorflow/tfjs';
 type Pair = [number, number];
 
 type OpKind =
-  | { kind: 'conv'; layer: string; kernel: tf.Tensor4D; bias: tf.Tensor1D | null; strides: Pair; pad: 'same' | 'valid'; relu: boolean }
+  | {
+      kind: 'conv';
+      layer: string;
+      kernel: tf.Tensor4D;
+      bias: tf.Tensor1D | null;
+      strides: Pair;
+      pad: 'same' | 'valid';
+      relu: boolean;
+    }
   | { kind: 'relu'; layer: string }
   | { kind: 'pool'; layer: string; size: Pair; strides: Pair; pad: 'same' | 'valid' }
   | { kind: 'flatten'; layer: string }
@@ -62,17 +70,36 @@ function opsOf(layer: tf.layers.Layer): OpKind[] {
     case 'Dropout':
       return [{ kind: 'identity', layer: name }];
     case 'Conv2D': {
-      if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') unsupported(layer, `dataFormat '${String(cfg.dataFormat)}'`);
+      if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast')
+        unsupported(layer, `dataFormat '${String(cfg.dataFormat)}'`);
       if (pair(cfg.dilationRate ?? 1).some((d) => d !== 1)) unsupported(layer, 'dilated convolution');
       if (cfg.padding !== 'same' && cfg.padding !== 'valid') unsupported(layer, `padding '${String(cfg.padding)}'`);
       const [kernel, bias] = layer.getWeights();
-      return [{ kind: 'conv', layer: name, kernel: kernel as tf.Tensor4D, bias: (bias as tf.Tensor1D | undefined) ?? null,
-        strides: pair(cfg.strides), pad: cfg.padding, relu: activationOf(layer, cfg) }];
+      return [
+        {
+          kind: 'conv',
+          layer: name,
+          kernel: kernel as tf.Tensor4D,
+          bias: (bias as tf.Tensor1D | undefined) ?? null,
+          strides: pair(cfg.strides),
+          pad: cfg.padding,
+          relu: activationOf(layer, cfg),
+        },
+      ];
     }
     case 'MaxPooling2D':
-      if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast') unsupported(layer, `dataFormat '${String(cfg.dataFormat)}'`);
+      if ((cfg.dataFormat ?? 'channelsLast') !== 'channelsLast')
+        unsupported(layer, `dataFormat '${String(cfg.dataFormat)}'`);
       if (cfg.padding !== 'same' && cfg.padding !== 'valid') unsupported(layer, `padding '${String(cfg.padding)}'`);
-      return [{ kind: 'pool', layer: name, size: pair(cfg.poolSize), strides: pair(cfg.strides ?? cfg.poolSize), pad: cfg.padding }];
+      return [
+        {
+          kind: 'pool',
+          layer: name,
+          size: pair(cfg.poolSize),
+          strides: pair(cfg.strides ?? cfg.poolSize),
+          pad: cfg.padding,
+        },
+      ];
     case 'ReLU':
       if (cfg.maxValue != null) unsupported(layer, `maxValue ${String(cfg.maxValue)} (a clipped ReLU)`);
       return [{ kind: 'relu', layer: name }];
@@ -83,7 +110,15 @@ function opsOf(layer: tf.layers.Layer): OpKind[] {
     case 'Dense': {
       const [kernel, bias] = layer.getWeights();
       if (kernel!.rank !== 2) unsupported(layer, 'a Dense layer on a non-flat input');
-      return [{ kind: 'dense', layer: name, kernel: kernel as tf.Tensor2D, bias: (bias as tf.Tensor1D | undefined) ?? null, relu: activationOf(layer, cfg) }];
+      return [
+        {
+          kind: 'dense',
+          layer: name,
+          kernel: kernel as tf.Tensor2D,
+          bias: (bias as tf.Tensor1D | undefined) ?? null,
+          relu: activationOf(layer, cfg),
+        },
+      ];
     }
     default:
       return unsupported(layer, 'this layer type is not supported');
@@ -106,7 +141,9 @@ export function layersUpTo(model: tf.LayersModel, layerName: string): tf.layers.
   const layers = model.layers;
   const idx = layers.findIndex((l) => l.name === layerName);
   if (idx < 0) {
-    throw new UnsupportedLayerError(`model has no layer '${layerName}'; its layers are: ${layers.map((l) => l.name).join(', ')}`);
+    throw new UnsupportedLayerError(
+      `model has no layer '${layerName}'; its layers are: ${layers.map((l) => l.name).join(', ')}`,
+    );
   }
   let end = idx;
   while (end + 1 < layers.length && isReluLayer(layers[end + 1]!)) end++;
@@ -127,12 +164,16 @@ export function compileChain(model: tf.LayersModel, layerName: string): ChainOp[
   return layersUpTo(model, layerName).map((layer) => {
     const [op] = opsOf(layer);
     const outShape = (layer.outputShape as number[]).slice(1);
-    const inShape = layer.getClassName() === 'InputLayer' ? outShape : (layer.input as tf.SymbolicTensor).shape.slice(1) as number[];
+    const inShape =
+      layer.getClassName() === 'InputLayer'
+        ? outShape
+        : ((layer.input as tf.SymbolicTensor).shape.slice(1) as number[]);
     return { ...op!, inShape, outShape };
   });
 }
 
-const hasRelu = (op: ChainOp): boolean => op.kind === 'relu' || ((op.kind === 'conv' || op.kind === 'dense') && op.relu);
+const hasRelu = (op: ChainOp): boolean =>
+  op.kind === 'relu' || ((op.kind === 'conv' || op.kind === 'dense') && op.relu);
 
 /** What a forward pass keeps for the way down; dispose() releases it. */
 export interface ChainCache {
@@ -174,8 +215,14 @@ function forwardOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
   switch (op.kind) {
     case 'conv':
       // The same fused op tfjs-layers' Conv2D runs in inference, so switches and seeds match the model.
-      return tf.fused.conv2d({ x: h as tf.Tensor4D, filter: op.kernel, strides: op.strides, pad: op.pad,
-        bias: op.bias ?? undefined, activation: op.relu ? 'relu' : 'linear' });
+      return tf.fused.conv2d({
+        x: h as tf.Tensor4D,
+        filter: op.kernel,
+        strides: op.strides,
+        pad: op.pad,
+        bias: op.bias ?? undefined,
+        activation: op.relu ? 'relu' : 'linear',
+      });
     case 'relu':
       return tf.relu(h);
     case 'pool':
@@ -183,7 +230,12 @@ function forwardOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
     case 'flatten':
       return tf.reshape(h, [h.shape[0]!, -1]);
     case 'dense':
-      return tf.fused.matMul({ a: h as tf.Tensor2D, b: op.kernel, bias: op.bias ?? undefined, activation: op.relu ? 'relu' : 'linear' });
+      return tf.fused.matMul({
+        a: h as tf.Tensor2D,
+        b: op.kernel,
+        bias: op.bias ?? undefined,
+        activation: op.relu ? 'relu' : 'linear',
+      });
     case 'identity':
       return h;
   }
@@ -194,7 +246,11 @@ function forwardOp(op: ChainOp, h: tf.Tensor): tf.Tensor {
  * through op `through` (default: all; see forwardNeeds). `input` may be null when nothing is needed
  * (through < 0 and no max-pool on the input); `rows` then gives the batch size.
  */
-export function forwardChain(ops: ChainOp[], input: tf.Tensor4D | null, opts: { through?: number; rows?: number } = {}): ChainCache {
+export function forwardChain(
+  ops: ChainOp[],
+  input: tf.Tensor4D | null,
+  opts: { through?: number; rows?: number } = {},
+): ChainCache {
   const through = Math.min(opts.through ?? ops.length - 1, ops.length - 1);
   const rows = input ? input.shape[0] : (opts.rows ?? 0);
   const kept = new Set<tf.Tensor>();
@@ -229,7 +285,13 @@ export function forwardChain(ops: ChainOp[], input: tf.Tensor4D | null, opts: { 
  * `rows[i]` is the cache row (image) that projection i belongs to: switches and masks are that
  * image's. Conv filters are applied transposed and without bias; nothing is rectified at the end.
  */
-export function projectDown(cache: ChainCache, seed: tf.Tensor, rows: number[], rule: ReluRule, opts: { topRuleApplied?: boolean } = {}): tf.Tensor4D {
+export function projectDown(
+  cache: ChainCache,
+  seed: tf.Tensor,
+  rows: number[],
+  rule: ReluRule,
+  opts: { topRuleApplied?: boolean } = {},
+): tf.Tensor4D {
   return tf.tidy(() => {
     const n = rows.length;
     const identity = rows.length === cache.rows && rows.every((r, i) => r === i);
@@ -245,20 +307,30 @@ export function projectDown(cache: ChainCache, seed: tf.Tensor, rows: number[], 
       if (hasRelu(op) && !atTop) {
         const out = cache.reluOut[i];
         R = rule(R, () => {
-          if (!out) throw new Error(`projectDown: the forward pass stopped below '${op.layer}', whose ReLU mask this rule needs`);
+          if (!out)
+            throw new Error(
+              `projectDown: the forward pass stopped below '${op.layer}', whose ReLU mask this rule needs`,
+            );
           return pick(out);
         });
       }
       if (op.kind !== 'relu' && op.kind !== 'identity') atTop = false;
       switch (op.kind) {
         case 'conv':
-          R = tf.conv2dTranspose(R as tf.Tensor4D, op.kernel, inShape as [number, number, number, number], op.strides, op.pad);
+          R = tf.conv2dTranspose(
+            R as tf.Tensor4D,
+            op.kernel,
+            inShape as [number, number, number, number],
+            op.strides,
+            op.pad,
+          );
           break;
         case 'pool': {
           // Unpool through the max-pool's gradient: routed to the switches, summed on collisions (O4).
           const { size, strides, pad } = op;
           const switches = cache.poolIn[i];
-          if (!switches) throw new Error(`projectDown: the forward pass stopped below '${op.layer}', whose switches are needed`);
+          if (!switches)
+            throw new Error(`projectDown: the forward pass stopped below '${op.layer}', whose switches are needed`);
           R = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, strides, pad))(pick(switches), R);
           break;
         }

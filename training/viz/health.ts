@@ -57,7 +57,13 @@ export function projectionChange(a: Float32Array, b: Float32Array): number {
  * (size = max(n, kh, kw)): power[p * size + q] = sum_c |F_c(p, q)|^2, DC at index 0.
  */
 export function filterPowerSpectrum(
-  kernel: ArrayLike<number>, kh: number, kw: number, cin: number, cout: number, f: number, n = 32,
+  kernel: ArrayLike<number>,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+  f: number,
+  n = 32,
 ): { power: Float64Array; size: number } {
   const size = Math.max(n, kh, kw);
   const power = new Float64Array(size * size);
@@ -107,7 +113,14 @@ export function filterPowerSpectrum(
  * per pixel) and what lies above it (aliased).
  */
 export function filterSpectrum(
-  kernel: ArrayLike<number>, kh: number, kw: number, cin: number, cout: number, f: number, stride: number, n = 32,
+  kernel: ArrayLike<number>,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+  f: number,
+  stride: number,
+  n = 32,
 ): { total: number; aliased: number } {
   const { power, size } = filterPowerSpectrum(kernel, kh, kw, cin, cout, f, n);
   const limit = size / (2 * stride);
@@ -126,7 +139,12 @@ export function filterSpectrum(
 
 /** Per-filter aliasing share (null for an all-zero filter) and the layer's energy-weighted share. */
 export function aliasingScores(
-  kernel: ArrayLike<number>, kh: number, kw: number, cin: number, cout: number, stride: number,
+  kernel: ArrayLike<number>,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+  stride: number,
 ): { perFilter: Array<number | null>; layer: number | null } {
   let total = 0;
   let aliased = 0;

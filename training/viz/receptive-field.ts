@@ -26,7 +26,12 @@ export interface LayerGeometry {
 const pair = (v: unknown): Pair => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
 
 /** Output size and top/left padding of one axis, as TF computes them. */
-export function axisGeometry(n: number, k: number, s: number, padding: 'same' | 'valid'): { out: number; padTop: number } {
+export function axisGeometry(
+  n: number,
+  k: number,
+  s: number,
+  padding: 'same' | 'valid',
+): { out: number; padTop: number } {
   if (padding === 'same') {
     const out = Math.ceil(n / s);
     return { out, padTop: Math.floor(Math.max((out - 1) * s + k - n, 0) / 2) };
@@ -45,7 +50,10 @@ function step(rf: ReceptiveField, k: number, s: number, padTop: number): Recepti
 export function receptiveFields(model: tf.LayersModel): LayerGeometry[] {
   const shape = model.inputs[0]!.shape;
   let size: Pair = [Number(shape[1]), Number(shape[2])];
-  let rf: [ReceptiveField, ReceptiveField] = [{ size: 1, jump: 1, offset: 0 }, { size: 1, jump: 1, offset: 0 }];
+  let rf: [ReceptiveField, ReceptiveField] = [
+    { size: 1, jump: 1, offset: 0 },
+    { size: 1, jump: 1, offset: 0 },
+  ];
   const out: LayerGeometry[] = [];
   for (const layer of model.layers) {
     const cls = layer.getClassName();
@@ -58,11 +66,29 @@ export function receptiveFields(model: tf.LayersModel): LayerGeometry[] {
       const outSize: Pair = [g[0]!.out, g[1]!.out];
       const padTop: Pair = [g[0]!.padTop, g[1]!.padTop];
       rf = [step(rf[0], kernel[0], stride[0], padTop[0]), step(rf[1], kernel[1], stride[1], padTop[1])];
-      out.push({ name: layer.name, kind: cls === 'Conv2D' ? 'conv' : 'pool', kernel, stride, inSize: size, outSize, padTop, rf });
+      out.push({
+        name: layer.name,
+        kind: cls === 'Conv2D' ? 'conv' : 'pool',
+        kernel,
+        stride,
+        inSize: size,
+        outSize,
+        padTop,
+        rf,
+      });
       size = outSize;
     } else if (cls === 'InputLayer' || cls === 'ReLU' || cls === 'Activation' || cls === 'Dropout') {
       if (cls !== 'InputLayer') {
-        out.push({ name: layer.name, kind: 'same-size', kernel: [1, 1], stride: [1, 1], inSize: size, outSize: size, padTop: [0, 0], rf });
+        out.push({
+          name: layer.name,
+          kind: 'same-size',
+          kernel: [1, 1],
+          stride: [1, 1],
+          inSize: size,
+          outSize: size,
+          padTop: [0, 0],
+          rf,
+        });
       }
     } else {
       break;
@@ -93,7 +119,13 @@ export function tileSize(rf: ReceptiveField, height: number, width: number): num
  * where it crosses the border); when the field is larger than the image, the tile-sized part of it
  * that overlaps the image most.
  */
-export function unitWindow(rf: [ReceptiveField, ReceptiveField], y: number, x: number, height: number, width: number): UnitWindow {
+export function unitWindow(
+  rf: [ReceptiveField, ReceptiveField],
+  y: number,
+  x: number,
+  height: number,
+  width: number,
+): UnitWindow {
   const tile = Math.min(tileSize(rf[0], height, width), tileSize(rf[1], height, width));
   const y0 = y * rf[0].jump + rf[0].offset;
   const x0 = x * rf[1].jump + rf[1].offset;
@@ -112,8 +144,16 @@ export function unitWindow(rf: [ReceptiveField, ReceptiveField], y: number, x: n
  * `src` holds the image at `offset`.
  */
 export function cropTile<T extends Float32Array | Uint8Array>(
-  src: T, offset: number, height: number, width: number, channels: number,
-  top: number, left: number, tile: number, fill: number, out: T,
+  src: T,
+  offset: number,
+  height: number,
+  width: number,
+  channels: number,
+  top: number,
+  left: number,
+  tile: number,
+  fill: number,
+  out: T,
 ): T {
   for (let ty = 0; ty < tile; ty++) {
     const sy = top + ty;

@@ -8,8 +8,12 @@ export const DEFAULT_SNAPSHOT_EPOCHS: readonly number[] = [1, 2, 5, 10, 20, 30, 
 
 /** "1,2,5" -> [1, 2, 5], sorted ascending without duplicates; throws naming the bad entry. */
 export function parseSnapshotEpochs(text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw new Error(`--snapshots: expected a comma-separated list of epochs like 1,2,5,10, found '${text}'`);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (parts.length === 0)
+    throw new Error(`--snapshots: expected a comma-separated list of epochs like 1,2,5,10, found '${text}'`);
   const epochs = parts.map((p) => {
     if (!/^\d+$/.test(p) || Number(p) < 1) {
       throw new Error(`--snapshots: expected positive whole epoch numbers like 1,2,5,10, found '${p}' in '${text}'`);
@@ -33,10 +37,15 @@ export function snapshotEpochsFor(total: number, requested: readonly number[] = 
 /** "deconvnet,guided" -> ['deconvnet', 'guided'] in the given order, validated against PROJECTION_METHODS. */
 export function parseMethods(text: string): string[] {
   const valid = Object.keys(PROJECTION_METHODS);
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new Error(`--methods: expected a comma-separated list of ${valid.join(', ')}; found '${text}'`);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0)
+    throw new Error(`--methods: expected a comma-separated list of ${valid.join(', ')}; found '${text}'`);
   for (const n of names) {
-    if (!(n in PROJECTION_METHODS)) throw new Error(`--methods: unknown method '${n}'; valid methods are ${valid.join(', ')}`);
+    if (!(n in PROJECTION_METHODS))
+      throw new Error(`--methods: unknown method '${n}'; valid methods are ${valid.join(', ')}`);
   }
   return [...new Set(names)];
 }

@@ -25,7 +25,9 @@ export function mapHealth(args: {
   const { act, kernel, cout, rank0, previous } = args;
   const rms = filterRms(kernel, cout);
   const change = previous ? filterChange(kernel, previous.kernel, cout) : null;
-  const alias = args.aliasing ? aliasingScores(kernel, args.aliasing.kh, args.aliasing.kw, args.aliasing.cin, cout, args.aliasing.stride) : null;
+  const alias = args.aliasing
+    ? aliasingScores(kernel, args.aliasing.kh, args.aliasing.kw, args.aliasing.cin, cout, args.aliasing.stride)
+    : null;
   const maps = Array.from({ length: cout }, (_, m) => {
     const images = act.top[m]!.map((e) => e.image);
     let turn: number | null = null;

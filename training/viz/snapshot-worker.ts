@@ -83,7 +83,8 @@ async function main(init: SnapshotWorkerInit): Promise<void> {
     void (async () => {
       try {
         const current = model.getWeights();
-        if (current.length !== req.weights.length) throw new Error(`expected ${current.length} weight arrays, got ${req.weights.length}`);
+        if (current.length !== req.weights.length)
+          throw new Error(`expected ${current.length} weight arrays, got ${req.weights.length}`);
         const next = current.map((w, i) => tf.tensor(req.weights[i]!, w.shape));
         model.setWeights(next);
         tf.dispose(next);
@@ -97,12 +98,26 @@ async function main(init: SnapshotWorkerInit): Promise<void> {
         const t0 = performance.now();
         const outs = snapshotUnits(model).units.map((u) => u.out);
         const k = req.topK ?? 9;
-        const mine = await scanBatches({ model, layers: outs, from: req.scanFrom, to: req.scanTo, toInput, batchSize: req.batchSize ?? 100, k });
+        const mine = await scanBatches({
+          model,
+          layers: outs,
+          from: req.scanFrom,
+          to: req.scanTo,
+          toInput,
+          batchSize: req.batchSize ?? 100,
+          k,
+        });
         parentPort!.postMessage({ kind: 'scan', id: req.id, batches: mine } satisfies SnapshotWorkerReply);
-        const byName = new Map(foldScan(outs, req.probe.count, k, [...(await scans.take(req.id)), ...mine]).map((a) => [a.layer, a]));
+        const byName = new Map(
+          foldScan(outs, req.probe.count, k, [...(await scans.take(req.id)), ...mine]).map((a) => [a.layer, a]),
+        );
         const scanSeconds = (performance.now() - t0) / 1000;
         const result = await takeSnapshot({
-          model, probe: req.probe, toInput, epoch: req.epoch, layers: req.layers,
+          model,
+          probe: req.probe,
+          toInput,
+          epoch: req.epoch,
+          layers: req.layers,
           scan: async (wanted) => wanted.map((l) => byName.get(l.name)!),
           ...(req.methods ? { methods: req.methods } : {}),
           ...(req.topK !== undefined ? { topK: req.topK } : {}),
@@ -114,7 +129,11 @@ async function main(init: SnapshotWorkerInit): Promise<void> {
         result.seconds.total! += scanSeconds;
         parentPort!.postMessage({ kind: 'result', id: req.id, result } satisfies SnapshotWorkerReply);
       } catch (err) {
-        parentPort!.postMessage({ kind: 'error', id: req.id, error: err instanceof Error ? err.message : String(err) } satisfies SnapshotWorkerReply);
+        parentPort!.postMessage({
+          kind: 'error',
+          id: req.id,
+          error: err instanceof Error ? err.message : String(err),
+        } satisfies SnapshotWorkerReply);
       }
     })();
   });

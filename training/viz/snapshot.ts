@@ -6,7 +6,7 @@
  * SnapshotMemory the next snapshot needs for its change metrics. Deterministic for the same weights
  * and probe set (the PNG bytes and the index apart from `timings`).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
 import type { FeatureMapSnapshot, LayerSnapshot } from '../../server/protocol.js';
 import { Atlas, displayChannels, maxAbs, symmetricBytes, toDisplay, weightsAtlas } from './atlas.js';
@@ -100,7 +100,9 @@ function validMethods(methods: string[]): string[] {
   const valid = Object.keys(PROJECTION_METHODS);
   const bad = methods.filter((m) => !(m in PROJECTION_METHODS));
   if (bad.length || methods.length === 0) {
-    throw new Error(`takeSnapshot: methods must be a non-empty list of ${valid.join(', ')}; found ${JSON.stringify(methods)}`);
+    throw new Error(
+      `takeSnapshot: methods must be a non-empty list of ${valid.join(', ')}; found ${JSON.stringify(methods)}`,
+    );
   }
   return [...new Set(methods)];
 }
@@ -116,7 +118,8 @@ export function snapshotUnits(model: tf.LayersModel): { units: ReturnType<typeof
   const units = convUnits(model).filter((u) => {
     try {
       compileChain(model, u.conv.name);
-      if (!geometry.has(u.conv.name)) throw new Error(`no receptive field for '${u.conv.name}' (it lies above a non-spatial layer)`);
+      if (!geometry.has(u.conv.name))
+        throw new Error(`no receptive field for '${u.conv.name}' (it lies above a non-spatial layer)`);
       return true;
     } catch (err) {
       skipped.push((err as Error).message);
@@ -124,7 +127,9 @@ export function snapshotUnits(model: tf.LayersModel): { units: ReturnType<typeof
     }
   });
   if (units.length === 0) {
-    throw new Error(`takeSnapshot: no conv layer of the model can be visualized${skipped.length ? `: ${skipped[0]}` : ' (it has no Conv2D layer)'}`);
+    throw new Error(
+      `takeSnapshot: no conv layer of the model can be visualized${skipped.length ? `: ${skipped[0]}` : ' (it has no Conv2D layer)'}`,
+    );
   }
   return { units, skipped };
 }
@@ -154,10 +159,20 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
 
   let t = now();
   const outs = chosen.map((li) => units[li]!.out);
-  const activity = chosen.length === 0 ? [] : args.scan ? await args.scan(outs) : await topActivations({
-    model, layers: outs, count: probe.count, toInput, k, batchSize: args.batchSize ?? 100,
-    ...(args.onProgress ? { onProgress: args.onProgress } : {}),
-  });
+  const activity =
+    chosen.length === 0
+      ? []
+      : args.scan
+        ? await args.scan(outs)
+        : await topActivations({
+            model,
+            layers: outs,
+            count: probe.count,
+            toInput,
+            k,
+            batchSize: args.batchSize ?? 100,
+            ...(args.onProgress ? { onProgress: args.onProgress } : {}),
+          });
   seconds.topk = now() - t;
 
   const memory: SnapshotMemory = { epoch, method: methods[0]!, layers: {} };
@@ -170,7 +185,9 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     const [h, w, maps] = act.shape;
     const geo = geometry.get(conv.name)!;
     const jobs: Job[] = [];
-    act.top.forEach((list, map) => list.forEach((entry, rank) => jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) })));
+    act.top.forEach((list, map) =>
+      list.forEach((entry, rank) => jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) })),
+    );
     const tile = unitWindow(geo.rf, 0, 0, H, W).tile;
     const atlases = Object.fromEntries(methods.map((m) => [m, new Atlas(k, maps, tile, dc)]));
     const patches = new Atlas(k, maps, tile, dc);
@@ -181,7 +198,10 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     // Projections, a chunk of requests at a time: one forward of the chunk's images, then one way down per method.
     const ops = compileChain(model, conv.name);
     // Seeds are the top-k values themselves, so the forward stops at the highest switch (or mask) needed.
-    const through = forwardNeeds(ops, methods.some((m) => PROJECTION_METHODS[m]!.usesForwardMask));
+    const through = forwardNeeds(
+      ops,
+      methods.some((m) => PROJECTION_METHODS[m]!.usesForwardMask),
+    );
     const needsInput = through >= 0 || ops[0]!.kind === 'pool';
     const tileBuf = new Float32Array(tile * tile * C);
     for (let start = 0; start < jobs.length; start += chunk) {
@@ -189,7 +209,13 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
       // One input row per request (images repeat): re-running the forward on a repeated image is
       // cheaper than gathering every cached map per request, on every backend measured.
       const images = part.map((j) => j.entry.image);
-      const requests: ProjectionRequest[] = part.map((j, i) => ({ image: i, channel: j.map, y: j.entry.y, x: j.entry.x, seed: j.entry.value }));
+      const requests: ProjectionRequest[] = part.map((j, i) => ({
+        image: i,
+        channel: j.map,
+        y: j.entry.y,
+        x: j.entry.x,
+        seed: j.entry.value,
+      }));
       t = now();
       const input = needsInput ? toInput(images) : null;
       const cache = forwardChain(ops, input, { through, rows: part.length });
@@ -221,7 +247,11 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     const patchBuf = new Uint8Array(tile * tile * C);
     for (const j of jobs) {
       cropTile(probe.images, j.entry.image * H * W * C, H, W, C, j.win.top, j.win.left, tile, PATCH_GREY, patchBuf);
-      patches.put(j.rank, j.map, dc === C ? patchBuf : Uint8Array.from(toDisplay(patchBuf, tile * tile, C), (v) => Math.round(v)));
+      patches.put(
+        j.rank,
+        j.map,
+        dc === C ? patchBuf : Uint8Array.from(toDisplay(patchBuf, tile * tile, C), (v) => Math.round(v)),
+      );
     }
 
     // Health, against the previous snapshot's memory of this layer.
@@ -232,7 +262,11 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     const samePrev = prev && prev.kernel.length === kernel.length && prev.cout === maps ? prev : undefined;
     const stride = geo.stride[0];
     const { maps: health, aliasing } = mapHealth({
-      act, kernel: Float32Array.from(kernel), cout: maps, rank0, previous: samePrev,
+      act,
+      kernel: Float32Array.from(kernel),
+      cout: maps,
+      rank0,
+      previous: samePrev,
       aliasing: li === 0 ? { kh: kh!, kw: kw!, cin: cin!, stride } : undefined,
     });
     const files: SnapshotFile[] = [{ name: `${conv.name}.patches.png`, data: patches.png() }];
@@ -251,13 +285,27 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
       index: map,
       top: list.map((e) => {
         const win = unitWindow(geo.rf, e.y, e.x, H, W);
-        return { value: e.value, image: e.image, label: probe.labels[e.image] ?? 0, y: e.y, x: e.x, rf: win.rf, clipped: win.clipped };
+        return {
+          value: e.value,
+          image: e.image,
+          label: probe.labels[e.image] ?? 0,
+          y: e.y,
+          x: e.x,
+          rf: win.rf,
+          clipped: win.clipped,
+        };
       }),
       health: health[map]!,
     }));
     const index: LayerSnapshot = {
-      epoch, layer: conv.name, layerIndex: li, shape: [h, w, maps],
-      rf: geo.rf[0], atlas: { tile, cols: k, rows: maps }, methods, maps: mapsOut,
+      epoch,
+      layer: conv.name,
+      layerIndex: li,
+      shape: [h, w, maps],
+      rf: geo.rf[0],
+      atlas: { tile, cols: k, rows: maps },
+      methods,
+      maps: mapsOut,
       health: layerHealth(health, aliasing),
       files: {
         patches: `${conv.name}.patches.png`,
@@ -268,7 +316,12 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
       timings,
     };
     layers.push({ index, files });
-    memory.layers[conv.name] = { kernel: Float32Array.from(kernel), cout: maps, top: act.top.map((l) => l.map((e) => e.image)), rank0 };
+    memory.layers[conv.name] = {
+      kernel: Float32Array.from(kernel),
+      cout: maps,
+      top: act.top.map((l) => l.map((e) => e.image)),
+      rank0,
+    };
   }
   seconds.total = now() - t0;
   return { layers, memory, seconds };

@@ -79,7 +79,8 @@ export function workerLayers(model: tf.LayersModel, k: number): string[] {
     return { name: u.conv.name, work: maps * k * (compileChain(model, u.conv.name).length + 2) };
   });
   const n = Math.min(units.length, 16);
-  const side = (mask: number, bit: number) => units.reduce((sum, u, i) => sum + (i < n && ((mask >> i) & 1) === bit ? u.work : 0), 0);
+  const side = (mask: number, bit: number) =>
+    units.reduce((sum, u, i) => sum + (i < n && ((mask >> i) & 1) === bit ? u.work : 0), 0);
   // This thread also prepares the inputs and folds the scans: ~5% of the work, measured.
   const mainExtra = 0.05 * units.reduce((sum, u) => sum + u.work, 0);
   let best = 0;
@@ -92,7 +93,11 @@ export function workerLayers(model: tf.LayersModel, k: number): string[] {
 }
 
 /** The model inputs of every probe image, flattened; toInput must work row by row (inputBatch does). */
-function allInputs(probe: ImageSet, toInput: SnapshotArgs['toInput'], batch: number): { data: Float32Array; shape: [number, number, number] } {
+function allInputs(
+  probe: ImageSet,
+  toInput: SnapshotArgs['toInput'],
+  batch: number,
+): { data: Float32Array; shape: [number, number, number] } {
   let data: Float32Array | null = null;
   let shape: [number, number, number] = [0, 0, 0];
   for (let start = 0; start < probe.count; start += batch) {
@@ -109,14 +114,17 @@ function allInputs(probe: ImageSet, toInput: SnapshotArgs['toInput'], batch: num
 /** Merge per-side results in the model's layer order; phases add up (thread-seconds), total is wall. */
 function merge(model: tf.LayersModel, parts: SnapshotResult[], total: number): SnapshotResult {
   const order = convUnits(model).map((u) => u.conv.name);
-  const layers = parts.flatMap((p) => p.layers).sort((a, b) => order.indexOf(a.index.layer) - order.indexOf(b.index.layer));
+  const layers = parts
+    .flatMap((p) => p.layers)
+    .sort((a, b) => order.indexOf(a.index.layer) - order.indexOf(b.index.layer));
   const memory = { ...parts[0]!.memory, layers: {} as SnapshotResult['memory']['layers'] };
   for (const l of layers) {
     const from = parts.find((p) => l.index.layer in p.memory.layers)!;
     memory.layers[l.index.layer] = from.memory.layers[l.index.layer]!;
   }
   const seconds: Record<string, number> = {};
-  for (const p of parts) for (const [k, v] of Object.entries(p.seconds)) if (k !== 'total') seconds[k] = (seconds[k] ?? 0) + v;
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.seconds)) if (k !== 'total') seconds[k] = (seconds[k] ?? 0) + v;
   seconds.main = parts[0]!.seconds.total ?? 0;
   if (parts[1]) seconds.worker = parts[1].seconds.total ?? 0;
   seconds.total = total;
@@ -130,19 +138,31 @@ function merge(model: tf.LayersModel, parts: SnapshotResult[], total: number): S
 export async function createSnapshotter(model: tf.LayersModel, opts: SnapshotterOptions = {}): Promise<Snapshotter> {
   const want = opts.threads ?? 'auto';
   const two = want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2);
-  const single = (): Snapshotter => ({ threads: 1, take: (args) => takeSnapshot({ ...args, model }), dispose: async () => undefined });
+  const single = (): Snapshotter => ({
+    threads: 1,
+    take: (args) => takeSnapshot({ ...args, model }),
+    dispose: async () => undefined,
+  });
   if (!two) return single();
 
   let worker: Worker;
   try {
-    worker = startWorker({ zfscopeSnapshotWorker: true, backend: currentChoice(), modelJson: JSON.stringify(model.toJSON(null, false)) });
+    worker = startWorker({
+      zfscopeSnapshotWorker: true,
+      backend: currentChoice(),
+      modelJson: JSON.stringify(model.toJSON(null, false)),
+    });
     const mine = model.getWeights().map((w) => w.shape.join());
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)),
+        START_TIMEOUT_MS,
+      );
       worker.once('message', (m: { shapes?: number[][]; error?: string }) => {
         clearTimeout(timer);
         if (m.error) return reject(new Error(m.error));
-        if (m.shapes?.map((s) => s.join()).join(';') !== mine.join(';')) return reject(new Error('its model replica has different weight shapes'));
+        if (m.shapes?.map((s) => s.join()).join(';') !== mine.join(';'))
+          return reject(new Error('its model replica has different weight shapes'));
         resolve();
       });
       worker.once('error', (err) => (clearTimeout(timer), reject(err)));
@@ -194,12 +214,23 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
     const mid = Math.min(count, Math.round(count / 2 / batchSize) * batchSize);
     const inputs = allInputs(args.probe, args.toInput, batchSize);
     const previous = args.previous
-      ? { ...args.previous, layers: Object.fromEntries(Object.entries(args.previous.layers).filter(([n]) => theirs.includes(n))) }
+      ? {
+          ...args.previous,
+          layers: Object.fromEntries(Object.entries(args.previous.layers).filter(([n]) => theirs.includes(n))),
+        }
       : undefined;
     const id = nextId++;
     const req: SnapshotWorkerRequest = {
-      kind: 'take', id, weights: model.getWeights().map((w) => w.dataSync() as Float32Array), probe: args.probe,
-      inputs: inputs.data, inputShape: inputs.shape, layers: theirs, scanFrom: mid, scanTo: count, epoch: args.epoch,
+      kind: 'take',
+      id,
+      weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+      probe: args.probe,
+      inputs: inputs.data,
+      inputShape: inputs.shape,
+      layers: theirs,
+      scanFrom: mid,
+      scanTo: count,
+      epoch: args.epoch,
       ...(args.methods ? { methods: args.methods } : {}),
       ...(args.topK !== undefined ? { topK: args.topK } : {}),
       ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
@@ -211,7 +242,16 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
     worker.postMessage(req, [inputs.data.buffer as ArrayBuffer]); // built for this request: moved, not copied
     let mine: ScanBatch[] = [];
     try {
-      mine = await scanBatches({ model, layers: outs, from: 0, to: mid, toInput: args.toInput, batchSize, k, ...(args.onProgress ? { onProgress: args.onProgress } : {}) });
+      mine = await scanBatches({
+        model,
+        layers: outs,
+        from: 0,
+        to: mid,
+        toInput: args.toInput,
+        batchSize,
+        k,
+        ...(args.onProgress ? { onProgress: args.onProgress } : {}),
+      });
     } finally {
       worker.postMessage({ kind: 'scan', id, batches: mine } satisfies SnapshotScanMessage); // never leave the worker waiting
     }

@@ -89,7 +89,12 @@ export async function scanBatches(args: {
     for (const ts of stats) {
       const [max, arg, active, sum] = await Promise.all(ts.map((t) => t.data()));
       ts.forEach((t) => t.dispose());
-      batch.layers.push({ max: max as Float32Array, arg: arg as Int32Array, active: active as Float32Array, sum: sum as Float32Array });
+      batch.layers.push({
+        max: max as Float32Array,
+        arg: arg as Int32Array,
+        active: active as Float32Array,
+        sum: sum as Float32Array,
+      });
     }
     batches.push(batch);
     args.onProgress?.(`top-${args.k ?? 9}: ${start + indices.length}/${to} probe images`);
@@ -106,8 +111,13 @@ export function foldScan(layers: tf.layers.Layer[], count: number, k: number, ba
   const result: LayerActivity[] = layers.map((l) => {
     const [, h, w, c] = l.outputShape as number[];
     return {
-      layer: l.name, shape: [h!, w!, c!], top: Array.from({ length: c! }, () => []),
-      activeCount: new Float64Array(c!), sum: new Float64Array(c!), max: new Float64Array(c!), positions: count * h! * w!,
+      layer: l.name,
+      shape: [h!, w!, c!],
+      top: Array.from({ length: c! }, () => []),
+      activeCount: new Float64Array(c!),
+      sum: new Float64Array(c!),
+      max: new Float64Array(c!),
+      positions: count * h! * w!,
     };
   });
   for (const batch of [...batches].sort((a, b) => a.start - b.start)) {

@@ -15,7 +15,14 @@ const WIDTHS = [6, 8, 8, 8, 8, 16, 16];
 
 function probeSet(count: number): ImageSet {
   const r = mulberry32(5);
-  return { images: Uint8Array.from({ length: count * 28 * 28 }, () => Math.floor(r() * 256)), labels: new Uint8Array(count), count, height: 28, width: 28, channels: 1 };
+  return {
+    images: Uint8Array.from({ length: count * 28 * 28 }, () => Math.floor(r() * 256)),
+    labels: new Uint8Array(count),
+    count,
+    height: 28,
+    width: 28,
+    channels: 1,
+  };
 }
 
 function setup(conv1: { kernel: number; stride: number }) {
@@ -49,9 +56,23 @@ describe('diagnoseSnapshot', () => {
     const init = await initialDiagnostics(model, toInput, probe.count);
     const before = tf.memory().numTensors;
     const snap = await takeSnapshot({ model, probe, toInput, epoch: 1, batchSize: 4 });
-    const first = await diagnoseSnapshot({ model, toInput, probeCount: probe.count, epoch: 1, layers: snap.layers.map((l) => l.index), previous: init });
+    const first = await diagnoseSnapshot({
+      model,
+      toInput,
+      probeCount: probe.count,
+      epoch: 1,
+      layers: snap.layers.map((l) => l.index),
+      previous: init,
+    });
     const again = await takeSnapshot({ model, probe, toInput, epoch: 2, batchSize: 4, previous: snap.memory });
-    const second = await diagnoseSnapshot({ model, toInput, probeCount: probe.count, epoch: 2, layers: again.layers.map((l) => l.index), previous: first.memory });
+    const second = await diagnoseSnapshot({
+      model,
+      toInput,
+      probeCount: probe.count,
+      epoch: 2,
+      layers: again.layers.map((l) => l.index),
+      previous: first.memory,
+    });
     expect(tf.memory().numTensors).toBe(before);
     for (const l of Object.values(first.event.layers)) expect(l.cka).toBeCloseTo(1, 5);
     for (const l of Object.values(second.event.layers)) {
@@ -73,7 +94,14 @@ describe('diagnoseSnapshot', () => {
   it('at stride 1 records that nothing aliases and measures the high-frequency share against white noise', async () => {
     const { model, probe, toInput } = setup({ kernel: 5, stride: 1 });
     const snap = await takeSnapshot({ model, probe, toInput, epoch: 1, batchSize: 4 });
-    await diagnoseSnapshot({ model, toInput, probeCount: probe.count, epoch: 1, layers: snap.layers.map((l) => l.index), previous: undefined });
+    await diagnoseSnapshot({
+      model,
+      toInput,
+      probeCount: probe.count,
+      epoch: 1,
+      layers: snap.layers.map((l) => l.index),
+      previous: undefined,
+    });
     const h = snap.layers[0]!.index.health;
     expect(h.stride).toBe(1);
     expect(h.highFrequencyNoise).toBeGreaterThan(0.65);

@@ -51,7 +51,10 @@ describe('diagnostics on an unmodified real run, then conv1 replaced by white no
     for (const epoch of [2, 3, 4]) {
       for (const [layer, s] of run.snapshots.get(epoch)!) {
         const flagged = s.maps.filter((m) => m.health.jump).length;
-        expect(flagged / s.maps.length, `${layer} at epoch ${epoch}: ${flagged} of ${s.maps.length}`).toBeLessThanOrEqual(JUMP_SHARE);
+        expect(
+          flagged / s.maps.length,
+          `${layer} at epoch ${epoch}: ${flagged} of ${s.maps.length}`,
+        ).toBeLessThanOrEqual(JUMP_SHARE);
         expect(s.maps.every((m) => typeof m.health.responseChange === 'number')).toBe(true);
         compared++;
       }
@@ -66,7 +69,10 @@ describe('diagnostics on an unmodified real run, then conv1 replaced by white no
     expect(Math.abs(after.aliasing! - after.aliasingNoise!)).toBeLessThan(0.06);
     expect(before.aliasing!).toBeLessThan(0.6 * before.aliasingNoise!);
     // And the noise filters read structureless.
-    const noisy = run.snapshots.get(5)!.get('conv1')!.maps.filter((m) => m.health.state === 'structureless').length;
+    const noisy = run.snapshots
+      .get(5)!
+      .get('conv1')!
+      .maps.filter((m) => m.health.state === 'structureless').length;
     expect(noisy).toBeGreaterThanOrEqual(0.5 * rmsBefore.length);
   });
 
@@ -85,7 +91,9 @@ describe('diagnostics on a real run changed on purpose after epoch 2, conv1 froz
   afterAll(() => rmSync(logdir, { recursive: true, force: true }));
   beforeAll(async () => {
     run = await realRun({
-      epochs: 3, logdir, runId: 'changed',
+      epochs: 3,
+      logdir,
+      runId: 'changed',
       beforeTraining: (model) => {
         model.getLayer('conv1').trainable = false;
       },
@@ -95,7 +103,13 @@ describe('diagnostics on a real run changed on purpose after epoch 2, conv1 froz
         const draw = gaussian(77, rms);
         setFilter(model, REINIT.layer, REINIT.feature, () => draw(), 0);
         setFilter(model, KILLED.layer, KILLED.feature, () => 0, -100);
-        setFilter(model, SHRUNK.layer, SHRUNK.feature, (_, old) => old * 0.01, 0.01 * model.getLayer(SHRUNK.layer).getWeights()[1]!.dataSync()[SHRUNK.feature]!);
+        setFilter(
+          model,
+          SHRUNK.layer,
+          SHRUNK.feature,
+          (_, old) => old * 0.01,
+          0.01 * model.getLayer(SHRUNK.layer).getWeights()[1]!.dataSync()[SHRUNK.feature]!,
+        );
       },
     });
     const conv3 = run.snapshots.get(2)!.get(REINIT.layer)!;
@@ -130,8 +144,12 @@ describe('diagnostics on a real run changed on purpose after epoch 2, conv1 froz
     const jump = f.jumps.find((j) => j.layer === REINIT.layer && j.feature === REINIT.feature);
     expect(jump).toMatchObject({ epoch: 2 });
     expect(['new-source', 'same-source']).toContain(jump!.reason);
-    expect(f.filters).toContainEqual(expect.objectContaining({ epoch: 2, layer: KILLED.layer, feature: KILLED.feature, state: 'dead' }));
-    expect(f.filters).toContainEqual(expect.objectContaining({ epoch: 2, layer: SHRUNK.layer, feature: SHRUNK.feature, state: 'weak' }));
+    expect(f.filters).toContainEqual(
+      expect.objectContaining({ epoch: 2, layer: KILLED.layer, feature: KILLED.feature, state: 'dead' }),
+    );
+    expect(f.filters).toContainEqual(
+      expect.objectContaining({ epoch: 2, layer: SHRUNK.layer, feature: SHRUNK.feature, state: 'weak' }),
+    );
   });
 
   it('`zfscope findings RUN --json` prints one object with every conv layer keyed by the snapshot epochs', async () => {
@@ -145,8 +163,22 @@ describe('diagnostics on a real run changed on purpose after epoch 2, conv1 froz
       expect(f.convergence.layers[layer]).toHaveProperty('settledAt');
     }
     expect(f.convergence.layers.conv1.settledAt).toBe(1);
-    expect(f.jumps).toContainEqual(expect.objectContaining({ epoch: 2, layer: REINIT.layer, feature: REINIT.feature, reason: expect.stringMatching(/source/), score: expect.any(Number) }));
-    expect(f.filters).toContainEqual({ epoch: 3, layer: KILLED.layer, feature: KILLED.feature, state: 'dead', since: 2 });
+    expect(f.jumps).toContainEqual(
+      expect.objectContaining({
+        epoch: 2,
+        layer: REINIT.layer,
+        feature: REINIT.feature,
+        reason: expect.stringMatching(/source/),
+        score: expect.any(Number),
+      }),
+    );
+    expect(f.filters).toContainEqual({
+      epoch: 3,
+      layer: KILLED.layer,
+      feature: KILLED.feature,
+      state: 'dead',
+      since: 2,
+    });
     expect(Object.keys(f.aliasing)).toEqual(['1', '2', '3']);
     expect(f.aliasing['3']).toMatchObject({ stride: 2, noise: expect.any(Number), layer: expect.any(Number) });
   });
@@ -161,11 +193,20 @@ describe('diagnostics on a real run changed on purpose after epoch 2, conv1 froz
   });
 
   it('names an unknown run and a run without snapshots', async () => {
-    await expect(runFindingsCommand({ _: ['nope'], logdir }, () => undefined)).rejects.toThrow(`no run 'nope' in ${logdir} (runs there: changed`);
+    await expect(runFindingsCommand({ _: ['nope'], logdir }, () => undefined)).rejects.toThrow(
+      `no run 'nope' in ${logdir} (runs there: changed`,
+    );
     mkdirSync(join(logdir, 'empty'));
-    writeFileSync(join(logdir, 'empty', 'run.json'), JSON.stringify({ runId: 'empty', status: 'running', config: { snapshotEpochs: [1, 2] } }));
+    writeFileSync(
+      join(logdir, 'empty', 'run.json'),
+      JSON.stringify({ runId: 'empty', status: 'running', config: { snapshotEpochs: [1, 2] } }),
+    );
     await expect(runFindingsCommand({ _: ['empty'], logdir }, () => undefined)).rejects.toThrow("run 'empty' in");
-    await expect(runFindingsCommand({ _: ['empty'], logdir }, () => undefined)).rejects.toThrow('has no snapshots yet (its first snapshot epoch is 1)');
-    await expect(runFindingsCommand({ _: [], logdir }, () => undefined)).rejects.toThrow('findings: expected one run id, or two to compare, found 0');
+    await expect(runFindingsCommand({ _: ['empty'], logdir }, () => undefined)).rejects.toThrow(
+      'has no snapshots yet (its first snapshot epoch is 1)',
+    );
+    await expect(runFindingsCommand({ _: [], logdir }, () => undefined)).rejects.toThrow(
+      'findings: expected one run id, or two to compare, found 0',
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { filterAngle, noiseAliasing, noiseFlatness, spectralFlatness, whiteNoiseKernel } from '../../../training/viz/diagnostics/filters.js';
+import {
+  filterAngle,
+  noiseAliasing,
+  noiseFlatness,
+  spectralFlatness,
+  whiteNoiseKernel,
+} from '../../../training/viz/diagnostics/filters.js';
 import { flagJumps, responseChange, type JumpInput } from '../../../training/viz/diagnostics/jumps.js';
 import { mad, median, robustZ } from '../../../training/viz/diagnostics/robust.js';
 import { filterStates } from '../../../training/viz/diagnostics/states.js';
@@ -70,8 +76,16 @@ describe('jumps as outliers', () => {
 
 describe('filter states', () => {
   it('dead when never active, weak by active share or by RMS, structureless near white-noise flatness', () => {
-    const f = (activeShare: number, weightRms: number, flatness: number | null = 0.1) => ({ activeShare, weightRms, flatness });
-    const states = filterStates([f(0, 1), f(0.01, 1), f(0.5, 0.05), f(0.5, 1, 0.55), f(0.5, 1), f(0.5, 1.2)], DEFAULT_RULES, 0.56);
+    const f = (activeShare: number, weightRms: number, flatness: number | null = 0.1) => ({
+      activeShare,
+      weightRms,
+      flatness,
+    });
+    const states = filterStates(
+      [f(0, 1), f(0.01, 1), f(0.5, 0.05), f(0.5, 1, 0.55), f(0.5, 1), f(0.5, 1.2)],
+      DEFAULT_RULES,
+      0.56,
+    );
     expect(states).toEqual(['dead', 'weak', 'weak', 'structureless', null, null]);
   });
 });
@@ -88,7 +102,9 @@ describe('white-noise references, measured by the same code', () => {
     expect(noise).toBeGreaterThan(0.4);
     expect(noise).toBeLessThan(0.7);
     // A 7x7 Gaussian blob: all energy at low frequencies.
-    const blob = Float32Array.from({ length: 49 }, (_, i) => Math.exp(-((((i / 7) | 0) - 3) ** 2) / 4 - ((i % 7) - 3) ** 2 / 4));
+    const blob = Float32Array.from({ length: 49 }, (_, i) =>
+      Math.exp(-((((i / 7) | 0) - 3) ** 2) / 4 - ((i % 7) - 3) ** 2 / 4),
+    );
     expect(spectralFlatness(blob, 7, 7, 1, 1, 0)!).toBeLessThan(0.2 * noise);
     const white = whiteNoiseKernel(7, 7, 1, 1, 99);
     expect(spectralFlatness(white, 7, 7, 1, 1, 0)!).toBeGreaterThan(0.6 * noise);

@@ -38,9 +38,17 @@ export async function realRun(opts: {
 }): Promise<RealRun> {
   await initBackend('wasm');
   const config: RunConfig = {
-    dataset: 'sample', epochs: opts.epochs, snapshotEpochs: Array.from({ length: opts.epochs }, (_, i) => i + 1),
-    batchSize: 64, learningRate: 0.01, momentum: 0.9, conv1: opts.conv1 ?? { kernel: 7, stride: 2 }, widths: TINY_WIDTHS,
-    probeSize: 150, methods: ['deconvnet'], seed: opts.seed ?? 1,
+    dataset: 'sample',
+    epochs: opts.epochs,
+    snapshotEpochs: Array.from({ length: opts.epochs }, (_, i) => i + 1),
+    batchSize: 64,
+    learningRate: 0.01,
+    momentum: 0.9,
+    conv1: opts.conv1 ?? { kernel: 7, stride: 2 },
+    widths: TINY_WIDTHS,
+    probeSize: 150,
+    methods: ['deconvnet'],
+    seed: opts.seed ?? 1,
   };
   const loaded = await loadDataset('sample', {});
   const split = splitDataset(loaded, { seed: config.seed, probeSize: config.probeSize, trainLimit: 2000 });
@@ -59,8 +67,15 @@ export async function realRun(opts: {
   const dir = await mkdtemp(join(tmpdir(), 'zfscope-diag-'));
   try {
     const result = await trainRun({
-      runId: opts.runId ?? 'diag', config, split, dataset: datasetInfo(loaded, split), backend: tf.getBackend(), reporter: both,
-      checkpointDir: dir, threads: 1, metricsEvery: 1000,
+      runId: opts.runId ?? 'diag',
+      config,
+      split,
+      dataset: datasetInfo(loaded, split),
+      backend: tf.getBackend(),
+      reporter: both,
+      checkpointDir: dir,
+      threads: 1,
+      metricsEvery: 1000,
       ...(opts.beforeTraining ? { beforeTraining: opts.beforeTraining } : {}),
       ...(opts.afterEpoch ? { afterEpoch: opts.afterEpoch } : {}),
     });
@@ -78,7 +93,13 @@ export async function realRun(opts: {
 }
 
 /** Replace filter f of a conv layer: kernel values from `fill(i)`, and its bias. */
-export function setFilter(model: tf.LayersModel, layer: string, f: number, fill: (i: number, old: number) => number, bias?: number): void {
+export function setFilter(
+  model: tf.LayersModel,
+  layer: string,
+  f: number,
+  fill: (i: number, old: number) => number,
+  bias?: number,
+): void {
   const l = model.getLayer(layer);
   const [k, b] = l.getWeights();
   const cout = k!.shape[3]!;

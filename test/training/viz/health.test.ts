@@ -2,12 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { aliasingScores, filterChange, filterRms, projectionChange, turnover } from '../../../training/viz/health.js';
 
 /** A [k, k, cin, 2] kernel holding filter a (index 0) and filter b (index 1), same values on every input channel. */
-function kernelOf(k: number, cin: number, a: (u: number, v: number) => number, b: (u: number, v: number) => number): Float32Array {
+function kernelOf(
+  k: number,
+  cin: number,
+  a: (u: number, v: number) => number,
+  b: (u: number, v: number) => number,
+): Float32Array {
   const out = new Float32Array(k * k * cin * 2);
-  for (let u = 0; u < k; u++) for (let v = 0; v < k; v++) for (let c = 0; c < cin; c++) {
-    out[((u * k + v) * cin + c) * 2] = a(u, v);
-    out[((u * k + v) * cin + c) * 2 + 1] = b(u, v);
-  }
+  for (let u = 0; u < k; u++)
+    for (let v = 0; v < k; v++)
+      for (let c = 0; c < cin; c++) {
+        out[((u * k + v) * cin + c) * 2] = a(u, v);
+        out[((u * k + v) * cin + c) * 2 + 1] = b(u, v);
+      }
   return out;
 }
 const checker = (u: number, v: number) => ((u + v) % 2 === 0 ? 1 : -1);
@@ -23,7 +30,14 @@ describe('conv1 aliasing score', () => {
   });
 
   it('is zero at stride 1 (every frequency is representable) and null for an all-zero filter', () => {
-    const { perFilter } = aliasingScores(kernelOf(11, 1, checker, () => 0), 11, 11, 1, 2, 1);
+    const { perFilter } = aliasingScores(
+      kernelOf(11, 1, checker, () => 0),
+      11,
+      11,
+      1,
+      2,
+      1,
+    );
     expect(perFilter[0]).toBe(0);
     expect(perFilter[1]).toBeNull();
   });
@@ -59,11 +73,20 @@ describe('change metrics between snapshots', () => {
 
   it('projection change ignores a positive scale, is 1 for a flipped sign and for appearing from nothing', () => {
     const a = Float32Array.from([1, 2, 3]);
-    expect(projectionChange(a, a.map((v) => v * 7))).toBeCloseTo(0, 6);
-    expect(projectionChange(a, a.map((v) => -v))).toBeCloseTo(1, 6);
+    expect(
+      projectionChange(
+        a,
+        a.map((v) => v * 7),
+      ),
+    ).toBeCloseTo(0, 6);
+    expect(
+      projectionChange(
+        a,
+        a.map((v) => -v),
+      ),
+    ).toBeCloseTo(1, 6);
     expect(projectionChange(Float32Array.from([1, 0]), Float32Array.from([0, 1]))).toBeCloseTo(Math.SQRT1_2, 6);
     expect(projectionChange(a, new Float32Array(3))).toBe(1);
     expect(projectionChange(new Float32Array(3), new Float32Array(3))).toBe(0);
   });
-
 });

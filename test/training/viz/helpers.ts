@@ -28,10 +28,14 @@ export function randomizeWeights(model: tf.LayersModel, seed: number, scale = 0.
     const li = [...layer.name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 100003, 7);
     const ws = layer.getWeights();
     if (ws.length === 0) return;
-    layer.setWeights(ws.map((w, wi) => tf.tidy(() => {
-      const r = tf.tensor(randomArray(w.size, seed * 1000003 + li * 10 + wi), w.shape).mul(scale);
-      return wi === 1 ? r.add(biasShift) : r;
-    })));
+    layer.setWeights(
+      ws.map((w, wi) =>
+        tf.tidy(() => {
+          const r = tf.tensor(randomArray(w.size, seed * 1000003 + li * 10 + wi), w.shape).mul(scale);
+          return wi === 1 ? r.add(biasShift) : r;
+        }),
+      ),
+    );
   });
 }
 

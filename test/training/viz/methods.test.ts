@@ -13,7 +13,14 @@ const names = ['deconvnet', 'backprop', 'guided'] as const;
 /** zfnet.md O1/O2: x 3x3, W1 2x2 (relu), optionally W2 2x2 on top; no biases, 'valid'. */
 function handModel(twoLayers: boolean): tf.LayersModel {
   const layers: tf.layers.Layer[] = [
-    tf.layers.conv2d({ name: 'c1', inputShape: [3, 3, 1], filters: 1, kernelSize: 2, useBias: false, activation: twoLayers ? 'relu' : 'linear' }),
+    tf.layers.conv2d({
+      name: 'c1',
+      inputShape: [3, 3, 1],
+      filters: 1,
+      kernelSize: 2,
+      useBias: false,
+      activation: twoLayers ? 'relu' : 'linear',
+    }),
   ];
   if (twoLayers) layers.push(tf.layers.conv2d({ name: 'c2', filters: 1, kernelSize: 2, useBias: false }));
   const m = tf.sequential({ layers });
@@ -23,7 +30,13 @@ function handModel(twoLayers: boolean): tf.LayersModel {
 }
 const handInput = () => tf.tensor4d([1, 2, 0, 0, 1, 3, 2, 0, 2], [1, 3, 3, 1]);
 
-function project(method: string, model: tf.LayersModel, layer: string, x: tf.Tensor4D, reqs: ProjectionRequest[]): Float32Array {
+function project(
+  method: string,
+  model: tf.LayersModel,
+  layer: string,
+  x: tf.Tensor4D,
+  reqs: ProjectionRequest[],
+): Float32Array {
   const p = PROJECTION_METHODS[method]!.project(model, layer, x, reqs);
   const d = p.dataSync() as Float32Array;
   p.dispose();
@@ -36,7 +49,11 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
     const x = handInput();
     for (const name of names) {
       const p = PROJECTION_METHODS[name]!.project(m, 'c1', x, [{ image: 0, channel: 0, y: 1, x: 0, seed: 1 }]);
-      expect(grid(p)).toEqual([[0, 0, 0], [1, -1, 0], [0, 2, 0]]);
+      expect(grid(p)).toEqual([
+        [0, 0, 0],
+        [1, -1, 0],
+        [0, 2, 0],
+      ]);
       p.dispose();
     }
   });
@@ -45,9 +62,21 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
     const m = handModel(true);
     const x = handInput();
     const expected: Record<string, number[][]> = {
-      backprop: [[1, 0, -1], [0, 1, 3], [0, 0, -2]],
-      deconvnet: [[1, 0, -1], [3, -1, 2], [0, 6, 0]],
-      guided: [[1, 0, -1], [0, 2, 2], [0, 0, 0]],
+      backprop: [
+        [1, 0, -1],
+        [0, 1, 3],
+        [0, 0, -2],
+      ],
+      deconvnet: [
+        [1, 0, -1],
+        [3, -1, 2],
+        [0, 6, 0],
+      ],
+      guided: [
+        [1, 0, -1],
+        [0, 2, 2],
+        [0, 0, 0],
+      ],
     };
     for (const name of names) {
       const p1 = PROJECTION_METHODS[name]!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0, seed: 1 }]);
@@ -59,23 +88,45 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
   });
 
   it('O3: the ReLU backward rules rectify the signal (deconvnet), mask it (backprop) or both (guided)', () => {
-    const f = tf.tensor2d([[1, -1, 5], [2, -5, -7], [-3, 2, 4]]);
-    const R = tf.tensor2d([[-2, 3, -1], [6, -3, 1], [2, -1, 3]]);
+    const f = tf.tensor2d([
+      [1, -1, 5],
+      [2, -5, -7],
+      [-3, 2, 4],
+    ]);
+    const R = tf.tensor2d([
+      [-2, 3, -1],
+      [6, -3, 1],
+      [2, -1, 3],
+    ]);
     const out = (name: string) => grid(PROJECTION_METHODS[name]!.relu(R, () => tf.relu(f)));
-    expect(out('backprop')).toEqual([[-2, 0, -1], [6, 0, 0], [0, -1, 3]]);
-    expect(out('deconvnet')).toEqual([[0, 3, 0], [6, 0, 1], [2, 0, 3]]);
-    expect(out('guided')).toEqual([[0, 0, 0], [6, 0, 0], [0, 0, 3]]);
+    expect(out('backprop')).toEqual([
+      [-2, 0, -1],
+      [6, 0, 0],
+      [0, -1, 3],
+    ]);
+    expect(out('deconvnet')).toEqual([
+      [0, 3, 0],
+      [6, 0, 1],
+      [2, 0, 3],
+    ]);
+    expect(out('guided')).toEqual([
+      [0, 0, 0],
+      [6, 0, 0],
+      [0, 0, 3],
+    ]);
   });
 });
 
 describe('unpooling (zfnet.md O4)', () => {
   it('sums the signals of overlapping windows that share a switch', () => {
     // conv 1x1 identity -> max-pool 1x3 / 1x2 'valid' -> conv 1x1 identity: a = [1,2,5,0,3] pools to [5,5], both from index 2.
-    const m = tf.sequential({ layers: [
-      tf.layers.conv2d({ name: 'id1', inputShape: [1, 5, 1], filters: 1, kernelSize: 1, useBias: false }),
-      tf.layers.maxPooling2d({ name: 'pool', poolSize: [1, 3], strides: [1, 2] }),
-      tf.layers.conv2d({ name: 'id2', filters: 1, kernelSize: 1, useBias: false }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ name: 'id1', inputShape: [1, 5, 1], filters: 1, kernelSize: 1, useBias: false }),
+        tf.layers.maxPooling2d({ name: 'pool', poolSize: [1, 3], strides: [1, 2] }),
+        tf.layers.conv2d({ name: 'id2', filters: 1, kernelSize: 1, useBias: false }),
+      ],
+    });
     m.getLayer('id1').setWeights([tf.ones([1, 1, 1, 1])]);
     m.getLayer('id2').setWeights([tf.ones([1, 1, 1, 1])]);
     const x = tf.tensor4d([1, 2, 5, 0, 3], [1, 1, 5, 1]);
@@ -88,11 +139,13 @@ describe('unpooling (zfnet.md O4)', () => {
 
 describe('max-pool switches (zfnet.md O5)', () => {
   it('route to the first maximum of a window, and to its first cell when the window is all zero', () => {
-    const m = tf.sequential({ layers: [
-      tf.layers.conv2d({ name: 'id1', inputShape: [1, 9, 1], filters: 1, kernelSize: 1, useBias: false }),
-      tf.layers.maxPooling2d({ name: 'pool', poolSize: [1, 3], strides: [1, 3] }),
-      tf.layers.conv2d({ name: 'id2', filters: 1, kernelSize: 1, useBias: false }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ name: 'id1', inputShape: [1, 9, 1], filters: 1, kernelSize: 1, useBias: false }),
+        tf.layers.maxPooling2d({ name: 'pool', poolSize: [1, 3], strides: [1, 3] }),
+        tf.layers.conv2d({ name: 'id2', filters: 1, kernelSize: 1, useBias: false }),
+      ],
+    });
     m.getLayer('id1').setWeights([tf.ones([1, 1, 1, 1])]);
     m.getLayer('id2').setWeights([tf.ones([1, 1, 1, 1])]);
     const x = tf.tensor4d([0, 0, 0, 7, 7, 1, 0, 0, 0], [1, 1, 9, 1]);
@@ -107,24 +160,40 @@ describe('max-pool switches (zfnet.md O5)', () => {
 function randomNet(separateRelu: boolean, seed: number): tf.LayersModel {
   const act = separateRelu ? 'linear' : 'relu';
   const relu = (name: string) => (separateRelu ? [tf.layers.reLU({ name })] : []);
-  const m = tf.sequential({ layers: [
-    tf.layers.conv2d({ name: 'c1', inputShape: [13, 12, 2], filters: 3, kernelSize: 3, strides: 1, padding: 'same', activation: act }),
-    ...relu('r1'),
-    tf.layers.maxPooling2d({ name: 'p1', poolSize: 3, strides: 2, padding: 'same' }),
-    tf.layers.conv2d({ name: 'c2', filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: act }),
-    ...relu('r2'),
-    tf.layers.maxPooling2d({ name: 'p2', poolSize: 2, strides: 1, padding: 'valid' }),
-    tf.layers.conv2d({ name: 'c3', filters: 3, kernelSize: 2, strides: 1, padding: 'same', activation: act }),
-    ...relu('r3'),
-    tf.layers.flatten({ name: 'flat' }),
-    tf.layers.dense({ name: 'fc', units: 2, activation: 'softmax' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        name: 'c1',
+        inputShape: [13, 12, 2],
+        filters: 3,
+        kernelSize: 3,
+        strides: 1,
+        padding: 'same',
+        activation: act,
+      }),
+      ...relu('r1'),
+      tf.layers.maxPooling2d({ name: 'p1', poolSize: 3, strides: 2, padding: 'same' }),
+      tf.layers.conv2d({ name: 'c2', filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: act }),
+      ...relu('r2'),
+      tf.layers.maxPooling2d({ name: 'p2', poolSize: 2, strides: 1, padding: 'valid' }),
+      tf.layers.conv2d({ name: 'c3', filters: 3, kernelSize: 2, strides: 1, padding: 'same', activation: act }),
+      ...relu('r3'),
+      tf.layers.flatten({ name: 'flat' }),
+      tf.layers.dense({ name: 'fc', units: 2, activation: 'softmax' }),
+    ],
+  });
   randomizeWeights(m, seed, 0.6, 0.05);
   return m;
 }
 
 /** The independent oracle: tf.grad through a functional copy whose ReLUs have a custom backward rule. */
-function gradOracle(model: tf.LayersModel, layer: string, x: tf.Tensor4D, req: ProjectionRequest, rule: 'deconvnet' | 'guided' | 'backprop'): Float32Array {
+function gradOracle(
+  model: tf.LayersModel,
+  layer: string,
+  x: tf.Tensor4D,
+  req: ProjectionRequest,
+  rule: 'deconvnet' | 'guided' | 'backprop',
+): Float32Array {
   const relu = ruledRelu(rule);
   const convs = ['c1', 'c2', 'c3'].slice(0, Number(layer.slice(1)));
   const f = (inp: tf.Tensor) => {
@@ -143,7 +212,12 @@ function gradOracle(model: tf.LayersModel, layer: string, x: tf.Tensor4D, req: P
     // Seeded with the activation value (a constant for the gradient), as ZF does.
     return tf.sum(tf.mul(h, tf.mul(seed.toTensor(), a.dataSync()[0]!)));
   };
-  return tf.tidy(() => tf.grad(f)(x.slice([req.image, 0, 0, 0], [1, -1, -1, -1])).dataSync() as Float32Array);
+  return tf.tidy(
+    () =>
+      tf
+        .grad(f)(x.slice([req.image, 0, 0, 0], [1, -1, -1, -1]))
+        .dataSync() as Float32Array,
+  );
 }
 
 /** Requests for the strongest unit of each channel of `layer` in each image. */
@@ -154,11 +228,12 @@ function strongestRequests(model: tf.LayersModel, layer: string, x: tf.Tensor4D)
   const d = a.dataSync();
   a.dispose();
   const reqs: ProjectionRequest[] = [];
-  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) {
-    let best = 0;
-    for (let p = 0; p < h * w; p++) if (d[(i * h * w + p) * c + ch]! > d[(i * h * w + best) * c + ch]!) best = p;
-    reqs.push({ image: i, channel: ch, y: Math.floor(best / w), x: best % w });
-  }
+  for (let i = 0; i < n; i++)
+    for (let ch = 0; ch < c; ch++) {
+      let best = 0;
+      for (let p = 0; p < h * w; p++) if (d[(i * h * w + p) * c + ch]! > d[(i * h * w + best) * c + ch]!) best = p;
+      reqs.push({ image: i, channel: ch, y: Math.floor(best / w), x: best % w });
+    }
   return reqs;
 }
 
@@ -208,7 +283,12 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     for (const name of names) {
       const p1 = project(name, m, 'c3', x, [{ ...r!, seed: 1 }]);
       const p25 = project(name, m, 'c3', x, [{ ...r!, seed: 2.5 }]);
-      expect(relDiff(p25, p1.map((v) => v * 2.5))).toBeLessThan(1e-6);
+      expect(
+        relDiff(
+          p25,
+          p1.map((v) => v * 2.5),
+        ),
+      ).toBeLessThan(1e-6);
     }
     // Additivity: one seed with two units against the sum of the two projections. The two units:
     // the strongest of image 0's two strongest channels, so that both fire and reach the input.
@@ -230,13 +310,24 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     };
     const superposition = (name: string, v1: number, v2: number) => {
       const rule = PROJECTION_METHODS[name]!.relu;
-      const both = projectDown(cache, seedAt([[u1, v1], [u2, v2]]), [0], rule).dataSync();
+      const both = projectDown(
+        cache,
+        seedAt([
+          [u1, v1],
+          [u2, v2],
+        ]),
+        [0],
+        rule,
+      ).dataSync();
       const a = projectDown(cache, seedAt([[u1, v1]]), [0], rule).dataSync();
       const b = projectDown(cache, seedAt([[u2, v2]]), [0], rule).dataSync();
       // Both seeds reach the input: a zero projection would make the check P(a) = P(a) + 0.
       expect(a.some((v) => v !== 0)).toBe(true);
       expect(b.some((v) => v !== 0)).toBe(true);
-      return relDiff(both, a.map((v, i) => v + b[i]!));
+      return relDiff(
+        both,
+        a.map((v, i) => v + b[i]!),
+      );
     };
     expect(superposition('backprop', 1.5, -2)).toBeLessThan(1e-6);
     // The rectified rules are only positively homogeneous: superposition fails by far even for two positive seeds.
@@ -252,9 +343,14 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     const d = a.dataSync();
     const [, h, w, c] = a.shape;
     a.dispose();
-    const zero = d.findIndex((v) => v === 0);
+    const zero = d.indexOf(0);
     expect(zero).toBeGreaterThanOrEqual(0);
-    const req = { image: Math.floor(zero / (h * w * c)), y: Math.floor(zero / (w * c)) % h, x: Math.floor(zero / c) % w, channel: zero % c };
+    const req = {
+      image: Math.floor(zero / (h * w * c)),
+      y: Math.floor(zero / (w * c)) % h,
+      x: Math.floor(zero / c) % w,
+      channel: zero % c,
+    };
     for (const name of names) {
       expect(project(name, m, 'c2', x, [req]).every((v) => v === 0)).toBe(true);
       const seeded = project(name, m, 'c2', x, [{ ...req, seed: 1 }]);
@@ -272,16 +368,22 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
         const p = project(name, m, layer, x, reqs);
         // An all-zero projection (a unit that never fires) passes the support check without checking
         // anything: most of the strongest units must fire, so the check below runs on real support.
-        const live = reqs.filter((_, i) => p.subarray(i * 13 * 12 * 2, (i + 1) * 13 * 12 * 2).some((v) => v !== 0)).length;
-        expect(live, `${name} ${layer}: ${live} of ${reqs.length} projections are non-zero`).toBeGreaterThanOrEqual(reqs.length / 2);
+        const live = reqs.filter((_, i) =>
+          p.subarray(i * 13 * 12 * 2, (i + 1) * 13 * 12 * 2).some((v) => v !== 0),
+        ).length;
+        expect(live, `${name} ${layer}: ${live} of ${reqs.length} projections are non-zero`).toBeGreaterThanOrEqual(
+          reqs.length / 2,
+        );
         reqs.forEach((r, i) => {
           const y0 = r.y * ry.jump + ry.offset;
           const x0 = r.x * rx.jump + rx.offset;
-          for (let py = 0; py < 13; py++) for (let px = 0; px < 12; px++) for (let ch = 0; ch < 2; ch++) {
-            if (p[((i * 13 + py) * 12 + px) * 2 + ch] !== 0) {
-              expect(py >= y0 && py < y0 + ry.size && px >= x0 && px < x0 + rx.size).toBe(true);
-            }
-          }
+          for (let py = 0; py < 13; py++)
+            for (let px = 0; px < 12; px++)
+              for (let ch = 0; ch < 2; ch++) {
+                if (p[((i * 13 + py) * 12 + px) * 2 + ch] !== 0) {
+                  expect(py >= y0 && py < y0 + ry.size && px >= x0 && px < x0 + rx.size).toBe(true);
+                }
+              }
         });
       }
     }
@@ -298,14 +400,20 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
 
 describe('projection errors', () => {
   it('names an unsupported layer below the projected one', () => {
-    const m = tf.sequential({ layers: [
-      tf.layers.conv2d({ name: 'c1', inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
-      tf.layers.batchNormalization({ name: 'bn' }),
-      tf.layers.conv2d({ name: 'c2', filters: 2, kernelSize: 3, activation: 'relu' }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ name: 'c1', inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
+        tf.layers.batchNormalization({ name: 'bn' }),
+        tf.layers.conv2d({ name: 'c2', filters: 2, kernelSize: 3, activation: 'relu' }),
+      ],
+    });
     const x = tf.zeros([1, 6, 6, 1]) as tf.Tensor4D;
-    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(UnsupportedLayerError);
-    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(/'bn' \(BatchNormalization\)/);
+    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
+      UnsupportedLayerError,
+    );
+    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
+      /'bn' \(BatchNormalization\)/,
+    );
     // Layers above the projected one do not matter.
     PROJECTION_METHODS.deconvnet!.project(m, 'c1', x, [{ image: 0, channel: 0, y: 0, x: 0 }]).dispose();
   });
@@ -314,6 +422,8 @@ describe('projection errors', () => {
     const m = randomNet(false, 8);
     const x = tf.zeros([1, 13, 12, 2]) as tf.Tensor4D;
     expect(() => PROJECTION_METHODS.guided!.project(m, 'nope', x, [])).toThrow(/no layer 'nope'.*c1, .*c2/);
-    expect(() => PROJECTION_METHODS.guided!.project(m, 'c1', x, [{ image: 0, channel: 9, y: 0, x: 0 }])).toThrow(/channel < 3/);
+    expect(() => PROJECTION_METHODS.guided!.project(m, 'c1', x, [{ image: 0, channel: 9, y: 0, x: 0 }])).toThrow(
+      /channel < 3/,
+    );
   });
 });

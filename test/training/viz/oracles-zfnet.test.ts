@@ -36,7 +36,11 @@ function oracle(model: tf.LayersModel, target: string, rule: Rule, x: tf.Tensor4
   return tf.tidy(() => {
     const one = x.slice([r.image, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
     const value = plainForward(model, target, rule, one).slice([0, r.y, r.x, r.channel], [1, 1, 1, 1]).dataSync()[0]!;
-    const f = (inp: tf.Tensor) => plainForward(model, target, rule, inp as tf.Tensor4D).slice([0, r.y, r.x, r.channel], [1, 1, 1, 1]).sum().mul(value);
+    const f = (inp: tf.Tensor) =>
+      plainForward(model, target, rule, inp as tf.Tensor4D)
+        .slice([0, r.y, r.x, r.channel], [1, 1, 1, 1])
+        .sum()
+        .mul(value);
     return tf.grad(f)(one).dataSync() as Float32Array;
   });
 }
@@ -74,7 +78,9 @@ describe('O7 on buildZfNet, wasm backend', () => {
         reqs.forEach((r, i) => {
           const want = oracle(model, layer, name, x, r);
           if (want.some((v) => v !== 0)) checked++;
-          expect(relDiff(got.subarray(i * 784, (i + 1) * 784), want), `${name} ${layer} ch ${r.channel}`).toBeLessThan(1e-4);
+          expect(relDiff(got.subarray(i * 784, (i + 1) * 784), want), `${name} ${layer} ch ${r.channel}`).toBeLessThan(
+            1e-4,
+          );
         });
       }
     }

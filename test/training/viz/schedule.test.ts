@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SNAPSHOT_EPOCHS, parseMethods, parseSnapshotEpochs, snapshotEpochsFor } from '../../../training/viz/schedule.js';
+import {
+  DEFAULT_SNAPSHOT_EPOCHS,
+  parseMethods,
+  parseSnapshotEpochs,
+  snapshotEpochsFor,
+} from '../../../training/viz/schedule.js';
 
 describe('snapshot schedule', () => {
   it("defaults to the paper's Fig. 4 epochs", () => {
@@ -14,7 +19,12 @@ describe('snapshot schedule', () => {
     expect(parseSnapshotEpochs(text)).toEqual(want);
   });
 
-  it.each([['', /--snapshots/], ['1,x', /'x'/], ['0,2', /'0'/], ['1.5', /'1.5'/]])('rejects %j naming the flag and the bad entry', (text, msg) => {
+  it.each([
+    ['', /--snapshots/],
+    ['1,x', /'x'/],
+    ['0,2', /'0'/],
+    ['1.5', /'1.5'/],
+  ])('rejects %j naming the flag and the bad entry', (text, msg) => {
     expect(() => parseSnapshotEpochs(text)).toThrow(msg);
   });
 
@@ -36,7 +46,9 @@ describe('--methods', () => {
   });
 
   it('rejects unknown or empty lists naming --methods and the valid values', () => {
-    expect(() => parseMethods('deconv')).toThrow(/--methods: unknown method 'deconv'; valid methods are deconvnet, backprop, guided/);
+    expect(() => parseMethods('deconv')).toThrow(
+      /--methods: unknown method 'deconv'; valid methods are deconvnet, backprop, guided/,
+    );
     expect(() => parseMethods(' , ')).toThrow(/--methods/);
   });
 });

@@ -25,14 +25,28 @@ function probeSet(count: number, size: number, channels: number): ImageSet {
     const img = Math.floor(i / (size * size * channels));
     images[i] = Math.max(0, Math.min(255, Math.round(128 + 60 * Math.sin((x + img) / 3) + 50 * noise[i]!)));
   }
-  return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, height: size, width: size, channels };
+  return {
+    images,
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
+    count,
+    height: size,
+    width: size,
+    channels,
+  };
 }
 
 function setup(conv1 = { kernel: 7, stride: 2 }) {
   const model = buildZfNet(zfNetConfig({ inputShape: [32, 32, 3], classes: 10, conv1, widths: WIDTHS }), 3);
   const probe = probeSet(6, 32, 3);
   const pre = { mean: computeMean(probe), scale: 1 / 64 };
-  const args: SnapshotArgs = { model, probe, toInput: (idx) => inputBatch(probe, idx, pre), epoch: 1, batchSize: 4, projectionBatch: 7 };
+  const args: SnapshotArgs = {
+    model,
+    probe,
+    toInput: (idx) => inputBatch(probe, idx, pre),
+    epoch: 1,
+    batchSize: 4,
+    projectionBatch: 7,
+  };
   return { model, probe, args };
 }
 
@@ -51,7 +65,10 @@ describe('takeSnapshot on the small ZF-net', () => {
       expect(index.atlas.tile).toBe(Math.min(index.rf.size, 32));
       for (const f of files.filter((x) => x.name !== index.files.weights)) {
         const png = decode(f.data);
-        expect([png.width, png.height]).toEqual([index.atlas.cols * index.atlas.tile, index.atlas.rows * index.atlas.tile]);
+        expect([png.width, png.height]).toEqual([
+          index.atlas.cols * index.atlas.tile,
+          index.atlas.rows * index.atlas.tile,
+        ]);
       }
       for (const map of index.maps) {
         expect(map.top.length).toBeLessThanOrEqual(9);
@@ -59,7 +76,11 @@ describe('takeSnapshot on the small ZF-net', () => {
         for (let r = 1; r < map.top.length; r++) expect(map.top[r]!.value).toBeLessThanOrEqual(map.top[r - 1]!.value);
         for (const t of map.top) {
           expect(t.label).toBe(probe.labels[t.image]);
-          expect(t.rf).toEqual([t.y * index.rf.jump + index.rf.offset, t.x * index.rf.jump + index.rf.offset, index.rf.size]);
+          expect(t.rf).toEqual([
+            t.y * index.rf.jump + index.rf.offset,
+            t.x * index.rf.jump + index.rf.offset,
+            index.rf.size,
+          ]);
           expect(t.clipped).toBe(t.rf[0] < 0 || t.rf[1] < 0 || t.rf[0] + t.rf[2] > 32 || t.rf[1] + t.rf[2] > 32);
         }
         expect(map.health.dead).toBe(map.top.length === 0);
@@ -82,11 +103,24 @@ describe('takeSnapshot on the small ZF-net', () => {
       const tile = index.atlas.tile;
       for (const map of index.maps) {
         map.top.forEach((t, r) => {
-          const want = cropTile(probe.images, t.image * 32 * 32 * 3, 32, 32, 3, t.rf[0], t.rf[1], tile, 128, new Uint8Array(tile * tile * 3));
-          for (let y = 0; y < tile; y++) for (let x = 0; x < tile; x++) for (let c = 0; c < 3; c++) {
-            const got = png.data[(((map.index * tile + y) * png.width) + r * tile + x) * 4 + c];
-            expect(got).toBe(want[(y * tile + x) * 3 + c]);
-          }
+          const want = cropTile(
+            probe.images,
+            t.image * 32 * 32 * 3,
+            32,
+            32,
+            3,
+            t.rf[0],
+            t.rf[1],
+            tile,
+            128,
+            new Uint8Array(tile * tile * 3),
+          );
+          for (let y = 0; y < tile; y++)
+            for (let x = 0; x < tile; x++)
+              for (let c = 0; c < 3; c++) {
+                const got = png.data[((map.index * tile + y) * png.width + r * tile + x) * 4 + c];
+                expect(got).toBe(want[(y * tile + x) * 3 + c]);
+              }
         });
       }
     }
@@ -103,12 +137,14 @@ describe('takeSnapshot on the small ZF-net', () => {
       const t = map.top.find((e) => !e.clipped);
       if (!t) continue;
       const r = map.top.indexOf(t);
-      for (let y = 0; y < 7; y++) for (let x = 0; x < 7; x++) for (let c = 0; c < 3; c++) {
-        const a = proj.data[((map.index * 7 + y) * proj.width + r * 7 + x) * 4 + c]!;
-        const b = weights.data[(y * weights.width + map.index * 7 + x) * 4 + c]!;
-        expect(Math.abs(a - b)).toBeLessThanOrEqual(1);
-        compared++;
-      }
+      for (let y = 0; y < 7; y++)
+        for (let x = 0; x < 7; x++)
+          for (let c = 0; c < 3; c++) {
+            const a = proj.data[((map.index * 7 + y) * proj.width + r * 7 + x) * 4 + c]!;
+            const b = weights.data[(y * weights.width + map.index * 7 + x) * 4 + c]!;
+            expect(Math.abs(a - b)).toBeLessThanOrEqual(1);
+            compared++;
+          }
     }
     expect(compared).toBeGreaterThan(0);
   });
@@ -147,7 +183,10 @@ describe('takeSnapshot on the small ZF-net', () => {
     const changed = await takeSnapshot({ ...args, epoch: 3, previous: same.memory });
     for (const m of changed.layers[1]!.index.maps) expect(m.health.weightChange).toBeCloseTo(0.5, 5);
     for (const m of changed.layers[0]!.index.maps) expect(m.health.weightChange).toBe(0);
-    const bytes = Object.values(changed.memory.layers).reduce((s, l) => s + l.kernel.byteLength + l.rank0.reduce((t, r) => t + (r?.byteLength ?? 0), 0), 0);
+    const bytes = Object.values(changed.memory.layers).reduce(
+      (s, l) => s + l.kernel.byteLength + l.rank0.reduce((t, r) => t + (r?.byteLength ?? 0), 0),
+      0,
+    );
     expect(bytes).toBeLessThan(200_000);
   });
 
@@ -163,15 +202,33 @@ describe('takeSnapshot on the small ZF-net', () => {
         const png = decode(files.find((f) => f.name === index.files.projections[method])!.data);
         for (const map of index.maps.slice(0, 2)) {
           for (const [r, t] of map.top.slice(0, 2).entries()) {
-            const P = PROJECTION_METHODS[method]!.project(model, index.layer, args.toInput([t.image]), [{ image: 0, channel: map.index, y: t.y, x: t.x }]);
+            const P = PROJECTION_METHODS[method]!.project(model, index.layer, args.toInput([t.image]), [
+              { image: 0, channel: map.index, y: t.y, x: t.x },
+            ]);
             const data = P.dataSync();
             P.dispose();
             const win = unitWindow(geo.get(index.layer)!.rf, t.y, t.x, 32, 32);
-            const want = symmetricBytes(cropTile(data as Float32Array, 0, 32, 32, 3, win.top, win.left, tile, 0, new Float32Array(tile * tile * 3)), maxAbs(data));
-            for (let y = 0; y < tile; y++) for (let x = 0; x < tile; x++) for (let c = 0; c < 3; c++) {
-              const got = png.data[((map.index * tile + y) * png.width + r * tile + x) * 4 + c]!;
-              expect(Math.abs(got - want[(y * tile + x) * 3 + c]!)).toBeLessThanOrEqual(1);
-            }
+            const want = symmetricBytes(
+              cropTile(
+                data as Float32Array,
+                0,
+                32,
+                32,
+                3,
+                win.top,
+                win.left,
+                tile,
+                0,
+                new Float32Array(tile * tile * 3),
+              ),
+              maxAbs(data),
+            );
+            for (let y = 0; y < tile; y++)
+              for (let x = 0; x < tile; x++)
+                for (let c = 0; c < 3; c++) {
+                  const got = png.data[((map.index * tile + y) * png.width + r * tile + x) * 4 + c]!;
+                  expect(Math.abs(got - want[(y * tile + x) * 3 + c]!)).toBeLessThanOrEqual(1);
+                }
             compared++;
           }
         }
@@ -197,21 +254,34 @@ describe('takeSnapshot on the small ZF-net', () => {
 
 describe('takeSnapshot on other models', () => {
   it('skips conv layers above an unsupported layer and refuses a model with none left', async () => {
-    const model = tf.sequential({ layers: [
-      tf.layers.conv2d({ name: 'a', inputShape: [8, 8, 1], filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      tf.layers.batchNormalization({ name: 'bn' }),
-      tf.layers.conv2d({ name: 'b', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }),
-    ] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          name: 'a',
+          inputShape: [8, 8, 1],
+          filters: 2,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+        }),
+        tf.layers.batchNormalization({ name: 'bn' }),
+        tf.layers.conv2d({ name: 'b', filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      ],
+    });
     const probe = probeSet(3, 8, 1);
     const toInput = (idx: number[]) => inputBatch(probe, idx, { mean: computeMean(probe), scale: 1 / 64 });
     const notes: string[] = [];
     const snap = await takeSnapshot({ model, probe, toInput, epoch: 1, onProgress: (m) => notes.push(m) });
     expect(snap.layers.map((l) => l.index.layer)).toEqual(['a']);
     expect(notes.some((n) => /'bn' \(BatchNormalization\)/.test(n))).toBe(true);
-    const bnFirst = tf.sequential({ layers: [
-      tf.layers.batchNormalization({ name: 'bn0', inputShape: [8, 8, 1] }),
-      tf.layers.conv2d({ name: 'c', filters: 2, kernelSize: 3 }),
-    ] });
-    await expect(takeSnapshot({ model: bnFirst, probe, toInput, epoch: 1 })).rejects.toThrow(/no conv layer of the model can be visualized: .*'bn0'/);
+    const bnFirst = tf.sequential({
+      layers: [
+        tf.layers.batchNormalization({ name: 'bn0', inputShape: [8, 8, 1] }),
+        tf.layers.conv2d({ name: 'c', filters: 2, kernelSize: 3 }),
+      ],
+    });
+    await expect(takeSnapshot({ model: bnFirst, probe, toInput, epoch: 1 })).rejects.toThrow(
+      /no conv layer of the model can be visualized: .*'bn0'/,
+    );
   });
 });

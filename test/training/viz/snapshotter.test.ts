@@ -11,32 +11,53 @@ import { buildZfNet } from '../../../training/model/zfnet.js';
 import { computeMean, inputBatch } from '../../../training/data.js';
 import type { ImageSet } from '../../../datasets/types.js';
 import { convUnits, takeSnapshot, type SnapshotResult } from '../../../training/viz/snapshot.js';
-import { createSnapshotter, workerLayers, type Snapshotter, type SnapshotTakeArgs } from '../../../training/viz/snapshotter.js';
+import {
+  createSnapshotter,
+  workerLayers,
+  type Snapshotter,
+  type SnapshotTakeArgs,
+} from '../../../training/viz/snapshotter.js';
 import { randomArray, useCpu } from './helpers.js';
 
 const WIDTHS = [3, 4, 5, 4, 3, 8, 8];
 
 function setup() {
-  const model = buildZfNet(zfNetConfig({ inputShape: [32, 32, 3], classes: 10, conv1: { kernel: 7, stride: 2 }, widths: WIDTHS }), 5);
+  const model = buildZfNet(
+    zfNetConfig({ inputShape: [32, 32, 3], classes: 10, conv1: { kernel: 7, stride: 2 }, widths: WIDTHS }),
+    5,
+  );
   const noise = randomArray(7 * 32 * 32 * 3, 9);
   const probe: ImageSet = {
     images: Uint8Array.from(noise, (v, i) => Math.round(128 + 60 * Math.sin(i / 97) + 60 * v)),
-    labels: Uint8Array.from({ length: 7 }, (_, i) => i % 10), count: 7, height: 32, width: 32, channels: 3,
+    labels: Uint8Array.from({ length: 7 }, (_, i) => i % 10),
+    count: 7,
+    height: 32,
+    width: 32,
+    channels: 3,
   };
   const pre = { mean: computeMean(probe), scale: 1 / 64 };
-  const args: SnapshotTakeArgs = { probe, toInput: (idx) => inputBatch(probe, idx, pre), epoch: 1, batchSize: 3, projectionBatch: 5 };
+  const args: SnapshotTakeArgs = {
+    probe,
+    toInput: (idx) => inputBatch(probe, idx, pre),
+    epoch: 1,
+    batchSize: 3,
+    projectionBatch: 5,
+  };
   return { model, args };
 }
 
 const withoutTimings = (o: object) => JSON.stringify(o, (k, v) => (k === 'timings' ? undefined : v));
-const memoryJson = (m: SnapshotResult['memory']) => JSON.stringify(m, (_, v) => (v instanceof Float32Array ? Array.from(v) : v));
+const memoryJson = (m: SnapshotResult['memory']) =>
+  JSON.stringify(m, (_, v) => (v instanceof Float32Array ? Array.from(v) : v));
 
 function expectSame(two: SnapshotResult, one: SnapshotResult): void {
   expect(two.layers.map((l) => l.index.layer)).toEqual(one.layers.map((l) => l.index.layer));
   two.layers.forEach((l, i) => {
     expect(withoutTimings(l.index)).toBe(withoutTimings(one.layers[i]!.index));
     expect(l.files.map((f) => f.name)).toEqual(one.layers[i]!.files.map((f) => f.name));
-    l.files.forEach((f, j) => expect(Buffer.from(f.data).equals(Buffer.from(one.layers[i]!.files[j]!.data))).toBe(true));
+    l.files.forEach((f, j) =>
+      expect(Buffer.from(f.data).equals(Buffer.from(one.layers[i]!.files[j]!.data))).toBe(true),
+    );
   });
   expect(memoryJson(two.memory)).toBe(memoryJson(one.memory));
 }

@@ -4,7 +4,7 @@
  * dense layer's backward pass asks for one of them (dx = dy·Wᵀ, dW = xᵀ·dy). Transposing the
  * operand with the wasm Transpose kernel costs one pass over it and restores the fast path.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { free, transpose, type WasmBackend } from './wasm-ops.js';
 
 interface Attrs {
@@ -29,8 +29,8 @@ function swapLast(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
 function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: Attrs }): tf.TensorInfo {
   if (!shipped) throw new Error('zfscope wasm BatchMatMul: the shipped wasm kernel was not found');
   const { backend, attrs } = args;
-  let a = args.inputs['a']!;
-  let b = args.inputs['b']!;
+  let a = args.inputs.a!;
+  let b = args.inputs.b!;
   if (!attrs.transposeA && !attrs.transposeB) return shipped(args as never) as tf.TensorInfo;
   const temps: tf.TensorInfo[] = [];
   if (attrs.transposeA) temps.push((a = swapLast(backend, a)));

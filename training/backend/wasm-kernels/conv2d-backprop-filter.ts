@@ -19,10 +19,14 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
-function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: Attrs }): tf.TensorInfo {
+function conv2DBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: WasmBackend;
+  attrs: Attrs;
+}): tf.TensorInfo {
   const { backend, attrs } = args;
-  const x = args.inputs['x']!;
-  const dy = args.inputs['dy']!;
+  const x = args.inputs.x!;
+  const dy = args.inputs.dy!;
   if (attrs.dataFormat === 'NCHW') throw new Error("zfscope wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only");
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
@@ -56,7 +60,12 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: Wa
     { x: xT, filter: dyT },
     {
       strides: [1, 1],
-      pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]],
+      pad: [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
       dataFormat: 'NHWC',
       dilations: [Ho > 1 ? sh : 1, Wo > 1 ? sw : 1],
     },

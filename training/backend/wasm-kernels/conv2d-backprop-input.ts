@@ -41,7 +41,14 @@ function planAxis(n: number, k: number, s: number, pad: number, outN: number): A
 }
 
 /** The [Th, Tw, Co, sh·sw·Ci] phase filter: G[a,b,co,(ry·sw+rx)·Ci+ci] = W[sh(Th-1-a)+ry, sw(Tw-1-b)+rx, ci, co]. */
-function phaseFilter(backend: WasmBackend, filter: tf.TensorInfo, sh: number, sw: number, Th: number, Tw: number): tf.TensorInfo {
+function phaseFilter(
+  backend: WasmBackend,
+  filter: tf.TensorInfo,
+  sh: number,
+  sw: number,
+  Th: number,
+  Tw: number,
+): tf.TensorInfo {
   const [kh, kw, Ci, Co] = filter.shape as [number, number, number, number];
   const S = sh * sw;
   const { info, view: g } = allocate(backend, [Th, Tw, Co, S * Ci]);
@@ -78,10 +85,14 @@ export function setShippedConv2DBackpropInput(kernelFunc: tf.KernelFunc | undefi
   shipped = kernelFunc;
 }
 
-function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: Attrs }): tf.TensorInfo {
+function conv2DBackpropInput(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: WasmBackend;
+  attrs: Attrs;
+}): tf.TensorInfo {
   const { backend, attrs } = args;
-  const dy = args.inputs['dy']!;
-  const filter = args.inputs['filter']!;
+  const dy = args.inputs.dy!;
+  const filter = args.inputs.filter!;
   const [sh, sw] = pair(attrs.strides);
   if ((sh !== sw || attrs.dataFormat === 'NCHW') && shipped) return shipped(args as never) as tf.TensorInfo;
   if (sh !== sw) throw new Error('zfscope wasm Conv2DBackpropInput: unequal strides are not supported');
@@ -102,7 +113,17 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: Was
     backend,
     'Conv2D',
     { x: dy, filter: g },
-    { strides: [1, 1], pad: [[0, 0], [ph.padBefore, ph.padAfter], [pw.padBefore, pw.padAfter], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1] },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [ph.padBefore, ph.padAfter],
+        [pw.padBefore, pw.padAfter],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+    },
   );
   free(backend, g);
   let full = z;

@@ -18,8 +18,8 @@ interface Attrs {
 
 function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: Attrs }): tf.TensorInfo {
   const { backend, attrs } = args;
-  const input = args.inputs['input']!;
-  const dyInfo = args.inputs['dy']!;
+  const input = args.inputs.input!;
+  const dyInfo = args.inputs.dy!;
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
     attrs.filterSize,
@@ -59,7 +59,7 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend
               at = k;
             }
           }
-          dx[at] += dy[dyBase + c]!;
+          dx[at] = dx[at]! + dy[dyBase + c]!;
         }
       }
     }

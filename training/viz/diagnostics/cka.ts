@@ -39,7 +39,8 @@ export function centreGram(k: ArrayLike<number>, n: number): Float32Array {
 
 /** CKA of two centred Gram matrices of the same n inputs; null when either is all zero (no variation). */
 export function linearCka(kc: ArrayLike<number>, lc: ArrayLike<number>): number | null {
-  if (kc.length !== lc.length) throw new Error(`linearCka: Gram matrices of different sizes (${kc.length} and ${lc.length} entries)`);
+  if (kc.length !== lc.length)
+    throw new Error(`linearCka: Gram matrices of different sizes (${kc.length} and ${lc.length} entries)`);
   let kl = 0;
   let kk = 0;
   let ll = 0;

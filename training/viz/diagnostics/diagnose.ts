@@ -24,7 +24,10 @@ export interface DiagnosticsMemory {
   /** Per measured epoch, per layer: the centred Gram matrix. */
   grams: Record<string, Record<string, Float32Array>>;
   /** Per conv layer, at the latest measurement. */
-  layers: Record<string, { kernel: Float32Array; responses: Float32Array | null; top1: Array<number | null>; history: number[][] }>;
+  layers: Record<
+    string,
+    { kernel: Float32Array; responses: Float32Array | null; top1: Array<number | null>; history: number[][] }
+  >;
 }
 
 /**
@@ -43,17 +46,30 @@ function kernelOf(model: tf.LayersModel, name: string): { data: Float32Array; sh
 }
 
 /** The reference state at the initialization (epoch 0), before the first step. */
-export async function initialDiagnostics(model: tf.LayersModel, toInput: (i: number[]) => tf.Tensor4D, probeCount: number): Promise<DiagnosticsMemory> {
+export async function initialDiagnostics(
+  model: tf.LayersModel,
+  toInput: (i: number[]) => tf.Tensor4D,
+  probeCount: number,
+): Promise<DiagnosticsMemory> {
   const images = Math.min(DIAGNOSTIC_IMAGES, probeCount);
   const reps = await measureRepresentations(model, toInput, images, RESPONSE_IMAGES);
   return remember(model, 0, images, reps, {}, undefined);
 }
 
 function remember(
-  model: tf.LayersModel, epoch: number, images: number, reps: LayerRepresentation[],
-  grams: DiagnosticsMemory['grams'], layers: Map<string, { top1: Array<number | null>; history: number[][] }> | undefined,
+  model: tf.LayersModel,
+  epoch: number,
+  images: number,
+  reps: LayerRepresentation[],
+  grams: DiagnosticsMemory['grams'],
+  layers: Map<string, { top1: Array<number | null>; history: number[][] }> | undefined,
 ): DiagnosticsMemory {
-  const memory: DiagnosticsMemory = { epoch, images, grams: { ...grams, [epoch]: Object.fromEntries(reps.map((r) => [r.layer, r.gram])) }, layers: {} };
+  const memory: DiagnosticsMemory = {
+    epoch,
+    images,
+    grams: { ...grams, [epoch]: Object.fromEntries(reps.map((r) => [r.layer, r.gram])) },
+    layers: {},
+  };
   for (const r of reps) {
     if (r.kind !== 'conv') continue;
     const extra = layers?.get(r.layer);
@@ -87,7 +103,9 @@ export interface DiagnoseArgs {
 }
 
 /** See the module comment. */
-export async function diagnoseSnapshot(a: DiagnoseArgs): Promise<{ event: DiagnosticsEvent; memory: DiagnosticsMemory }> {
+export async function diagnoseSnapshot(
+  a: DiagnoseArgs,
+): Promise<{ event: DiagnosticsEvent; memory: DiagnosticsMemory }> {
   const rules = a.rules ?? DEFAULT_RULES;
   const images = a.previous?.images ?? Math.min(DIAGNOSTIC_IMAGES, a.probeCount);
   const reps = await measureRepresentations(a.model, a.toInput, images, RESPONSE_IMAGES);
@@ -104,7 +122,12 @@ export async function diagnoseSnapshot(a: DiagnoseArgs): Promise<{ event: Diagno
       if (g && g.length === r.gram.length) ckaTo[e] = linearCka(g, r.gram);
     }
     const cka = prevEpoch === null ? null : (ckaTo[prevEpoch] ?? null);
-    convergence[r.layer] = { kind: r.kind, cka, change: cka === null || elapsed === null ? null : (1 - cka) / elapsed, ckaTo };
+    convergence[r.layer] = {
+      kind: r.kind,
+      cka,
+      change: cka === null || elapsed === null ? null : (1 - cka) / elapsed,
+      ckaTo,
+    };
   }
 
   const byName = new Map(reps.map((r) => [r.layer, r]));
@@ -118,17 +141,41 @@ export async function diagnoseSnapshot(a: DiagnoseArgs): Promise<{ event: Diagno
     const angles = same ? filterAngle(kernel, before.kernel, cout) : null;
     const top1 = snap.maps.map((m) => m.top[0]?.image ?? null);
     // Jumps only between two real snapshots: everything changes from a random initialization.
-    const comparable = prevEpoch !== null && prevEpoch > 0 && same && rep?.responses && before.responses?.length === rep.responses.length;
-    const changes = snap.maps.map((_, m) => (rep?.responses && before?.responses && before.responses.length === rep.responses.length ? responseChange(column(rep.responses, cout, m), column(before.responses, cout, m)) : null));
+    const comparable =
+      prevEpoch !== null &&
+      prevEpoch > 0 &&
+      same &&
+      rep?.responses &&
+      before.responses?.length === rep.responses.length;
+    const changes = snap.maps.map((_, m) =>
+      rep?.responses && before?.responses && before.responses.length === rep.responses.length
+        ? responseChange(column(rep.responses, cout, m), column(before.responses, cout, m))
+        : null,
+    );
     const history = snap.maps.map((_, m) => before?.history[m] ?? []);
     const verdicts = comparable
-      ? flagJumps(snap.maps.map((_, m) => ({ change: changes[m] ?? null, history: history[m]!, sourceChanged: top1[m] !== (before.top1[m] ?? null) })), rules)
+      ? flagJumps(
+          snap.maps.map((_, m) => ({
+            change: changes[m] ?? null,
+            history: history[m]!,
+            sourceChanged: top1[m] !== (before.top1[m] ?? null),
+          })),
+          rules,
+        )
       : snap.maps.map(() => ({ z: null, jump: null }));
 
     const isConv1 = snap.layerIndex === 0;
     const flatness = isConv1 ? snap.maps.map((_, m) => spectralFlatness(kernel, kh, kw, cin, cout, m)) : null;
     const flatNoise = isConv1 ? noiseFlatness(kh, kw, cin) : undefined;
-    const states = filterStates(snap.maps.map((m, i) => ({ activeShare: m.health.activeShare, weightRms: m.health.weightRms, flatness: flatness?.[i] ?? null })), rules, flatNoise);
+    const states = filterStates(
+      snap.maps.map((m, i) => ({
+        activeShare: m.health.activeShare,
+        weightRms: m.health.weightRms,
+        flatness: flatness?.[i] ?? null,
+      })),
+      rules,
+      flatNoise,
+    );
 
     snap.maps.forEach((m, i) => {
       const h = m.health;
@@ -177,8 +224,13 @@ export async function diagnoseSnapshot(a: DiagnoseArgs): Promise<{ event: Diagno
 
   const memory = remember(a.model, a.epoch, images, reps, prev?.grams ?? {}, carried);
   const event: DiagnosticsEvent = {
-    type: 'diagnostics', epoch: a.epoch, previousEpoch: prevEpoch ?? 0, measure: 'linear-cka', images,
-    layers: convergence, settledChangePerEpoch: rules.settledChangePerEpoch,
+    type: 'diagnostics',
+    epoch: a.epoch,
+    previousEpoch: prevEpoch ?? 0,
+    measure: 'linear-cka',
+    images,
+    layers: convergence,
+    settledChangePerEpoch: rules.settledChangePerEpoch,
   };
   return { event, memory };
 }

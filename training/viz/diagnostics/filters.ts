@@ -32,7 +32,15 @@ export function filterAngle(kernel: ArrayLike<number>, previous: ArrayLike<numbe
  * filter has no preferred orientation or frequency; a smooth or oriented filter is far below it.
  * null for an all-zero filter.
  */
-export function spectralFlatness(kernel: ArrayLike<number>, kh: number, kw: number, cin: number, cout: number, f: number, n = 32): number | null {
+export function spectralFlatness(
+  kernel: ArrayLike<number>,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+  f: number,
+  n = 32,
+): number | null {
   const { power } = filterPowerSpectrum(kernel, kh, kw, cin, cout, f, n);
   let sum = 0;
   for (let i = 1; i < power.length; i++) sum += power[i]!;
@@ -75,14 +83,20 @@ function cached(key: string, compute: () => number): number {
  * share above 1/4 cycles/pixel, what stride 2 would fold).
  */
 export function noiseAliasing(kh: number, kw: number, cin: number, stride: number): number {
-  return cached(`alias:${kh}:${kw}:${cin}:${stride}`, () => aliasingScores(whiteNoiseKernel(kh, kw, cin, NOISE_FILTERS), kh, kw, cin, NOISE_FILTERS, stride).layer ?? 0);
+  return cached(
+    `alias:${kh}:${kw}:${cin}:${stride}`,
+    () => aliasingScores(whiteNoiseKernel(kh, kw, cin, NOISE_FILTERS), kh, kw, cin, NOISE_FILTERS, stride).layer ?? 0,
+  );
 }
 
 /** Median spectral flatness of white-noise filters of this shape. */
 export function noiseFlatness(kh: number, kw: number, cin: number): number {
   return cached(`flat:${kh}:${kw}:${cin}`, () => {
     const k = whiteNoiseKernel(kh, kw, cin, NOISE_FILTERS);
-    const xs = Array.from({ length: NOISE_FILTERS }, (_, f) => spectralFlatness(k, kh, kw, cin, NOISE_FILTERS, f) ?? 0).sort((a, b) => a - b);
+    const xs = Array.from(
+      { length: NOISE_FILTERS },
+      (_, f) => spectralFlatness(k, kh, kw, cin, NOISE_FILTERS, f) ?? 0,
+    ).sort((a, b) => a - b);
     return (xs[NOISE_FILTERS / 2 - 1]! + xs[NOISE_FILTERS / 2]!) / 2;
   });
 }

@@ -67,7 +67,12 @@ export function flagJumps(features: readonly JumpInput[], rules: DiagnosticRules
     const zi = z[i]!;
     const own = f.history.length >= rules.jumpHistoryMin ? median(f.history) : NaN;
     const standsOut =
-      zi >= rules.jumpZ && f.change >= rules.jumpMinChange && (!Number.isFinite(own) || f.change >= rules.jumpHistoryFactor * own);
-    return { z: Number.isFinite(zi) ? zi : zi > 0 ? 1e9 : -1e9, jump: standsOut ? (f.sourceChanged ? 'new-source' : 'same-source') : null };
+      zi >= rules.jumpZ &&
+      f.change >= rules.jumpMinChange &&
+      (!Number.isFinite(own) || f.change >= rules.jumpHistoryFactor * own);
+    return {
+      z: Number.isFinite(zi) ? zi : zi > 0 ? 1e9 : -1e9,
+      jump: standsOut ? (f.sourceChanged ? 'new-source' : 'same-source') : null,
+    };
   });
 }

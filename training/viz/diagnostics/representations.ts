@@ -19,10 +19,14 @@ export interface LayerRepresentation {
 }
 
 /** The layers whose representations are compared: every conv unit's rectified output, and every Dense layer but the classifier. */
-export function representationLayers(model: tf.LayersModel): Array<{ name: string; kind: 'conv' | 'dense'; out: tf.layers.Layer }> {
+export function representationLayers(
+  model: tf.LayersModel,
+): Array<{ name: string; kind: 'conv' | 'dense'; out: tf.layers.Layer }> {
   const convs = convUnits(model).map((u) => ({ name: u.conv.name, kind: 'conv' as const, out: u.out }));
   const last = model.layers[model.layers.length - 1];
-  const dense = model.layers.filter((l) => l.getClassName() === 'Dense' && l !== last).map((l) => ({ name: l.name, kind: 'dense' as const, out: l }));
+  const dense = model.layers
+    .filter((l) => l.getClassName() === 'Dense' && l !== last)
+    .map((l) => ({ name: l.name, kind: 'dense' as const, out: l }));
   return [...convs, ...dense];
 }
 
@@ -62,7 +66,12 @@ export async function measureRepresentations(
       });
       const gram = centreGram((await k.data()) as Float32Array, n);
       k.dispose();
-      const rep: LayerRepresentation = { layer: l.name, kind: l.kind, gram, maps: (l.out.outputShape as number[]).at(-1)! };
+      const rep: LayerRepresentation = {
+        layer: l.name,
+        kind: l.kind,
+        gram,
+        maps: (l.out.outputShape as number[]).at(-1)!,
+      };
       if (l.kind === 'conv') {
         const m = tf.concat(rows[i]!, 0);
         const all = (await m.data()) as Float32Array;

@@ -44,20 +44,22 @@ export type JumpReason = 'new-source' | 'same-source';
 /** What each metric measures, its scale, and what a person would do about it: legends and tooltips. */
 export const LEGENDS = {
   representationChange:
-    'Representation change: 1 - linear CKA between the layer\'s activations on the same probe images at this snapshot and at the previous one (0 at initialization), divided by the epochs elapsed. 0 = the layer computes the same thing; scale-free, so a filter that only grows does not count.',
-  ckaToLatest: 'CKA to the latest snapshot: how similar each earlier snapshot\'s representation is to the newest one (1 = the same up to rotation and scale).',
-  filterAngle: 'Filter angle: 1 - cosine between each filter and its previous self, per epoch elapsed (median over the layer). Scale-free: rescaling a filter reads 0.',
+    "Representation change: 1 - linear CKA between the layer's activations on the same probe images at this snapshot and at the previous one (0 at initialization), divided by the epochs elapsed. 0 = the layer computes the same thing; scale-free, so a filter that only grows does not count.",
+  ckaToLatest:
+    "CKA to the latest snapshot: how similar each earlier snapshot's representation is to the newest one (1 = the same up to rotation and scale).",
+  filterAngle:
+    'Filter angle: 1 - cosine between each filter and its previous self, per epoch elapsed (median over the layer). Scale-free: rescaling a filter reads 0.',
   projectionChange:
-    'Projection change: half the distance between the unit-norm strongest projections at consecutive snapshots (0 same, 1 opposite), the paper\'s Fig. 4 criterion. It also moves when the top image changes.',
-  jump:
-    'Jump: the feature\'s response change (1 - correlation of its activations, position by position over the diagnostic probe images, with the previous snapshot) stands out: robust z-score >= {jumpZ} against its layer at that snapshot, change >= {jumpMinChange}, and >= {jumpHistoryFactor}x its own earlier median. ⟳ new top image (the paper\'s explanation of sudden jumps); △ same top image, changed response.',
+    "Projection change: half the distance between the unit-norm strongest projections at consecutive snapshots (0 same, 1 opposite), the paper's Fig. 4 criterion. It also moves when the top image changes.",
+  jump: "Jump: the feature's response change (1 - correlation of its activations, position by position over the diagnostic probe images, with the previous snapshot) stands out: robust z-score >= {jumpZ} against its layer at that snapshot, change >= {jumpMinChange}, and >= {jumpHistoryFactor}x its own earlier median. ⟳ new top image (the paper's explanation of sudden jumps); △ same top image, changed response.",
   dead: 'Dead: never active (ReLU output 0) at any position of any probe image. Try a lower learning rate, re-initialize the filter, or check the initialization scale.',
-  weak: 'Weak: active on less than {weakActiveShare} of probe positions, or filter RMS under {weakRmsFraction} of its layer\'s median. Try a higher learning rate or He initialization; many weak filters mean the layer is wider than it needs.',
+  weak: "Weak: active on less than {weakActiveShare} of probe positions, or filter RMS under {weakRmsFraction} of its layer's median. Try a higher learning rate or He initialization; many weak filters mean the layer is wider than it needs.",
   structureless:
-    'Structureless (conv1): spectral flatness of the filter at least {structurelessFlatness} of white noise\'s, i.e. no preferred orientation or frequency. Train longer or raise the learning rate; with large kernels and strides try a smaller kernel or stride (ZF: 11x11/4 -> 7x7/2).',
+    "Structureless (conv1): spectral flatness of the filter at least {structurelessFlatness} of white noise's, i.e. no preferred orientation or frequency. Train longer or raise the learning rate; with large kernels and strides try a smaller kernel or stride (ZF: 11x11/4 -> 7x7/2).",
   aliasing:
-    'Aliasing (conv1): share of the filters\' spectral energy above what the stride can represent (|f| > 1/(2s) cycles/pixel), beside white noise\'s share for the same kernel and stride. Advice only at or above {aliasingAdviseRatio} of the noise level.',
-  highFrequency: 'High-frequency share (stride 1, nothing to alias): share of the filters\' energy above 1/4 cycles/pixel, beside white noise\'s.',
+    "Aliasing (conv1): share of the filters' spectral energy above what the stride can represent (|f| > 1/(2s) cycles/pixel), beside white noise's share for the same kernel and stride. Advice only at or above {aliasingAdviseRatio} of the noise level.",
+  highFrequency:
+    "High-frequency share (stride 1, nothing to alias): share of the filters' energy above 1/4 cycles/pixel, beside white noise's.",
 } as const;
 
 /** A legend with its rule's numbers filled in. */
@@ -73,5 +75,6 @@ export function legend(key: keyof typeof LEGENDS, rules: DiagnosticRules = DEFAU
 export const ADVICE: Record<FilterState, string> = {
   dead: 'lower the learning rate (a large step can push a ReLU unit below zero for every input), re-initialize the filter, or check the initialization scale',
   weak: 'raise the learning rate or use He initialization; if many filters of the layer are weak, the layer is wider than the data needs',
-  structureless: 'train longer or raise the learning rate; with a large conv1 kernel or stride, try a smaller one (7x7/2 rather than 11x11/4)',
+  structureless:
+    'train longer or raise the learning rate; with a large conv1 kernel or stride, try a smaller one (7x7/2 rather than 11x11/4)',
 };

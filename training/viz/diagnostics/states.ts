@@ -15,12 +15,18 @@ export interface FilterFacts {
 }
 
 /** Per filter of one layer: its state, or null when healthy. `noiseFlatness` is the layer's white-noise reference. */
-export function filterStates(filters: readonly FilterFacts[], rules: DiagnosticRules, noiseFlatness?: number): Array<FilterState | null> {
+export function filterStates(
+  filters: readonly FilterFacts[],
+  rules: DiagnosticRules,
+  noiseFlatness?: number,
+): Array<FilterState | null> {
   const medianRms = median(filters.map((f) => f.weightRms));
   return filters.map((f) => {
     if (!(f.activeShare > 0)) return 'dead';
-    if (f.activeShare < rules.weakActiveShare || (medianRms > 0 && f.weightRms < rules.weakRmsFraction * medianRms)) return 'weak';
-    if (noiseFlatness !== undefined && f.flatness != null && f.flatness >= rules.structurelessFlatness * noiseFlatness) return 'structureless';
+    if (f.activeShare < rules.weakActiveShare || (medianRms > 0 && f.weightRms < rules.weakRmsFraction * medianRms))
+      return 'weak';
+    if (noiseFlatness !== undefined && f.flatness != null && f.flatness >= rules.structurelessFlatness * noiseFlatness)
+      return 'structureless';
     return null;
   });
 }

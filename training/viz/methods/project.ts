@@ -13,11 +13,23 @@ import type { ProjectionMethod, ProjectionRequest } from './types.js';
  */
 export function seedsFor(cache: ChainCache, requests: ProjectionRequest[], rule?: ReluRule): tf.Tensor {
   const last = cache.ops[cache.ops.length - 1]!;
-  if (last.outShape.length !== 3) throw new Error(`projections start from a 4-D feature map; the output of '${last.layer}' is ${last.outShape.length + 1}-D`);
+  if (last.outShape.length !== 3)
+    throw new Error(
+      `projections start from a 4-D feature map; the output of '${last.layer}' is ${last.outShape.length + 1}-D`,
+    );
   const b = cache.rows;
   const [h, w, c] = last.outShape;
   requests.forEach((r, i) => {
-    const ok = Number.isInteger(r.image) && r.image >= 0 && r.image < b! && r.y >= 0 && r.y < h! && r.x >= 0 && r.x < w! && r.channel >= 0 && r.channel < c!;
+    const ok =
+      Number.isInteger(r.image) &&
+      r.image >= 0 &&
+      r.image < b! &&
+      r.y >= 0 &&
+      r.y < h! &&
+      r.x >= 0 &&
+      r.x < w! &&
+      r.channel >= 0 &&
+      r.channel < c!;
     if (!ok) {
       throw new RangeError(
         `projection request ${i} ${JSON.stringify(r)} is outside the layer's output: expected image < ${b}, y < ${h}, x < ${w}, channel < ${c}`,
@@ -26,13 +38,24 @@ export function seedsFor(cache: ChainCache, requests: ProjectionRequest[], rule?
   });
   return tf.tidy(() => {
     const at = () => {
-      if (!cache.top) throw new Error('projection requests without a seed need the forward pass to reach the projected layer');
-      return tf.gatherND(cache.top, requests.map((r) => [r.image, r.y, r.x, r.channel]));
+      if (!cache.top)
+        throw new Error('projection requests without a seed need the forward pass to reach the projected layer');
+      return tf.gatherND(
+        cache.top,
+        requests.map((r) => [r.image, r.y, r.x, r.channel]),
+      );
     };
     const explicit = requests.some((r) => r.seed !== undefined);
     let values: tf.Tensor = explicit ? tf.tensor1d(requests.map((r) => r.seed ?? NaN)) : at();
     if (explicit && requests.some((r) => r.seed === undefined)) {
-      values = tf.where(tf.tensor1d(requests.map((r) => r.seed !== undefined), 'bool'), values, at());
+      values = tf.where(
+        tf.tensor1d(
+          requests.map((r) => r.seed !== undefined),
+          'bool',
+        ),
+        values,
+        at(),
+      );
     }
     if (rule) values = rule(values, at);
     // Built on the host: a one-hot scatter costs more than the copy on every backend.
@@ -63,7 +86,12 @@ const topIsRectified = (cache: ChainCache) => {
  * activations, on which every rule's top ReLU is the identity, so the forward may stop below the
  * projected layer (see forwardNeeds).
  */
-export function projectCached(cache: ChainCache, requests: ProjectionRequest[], rule: ReluRule, opts: { seedsAreActivations?: boolean } = {}): tf.Tensor4D {
+export function projectCached(
+  cache: ChainCache,
+  requests: ProjectionRequest[],
+  rule: ReluRule,
+  opts: { seedsAreActivations?: boolean } = {},
+): tf.Tensor4D {
   if (requests.length === 0) {
     const [h, w, c] = cache.ops[0]!.inShape;
     return tf.zeros([0, h!, w!, c!]);
@@ -71,12 +99,23 @@ export function projectCached(cache: ChainCache, requests: ProjectionRequest[], 
   const rectified = topIsRectified(cache);
   const topRule = rectified && !opts.seedsAreActivations ? rule : undefined;
   return tf.tidy(() =>
-    projectDown(cache, seedsFor(cache, requests, topRule), requests.map((r) => r.image), rule, { topRuleApplied: rectified }),
+    projectDown(
+      cache,
+      seedsFor(cache, requests, topRule),
+      requests.map((r) => r.image),
+      rule,
+      { topRuleApplied: rectified },
+    ),
   );
 }
 
 /** A ProjectionMethod from its ReLU rule. */
-export function makeMethod(name: string, description: string, usesForwardMask: boolean, relu: ReluRule): ProjectionMethod {
+export function makeMethod(
+  name: string,
+  description: string,
+  usesForwardMask: boolean,
+  relu: ReluRule,
+): ProjectionMethod {
   return {
     name,
     description,
