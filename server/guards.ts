@@ -3,8 +3,8 @@
  * Each guard returns the typed value or throws a ZfError whose message names the field, what was
  * expected and what was found. Hand-written on purpose: the protocol is small and the messages matter.
  */
-import { PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from './protocol.js';
-import type { DashboardToServer, TrainerEvent, TrainerToServer } from './protocol.js';
+import { CHECKPOINT_FILES, PROBE_FILES, PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from './protocol.js';
+import type { BlobRef, DashboardToServer, TrainerEvent, TrainerToServer } from './protocol.js';
 import { ZfError, describe } from './errors.js';
 
 /** Run ids: a path segment that cannot escape the logdir. */
@@ -42,19 +42,6 @@ function int(o: Obj, key: string, where: string, min = 0, max = MAX_EPOCH): numb
 }
 
 /**
- * Whether text is canonical base64. The native decoder skips characters that are not base64, so a
- * decoded length short of what the text length promises means a bad character (and this is several
- * times faster than a regular expression over megabytes of atlas).
- */
-export function isBase64(text: string): boolean {
-  if (text.length % 4 !== 0) return false;
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const body = text.length - pad;
-  if (text.indexOf('=') !== -1 && text.indexOf('=') < body) return false;
-  return Buffer.from(text, 'base64').length === (text.length / 4) * 3 - pad;
-}
-
-/**
  * Checks a run id: the one check and message for every place one enters (trainer flags, the store,
  * ingest frames, REST and /blobs paths). `where` names the flag or field; `code` is the ZfError code.
  */
@@ -88,7 +75,11 @@ export function checkTrainerFrame(v: unknown): TrainerToServer {
     const version = o.protocolVersion;
     if (typeof version !== 'number') fail('bad-frame', 'hello.protocolVersion', 'a number', version);
     if (version !== PROTOCOL_VERSION) {
-      throw new ZfError('protocol-version', `hello.protocolVersion: expected ${PROTOCOL_VERSION}, found ${version}`);
+      const older = version < PROTOCOL_VERSION ? 'older' : 'newer';
+      throw new ZfError(
+        'protocol-version',
+        `hello.protocolVersion: expected ${PROTOCOL_VERSION}, found ${version}: the trainer's zfscope is ${older} than this server's; run the same zfscope version on both`,
+      );
     }
     return {
       type,
@@ -106,6 +97,44 @@ export function checkTrainerFrame(v: unknown): TrainerToServer {
 }
 
 const EVENT_TYPES: readonly string[] = TRAINER_EVENT_TYPES;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+/** Most files one event may name (the server's IngestLimits.maxBlobs may be lower). */
+export const MAX_BLOBS = 64;
+
+/**
+ * The file references of an event: distinct names of [A-Za-z0-9._-] (from `allowed` when given,
+ * with every one of `required`), sizes and SHA-256 digests. Sizes are checked against the server's
+ * limit at ingest (guards know no limits).
+ */
+export function checkBlobRefs(
+  v: unknown,
+  where: string,
+  allowed?: readonly string[],
+  required: readonly string[] = [],
+): BlobRef[] {
+  if (!Array.isArray(v) || v.length > MAX_BLOBS)
+    fail('bad-frame', where, `an array of at most ${MAX_BLOBS} file references`, v);
+  const seen = new Set<string>();
+  v.forEach((b: unknown, i: number) => {
+    const bo = obj(b, `${where}[${i}]`);
+    const name = bo.name;
+    if (typeof name !== 'string' || !FILE_NAME_RE.test(name) || name.endsWith('.tmp'))
+      fail('bad-blob', `${where}[${i}].name`, 'a file name of [A-Za-z0-9._-] not starting with a dot', name);
+    if (allowed && !allowed.includes(name)) fail('bad-blob', `${where}[${i}].name`, `one of ${allowed.join(', ')}`, name);
+    if (seen.has(name)) fail('bad-blob', `${where}[${i}].name`, 'a name not already used in this event', name);
+    seen.add(name);
+    int(bo, 'bytes', `${where}[${i}]`, 0, Number.MAX_SAFE_INTEGER);
+    if (typeof bo.sha256 !== 'string' || !SHA256_RE.test(bo.sha256))
+      fail('bad-blob', `${where}[${i}].sha256`, 'a SHA-256 digest of 64 lowercase hex digits', bo.sha256);
+  });
+  for (const name of required) if (!seen.has(name)) fail('bad-blob', where, `a file named ${name}`, 'none');
+  return v as BlobRef[];
+}
+
+/** The file references of an event (empty for events without files). */
+export function blobRefsOf(event: TrainerEvent): readonly BlobRef[] {
+  return 'blobs' in event ? event.blobs : [];
+}
 const END_STATUSES = ['finished', 'failed', 'stopped'];
 
 /** A trainer event; metric values may be null (JSON's rendering of NaN and Infinity). */
@@ -143,7 +172,6 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       const index = obj(e.index, `${w}.index`);
       obj(index.files, `${w}.index.files`);
       if (!Array.isArray(index.maps)) fail('bad-frame', `${w}.index.maps`, 'an array', index.maps);
-      if (!Array.isArray(e.blobs)) fail('bad-frame', `${w}.blobs`, 'an array', e.blobs);
       if (e.epochLayers !== undefined) {
         const all = e.epochLayers;
         if (
@@ -160,21 +188,18 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
           );
         }
       }
-      const seen = new Set<string>();
-      e.blobs.forEach((b: unknown, i: number) => {
-        const bo = obj(b, `${w}.blobs[${i}]`);
-        const name = bo.name;
-        if (typeof name !== 'string' || !FILE_NAME_RE.test(name) || name.endsWith('.tmp')) {
-          fail('bad-blob', `${w}.blobs[${i}].name`, 'a file name of [A-Za-z0-9._-] not starting with a dot', name);
-        }
-        if (seen.has(name)) fail('bad-blob', `${w}.blobs[${i}].name`, 'a name not already used in this snapshot', name);
-        seen.add(name);
-        if (typeof bo.base64 !== 'string' || !isBase64(bo.base64)) {
-          fail('bad-blob', `${w}.blobs[${i}].base64`, 'base64 text', bo.base64);
-        }
-      });
+      const refs = checkBlobRefs(e.blobs, `${w}.blobs`);
+      if (refs.some((b) => b.name === `${layer}.json`))
+        fail('bad-blob', `${w}.blobs`, `no file named ${layer}.json (the layer's index is stored under that name)`, `${layer}.json`);
       return e as unknown as TrainerEvent;
     }
+    case 'checkpoint':
+      int(e, 'epoch', w);
+      checkBlobRefs(e.blobs, `${w}.blobs`, CHECKPOINT_FILES, ['meta.json', 'weights.bin']);
+      return e as unknown as TrainerEvent;
+    case 'probe':
+      checkBlobRefs(e.blobs, `${w}.blobs`, PROBE_FILES, ['probe.json', 'inputs.bin']);
+      return e as unknown as TrainerEvent;
     case 'diagnostics': {
       int(e, 'epoch', w);
       int(e, 'previousEpoch', w, 0);

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { Store } from './store/index.js';
+import { BLOB_FRAME } from './protocol.js';
+import { MAX_BLOBS } from './guards.js';
 import { ZfError, listenError, messageOf } from './errors.js';
 import { createApp, viewerAllowed } from './rest/app.js';
 import { edgeRefusal, type EdgeOptions } from './edge.js';
@@ -39,7 +41,7 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Ping interval; a peer that misses one ping is dropped. Default 30 000. */
   heartbeatMs?: number;
-  /** Overrides of the socket limits (defaults: 64 MB frames, 50 000 ingest / 200 live frames per s, 32 MB per dashboard backlog, 10 s to hello). */
+  /** Overrides of the socket limits (defaults: 1 MB text frames, 64 MB per file and 64 files per event, 50 000 ingest / 200 live frames per s, 32 MB per dashboard backlog, 10 s to hello). */
   limits?: Partial<SocketLimits>;
   /** An already opened store to serve (the server then does not close it). */
   store?: Store;
@@ -67,7 +69,9 @@ export interface RunningServer {
 const LIVE_MAX_PAYLOAD = 64 * 1024;
 
 export const DEFAULT_LIMITS: SocketLimits = {
-  maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageBytes: 1024 * 1024,
+  maxBlobBytes: 64 * 1024 * 1024,
+  maxBlobs: MAX_BLOBS,
   ingestFramesPerSec: 50_000,
   liveFramesPerSec: 200,
   maxBufferedBytes: 32 * 1024 * 1024,
@@ -117,9 +121,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ingestToken,
   });
   const http = createServer(app);
-  // Twice the typed limit: frames between the two get a 'too-large' error frame, past it ws cuts them (1009).
+  // Twice the typed limit: frames between the two get a 'too-large' error frame, past it ws cuts them
+  // (1009). A trainer's files come in binary frames of up to maxBlobBytes (ingest raises its own
+  // socket's limit to that after the hello).
   const wsOpts = { noServer: true, maxPayload: limits.maxMessageBytes * 2, perMessageDeflate: false };
-  const ingest = new WebSocketServer(wsOpts);
+  const ingest = new WebSocketServer({
+    ...wsOpts,
+    maxPayload: Math.max(wsOpts.maxPayload, limits.maxBlobBytes + BLOB_FRAME.headerBytes),
+  });
   // Dashboards send small frames (subscribe, unsubscribe): no need to buffer megabytes for them.
   const live = new WebSocketServer({ ...wsOpts, maxPayload: Math.min(wsOpts.maxPayload, LIVE_MAX_PAYLOAD) });
   const hub = new LiveHub(store, limits, log);

@@ -3,15 +3,20 @@
  * server and dashboard agree. Types only, plus PROTOCOL_VERSION; runtime guards for JSON that
  * enters the server live in `server/guards.ts`.
  *
- * Trainer  -> server (ws /ingest): `hello`, then `event` frames each with a run id and a seq.
- * Server   -> trainer:              `welcome` (what the server already has), `ack`, `error`.
+ * Trainer  -> server (ws /ingest): `hello`, then `event` frames each with a run id and a seq; an
+ *                                   event that names files (`blobs`) is followed at once by one
+ *                                   binary frame per file (BLOB_FRAME), in the order it names them.
+ * Server   -> trainer:              `welcome` (what the server already has, its limits), `ack`, `error`.
  * Dashboard-> server (ws /live):    `subscribe`, `unsubscribe`.
  * Server   -> dashboard:            `hello`, `runs`, `history`, `event`, `error`.
  * Images never travel in live frames to dashboards: they are referenced by URL (`/blobs/...`).
  */
 
-/** Bumped on any incompatible change; sent in the first frame of every connection. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; sent in the first frame of every connection. 2: files travel
+ * as binary frames after the event that names them (1 sent them base64 inside the JSON).
+ */
+export const PROTOCOL_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Runs
@@ -253,12 +258,33 @@ export interface LayerSnapshot {
   timings?: Record<string, number>;
 }
 
-/** A PNG (or JSON) file that travels with a snapshot event from trainer to server, base64-encoded. */
-export interface BlobUpload {
+/**
+ * A file that travels with an event: named in the event's JSON, its bytes in the binary frame that
+ * follows (BLOB_FRAME). The server checks the size and the digest before it stores anything.
+ */
+export interface BlobRef {
   /** File name, e.g. "conv2.deconvnet.png"; [A-Za-z0-9._-] only. */
   name: string;
-  base64: string;
+  /** Size in bytes. */
+  bytes: number;
+  /** SHA-256 of the bytes, lowercase hex. */
+  sha256: string;
 }
+
+/**
+ * The binary frame that carries one file of an event: a fixed header, then the file's bytes.
+ *
+ *   bytes 0..3   magic "ZFB2"
+ *   bytes 4..11  the event's seq, unsigned 64-bit big-endian
+ *   bytes 12..13 the file's index in the event's `blobs`, unsigned 16-bit big-endian
+ *   bytes 14..   the file's bytes (BlobRef.bytes of them)
+ */
+export const BLOB_FRAME = { magic: 'ZFB2', seqOffset: 4, indexOffset: 12, headerBytes: 14 } as const;
+
+/** Files a `checkpoint` event may carry (the layout of runs/<run>/checkpoints/<epoch>/). */
+export const CHECKPOINT_FILES = ['meta.json', 'weights.bin', 'model.json'] as const;
+/** Files a `probe` event may carry (the layout of runs/<run>/probe/). */
+export const PROBE_FILES = ['probe.json', 'inputs.bin', 'images.bin', 'mean.bin'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Events (what trainers send; stored in events.jsonl)
@@ -291,7 +317,8 @@ export type TrainerEvent =
       epoch: number;
       layer: string;
       index: LayerSnapshot;
-      blobs: BlobUpload[];
+      /** The layer's atlases (PNG), stored beside the index in runs/<run>/snapshots/<epoch>/. */
+      blobs: BlobRef[];
       /**
        * Every layer of this epoch's snapshot, sent as consecutive events: the epoch is shown once all
        * are stored, and never when another event comes first (a killed trainer). Absent: this event
@@ -311,6 +338,23 @@ export type TrainerEvent =
       layers: Record<string, LayerConvergence>;
       settledChangePerEpoch: number;
     }
+  | {
+      /**
+       * The weights of a snapshot epoch, for analyses on the server: stored as
+       * runs/<run>/checkpoints/<epoch>/<name> (meta.json last, so a folder with it is complete).
+       * A file already there with the same bytes is left alone (a trainer sharing the logdir).
+       */
+      type: 'checkpoint';
+      epoch: number;
+      /** meta.json and weights.bin (CheckpointMeta's layout), and model.json for a user's own model. */
+      blobs: BlobRef[];
+    }
+  | {
+      /** The run's probe set as model inputs, for analyses on the server: runs/<run>/probe/<name> (probe.json last). */
+      type: 'probe';
+      /** probe.json and inputs.bin; images.bin (raw pixels) and mean.bin when the preprocessing is known. */
+      blobs: BlobRef[];
+    }
   | { type: 'run-ended'; status: Exclude<RunStatus, 'running'>; error?: string; endedAt: string };
 
 export type TrainerEventType = TrainerEvent['type'];
@@ -321,6 +365,8 @@ export const TRAINER_EVENT_TYPES = [
   'metrics',
   'snapshot',
   'diagnostics',
+  'checkpoint',
+  'probe',
   'run-ended',
 ] as const satisfies readonly TrainerEventType[];
 // Compile-time check the other way: every member of the union is listed.
@@ -332,7 +378,9 @@ void _allListed;
  * snapshots the blobs replaced by URLs.
  */
 export type StoredEvent =
-  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'run-ended' }> & { seq: number })
+  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'checkpoint' | 'probe' | 'run-ended' }> & {
+      seq: number;
+    })
   | {
       type: 'snapshot';
       seq: number;
@@ -355,9 +403,19 @@ export type TrainerToServer =
   | { type: 'event'; runId: string; seq: number; event: TrainerEvent };
 
 export type ServerToTrainer =
-  | { type: 'welcome'; protocolVersion: number; runId: string; lastSeq: number }
+  | { type: 'welcome'; protocolVersion: number; runId: string; lastSeq: number; limits: IngestLimits }
   | { type: 'ack'; runId: string; seq: number }
   | { type: 'error'; code: ErrorCode; message: string };
+
+/** What a server accepts on /ingest (in its welcome, so a trainer can keep within them). */
+export interface IngestLimits {
+  /** Largest text (JSON) frame. */
+  maxFrameBytes: number;
+  /** Largest file of an event (one binary frame carries it, header aside). */
+  maxBlobBytes: number;
+  /** Most files one event may name. */
+  maxBlobs: number;
+}
 
 export type DashboardToServer =
   | { type: 'subscribe'; runId: string; afterSeq?: number }

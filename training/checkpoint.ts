@@ -6,12 +6,16 @@
  *   <dir>/meta.json              {epoch, batch, seq, epochMetrics?, weights: [{name, shape}], optimizer: [...]}
  *   <dir>/weights.bin            float32 little-endian, the weights then the optimizer variables, in order
  *   <dir>/snapshot-memory.json   what the next snapshot compares against (optional)
- *   <dir>/unacked.jsonl          event frames up to `seq` not yet acknowledged when it was saved (optional)
+ *   <dir>/unacked.bin            event frames up to `seq` not yet acknowledged when it was saved, with
+ *                                their files' binary frames (records of reporter/wire.ts; optional)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { QueuedFrame } from './reporter/spill-queue.js';
+import type { ReportEvent } from './reporter/types.js';
+import { decodeRecords, encodeRecords, queuedFrame, toWire } from './reporter/wire.js';
 
 export interface CheckpointMeta {
   /** Epochs fully completed. */
@@ -38,7 +42,7 @@ export interface CheckpointExtras {
   epochMetrics?: Record<string, number>;
   memory?: unknown;
   /** Frames of events up to seq not yet acknowledged. */
-  unacked?: string[];
+  unacked?: QueuedFrame[];
 }
 
 export async function saveCheckpoint(
@@ -74,7 +78,7 @@ export async function saveCheckpoint(
   await writeFile(join(tmp, 'weights.bin'), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
   if (extras.memory !== undefined)
     await writeFile(join(tmp, 'snapshot-memory.json'), JSON.stringify(extras.memory, encodeF32));
-  if (extras.unacked?.length) await writeFile(join(tmp, 'unacked.jsonl'), extras.unacked.map((f) => `${f}\n`).join(''));
+  if (extras.unacked?.length) await writeFile(join(tmp, 'unacked.bin'), encodeRecords(extras.unacked));
   // Last: a folder with meta.json is complete (recoverCheckpoint relies on it).
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
   const old = `${dir}.old-${process.pid}`;
@@ -110,9 +114,25 @@ export async function recoverCheckpoint(dir: string): Promise<boolean> {
 }
 
 /** The unacknowledged frames saved with a checkpoint (empty when none). */
-export async function loadUnacked(dir: string): Promise<string[]> {
+export async function loadUnacked(dir: string): Promise<QueuedFrame[]> {
+  const file = join(dir, 'unacked.bin');
+  const buf = await readFile(file).catch(() => undefined);
+  if (buf) return decodeRecords(buf, file);
+  // A checkpoint of an older zfscope: JSON lines with files inside as base64; made current frames.
   const text = await readFile(join(dir, 'unacked.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean);
+  return text.split('\n').filter(Boolean).map(legacyFrame);
+}
+
+/** A protocol-1 event frame (files as `{name, base64}`) as a queued frame of the current protocol. */
+function legacyFrame(line: string): QueuedFrame {
+  const f = JSON.parse(line) as { runId: string; seq: number; event: Record<string, unknown> };
+  const event = { ...f.event };
+  if (Array.isArray(event.blobs))
+    event.blobs = (event.blobs as { name: string; base64: string }[]).map((b) => ({
+      name: b.name,
+      data: Buffer.from(b.base64, 'base64'),
+    }));
+  return queuedFrame(f.runId, f.seq, toWire(event as unknown as ReportEvent));
 }
 
 export async function readCheckpointMeta(dir: string): Promise<CheckpointMeta | null> {

@@ -8,19 +8,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DatasetInfo, RunConfig } from '../server/protocol.js';
 import type { ImageSet } from '../datasets/types.js';
-import { StoreReporter, WebSocketReporter, type Reporter } from './reporter/index.js';
+import { StoreReporter, WebSocketReporter, type Reporter, type ReportEvent } from './reporter/index.js';
 import { summarizeModel } from './model/zfnet.js';
 import { takeSnapshot, type SnapshotMemory } from './viz/snapshot.js';
 import { diagnoseSnapshot, initialDiagnostics, type DiagnosticsMemory } from './viz/diagnostics/diagnose.js';
 import { DEFAULT_SNAPSHOT_EPOCHS } from './viz/schedule.js';
-import { saveModelCheckpoint, saveProbeInputs } from './model-checkpoint.js';
+import { modelCheckpointFiles, probeFiles, saveModelCheckpoint, saveProbeInputs } from './model-checkpoint.js';
+import { sendUpload } from './uploads.js';
 import { join } from 'node:path';
 
 export interface MonitorOptions {
   /**
-   * A zfscope server's URL (with `token`), or else `logdir` (default ./runs) is written directly;
-   * then the model's topology and weights at each snapshot epoch and the probe set are stored too,
-   * so `zfscope analyze` and the server's analyses can ask the model questions later.
+   * A zfscope server's URL (with `token`), or else `logdir` (default ./runs) is written directly.
+   * Either way the model's topology and weights at each snapshot epoch and the probe set are stored
+   * in the run (sent to the server, or written into the logdir), so `zfscope analyze` and the
+   * server's analyses can ask the model questions later.
    */
   server?: string;
   token?: string;
@@ -70,12 +72,25 @@ function imagesFromInputs(inputs: tf.Tensor4D, labels: Uint8Array): ImageSet {
   return { images, labels, count, height, width, channels };
 }
 
+const asBlobs = (files: Record<string, Uint8Array>) => Object.entries(files).map(([name, data]) => ({ name, data }));
+
+/** The probe set as a `probe` event (model inputs and labels; the preprocessing is the user's). */
+async function probeEventOf(inputs: tf.Tensor4D, labels: Uint8Array): Promise<ReportEvent> {
+  return { type: 'probe', blobs: asBlobs(probeFiles(inputs.shape, (await inputs.data()) as Float32Array, labels)) };
+}
+
+/** The model's topology and weights at `epoch` as a `checkpoint` event. */
+async function checkpointEventOf(model: tf.LayersModel, epoch: number): Promise<ReportEvent> {
+  return { type: 'checkpoint', epoch, blobs: asBlobs(await modelCheckpointFiles(model, epoch)) };
+}
+
 export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCallbacks {
   const runId = opts.runId ?? `monitor-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const epochs = new Set(opts.snapshotEpochs ?? DEFAULT_SNAPSHOT_EPOCHS);
   const labels = Uint8Array.from(opts.probe.labels ?? new Array(opts.probe.inputs.shape[0]).fill(0));
   const probeImages = opts.probe.images ?? imagesFromInputs(opts.probe.inputs, labels);
   const every = opts.batchEvery ?? 10;
+  const log = opts.log ?? ((line: string) => console.error(`[zfscope monitor] ${line}`));
   let reporter: Reporter | undefined;
   let memory: SnapshotMemory | undefined;
   let currentEpoch = 0;
@@ -142,6 +157,7 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
       });
       initial = await initialDiagnostics(model, probeInput, opts.probe.inputs.shape[0]);
       if (!opts.server) await saveProbeInputs(join(opts.logdir ?? 'runs', runId), opts.probe.inputs, labels);
+      else await sendUpload(r, () => probeEventOf(opts.probe.inputs, labels), 'probe set', log);
     },
     async onBatchEnd(batch, logs) {
       if ((batch + 1) % every === 0)
@@ -190,10 +206,13 @@ export function monitor(model: tf.LayersModel, opts: MonitorOptions): MonitorCal
             layer: layer.index.layer,
             index: layer.index,
             epochLayers,
-            blobs: layer.files.map((f) => ({ name: f.name, base64: Buffer.from(f.data).toString('base64') })),
+            blobs: layer.files.map((f) => ({ name: f.name, data: f.data })),
           });
         }
         await r.send(diag.event);
+        // The server keeps what analyses need of this epoch (a logdir run saved it above).
+        if (opts.server)
+          await sendUpload(r, () => checkpointEventOf(model, epoch + 1), `checkpoint of epoch ${epoch + 1}`, log);
       } catch (err) {
         failed = err;
         throw err;

@@ -175,6 +175,8 @@ export async function runTrainCommand(
       reporter,
       checkpointDir: checkpointDir(runId),
       resume: Boolean(resumeId),
+      // A server may run elsewhere: it gets the probe set and checkpoints it needs for analyses.
+      uploadFiles: Boolean(server),
       signal: stop.signal,
       ...(kept ? { kept } : {}),
       onProgress: (p) => out.update(p),

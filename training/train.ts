@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import type { RunConfig, DatasetInfo, TrainerEvent } from '../server/protocol.js';
+import type { RunConfig, DatasetInfo } from '../server/protocol.js';
 import type { DatasetSplit } from '../datasets/types.js';
-import type { Reporter } from './reporter/index.js';
+import type { Reporter, ReportEvent } from './reporter/index.js';
+import { checkpointUpload, probeUpload, sendUpload } from './uploads.js';
 import { buildZfNet, summarizeModel } from './model/zfnet.js';
 import { zfNetConfig } from './model/config.js';
 import { createFastTrainStep } from './backend/trainer.js';
@@ -53,6 +54,12 @@ export interface TrainRunOptions {
   /** Continue from <checkpointDir>/latest. */
   resume?: boolean;
   /**
+   * Also send the probe set (after run-started) and each snapshot epoch's checkpoint (after its
+   * snapshot) through the reporter: a server on another machine has no other way to them, and its
+   * analyses need both. A server that shares the logdir finds the same bytes there and keeps them.
+   */
+  uploadFiles?: boolean;
+  /**
    * With resume: which of the checkpointed epoch's results (reported after the checkpoint) are
    * already stored, and so not sent again (see training/resume.ts). Default: none.
    */
@@ -86,7 +93,6 @@ export interface TrainRunResult {
   cause?: unknown;
 }
 
-const b64 = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
 
 /** Train a small ZF-net as configured, reporting everything; resolves when finished or stopped. */
 export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
@@ -108,7 +114,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     scale: o.inputScale ?? (typeof config.inputScale === 'number' ? config.inputScale : 1 / 64),
   };
   const probeInput = (idx: number[]) => inputBatch(split.probe, idx, pre);
-  const send = (e: TrainerEvent) => reporter.send(e);
+  const send = (e: ReportEvent) => reporter.send(e);
+  const log = o.log ?? (() => undefined);
 
   let startEpoch = 0;
   let startBatch = 0;
@@ -198,18 +205,17 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
           layer: layer.index.layer,
           index: layer.index,
           epochLayers,
-          blobs: layer.files.map((f) => ({ name: f.name, base64: b64(f.data) })),
+          blobs: layer.files.map((f) => ({ name: f.name, data: f.data })),
         });
       }
       // After the whole epoch's layers: how each layer's representation moved since the previous snapshot.
       await send(diag.event);
     }
     lastSnapshot = epoch;
-    await saveCheckpoint(join(o.checkpointDir, String(epoch)), model, step.optimizer, {
-      epoch,
-      batch: 0,
-      learningRate: config.learningRate,
-    });
+    const dir = join(o.checkpointDir, String(epoch));
+    await saveCheckpoint(dir, model, step.optimizer, { epoch, batch: 0, learningRate: config.learningRate });
+    // After the epoch's snapshot and diagnostics (a snapshot epoch's events stay together).
+    if (o.uploadFiles) await sendUpload(reporter, () => checkpointUpload(dir, epoch), `checkpoint of epoch ${epoch}`, log);
   };
 
   try {
@@ -242,6 +248,23 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       startedAt: new Date().toISOString(),
       ...(resumeSeq !== undefined ? { resumeSeq } : {}),
     });
+    // Every start, resumed ones too: the server stores it once (the same bytes again change nothing).
+    if (o.uploadFiles) {
+      await sendUpload(
+        reporter,
+        () => {
+          const all = Array.from({ length: split.probe.count }, (_, i) => i);
+          const x = probeInput(all);
+          try {
+            return probeUpload(split.probe, x.dataSync() as Float32Array, pre);
+          } finally {
+            x.dispose();
+          }
+        },
+        'probe set',
+        log,
+      );
+    }
     if (closing) {
       finalMetrics = closing;
       await finishEpoch(startEpoch, closing, o.kept);

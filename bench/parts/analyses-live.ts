@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import WebSocket from 'ws';
-import type { AnalysisView, TrainerEvent } from '../../server/protocol.js';
+import type { AnalysisView } from '../../server/protocol.js';
+import type { ReportEvent } from '../../training/reporter/index.js';
 import { startServer } from '../../server/index.js';
 import { datasetInfo, loadDataset, splitDataset } from '../../datasets/index.js';
 import { saveCheckpoint } from '../../training/checkpoint.js';
@@ -21,7 +22,7 @@ import { StoreReporter, WebSocketReporter } from '../../training/reporter/index.
 const DASHBOARDS = 5;
 const SNAPSHOTS = 40;
 
-function snapshotEvent(epoch: number, blob: string): TrainerEvent {
+function snapshotEvent(epoch: number, blob: Uint8Array): ReportEvent {
   return {
     type: 'snapshot',
     epoch,
@@ -39,8 +40,8 @@ function snapshotEvent(epoch: number, blob: string): TrainerEvent {
       files: { patches: 'conv2.patches.png', projections: { deconvnet: 'conv2.deconvnet.png' } },
     },
     blobs: [
-      { name: 'conv2.patches.png', base64: blob },
-      { name: 'conv2.deconvnet.png', base64: blob },
+      { name: 'conv2.patches.png', data: blob },
+      { name: 'conv2.deconvnet.png', data: blob },
     ],
   };
 }
@@ -157,7 +158,7 @@ export async function liveLatencyWhileAnalysing(log: (line: string) => void): Pr
         await new Promise((r) => setTimeout(r, 50));
         view = await api(`/api/runs/model/analyses/${view.id}`);
       }
-      const blob = randomBytes(75_000).toString('base64');
+      const blob = randomBytes(100_000);
       let during = 0;
       for (let i = 1; i <= SNAPSHOTS; i++) {
         const target = received + DASHBOARDS;

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import type { BenchPart } from '../parts.js';
-import type { TrainerEvent } from '../../server/protocol.js';
+import type { ReportEvent } from '../../training/reporter/index.js';
 import { WebSocketReporter } from '../../training/reporter/index.js';
 
 const DASHBOARDS = 100;
@@ -67,7 +67,7 @@ async function startChild(logdir: string, token: string) {
   };
 }
 
-function snapshotEvent(epoch: number, blob: string): TrainerEvent {
+function snapshotEvent(epoch: number, blob: Uint8Array): ReportEvent {
   return {
     type: 'snapshot',
     epoch,
@@ -85,8 +85,8 @@ function snapshotEvent(epoch: number, blob: string): TrainerEvent {
       files: { patches: 'conv2.patches.png', projections: { deconvnet: 'conv2.deconvnet.png' } },
     },
     blobs: [
-      { name: 'conv2.patches.png', base64: blob },
-      { name: 'conv2.deconvnet.png', base64: blob },
+      { name: 'conv2.patches.png', data: blob },
+      { name: 'conv2.deconvnet.png', data: blob },
     ],
   };
 }
@@ -185,7 +185,7 @@ const part: BenchPart = {
         }),
       );
       await new Promise((r) => setTimeout(r, 300));
-      const blob = randomBytes(75_000).toString('base64'); // ~100 KB of base64 per atlas, two atlases
+      const blob = randomBytes(100_000); // ~100 KB per atlas, two atlases
       let seq = 1 + BURSTS * METRICS_EVENTS;
       for (let i = 0; i < SNAPSHOTS; i++) {
         seq++;

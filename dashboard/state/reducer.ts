@@ -172,6 +172,10 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
         next.diagnostics[e.epoch] = d;
         break;
       }
+      case 'checkpoint':
+      case 'probe':
+        // Files for the server's analyses: nothing a view draws.
+        break;
       default:
         throw new Error(`applyEvents: unknown event type ${(e as { type: string }).type}`);
     }

@@ -23,8 +23,12 @@ const CLOSE_FOR: Partial<Record<ErrorCode, number>> = {
 
 /** Limits of the WebSocket endpoints (all have defaults in server/index.ts). */
 export interface SocketLimits {
-  /** Largest frame accepted with a typed error past it; frames past twice this are cut by the ws layer (close 1009). */
+  /** Largest text (JSON) frame accepted, with a typed error past it; frames past twice this are cut by the ws layer (close 1009). */
   maxMessageBytes: number;
+  /** Largest file an ingest event may carry (its binary frame is this plus the header). */
+  maxBlobBytes: number;
+  /** Most files one ingest event may name. */
+  maxBlobs: number;
   /** Frames per second per ingest connection (token bucket; a burst of one second's worth). */
   ingestFramesPerSec: number;
   /** Frames per second per dashboard connection. */
@@ -59,18 +63,22 @@ export function sendError(ws: WebSocket, err: ZfError, log: (line: string) => vo
   if (close && ws.readyState === WebSocket.OPEN) ws.close(closeCodeFor(err.code), err.code);
 }
 
+/** The bytes of a received frame, in one buffer. */
+export function frameBuffer(data: WebSocket.RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data);
+}
+
 /** The text of a frame, or a ZfError for binary and oversized frames. */
 export function frameText(data: WebSocket.RawData, isBinary: boolean, limits: SocketLimits): string {
-  const size = Array.isArray(data)
-    ? data.reduce((n, b) => n + b.length, 0)
-    : data instanceof ArrayBuffer
-      ? data.byteLength
-      : data.length;
-  if (size > limits.maxMessageBytes) {
-    throw new ZfError('too-large', `frame of ${size} bytes: expected at most ${limits.maxMessageBytes} bytes`);
+  const buf = frameBuffer(data);
+  if (buf.length > limits.maxMessageBytes) {
+    throw new ZfError(
+      'too-large',
+      `${isBinary ? 'binary' : 'text'} frame of ${buf.length} bytes: expected at most ${limits.maxMessageBytes} bytes (the server's maxMessageBytes)`,
+    );
   }
   if (isBinary) throw new ZfError('bad-frame', 'frame: expected a text frame of JSON, found a binary frame');
-  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
   return buf.toString('utf8');
 }
 

@@ -4,7 +4,7 @@
  */
 import type { RunInfo, StoredEvent, TrainerEvent } from '../protocol.js';
 
-/** The stored form of an event: the trainer's event with its seq, blobs replaced by URLs for snapshots. */
+/** The stored form of an event: the trainer's event with its seq, for snapshots the files named by URL. */
 export function toStoredEvent(runId: string, seq: number, event: TrainerEvent): StoredEvent {
   // `type` first whatever the trainer's key order: readers filter stored lines by their prefix.
   if (event.type !== 'snapshot') return Object.assign({ type: event.type }, event, { seq }) as StoredEvent;

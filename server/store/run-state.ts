@@ -3,17 +3,19 @@
  * reading events.jsonl back on open, and writing one batch of accepted events.
  */
 import { ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import type { StoredEvent, TrainerEvent } from '../protocol.js';
 import { newRunView, type RunView } from './visibility.js';
 import { EventLog } from './event-log.js';
-import { refuseLink, runPaths, writeAtomicSync } from './files.js';
+import { refuseLink, runPaths } from './files.js';
+import { writeEventFiles } from './event-files.js';
 import { toStoredEvent } from './run-info.js';
 
 /** An accepted event waiting for its group write. */
 export interface Pending {
   seq: number;
   event: TrainerEvent;
+  /** The bytes of the files the event names, in its order. */
+  data: readonly Uint8Array[];
   resolve: (ev: StoredEvent) => void;
   reject: (err: unknown) => void;
 }
@@ -30,7 +32,7 @@ export interface RunState extends RunView {
   draining: boolean;
   /** events.jsonl, open for appending. */
   fd?: number;
-  /** Snapshot folders known to exist. */
+  /** Snapshot, checkpoint and probe folders known to exist. */
   dirs: Set<string>;
   infoTimer?: NodeJS.Timeout;
   /** Trainers connected now. */
@@ -94,8 +96,8 @@ export function parseEventsFile(
 }
 
 /**
- * Writes a batch: a snapshot's atlases and index first (an event line on disk always has its
- * files), then all the lines in one append. Synchronous file calls on purpose: small appends and a
+ * Writes a batch: the events' files first (an event line on disk always has its files:
+ * event-files.ts), then all the lines in one append. Synchronous file calls on purpose: small appends and a
  * few files per snapshot cost less inline than as thread-pool round trips, which on a busy machine
  * were most of a snapshot's latency.
  */
@@ -113,19 +115,7 @@ export function writeBatchFiles(
     // A line cut short by a kill (never acknowledged) goes before the first append.
     ftruncateSync(st.fd, st.log.bytes);
   }
-  for (const { event } of batch) {
-    if (event.type !== 'snapshot') continue;
-    const dir = paths.epochDir(event.epoch);
-    if (!st.dirs.has(dir)) {
-      // A link planted in the run folder would take the writes out of the logdir: look before making folders.
-      refuseLink(paths.snapshots);
-      refuseLink(dir);
-      mkdirSync(dir, { recursive: true });
-      st.dirs.add(dir);
-    }
-    for (const b of event.blobs) writeAtomicSync(join(dir, b.name), Buffer.from(b.base64, 'base64'));
-    writeAtomicSync(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
-  }
+  for (const { event, data } of batch) writeEventFiles(logdir, st.runId, st.dirs, event, data);
   const stored = batch.map((p) => toStoredEvent(st.runId, p.seq, p.event));
   const lines = stored.map((e) => JSON.stringify(e));
   const text = Buffer.from(lines.map((l) => `${l}\n`).join(''));

@@ -9,7 +9,7 @@
 import { closeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
-import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
+import { FILE_NAME_RE, RUN_ID_RE, blobRefsOf, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
@@ -213,12 +213,18 @@ export class Store {
 
   /**
    * Stores one event (idempotent by run id + seq): resolves with the stored event once it is on
-   * disk, or 'duplicate' when that seq is already stored. Throws `unknown-run` when the first event
-   * of a run is not run-started, `seq-gap` when seq is not lastSeq + 1, `bad-blob` for a bad blob.
+   * disk, or 'duplicate' when that seq is already stored. `data` holds the bytes of the files the
+   * event names (`blobs`), in its order. Throws `unknown-run` when the first event of a run is not
+   * run-started, `seq-gap` when seq is not lastSeq + 1, `bad-blob` when `data` does not match the names.
    * Checks are made against the seqs already accepted, so a trainer may pipeline events; those
    * that arrive while a write is in flight are written together in one append (group commit).
    */
-  append(runId: string, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
+  append(
+    runId: string,
+    seq: number,
+    event: TrainerEvent,
+    data: readonly Uint8Array[] = [],
+  ): Promise<StoredEvent | 'duplicate'> {
     if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', 503));
     try {
       checkRunId(runId);
@@ -254,14 +260,19 @@ export class Store {
         ),
       );
     }
-    if (event.type === 'snapshot' && event.blobs.some((b) => b.name === `${event.layer}.json`)) {
+    const refs = blobRefsOf(event);
+    const mismatch = refs.findIndex((r, i) => data[i]?.byteLength !== r.bytes);
+    if (refs.length !== data.length || mismatch !== -1) {
       return Promise.reject(
-        new ZfError('bad-blob', `snapshot blob name ${event.layer}.json is reserved for the layer's index`),
+        new ZfError(
+          'bad-blob',
+          `event(${event.type}) seq ${seq}: names ${refs.length} file(s) (${refs.map((r) => `${r.name} ${r.bytes} bytes`).join(', ')}), given ${data.length} (${data.map((d) => `${d.byteLength} bytes`).join(', ')})`,
+        ),
       );
     }
     st.accepted = seq;
     return new Promise((resolve, reject) => {
-      st.queue.push({ seq, event, resolve, reject });
+      st.queue.push({ seq, event, data, resolve, reject });
       if (!st.draining) {
         st.draining = true;
         void this.serialize(st, () => this.drain(st));

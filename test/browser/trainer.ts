@@ -1,16 +1,18 @@
 /**
  * A minimal trainer for browser tests: speaks /ingest exactly as server/API.md says (hello ->
- * welcome, events with the next seq, wait for the ack), and builds a snapshot event from a
- * recorded snapshot on disk, re-labelled with a new epoch.
+ * welcome, events with the next seq, each followed by one binary frame per file it names, wait for
+ * the ack), and builds a snapshot event from a recorded snapshot on disk, re-labelled with a new epoch.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { LayerSnapshot, ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
+import type { LayerSnapshot, ServerToTrainer } from '../../server/protocol.js';
 import { PROTOCOL_VERSION } from '../../server/protocol.js';
+import type { ReportEvent } from '../../training/reporter/index.js';
+import { queuedFrame, toWire } from '../../training/reporter/wire.js';
 
 export interface TestTrainer {
-  send(event: TrainerEvent): Promise<number>;
+  send(event: ReportEvent): Promise<number>;
   close(): void;
 }
 
@@ -32,7 +34,9 @@ export function connectTrainer(serverUrl: string, token: string, runId: string):
           new Promise((done) => {
             const s = ++seq;
             waiting.set(s, () => done(s));
-            ws.send(JSON.stringify({ type: 'event', runId, seq: s, event }));
+            const q = queuedFrame(runId, s, toWire(event));
+            ws.send(q.frame);
+            for (const b of q.blobs ?? []) ws.send(b, { binary: true });
           }),
         close: () => ws.close(),
       });
@@ -47,7 +51,7 @@ export function snapshotEvent(
   fromEpoch: number,
   layer: string,
   epoch: number,
-): TrainerEvent {
+): ReportEvent {
   const dir = join(logdir, runId, 'snapshots', String(fromEpoch));
   const index = JSON.parse(readFileSync(join(dir, `${layer}.json`), 'utf8')) as LayerSnapshot;
   index.epoch = epoch;
@@ -61,6 +65,6 @@ export function snapshotEvent(
     epoch,
     layer,
     index,
-    blobs: files.map((name) => ({ name, base64: readFileSync(join(dir, name)).toString('base64') })),
+    blobs: files.map((name) => ({ name, data: readFileSync(join(dir, name)) })),
   };
 }

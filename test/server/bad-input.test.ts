@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { WebSocketReporter } from '../../training/reporter/index.js';
+import { PROTOCOL_VERSION, type BlobRef } from '../../server/protocol.js';
+import { encodeBlobFrame, sha256Hex } from '../../server/socket/blob-frame.js';
 import { TestClient, metrics, range, runStarted, seenSeqs, tempDir } from './fixtures.js';
 
 const TOKEN = 'ingest-secret';
@@ -12,7 +14,7 @@ beforeAll(async () => {
     logdir: tempDir(),
     ingestToken: TOKEN,
     log: (l) => lines.push(l),
-    limits: { maxMessageBytes: 4096, liveFramesPerSec: 20, helloTimeoutMs: 300 },
+    limits: { maxMessageBytes: 4096, maxBlobBytes: 1000, liveFramesPerSec: 20, helloTimeoutMs: 300 },
   });
   // A healthy run that every case checks is still served.
   const rep = new WebSocketReporter({ url: server.url, runId: 'ok', token: TOKEN, log: () => undefined });
@@ -21,7 +23,29 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const hello = (extra: object = {}) => ({ type: 'hello', protocolVersion: 1, runId: 'bad', token: TOKEN, ...extra });
+const hello = (extra: object = {}) => ({
+  type: 'hello',
+  protocolVersion: PROTOCOL_VERSION,
+  runId: 'bad',
+  token: TOKEN,
+  ...extra,
+});
+
+/** A checkpoint event naming `files` (name -> bytes as sent), and the binary frames that carry them. */
+function checkpointFrames(files: Record<string, Buffer>, named: Record<string, Partial<BlobRef>> = {}): unknown[] {
+  const blobs = Object.entries(files).map(([name, data]) => ({
+    name,
+    bytes: data.length,
+    sha256: sha256Hex(data),
+    ...named[name],
+  }));
+  return [
+    { type: 'event', runId: 'bad', seq: 1, event: { type: 'checkpoint', epoch: 1, blobs } },
+    ...Object.values(files).map((data, i) => encodeBlobFrame(1, i, data)),
+  ];
+}
+const META = Buffer.from('{}');
+const WEIGHTS = Buffer.alloc(16, 7);
 
 /** Another trainer and another dashboard still work after the bad client. */
 async function othersStillServed(): Promise<void> {
@@ -69,12 +93,19 @@ const INGEST_CASES: Case[] = [
     name: 'a wrong protocol version',
     frames: [hello({ protocolVersion: 7 })],
     code: 'protocol-version',
-    message: 'hello.protocolVersion: expected 1, found 7',
+    message: `hello.protocolVersion: expected ${PROTOCOL_VERSION}, found 7: the trainer's zfscope is newer than this server's; run the same zfscope version on both`,
+    closeCode: 1002,
+  },
+  {
+    name: 'a trainer of the previous protocol (files as base64 in JSON)',
+    frames: [hello({ protocolVersion: 1 })],
+    code: 'protocol-version',
+    message: `hello.protocolVersion: expected ${PROTOCOL_VERSION}, found 1: the trainer's zfscope is older than this server's; run the same zfscope version on both`,
     closeCode: 1002,
   },
   {
     name: 'a missing field',
-    frames: [{ type: 'hello', protocolVersion: 1, runId: 'bad' }],
+    frames: [{ type: 'hello', protocolVersion: PROTOCOL_VERSION, runId: 'bad' }],
     code: 'bad-frame',
     message: 'hello.token: expected a string, found nothing',
     closeCode: 1008,
@@ -175,7 +206,7 @@ const INGEST_CASES: Case[] = [
     name: 'an unknown event type',
     frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'epoch-done' } }],
     code: 'unknown-type',
-    message: 'event.type: expected one of run-started, metrics, snapshot, diagnostics, run-ended, found "epoch-done"',
+    message: 'event.type: expected one of run-started, metrics, snapshot, diagnostics, checkpoint, probe, run-ended, found "epoch-done"',
     closeCode: 1008,
   },
   {
@@ -223,7 +254,7 @@ const INGEST_CASES: Case[] = [
           epoch: 1,
           layer: 'conv1',
           index: { files: {}, maps: [] },
-          blobs: [{ name: '../../x.png', base64: '' }],
+          blobs: [{ name: '../../x.png', bytes: 0, sha256: sha256Hex(Buffer.alloc(0)) }],
         },
       },
     ],
@@ -236,14 +267,70 @@ const INGEST_CASES: Case[] = [
     name: 'a frame over the size limit',
     frames: [hello(), 'x'.repeat(5000)],
     code: 'too-large',
-    message: 'frame of 5000 bytes: expected at most 4096 bytes',
+    message: "text frame of 5000 bytes: expected at most 4096 bytes (the server's maxMessageBytes)",
     closeCode: 1009,
   },
   {
-    name: 'a binary frame',
-    frames: [hello(), Buffer.from('{}')],
+    name: 'a binary frame before the hello',
+    frames: [Buffer.from('{}')],
     code: 'bad-frame',
     message: 'frame: expected a text frame of JSON, found a binary frame',
+    closeCode: 1008,
+  },
+  {
+    name: 'a binary frame no event waits for',
+    frames: [hello(), encodeBlobFrame(1, 0, META)],
+    code: 'bad-blob',
+    message: 'binary frame: expected a text frame (no event is waiting for its files)',
+    closeCode: 1008,
+  },
+  {
+    name: 'a file over the size limit (refused from the event, before its bytes)',
+    frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': Buffer.alloc(1001) })],
+    code: 'too-large',
+    message: "event(checkpoint) seq 1.blobs[1] (weights.bin): 1001 bytes, expected at most 1000 bytes (the server's maxBlobBytes)",
+    closeCode: 1009,
+  },
+  {
+    name: 'a file whose bytes are not the digest the event names',
+    frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS }, { 'weights.bin': { sha256: 'a'.repeat(64) } })],
+    code: 'bad-blob',
+    message: `binary frame of event seq 1 file 1 (weights.bin): expected SHA-256 ${'a'.repeat(64)} (as the event says), found ${sha256Hex(WEIGHTS)}`,
+    closeCode: 1008,
+  },
+  {
+    name: 'a file shorter than the event says',
+    frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS }, { 'weights.bin': { bytes: 20 } })],
+    code: 'bad-blob',
+    message: 'binary frame of event seq 1 file 1 (weights.bin): expected 20 bytes (as the event says), found 16',
+    closeCode: 1008,
+  },
+  {
+    name: 'a text frame where a file was due',
+    frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS }).slice(0, 2), hello()],
+    code: 'bad-blob',
+    message: 'event seq 1: expected the binary frame of its file 1 (weights.bin), found a text frame',
+    closeCode: 1008,
+  },
+  {
+    name: 'a binary frame without the header',
+    frames: [hello(), checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS })[0], Buffer.from('{}')],
+    code: 'bad-blob',
+    message: 'binary frame: expected a 14-byte header starting with "ZFB2", found 2 bytes starting with "{}"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a checkpoint file analyses do not read',
+    frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS, 'run.sh': META })],
+    code: 'bad-blob',
+    message: 'event(checkpoint).blobs[2].name: expected one of meta.json, weights.bin, model.json, found "run.sh"',
+    closeCode: 1008,
+  },
+  {
+    name: 'a checkpoint without meta.json',
+    frames: [hello(), ...checkpointFrames({ 'weights.bin': WEIGHTS })],
+    code: 'bad-blob',
+    message: 'event(checkpoint).blobs: expected a file named meta.json, found "none"',
     closeCode: 1008,
   },
 ];
@@ -337,7 +424,7 @@ describe('bad input on /live', () => {
       });
       expect(await bad.closed).toBe(1008);
       const good = await TestClient.connect(`${s.url}/live?token=look`);
-      expect((await good.next('hello')).protocolVersion).toBe(1);
+      expect((await good.next('hello')).protocolVersion).toBe(PROTOCOL_VERSION);
       good.close();
     } finally {
       await s.close();

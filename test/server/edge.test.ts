@@ -8,7 +8,8 @@ import { startServer, type RunningServer } from '../../server/index.js';
 import { backoffDelay } from '../../server/socket/frames.js';
 import { edgeRefusal } from '../../server/edge.js';
 import { Store } from '../../server/store/index.js';
-import { TestClient, metrics, runStarted, snapshot, tempDir } from './fixtures.js';
+import { PROTOCOL_VERSION } from '../../server/protocol.js';
+import { TestClient, appendTo, metrics, runStarted, snapshot, tempDir, wireEvent } from './fixtures.js';
 
 const outside = () => mkdtempSync(join(tmpdir(), 'zf-outside-'));
 const SECRET = 'secret: do not serve';
@@ -42,7 +43,7 @@ describe('no path leaves the logdir', () => {
   beforeAll(async () => {
     logdir = tempDir();
     server = await startServer({ logdir, log: () => undefined, watchMs: 0 });
-    await Promise.all([runStarted(), snapshot(1)].map((e, i) => server.store.append('r', i + 1, e)));
+    await Promise.all([runStarted(), snapshot(1)].map((e, i) => appendTo(server.store, 'r', i + 1, e)));
     const secret = join(outside(), 'shadow');
     writeFileSync(secret, SECRET);
     const epoch = join(logdir, 'r', 'snapshots', '1');
@@ -62,7 +63,7 @@ describe('no path leaves the logdir', () => {
 
   it('a symlinked index is not read (and its bytes never reach an error message)', async () => {
     const store = await Store.open(tempDir());
-    await Promise.all([runStarted(), snapshot(1)].map((e, i) => store.append('s', i + 1, e)));
+    await Promise.all([runStarted(), snapshot(1)].map((e, i) => appendTo(store, 's', i + 1, e)));
     const index = join(store.logdir, 's', 'snapshots', '1', 'conv1.json');
     const secret = join(outside(), 'index');
     writeFileSync(secret, `${SECRET} {`);
@@ -78,7 +79,7 @@ describe('no path leaves the logdir', () => {
     await store.append('w', 1, runStarted());
     const away = outside();
     symlinkSync(away, join(store.logdir, 'w', 'snapshots'));
-    await expect(store.append('w', 2, snapshot(2))).rejects.toThrow(
+    await expect(appendTo(store, 'w', 2, snapshot(2))).rejects.toThrow(
       'is a symbolic link; the store does not follow links out of its logdir',
     );
     expect(readdirSync(away)).toEqual([]);
@@ -158,23 +159,23 @@ describe('memory and numeric bounds at the socket edge', () => {
   });
   afterAll(() => server.close());
 
-  it('a frame past 64 KB before the hello is cut without being buffered (1009); after it, megabytes are fine', async () => {
+  it('a frame past 64 KB before the hello is cut without being buffered (1009); after it, frames up to the limit are fine', async () => {
     const early = await TestClient.connect(`${server.url}/ingest`);
     early.send('x'.repeat(1 << 20));
     expect(await early.closed).toBe(1009);
     const ok = await TestClient.connect(`${server.url}/ingest`);
-    ok.send({ type: 'hello', protocolVersion: 1, runId: 'big', token: 't' });
+    ok.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, runId: 'big', token: 't' });
     await ok.next('welcome');
-    ok.send({ type: 'event', runId: 'big', seq: 1, event: { ...runStarted(), pad: 'x'.repeat(1 << 20) } });
+    ok.send({ type: 'event', runId: 'big', seq: 1, event: { ...runStarted(), pad: 'x'.repeat(1000 * 1000) } });
     await ok.next('ack');
     ok.close();
   });
 
   it('epochs and seqs past what REST serves are refused', async () => {
     const c = await TestClient.connect(`${server.url}/ingest`);
-    c.send({ type: 'hello', protocolVersion: 1, runId: 'num', token: 't' });
+    c.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, runId: 'num', token: 't' });
     await c.next('welcome');
-    c.send({ type: 'event', runId: 'num', seq: 1, event: { ...snapshot(1), epoch: 1e300 } });
+    c.send({ type: 'event', runId: 'num', seq: 1, event: { ...wireEvent(snapshot(1)), epoch: 1e300 } });
     const err = await c.next('error');
     expect(err.message).toBe('event(snapshot).epoch: expected an integer from 0 to 999999999, found number 1e+300');
   });

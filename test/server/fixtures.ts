@@ -4,13 +4,16 @@ import { PNG } from 'pngjs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LayerSnapshot, TrainerEvent } from '../../server/protocol.js';
+import type { LayerSnapshot, StoredEvent, TrainerEvent } from '../../server/protocol.js';
+import type { Store } from '../../server/store/index.js';
+import type { ReportEvent } from '../../training/reporter/index.js';
+import { toWire } from '../../training/reporter/wire.js';
 
 export function tempDir(prefix = 'zfscope-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function runStarted(startedAt = '2026-01-01T00:00:00.000Z'): TrainerEvent {
+export function runStarted(startedAt = '2026-01-01T00:00:00.000Z'): Extract<TrainerEvent, { type: 'run-started' }> {
   return {
     type: 'run-started',
     config: {
@@ -44,7 +47,7 @@ export function runStarted(startedAt = '2026-01-01T00:00:00.000Z'): TrainerEvent
   };
 }
 
-export function metrics(epoch: number, batch?: number, loss = 1 / (epoch + 1)): TrainerEvent {
+export function metrics(epoch: number, batch?: number, loss = 1 / (epoch + 1)): Extract<TrainerEvent, { type: 'metrics' }> {
   return batch === undefined
     ? { type: 'metrics', epoch, values: { loss, acc: 0.5 } }
     : { type: 'metrics', epoch, batch, values: { loss } };
@@ -58,7 +61,7 @@ export function tinyPng(w: number, h: number, rgb: [number, number, number]): Bu
 }
 
 /** A snapshot of one layer with 2 maps, tile 2: a red patches atlas and a blue deconvnet atlas (each 2 tiles x 2 rows). */
-export function snapshot(epoch: number, layer = 'conv1'): TrainerEvent {
+export function snapshot(epoch: number, layer = 'conv1'): Extract<ReportEvent, { type: 'snapshot' }> {
   const index: LayerSnapshot = {
     epoch,
     layer,
@@ -90,10 +93,21 @@ export function snapshot(epoch: number, layer = 'conv1'): TrainerEvent {
     layer,
     index,
     blobs: [
-      { name: `${layer}.patches.png`, base64: tinyPng(4, 4, [255, 0, 0]).toString('base64') },
-      { name: `${layer}.deconvnet.png`, base64: tinyPng(4, 4, [0, 0, 255]).toString('base64') },
+      { name: `${layer}.patches.png`, data: tinyPng(4, 4, [255, 0, 0]) },
+      { name: `${layer}.deconvnet.png`, data: tinyPng(4, 4, [0, 0, 255]) },
     ],
   };
+}
+
+/** Stores a reported event (files and all) straight into a Store, as ingest would. */
+export function appendTo(store: Store, runId: string, seq: number, e: ReportEvent): Promise<StoredEvent | 'duplicate'> {
+  const { event, data } = toWire(e);
+  return store.append(runId, seq, event, data);
+}
+
+/** The wire form of a reported event (files named by size and digest), for raw frames. */
+export function wireEvent(e: ReportEvent): TrainerEvent {
+  return toWire(e).event;
 }
 
 /** A raw WebSocket client that records every frame it receives. */

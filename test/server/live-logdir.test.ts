@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RunInfo, TrainerEvent } from '../../server/protocol.js';
+import type { RunInfo } from '../../server/protocol.js';
+import type { ReportEvent } from '../../training/reporter/index.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { TestClient, metrics, runStarted, snapshot, tempDir } from './fixtures.js';
 
@@ -24,7 +25,7 @@ function writer(logdir: string, runId: string) {
   return {
     proc,
     ready: answered(1),
-    async cmd(c: { send?: TrainerEvent; close?: true }) {
+    async cmd(c: { send?: ReportEvent; close?: true }) {
       proc.stdin!.write(`${JSON.stringify(c)}\n`);
       await answered(++sent);
     },
@@ -32,8 +33,8 @@ function writer(logdir: string, runId: string) {
 }
 
 const LAYERS = ['conv1', 'conv2'];
-const layer = (epoch: number, name: string): TrainerEvent => ({
-  ...(snapshot(epoch, name) as Extract<TrainerEvent, { type: 'snapshot' }>),
+const layer = (epoch: number, name: string): ReportEvent => ({
+  ...snapshot(epoch, name),
   epochLayers: LAYERS,
 });
 

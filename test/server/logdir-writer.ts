@@ -11,7 +11,10 @@ const rep = new StoreReporter(logdir, runId);
 await rep.ready();
 console.log('ok');
 for await (const line of createInterface({ input: process.stdin })) {
-  const cmd = JSON.parse(line) as { send?: never; close?: boolean };
+  // Files travel as JSON's rendering of a Buffer ({type: 'Buffer', data: [...]}): made Buffers again.
+  const cmd = JSON.parse(line, (_k, v: { type?: unknown; data?: unknown }) =>
+    v?.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data as number[]) : v,
+  ) as { send?: never; close?: boolean };
   if (cmd.send) {
     await rep.send(cmd.send);
     await rep.flush();

@@ -6,6 +6,7 @@ import { startServer } from '../../server/index.js';
 import { Store } from '../../server/store/index.js';
 import { MemoryReporter, StoreReporter, WebSocketReporter, ingestUrl } from '../../training/reporter/index.js';
 import { SpillQueue } from '../../training/reporter/spill-queue.js';
+import { encodeRecord, queuedFrame } from '../../training/reporter/wire.js';
 import { metrics, range, runStarted, snapshot, tempDir } from './fixtures.js';
 
 const quiet = () => undefined;
@@ -17,7 +18,9 @@ describe('SpillQueue', () => {
     await Promise.all(range(1, 10).map((seq) => q.push({ seq, frame: `frame-${seq}` })));
     expect(q.inMemory().map((f) => f.seq)).toEqual([1, 2, 3]);
     expect(q.spilledCount).toBe(7);
-    expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toEqual(range(4, 10).map((s) => `frame-${s}`));
+    // The spool holds the spilled frames as records, back to back.
+    const records = range(4, 10).map((seq) => encodeRecord({ seq, frame: `frame-${seq}` }));
+    expect(readFileSync(file).equals(Buffer.concat(records))).toBe(true);
     const seen: number[] = [];
     for (let acked = 0; acked < 10; ) {
       const head = q.inMemory();
@@ -33,6 +36,27 @@ describe('SpillQueue', () => {
     expect(seen).toEqual(range(1, 10));
     await q.close();
     expect(existsSync(file)).toBe(false);
+  });
+
+  it('spills binary frames with their event and gives them back byte for byte', async () => {
+    const q = new SpillQueue(join(tempDir(), 's.bin'), 1, 1 << 20);
+    const blob = (n: number) => Buffer.from(Array.from({ length: 300 }, (_, i) => (i * n) % 256));
+    await q.push({ seq: 1, frame: 'one', blobs: [blob(1)] });
+    await q.push({ seq: 2, frame: 'two', blobs: [blob(2), blob(3)] });
+    await q.push({ seq: 3, frame: 'three' });
+    expect(q.spilledCount).toBe(2);
+    const all = await q.frames();
+    expect(all.map((f) => [f.seq, f.frame, (f.blobs ?? []).length])).toEqual([
+      [1, 'one', 1],
+      [2, 'two', 2],
+      [3, 'three', 0],
+    ]);
+    expect(all[1]!.blobs![1]!.equals(blob(3))).toBe(true);
+    q.ackUpTo(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(q.inMemory()[0]!.blobs![0]!.equals(blob(2))).toBe(true);
+    q.ackUpTo(3);
+    await q.close();
   });
 
   it('bounds memory by bytes as well as by count', async () => {
@@ -214,7 +238,7 @@ describe('resuming from a checkpoint that saved unacknowledged events', () => {
     const server = await startServer({ logdir: tempDir(), ingestToken: 't', log: quiet, watchMs: 0 });
     try {
       const frames = [runStarted(), metrics(1, 1), metrics(1)].map((event, i) =>
-        JSON.stringify({ type: 'event', runId: 'r', seq: i + 1, event }),
+        queuedFrame('r', i + 1, { event, data: [] }),
       );
       await server.store.append('r', 1, runStarted()); // the server got only seq 1 before the trainer died
       const rep = new WebSocketReporter({

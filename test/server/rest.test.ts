@@ -5,6 +5,7 @@ import { PNG } from 'pngjs';
 import { defaultDashboardDir, startServer, type RunningServer } from '../../server/index.js';
 import { fileURLToPath } from 'node:url';
 import { StoreReporter } from '../../training/reporter/index.js';
+import { PROTOCOL_VERSION } from '../../server/protocol.js';
 import { metrics, runStarted, snapshot, tempDir } from './fixtures.js';
 
 let server: RunningServer;
@@ -45,7 +46,7 @@ describe('REST', () => {
       trainerOnline: false,
       lastSeq: 5,
     });
-    expect(await (await get('/api/health')).json()).toEqual({ ok: true, protocolVersion: 1 });
+    expect(await (await get('/api/health')).json()).toEqual({ ok: true, protocolVersion: PROTOCOL_VERSION });
   });
 
   it('serves events after a seq and of a type, and the metrics', async () => {
@@ -126,7 +127,7 @@ describe('REST', () => {
         '/api/runs/r1/events?type=loss',
         400,
         'bad-request',
-        '?type: expected one of run-started, metrics, snapshot, diagnostics, run-ended, found "loss"',
+        '?type: expected one of run-started, metrics, snapshot, diagnostics, checkpoint, probe, run-ended, found "loss"',
       ],
       [
         '/api/runs/r1/snapshots/1/conv1/export?format=gif',

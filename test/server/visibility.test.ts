@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent, TrainerEvent } from '../../server/protocol.js';
+import type { ReportEvent } from '../../training/reporter/index.js';
 import { Store } from '../../server/store/index.js';
 import { startServer } from '../../server/index.js';
-import { TestClient, metrics, runStarted, snapshot, tempDir } from './fixtures.js';
+import { TestClient, appendTo, metrics, runStarted, snapshot, tempDir } from './fixtures.js';
 
 const LAYERS = ['conv1', 'conv2', 'conv3'];
 /** One layer of an epoch's three-layer snapshot. */
-const layer = (epoch: number, name: string): TrainerEvent => ({
-  ...(snapshot(epoch, name) as Extract<TrainerEvent, { type: 'snapshot' }>),
+const layer = (epoch: number, name: string): ReportEvent => ({
+  ...snapshot(epoch, name),
   epochLayers: LAYERS,
 });
-const resumed = (resumeSeq: number): TrainerEvent => ({
-  ...(runStarted() as Extract<TrainerEvent, { type: 'run-started' }>),
+const resumed = (resumeSeq: number): Extract<TrainerEvent, { type: 'run-started' }> => ({
+  ...runStarted(),
   resumeSeq,
 });
 
-async function appendAll(store: Store, runId: string, events: TrainerEvent[], from = 1): Promise<void> {
-  await Promise.all(events.map((e, i) => store.append(runId, from + i, e)));
+async function appendAll(store: Store, runId: string, events: ReportEvent[], from = 1): Promise<void> {
+  await Promise.all(events.map((e, i) => appendTo(store, runId, from + i, e)));
 }
 
 const seqs = (events: StoredEvent[]) => events.map((e) => e.seq);
@@ -32,7 +33,7 @@ describe('what readers see: a snapshot epoch complete or absent, a resumed run w
     expect(store.snapshots('r')).toEqual([]);
     expect(store.getRun('r')!.lastSeq).toBe(2);
     expect(heard).toEqual([1, 2]);
-    await store.append('r', 5, layer(1, 'conv3'));
+    await appendTo(store, 'r', 5, layer(1, 'conv3'));
     expect(seqs(await store.events('r'))).toEqual([1, 2, 3, 4, 5]);
     expect(store.snapshots('r')).toEqual([{ epoch: 1, layers: LAYERS }]);
     expect(store.getRun('r')!.snapshotEpochs).toEqual([1]);

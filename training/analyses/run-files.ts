@@ -107,19 +107,32 @@ export interface ProbeData {
   preprocess: Preprocess;
 }
 
-/** The probe set a monitor() run stored (its model inputs; no preprocessing is known). */
-async function storedProbe(dir: string): Promise<Omit<ProbeData, 'preprocess'> | undefined> {
+const floats = (raw: Buffer) => new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+
+/**
+ * The probe set a run stored (runs/<run>/probe/): its model inputs, and when the run stored them
+ * (a trainer reporting to a server) its raw pixels and preprocessing; a monitor() run has neither.
+ */
+async function storedProbe(dir: string): Promise<ProbeData | Omit<ProbeData, 'preprocess'> | undefined> {
   const meta = await readFile(join(dir, 'probe.json'), 'utf8').catch(() => undefined);
   if (!meta) return undefined;
-  const { shape, labels } = JSON.parse(meta) as StoredProbe;
-  const raw = await readFile(join(dir, 'inputs.bin'));
-  const inputs = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const { shape, labels, scale } = JSON.parse(meta) as StoredProbe;
+  const inputs = floats(await readFile(join(dir, 'inputs.bin')));
   const [count, h, w, c] = shape;
   const n = h * w * c;
+  if (inputs.length !== count * n)
+    throw new AnalysisError('unsupported', `${join(dir, 'inputs.bin')} holds ${inputs.length} floats, probe.json describes ${count * n}`);
+  const rawImages = scale === undefined ? undefined : await readFile(join(dir, 'images.bin')).catch(() => undefined);
+  const rawMean = scale === undefined ? undefined : await readFile(join(dir, 'mean.bin')).catch(() => undefined);
+  const preprocess =
+    rawImages?.length === count * n && rawMean?.length === n * 4 && scale !== undefined
+      ? { mean: floats(rawMean), scale }
+      : undefined;
   return {
+    ...(preprocess ? { preprocess } : {}),
     probe: {
       images: {
-        images: new Uint8Array(count * n),
+        images: preprocess && rawImages ? new Uint8Array(rawImages) : new Uint8Array(count * n),
         labels: Uint8Array.from(labels),
         count,
         height: h,

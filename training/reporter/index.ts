@@ -1,5 +1,6 @@
 /** The trainer's side of reporting: see types.ts for the Reporter interface. */
-export type { Reporter, SeqOptions } from './types.js';
+export type { BlobData, Reporter, ReportEvent, SeqOptions } from './types.js';
+export type { QueuedFrame } from './spill-queue.js';
 export { ReporterError } from './types.js';
 export { MemoryReporter } from './memory.js';
 export { StoreReporter } from './store-reporter.js';

@@ -1,10 +1,11 @@
-import type { TrainerEvent } from '../../server/protocol.js';
 import { checkTrainerEvent } from '../../server/guards.js';
-import type { Reporter, SeqOptions } from './types.js';
+import type { QueuedFrame } from './spill-queue.js';
+import type { Reporter, ReportEvent, SeqOptions } from './types.js';
+import { toWire } from './wire.js';
 
-/** Collects events in memory with their seqs (for tests and replays). Events are checked like the server would. */
+/** Collects events in memory with their seqs and files (for tests and replays). Events are checked like the server would. */
 export class MemoryReporter implements Reporter {
-  readonly events: { seq: number; event: TrainerEvent }[] = [];
+  readonly events: { seq: number; event: ReportEvent }[] = [];
   closed = false;
   private seq: number;
 
@@ -16,19 +17,19 @@ export class MemoryReporter implements Reporter {
     return this.seq;
   }
 
-  async unacked(): Promise<{ seq: number; frames: string[] }> {
+  async unacked(): Promise<{ seq: number; frames: QueuedFrame[] }> {
     return { seq: this.seq, frames: [] };
   }
 
-  async send(event: TrainerEvent): Promise<void> {
+  async send(event: ReportEvent): Promise<void> {
     if (this.closed) throw new Error('MemoryReporter: send after close');
-    checkTrainerEvent(event);
+    checkTrainerEvent(toWire(event).event);
     this.events.push({ seq: ++this.seq, event });
   }
 
   /** The events of one type, in order. */
-  ofType<T extends TrainerEvent['type']>(type: T): Extract<TrainerEvent, { type: T }>[] {
-    return this.events.map((e) => e.event).filter((e): e is Extract<TrainerEvent, { type: T }> => e.type === type);
+  ofType<T extends ReportEvent['type']>(type: T): Extract<ReportEvent, { type: T }>[] {
+    return this.events.map((e) => e.event).filter((e): e is Extract<ReportEvent, { type: T }> => e.type === type);
   }
 
   async flush(): Promise<void> {}

@@ -1,15 +1,19 @@
 /**
  * The reporter's unacknowledged frames, oldest first: the head in memory (bounded by count and
  * bytes), the rest spilled to a spool file and read back as acks make room. All file work runs
- * on one promise chain, so a spilled frame is always written before it is read back.
+ * on one promise chain, so a spilled frame is always written before it is read back. The spool
+ * holds each frame as a record (wire.ts): its text and its files' binary frames.
  */
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { decodeRecord, encodeRecord, queuedBytes } from './wire.js';
 
+/** An event as queued: its text frame and the binary frames of its files (sent right after it). */
 export interface QueuedFrame {
   seq: number;
   frame: string;
+  blobs?: readonly Buffer[];
 }
 
 interface Spilled {
@@ -28,7 +32,7 @@ export class SpillQueue {
     return this.transit.length;
   }
   private spoolEnd = 0;
-  private writeBatch?: { offset: number; texts: string[]; done: Promise<void> };
+  private writeBatch?: { offset: number; records: Buffer[]; done: Promise<void> };
   private handle?: FileHandle;
   private chain: Promise<unknown> = Promise.resolve();
   /** Called when frames move from the spool to memory (so the sender can transmit them). */
@@ -58,7 +62,7 @@ export class SpillQueue {
 
   /** Queues a frame; resolves once it is in memory or written to the spool. */
   push(item: QueuedFrame): Promise<void> {
-    const bytes = Buffer.byteLength(item.frame);
+    const bytes = queuedBytes(item);
     const fits =
       this.mem.length < this.maxInMemory && (this.memBytes + bytes <= this.maxInMemoryBytes || this.mem.length === 0);
     if (fits && this.spilled.length === 0 && this.inTransit === 0) {
@@ -66,28 +70,29 @@ export class SpillQueue {
       this.memBytes += bytes;
       return Promise.resolve();
     }
-    const text = `${item.frame}\n`;
-    const length = Buffer.byteLength(text);
+    const record = encodeRecord(item);
+    const length = record.length;
     this.spilled.push({ seq: item.seq, offset: this.spoolEnd, length });
     this.spoolEnd += length;
     // Frames spilled in one tick go to the file in one write.
     if (!this.writeBatch) {
-      const batch = { offset: this.spoolEnd - length, texts: [] as string[], done: Promise.resolve() };
+      const batch = { offset: this.spoolEnd - length, records: [] as Buffer[], done: Promise.resolve() };
       batch.done = this.run(async () => {
         this.writeBatch = undefined;
         const h = await this.file();
-        await h.write(batch.texts.join(''), batch.offset);
+        const all = Buffer.concat(batch.records);
+        await h.write(all, 0, all.length, batch.offset);
       });
       this.writeBatch = batch;
     }
-    this.writeBatch.texts.push(text);
+    this.writeBatch.records.push(record);
     return this.writeBatch.done;
   }
 
   /** Drops every frame with seq <= `seq` and refills memory from the spool. */
   ackUpTo(seq: number): void {
     let n = 0;
-    while (n < this.mem.length && this.mem[n]!.seq <= seq) this.memBytes -= Buffer.byteLength(this.mem[n++]!.frame);
+    while (n < this.mem.length && this.mem[n]!.seq <= seq) this.memBytes -= queuedBytes(this.mem[n++]!);
     if (n) this.mem.splice(0, n);
     if (this.mem.length === 0 && this.inTransit === 0) {
       while (this.spilled.length && this.spilled[0]!.seq <= seq) this.spilled.shift();
@@ -109,9 +114,10 @@ export class SpillQueue {
       await h.read(buf, 0, buf.length, from);
       this.transit.splice(0, metas.length);
       for (const m of metas) {
-        const frame = buf.toString('utf8', m.offset - from, m.offset - from + m.length - 1);
-        this.mem.push({ seq: m.seq, frame });
-        this.memBytes += m.length - 1;
+        // A copy: the record's binary frames would otherwise keep the whole read buffer alive.
+        const item = decodeRecord(Buffer.from(buf.subarray(m.offset - from, m.offset - from + m.length)), this.spoolFile);
+        this.mem.push(item);
+        this.memBytes += queuedBytes(item);
       }
       this.onRefill();
     }).then(() => (this.spilled.length === 0 && this.inTransit === 0 ? this.truncate() : undefined));
@@ -141,18 +147,18 @@ export class SpillQueue {
     return this.handle;
   }
 
-  /** Every queued frame's text, oldest first (reads the spilled ones back). */
-  frames(): Promise<string[]> {
+  /** Every queued frame, oldest first (reads the spilled ones back). */
+  frames(): Promise<QueuedFrame[]> {
     return new Promise((resolve, reject) => {
       void this.run(async () => {
-        const out = this.mem.map((f) => f.frame);
+        const out = [...this.mem];
         const metas = [...this.transit, ...this.spilled];
         if (metas.length) {
           const h = await this.file();
           for (const m of metas) {
-            const buf = Buffer.alloc(m.length - 1);
+            const buf = Buffer.alloc(m.length);
             await h.read(buf, 0, buf.length, m.offset);
-            out.push(buf.toString('utf8'));
+            out.push(decodeRecord(buf, this.spoolFile));
           }
         }
         resolve(out);

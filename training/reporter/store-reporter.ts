@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import type { TrainerEvent } from '../../server/protocol.js';
 import { checkTrainerEvent } from '../../server/guards.js';
 import { Store, runPaths } from '../../server/store/index.js';
 import { releaseLease, takeLease } from '../../server/store/writer-lease.js';
-import { ReporterError, replayFrames, type Reporter, type SeqOptions } from './types.js';
+import { ReporterError, replayFrames, type Reporter, type ReportEvent, type SeqOptions } from './types.js';
+import type { QueuedFrame } from './spill-queue.js';
+import { fromQueued, toWire } from './wire.js';
 
 /**
  * Writes events straight into a logdir through the Store (`zfscope train` without `--server`, or
@@ -58,10 +59,10 @@ export class StoreReporter implements Reporter {
       );
     }
     if (this.opts.resume) {
-      for (const { seq, frame } of replayFrames(this.runId, stored, this.opts.replay)) {
-        const { event } = JSON.parse(frame) as { event: TrainerEvent };
-        this.track(store.append(this.runId, seq, event));
-        this.seq = seq;
+      for (const q of replayFrames(this.runId, stored, this.opts.replay)) {
+        const { event, data } = fromQueued(q);
+        this.track(store.append(this.runId, q.seq, event, data));
+        this.seq = q.seq;
       }
     }
     return stored;
@@ -74,16 +75,17 @@ export class StoreReporter implements Reporter {
     });
   }
 
-  async send(event: TrainerEvent): Promise<void> {
-    checkTrainerEvent(event);
+  async send(event: ReportEvent): Promise<void> {
+    const { event: wire, data } = toWire(event);
+    checkTrainerEvent(wire);
     await this.ready();
     if (this.error) throw this.error;
     const store = await this.store!;
     const seq = ++this.seq!;
-    this.track(store.append(this.runId, seq, event));
+    this.track(store.append(this.runId, seq, wire, data));
   }
 
-  async unacked(): Promise<{ seq: number; frames: string[] }> {
+  async unacked(): Promise<{ seq: number; frames: QueuedFrame[] }> {
     await this.flush();
     return { seq: this.seq ?? 0, frames: [] };
   }

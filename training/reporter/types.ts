@@ -1,4 +1,17 @@
-import type { TrainerEvent } from '../../server/protocol.js';
+import type { BlobRef, TrainerEvent } from '../../server/protocol.js';
+import type { QueuedFrame } from './spill-queue.js';
+
+/** A file's bytes as a trainer hands them to a reporter. */
+export interface BlobData {
+  name: string;
+  data: Uint8Array;
+}
+
+/** An event with its file references replaced by the files themselves. */
+type WithData<E> = E extends { blobs: BlobRef[] } ? Omit<E, 'blobs'> & { blobs: BlobData[] } : E;
+
+/** What a trainer reports: a wire event (TrainerEvent) with the bytes of its files in place of their references. */
+export type ReportEvent = WithData<TrainerEvent>;
 
 /** Where a trainer's events go: a server over WebSocket, a logdir directly, or memory (tests). */
 export interface Reporter {
@@ -9,12 +22,14 @@ export interface Reporter {
    */
   ready(): Promise<number>;
   /** Queues an event (numbered with the next seq); resolves once queued, not once acknowledged. Rejects an invalid event. */
-  send(event: TrainerEvent): Promise<void>;
+  send(event: ReportEvent): Promise<void>;
   /**
    * The seq of the last event queued and the frames of those not yet acknowledged, oldest first:
    * what a checkpoint saves so that a resume can re-send them (see SeqOptions.replay).
    */
-  unacked(): Promise<{ seq: number; frames: string[] }>;
+  unacked(): Promise<{ seq: number; frames: QueuedFrame[] }>;
+  /** The largest file the destination takes, once known (a server says so in its welcome); undefined: no limit known. */
+  maxBlobBytes?(): number | undefined;
   /** Resolves when every queued event is acknowledged (stored); rejects after `timeoutMs`. */
   flush(timeoutMs?: number): Promise<void>;
   /** Flushes what it can, then releases connections and files. */
@@ -31,7 +46,7 @@ export interface SeqOptions {
    * With resume: the checkpoint's view (Reporter.unacked() when it was saved). Events up to `upTo`
    * belong to the checkpointed state; those the destination lacks are re-sent from `frames` first.
    */
-  replay?: { upTo: number; frames: string[] };
+  replay?: { upTo: number; frames: QueuedFrame[] };
 }
 
 /** A reporter failure the user must act on; `exitCode` 2 for a mistake in the flags (token, run id), else 1. */
@@ -45,11 +60,6 @@ export class ReporterError extends Error {
   }
 }
 
-/** The seq of a queued event frame (`{"type":"event","runId":..,"seq":N,...}`). */
-export function frameSeq(frame: string): number {
-  return (JSON.parse(frame) as { seq: number }).seq;
-}
-
 /**
  * The frames a resumed reporter re-sends: seqs stored+1 .. upTo from the checkpoint's frames, or a
  * ReporterError naming the first missing one (the destination lost events the checkpoint needs).
@@ -58,17 +68,17 @@ export function replayFrames(
   runId: string,
   stored: number,
   replay: SeqOptions['replay'],
-): { seq: number; frame: string }[] {
+): QueuedFrame[] {
   if (!replay || replay.upTo <= stored) return [];
-  const bySeq = new Map(replay.frames.map((f) => [frameSeq(f), f]));
-  const out: { seq: number; frame: string }[] = [];
+  const bySeq = new Map(replay.frames.map((f) => [f.seq, f]));
+  const out: QueuedFrame[] = [];
   for (let s = stored + 1; s <= replay.upTo; s++) {
     const frame = bySeq.get(s);
     if (!frame)
       throw new ReporterError(
         `--resume ${runId}: the run has events up to seq ${stored} stored and the checkpoint needs up to ${replay.upTo}, but seq ${s} was neither stored nor saved with the checkpoint`,
       );
-    out.push({ seq: s, frame });
+    out.push(frame);
   }
   return out;
 }

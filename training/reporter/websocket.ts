@@ -9,11 +9,12 @@ import WebSocket from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '../../server/protocol.js';
-import type { ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
+import type { ErrorCode, IngestLimits, ServerToTrainer, TrainerToServer } from '../../server/protocol.js';
 import { checkTrainerEvent } from '../../server/guards.js';
-import { ReporterError, replayFrames, type Reporter, type SeqOptions } from './types.js';
+import { ReporterError, replayFrames, type Reporter, type ReportEvent, type SeqOptions } from './types.js';
+import { queuedFrame, toWire, type WireEvent } from './wire.js';
 import { backoffDelay } from '../../server/socket/frames.js';
-import { SpillQueue } from './spill-queue.js';
+import { SpillQueue, type QueuedFrame } from './spill-queue.js';
 
 export interface WebSocketReporterOptions extends SeqOptions {
   /** Base URL of the server: http(s)://host:port or ws(s)://host:port (/ingest is added). */
@@ -38,7 +39,7 @@ export interface WebSocketReporterOptions extends SeqOptions {
 }
 
 /** Server errors that re-sending cannot fix: stop and report them. */
-const FATAL = new Set([
+const FATAL = new Set<ErrorCode>([
   'unauthorized',
   'protocol-version',
   'unknown-run',
@@ -75,7 +76,9 @@ export class WebSocketReporter implements Reporter {
   /** Last seq assigned; undefined while resuming and waiting for the first welcome. */
   private seq: number | undefined;
   /** Events sent before the first welcome of a resumed run (numbered at the welcome). */
-  private readonly unnumbered: TrainerEvent[] = [];
+  private readonly unnumbered: WireEvent[] = [];
+  /** What the server said it accepts, from its last welcome. */
+  private limits?: IngestLimits;
   private acked = 0;
   private sentUpTo = 0;
   private ws?: WebSocket;
@@ -143,25 +146,29 @@ export class WebSocketReporter implements Reporter {
 
   private onFatal?: (err: Error) => void;
 
-  async unacked(): Promise<{ seq: number; frames: string[] }> {
+  async unacked(): Promise<{ seq: number; frames: QueuedFrame[] }> {
     return { seq: this.seq ?? 0, frames: await this.queue.frames() };
   }
 
-  async send(event: TrainerEvent): Promise<void> {
-    if (this.fatal) throw this.fatal;
-    if (this.closed) throw new Error(`reporter for run ${this.opts.runId}: send after close`);
-    checkTrainerEvent(event);
-    if (this.seq === undefined) {
-      this.unnumbered.push(event);
-      return;
-    }
-    await this.enqueue(event);
+  /** The server's per-file limit, from its welcome (undefined before the first). */
+  maxBlobBytes(): number | undefined {
+    return this.limits?.maxBlobBytes;
   }
 
-  private enqueue(event: TrainerEvent): Promise<void> {
-    const seq = ++this.seq!;
-    const frame = `{"type":"event","runId":${JSON.stringify(this.opts.runId)},"seq":${seq},"event":${JSON.stringify(event)}}`;
-    const queued = this.queue.push({ seq, frame });
+  async send(event: ReportEvent): Promise<void> {
+    if (this.fatal) throw this.fatal;
+    if (this.closed) throw new Error(`reporter for run ${this.opts.runId}: send after close`);
+    const wire = toWire(event);
+    checkTrainerEvent(wire.event);
+    if (this.seq === undefined) {
+      this.unnumbered.push(wire);
+      return;
+    }
+    await this.enqueue(wire);
+  }
+
+  private enqueue(wire: WireEvent): Promise<void> {
+    const queued = this.queue.push(queuedFrame(this.opts.runId, ++this.seq!, wire));
     this.pump();
     return queued;
   }
@@ -173,14 +180,13 @@ export class WebSocketReporter implements Reporter {
     this.welcomed = false;
     ws.on('open', () => {
       this.heard = true;
-      ws.send(
-        JSON.stringify({
-          type: 'hello',
-          protocolVersion: PROTOCOL_VERSION,
-          runId: this.opts.runId,
-          token: this.opts.token,
-        }),
-      );
+      const hello: TrainerToServer = {
+        type: 'hello',
+        protocolVersion: PROTOCOL_VERSION,
+        runId: this.opts.runId,
+        token: this.opts.token,
+      };
+      ws.send(JSON.stringify(hello));
       this.startHeartbeat(ws);
     });
     ws.on('message', (data) => {
@@ -235,9 +241,10 @@ export class WebSocketReporter implements Reporter {
         this.everConnected = true;
         this.failures = 0;
         this.backoff = this.opts.minBackoffMs ?? 100;
+        if (frame.limits) this.limits = frame.limits;
         if (this.seq === undefined) {
           this.seq = this.acked = this.sentUpTo = frame.lastSeq;
-          let replay: { seq: number; frame: string }[];
+          let replay: QueuedFrame[];
           try {
             replay = replayFrames(this.opts.runId, frame.lastSeq, this.opts.replay);
           } catch (err) {
@@ -275,6 +282,12 @@ export class WebSocketReporter implements Reporter {
         this.log(`server error ${frame.code}: ${frame.message}`);
         if (frame.code === 'unauthorized')
           this.fail(new ReporterError(`--token: the server at ${this.opts.url} refused it: ${frame.message}`, 2));
+        else if (frame.code === 'protocol-version')
+          this.fail(
+            new ReporterError(
+              `the server at ${this.opts.url} speaks another zfscope protocol (this trainer: ${PROTOCOL_VERSION}): ${frame.message}`,
+            ),
+          );
         else if (FATAL.has(frame.code))
           this.fail(new ReporterError(`server refused run ${this.opts.runId}: ${frame.code}: ${frame.message}`));
         return;
@@ -295,8 +308,11 @@ export class WebSocketReporter implements Reporter {
     if (!mem.length) return;
     // In-memory seqs are contiguous, so the first unsent one is found by arithmetic, not a scan.
     for (let i = Math.max(0, this.sentUpTo - mem[0]!.seq + 1); i < mem.length; i++) {
-      ws.send(mem[i]!.frame);
-      this.sentUpTo = mem[i]!.seq;
+      const q = mem[i]!;
+      ws.send(q.frame);
+      // An event's files follow it at once, in order: the server stores the event once they are in.
+      for (const b of q.blobs ?? []) ws.send(b, { binary: true });
+      this.sentUpTo = q.seq;
     }
   }
 

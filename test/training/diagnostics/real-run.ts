@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { datasetInfo, loadDataset, splitDataset } from '../../../datasets/index.js';
 import { mulberry32 } from '../../../datasets/rng.js';
 import type { LayerSnapshot, RunConfig, TrainerEvent } from '../../../server/protocol.js';
+import type { ReportEvent } from '../../../training/reporter/index.js';
 import { initBackend } from '../../../training/backend/index.js';
 import { MemoryReporter } from '../../../training/reporter/memory.js';
 import { StoreReporter } from '../../../training/reporter/store-reporter.js';
@@ -21,7 +22,7 @@ export interface RealRun {
   /** epoch -> layer -> index */
   snapshots: Map<number, Map<string, LayerSnapshot>>;
   diagnostics: Array<Extract<TrainerEvent, { type: 'diagnostics' }>>;
-  events: TrainerEvent[];
+  events: ReportEvent[];
 }
 
 export const TINY_WIDTHS = [16, 32, 48, 48, 32, 64, 64];
