@@ -120,7 +120,8 @@ export function checkBlobRefs(
     const name = bo.name;
     if (typeof name !== 'string' || !FILE_NAME_RE.test(name) || name.endsWith('.tmp'))
       fail('bad-blob', `${where}[${i}].name`, 'a file name of [A-Za-z0-9._-] not starting with a dot', name);
-    if (allowed && !allowed.includes(name)) fail('bad-blob', `${where}[${i}].name`, `one of ${allowed.join(', ')}`, name);
+    if (allowed && !allowed.includes(name))
+      fail('bad-blob', `${where}[${i}].name`, `one of ${allowed.join(', ')}`, name);
     if (seen.has(name)) fail('bad-blob', `${where}[${i}].name`, 'a name not already used in this event', name);
     seen.add(name);
     int(bo, 'bytes', `${where}[${i}]`, 0, Number.MAX_SAFE_INTEGER);
@@ -190,7 +191,12 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       }
       const refs = checkBlobRefs(e.blobs, `${w}.blobs`);
       if (refs.some((b) => b.name === `${layer}.json`))
-        fail('bad-blob', `${w}.blobs`, `no file named ${layer}.json (the layer's index is stored under that name)`, `${layer}.json`);
+        fail(
+          'bad-blob',
+          `${w}.blobs`,
+          `no file named ${layer}.json (the layer's index is stored under that name)`,
+          `${layer}.json`,
+        );
       return e as unknown as TrainerEvent;
     }
     case 'checkpoint':

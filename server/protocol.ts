@@ -378,7 +378,10 @@ void _allListed;
  * snapshots the blobs replaced by URLs.
  */
 export type StoredEvent =
-  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'checkpoint' | 'probe' | 'run-ended' }> & {
+  | (Extract<
+      TrainerEvent,
+      { type: 'run-started' | 'metrics' | 'diagnostics' | 'checkpoint' | 'probe' | 'run-ended' }
+    > & {
       seq: number;
     })
   | {

@@ -93,7 +93,6 @@ export interface TrainRunResult {
   cause?: unknown;
 }
 
-
 /** Train a small ZF-net as configured, reporting everything; resolves when finished or stopped. */
 export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const { config, split, reporter } = o;
@@ -215,7 +214,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     const dir = join(o.checkpointDir, String(epoch));
     await saveCheckpoint(dir, model, step.optimizer, { epoch, batch: 0, learningRate: config.learningRate });
     // After the epoch's snapshot and diagnostics (a snapshot epoch's events stay together).
-    if (o.uploadFiles) await sendUpload(reporter, () => checkpointUpload(dir, epoch), `checkpoint of epoch ${epoch}`, log);
+    if (o.uploadFiles)
+      await sendUpload(reporter, () => checkpointUpload(dir, epoch), `checkpoint of epoch ${epoch}`, log);
   };
 
   try {

@@ -16,7 +16,9 @@ import { probeFiles } from './model-checkpoint.js';
 
 /** The files of a checkpoint folder that analyses read (meta.json, weights.bin, model.json when present), as stored. */
 export async function checkpointUpload(dir: string, epoch: number): Promise<ReportEvent> {
-  const names = ['weights.bin', 'model.json', 'meta.json'].filter((n) => n !== 'model.json' || existsSync(join(dir, n)));
+  const names = ['weights.bin', 'model.json', 'meta.json'].filter(
+    (n) => n !== 'model.json' || existsSync(join(dir, n)),
+  );
   const blobs: BlobData[] = [];
   for (const name of names) blobs.push({ name, data: await readFile(join(dir, name)) });
   return { type: 'checkpoint', epoch, blobs };
@@ -46,7 +48,8 @@ export async function sendUpload(
   try {
     const event = await make();
     const limit = reporter.maxBlobBytes?.();
-    const big = 'blobs' in event && limit !== undefined ? event.blobs.find((b) => b.data.byteLength > limit) : undefined;
+    const big =
+      'blobs' in event && limit !== undefined ? event.blobs.find((b) => b.data.byteLength > limit) : undefined;
     if (big) {
       log(
         `${what}: not sent to the server: ${big.name} is ${big.data.byteLength} bytes, over its maxBlobBytes of ${limit}; analyses on the server will not have it`,

@@ -176,10 +176,7 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
           throw new ZfError('unauthorized', `hello.token: expected the server's ingest token, found a wrong one`);
         clearTimeout(helloTimer);
         // Text frames up to twice their limit get a typed error; a file's frame may be as large as its limit.
-        setMaxPayload(
-          ws,
-          Math.max(ctx.limits.maxMessageBytes * 2, ctx.limits.maxBlobBytes + BLOB_FRAME.headerBytes),
-        );
+        setMaxPayload(ws, Math.max(ctx.limits.maxMessageBytes * 2, ctx.limits.maxBlobBytes + BLOB_FRAME.headerBytes));
         runId = frame.runId;
         release = ctx.store.trainerConnected(runId);
         const lastSeq = ctx.store.lastSeq(runId);

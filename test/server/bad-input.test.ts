@@ -79,7 +79,7 @@ const INGEST_CASES: Case[] = [
     name: 'malformed JSON',
     frames: ['{"type":"hello",'],
     code: 'bad-json',
-    message: /^frame is not valid JSON \(.+\); found "\{\\"type\\":\\"hello\\",\"$/,
+    message: /^frame is not valid JSON \(.+\); found "\{\\"type\\":\\"hello\\","$/,
     closeCode: 1002,
   },
   {
@@ -206,7 +206,8 @@ const INGEST_CASES: Case[] = [
     name: 'an unknown event type',
     frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'epoch-done' } }],
     code: 'unknown-type',
-    message: 'event.type: expected one of run-started, metrics, snapshot, diagnostics, checkpoint, probe, run-ended, found "epoch-done"',
+    message:
+      'event.type: expected one of run-started, metrics, snapshot, diagnostics, checkpoint, probe, run-ended, found "epoch-done"',
     closeCode: 1008,
   },
   {
@@ -288,19 +289,26 @@ const INGEST_CASES: Case[] = [
     name: 'a file over the size limit (refused from the event, before its bytes)',
     frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': Buffer.alloc(1001) })],
     code: 'too-large',
-    message: "event(checkpoint) seq 1.blobs[1] (weights.bin): 1001 bytes, expected at most 1000 bytes (the server's maxBlobBytes)",
+    message:
+      "event(checkpoint) seq 1.blobs[1] (weights.bin): 1001 bytes, expected at most 1000 bytes (the server's maxBlobBytes)",
     closeCode: 1009,
   },
   {
     name: 'a file whose bytes are not the digest the event names',
-    frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS }, { 'weights.bin': { sha256: 'a'.repeat(64) } })],
+    frames: [
+      hello(),
+      ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS }, { 'weights.bin': { sha256: 'a'.repeat(64) } }),
+    ],
     code: 'bad-blob',
     message: `binary frame of event seq 1 file 1 (weights.bin): expected SHA-256 ${'a'.repeat(64)} (as the event says), found ${sha256Hex(WEIGHTS)}`,
     closeCode: 1008,
   },
   {
     name: 'a file shorter than the event says',
-    frames: [hello(), ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS }, { 'weights.bin': { bytes: 20 } })],
+    frames: [
+      hello(),
+      ...checkpointFrames({ 'meta.json': META, 'weights.bin': WEIGHTS }, { 'weights.bin': { bytes: 20 } }),
+    ],
     code: 'bad-blob',
     message: 'binary frame of event seq 1 file 1 (weights.bin): expected 20 bytes (as the event says), found 16',
     closeCode: 1008,

@@ -47,7 +47,11 @@ export function runStarted(startedAt = '2026-01-01T00:00:00.000Z'): Extract<Trai
   };
 }
 
-export function metrics(epoch: number, batch?: number, loss = 1 / (epoch + 1)): Extract<TrainerEvent, { type: 'metrics' }> {
+export function metrics(
+  epoch: number,
+  batch?: number,
+  loss = 1 / (epoch + 1),
+): Extract<TrainerEvent, { type: 'metrics' }> {
   return batch === undefined
     ? { type: 'metrics', epoch, values: { loss, acc: 0.5 } }
     : { type: 'metrics', epoch, batch, values: { loss } };

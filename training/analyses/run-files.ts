@@ -121,7 +121,10 @@ async function storedProbe(dir: string): Promise<ProbeData | Omit<ProbeData, 'pr
   const [count, h, w, c] = shape;
   const n = h * w * c;
   if (inputs.length !== count * n)
-    throw new AnalysisError('unsupported', `${join(dir, 'inputs.bin')} holds ${inputs.length} floats, probe.json describes ${count * n}`);
+    throw new AnalysisError(
+      'unsupported',
+      `${join(dir, 'inputs.bin')} holds ${inputs.length} floats, probe.json describes ${count * n}`,
+    );
   const rawImages = scale === undefined ? undefined : await readFile(join(dir, 'images.bin')).catch(() => undefined);
   const rawMean = scale === undefined ? undefined : await readFile(join(dir, 'mean.bin')).catch(() => undefined);
   const preprocess =

@@ -115,7 +115,10 @@ export class SpillQueue {
       this.transit.splice(0, metas.length);
       for (const m of metas) {
         // A copy: the record's binary frames would otherwise keep the whole read buffer alive.
-        const item = decodeRecord(Buffer.from(buf.subarray(m.offset - from, m.offset - from + m.length)), this.spoolFile);
+        const item = decodeRecord(
+          Buffer.from(buf.subarray(m.offset - from, m.offset - from + m.length)),
+          this.spoolFile,
+        );
         this.mem.push(item);
         this.memBytes += queuedBytes(item);
       }

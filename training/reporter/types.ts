@@ -64,11 +64,7 @@ export class ReporterError extends Error {
  * The frames a resumed reporter re-sends: seqs stored+1 .. upTo from the checkpoint's frames, or a
  * ReporterError naming the first missing one (the destination lost events the checkpoint needs).
  */
-export function replayFrames(
-  runId: string,
-  stored: number,
-  replay: SeqOptions['replay'],
-): QueuedFrame[] {
+export function replayFrames(runId: string, stored: number, replay: SeqOptions['replay']): QueuedFrame[] {
   if (!replay || replay.upTo <= stored) return [];
   const bySeq = new Map(replay.frames.map((f) => [f.seq, f]));
   const out: QueuedFrame[] = [];
