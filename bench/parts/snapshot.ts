@@ -65,7 +65,10 @@ function syntheticProbe(count: number): ImageSet {
   const H = 32;
   const images = new Uint8Array(count * H * H * 3);
   let s = 12345;
-  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
   for (let i = 0; i < count; i++) {
     const cx = rand() * H,
       cy = rand() * H,

@@ -72,7 +72,9 @@ export class Store {
     if (!events.length) return undefined; // no run-started stored: nothing was ever acknowledged
     const st = this.state(runId);
     st.ino = (await fsp.stat(file!)).ino;
-    events.forEach((ev, i) => this.record(st, ev, lines[i]!));
+    events.forEach((ev, i) => {
+      this.record(st, ev, lines[i]!);
+    });
     st.accepted = st.log.count;
     st.writerElsewhere = writerElsewhere(paths.dir);
     if (dropped)

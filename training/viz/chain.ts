@@ -277,7 +277,17 @@ export function forwardChain(
   } else if (through >= 0 || ops[0]?.kind === 'pool') {
     throw new Error('forwardChain: an input is needed to run the chain forward');
   }
-  return { ops, rows, reluOut, poolIn, top, dispose: () => kept.forEach((t) => t.dispose()) };
+  return {
+    ops,
+    rows,
+    reluOut,
+    poolIn,
+    top,
+    dispose: () =>
+      kept.forEach((t) => {
+        t.dispose();
+      }),
+  };
 }
 
 /**

@@ -152,7 +152,9 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
   for (const m of methods) seconds[m] = 0;
   const geometry = new Map(receptiveFields(model).map((g) => [g.name, g]));
   const { units, skipped } = snapshotUnits(model);
-  skipped.forEach((why) => args.onProgress?.(`skipping a conv layer: ${why}`));
+  skipped.forEach((why) => {
+    args.onProgress?.(`skipping a conv layer: ${why}`);
+  });
   const { height: H, width: W, channels: C } = probe;
   const only = args.layers ? new Set(args.layers) : null;
   const chosen = units.map((_, li) => li).filter((li) => !only || only.has(units[li]!.conv.name));
@@ -185,9 +187,11 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     const [h, w, maps] = act.shape;
     const geo = geometry.get(conv.name)!;
     const jobs: Job[] = [];
-    act.top.forEach((list, map) =>
-      list.forEach((entry, rank) => jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) })),
-    );
+    act.top.forEach((list, map) => {
+      list.forEach((entry, rank) => {
+        jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) });
+      });
+    });
     const tile = unitWindow(geo.rf, 0, 0, H, W).tile;
     const atlases = Object.fromEntries(methods.map((m) => [m, new Atlas(k, maps, tile, dc)]));
     const patches = new Atlas(k, maps, tile, dc);

@@ -88,7 +88,9 @@ export async function scanBatches(args: {
     const batch: ScanBatch = { start, count: indices.length, layers: [] };
     for (const ts of stats) {
       const [max, arg, active, sum] = await Promise.all(ts.map((t) => t.data()));
-      ts.forEach((t) => t.dispose());
+      ts.forEach((t) => {
+        t.dispose();
+      });
       batch.layers.push({
         max: max as Float32Array,
         arg: arg as Int32Array,
