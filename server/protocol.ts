@@ -370,26 +370,32 @@ export type ServerToDashboard =
   | { type: 'event'; runId: string; event: StoredEvent }
   | { type: 'error'; code: ErrorCode; message: string };
 
-export type ErrorCode =
-  | 'bad-json'
-  | 'bad-frame'
-  | 'unknown-type'
-  | 'protocol-version'
-  | 'unauthorized'
-  | 'not-hello'
-  | 'seq-gap'
-  | 'unknown-run'
-  | 'too-large'
-  | 'rate-limited'
-  | 'bad-blob'
-  | 'internal';
+/** The codes an `error` frame can carry. */
+export const ERROR_CODES = [
+  'bad-json',
+  'bad-frame',
+  'unknown-type',
+  'protocol-version',
+  'unauthorized',
+  'not-hello',
+  'seq-gap',
+  'unknown-run',
+  'too-large',
+  'rate-limited',
+  'bad-blob',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 // ---------------------------------------------------------------------------------------------
 // REST errors (added compatibly by the server: the body of every non-2xx JSON answer)
 
+/** The code of a REST error body: an ErrorCode, an AnalysisErrorCode, or one of the REST-only failures. */
+export type ApiErrorCode = ErrorCode | 'not-found' | 'bad-request' | 'forbidden' | AnalysisErrorCode;
+
 /** `code` is an ErrorCode, or 'not-found' / 'bad-request' / 'forbidden' (Origin or Host refused) for REST-only failures. */
 export interface ApiErrorBody {
-  error: { code: ErrorCode | 'not-found' | 'bad-request' | 'forbidden' | AnalysisErrorCode; message: string };
+  error: { code: ApiErrorCode; message: string };
 }
 
 // ---------------------------------------------------------------------------------------------

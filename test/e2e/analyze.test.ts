@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../training/cli.js';
+import { main } from '../../training/cli/main.js';
 import { writeAnalysisRun } from '../fixtures/analysis-run.js';
 import { tempDir } from '../server/fixtures.js';
 import { exitOf, spawnCli } from './helpers.js';

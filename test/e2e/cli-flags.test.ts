@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../training/cli.js';
+import { main } from '../../training/cli/main.js';
 import { exitOf, spawnCli } from './helpers.js';
 
 /** Runs the CLI's main() in-process, capturing what it prints. */

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../training/cli.js';
+import { main } from '../../training/cli/main.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { runStarted } from '../server/fixtures.js';
 import { TINY, exitOf, spawnCli } from './helpers.js';

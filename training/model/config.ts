@@ -8,6 +8,7 @@
  * shapes from conv3 up and only the first-layer story changes.
  */
 import type { ConvSpec } from '../../server/protocol.js';
+import { ZfError } from '../../server/errors.js';
 
 export interface ZfNetConfig {
   /** [height, width, channels] */
@@ -87,10 +88,9 @@ export function zfNetConfig(opts: {
 }
 
 /** A configuration the builder refuses; the message names the layer and the sizes. */
-export class ConfigError extends Error {
+export class ConfigError extends ZfError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('config', message);
   }
 }
 

@@ -7,6 +7,7 @@
  * which returns the live variables (never disposed here).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ZfError } from '../../server/errors.js';
 
 type Pair = [number, number];
 
@@ -37,10 +38,9 @@ export type ChainOp = OpKind & { inShape: number[]; outShape: number[] };
 export type ReluRule = (signal: tf.Tensor, forwardOutput: () => tf.Tensor) => tf.Tensor;
 
 /** A model layer the chain cannot express; the message names it and what is supported. */
-export class UnsupportedLayerError extends Error {
+export class UnsupportedLayerError extends ZfError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedLayerError';
+    super('unsupported-layer', message);
   }
 }
 
