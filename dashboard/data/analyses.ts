@@ -26,7 +26,12 @@ async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown): Pro
   }
   const json = (await res.json().catch(() => ({}))) as T & Partial<ApiErrorBody>;
   if (!res.ok)
-    throw new ApiError(url, res.status, json.error?.message ?? `${method} ${url}: HTTP ${res.status}`, json.error?.code);
+    throw new ApiError(
+      url,
+      res.status,
+      json.error?.message ?? `${method} ${url}: HTTP ${res.status}`,
+      json.error?.code,
+    );
   return json;
 }
 
