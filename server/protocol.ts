@@ -94,7 +94,7 @@ export interface RunInfo {
 // ---------------------------------------------------------------------------------------------
 // Snapshots (the engine's output; stored as runs/<id>/snapshots/<epoch>/<layer>.json)
 
-/** Receptive field arithmetic of a layer (zfnet.md §3.2): unit i covers input rows [i*jump+offset, ... + size - 1]. */
+/** Receptive field arithmetic of a layer: unit i covers input rows [i*jump+offset, ... + size - 1]. */
 export interface ReceptiveField {
   size: number;
   jump: number;
@@ -118,7 +118,7 @@ export interface TopActivation {
   clipped: boolean;
 }
 
-/** Per-filter health (issue 4 §4); change figures are null at the first snapshot. */
+/** Per-filter health (activity, size, change since the last snapshot); change figures are null at the first snapshot. */
 export interface FilterHealth {
   /** Share of probe positions where the map is > 0. */
   activeShare: number;

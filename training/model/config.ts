@@ -1,5 +1,5 @@
 /**
- * The small ZF-net's configuration: pure values, no tensors. zfnet.md §1.4.
+ * The small ZF-net's configuration: pure values, no tensors (the paper's 8 layers, narrowed for 28x28 and 32x32 images).
  *
  * The skeleton is ZF's: conv1 -> pool1 3/s -> conv2 -> pool2 3/2 -> conv3 3x3 -> conv4 3x3 ->
  * conv5 3x3 -> pool5 3/2 -> fc6 -> dropout -> fc7 -> dropout -> softmax. conv1's kernel and stride

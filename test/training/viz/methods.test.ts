@@ -10,7 +10,7 @@ beforeAll(useCpu);
 
 const names = ['deconvnet', 'backprop', 'guided'] as const;
 
-/** zfnet.md O1/O2: x 3x3, W1 2x2 (relu), optionally W2 2x2 on top; no biases, 'valid'. */
+/** Hand-computed nets: x 3x3, W1 2x2 (relu), optionally W2 2x2 on top; no biases, 'valid'. */
 function handModel(twoLayers: boolean): tf.LayersModel {
   const layers: tf.layers.Layer[] = [
     tf.layers.conv2d({
@@ -43,8 +43,8 @@ function project(
   return d;
 }
 
-describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
-  it('O1: a layer-1 unit projects to its filter copied unflipped into its window, for every method', () => {
+describe('projection methods on hand-computed nets (values worked out by hand)', () => {
+  it('a layer-1 unit projects to its filter copied unflipped into its window, for every method', () => {
     const m = handModel(false);
     const x = handInput();
     for (const name of names) {
@@ -58,7 +58,7 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
     }
   });
 
-  it('O2: two layers give the three different hand-derived projections, scaled by the activation 7 by default', () => {
+  it('two layers give the three different hand-derived projections, scaled by the activation 7 by default', () => {
     const m = handModel(true);
     const x = handInput();
     const expected: Record<string, number[][]> = {
@@ -87,7 +87,7 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
     }
   });
 
-  it('O3: the ReLU backward rules rectify the signal (deconvnet), mask it (backprop) or both (guided)', () => {
+  it('the ReLU backward rules rectify the signal (deconvnet), mask it (backprop) or both (guided)', () => {
     const f = tf.tensor2d([
       [1, -1, 5],
       [2, -5, -7],
@@ -117,7 +117,7 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
   });
 });
 
-describe('unpooling (zfnet.md O4)', () => {
+describe('unpooling routes to the switches and sums collisions', () => {
   it('sums the signals of overlapping windows that share a switch', () => {
     // conv 1x1 identity -> max-pool 1x3 / 1x2 'valid' -> conv 1x1 identity: a = [1,2,5,0,3] pools to [5,5], both from index 2.
     const m = tf.sequential({
@@ -137,7 +137,7 @@ describe('unpooling (zfnet.md O4)', () => {
   });
 });
 
-describe('max-pool switches (zfnet.md O5)', () => {
+describe('max-pool switches are the argmax of each window', () => {
   it('route to the first maximum of a window, and to its first cell when the window is all zero', () => {
     const m = tf.sequential({
       layers: [
@@ -156,7 +156,7 @@ describe('max-pool switches (zfnet.md O5)', () => {
   });
 });
 
-/** A random net with overlapping pools, strides and both paddings (the §2.5 setting). */
+/** A random net with overlapping pools, strides and both paddings (where projections are easiest to get wrong). */
 function randomNet(separateRelu: boolean, seed: number): tf.LayersModel {
   const act = separateRelu ? 'linear' : 'relu';
   const relu = (name: string) => (separateRelu ? [tf.layers.reLU({ name })] : []);
@@ -237,10 +237,10 @@ function strongestRequests(model: tf.LayersModel, layer: string, x: tf.Tensor4D)
   return reqs;
 }
 
-describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
+describe('projection methods on random nets (gradient equivalence, linearity, support, batching)', () => {
   const x = tf.tensor4d(randomArray(3 * 13 * 12 * 2, 7), [3, 13, 12, 2]);
 
-  it('O7: each method equals tf.grad with its ReLU rule (deconvnet: relu(dy); guided: relu(dy) * mask; backprop: the gradient)', () => {
+  it('each method equals tf.grad with its ReLU rule (deconvnet: relu(dy); guided: relu(dy) * mask; backprop: the gradient)', () => {
     const m = randomNet(false, 1);
     for (const layer of ['c1', 'c2', 'c3']) {
       const reqs = strongestRequests(m, layer, x);
@@ -264,7 +264,7 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     }
   });
 
-  it('O14: batched projections equal one-by-one projections', () => {
+  it('batched projections equal one-by-one projections', () => {
     const m = randomNet(false, 3);
     const reqs = strongestRequests(m, 'c3', x);
     for (const name of names) {
@@ -277,7 +277,7 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     }
   });
 
-  it('O9: every method scales with a positive seed; only backprop is additive', () => {
+  it('every method scales with a positive seed; only backprop is additive', () => {
     const m = randomNet(false, 4);
     const [r] = strongestRequests(m, 'c3', x);
     for (const name of names) {
@@ -336,7 +336,7 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     cache.dispose();
   });
 
-  it('O10: a unit that does not fire projects to zero with its activation as seed; with seed 1 only deconvnet is non-zero', () => {
+  it('a unit that does not fire projects to zero with its activation as seed; with seed 1 only deconvnet is non-zero', () => {
     const m = randomNet(false, 5);
     const sub = tf.model({ inputs: m.inputs, outputs: m.getLayer('c2').output as tf.SymbolicTensor });
     const a = sub.predict(x) as tf.Tensor4D;
@@ -358,7 +358,7 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     }
   });
 
-  it('O11: the support of every projection lies inside the unit’s receptive field', () => {
+  it('the support of every projection lies inside the unit’s receptive field', () => {
     const m = randomNet(false, 6);
     const rfs = new Map(receptiveFields(m).map((g) => [g.name, g.rf]));
     for (const layer of ['c1', 'c2', 'c3']) {

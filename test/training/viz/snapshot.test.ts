@@ -126,7 +126,7 @@ describe('takeSnapshot on the small ZF-net', () => {
     }
   });
 
-  it('renders a conv1 projection like the filter itself (a layer-1 projection is the scaled filter, O1)', async () => {
+  it('renders a conv1 projection like the filter itself (a layer-1 projection is the scaled filter)', async () => {
     const { args } = setup();
     const snap = await takeSnapshot(args);
     const { index, files } = snap.layers[0]!;

@@ -1,4 +1,4 @@
-/** Plain backprop (zfnet.md §2.4, b2): the gradient of the unit; the ReLU passes dy where the forward input was > 0. Linear in the seed. */
+/** Plain backprop (Simonyan et al. 2014's saliency): the gradient of the unit; the ReLU passes dy where the forward input was > 0. Linear in the seed. */
 import * as tf from '@tensorflow/tfjs';
 import { makeMethod } from './project.js';
 

@@ -1,4 +1,4 @@
-/** Guided backpropagation (Springenberg et al. 2014; zfnet.md §2.4, b4): both the forward mask and the rectified signal. */
+/** Guided backpropagation (Springenberg et al. 2014): both the forward mask and the rectified signal. */
 import * as tf from '@tensorflow/tfjs';
 import { makeMethod } from './project.js';
 

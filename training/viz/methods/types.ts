@@ -1,7 +1,7 @@
 /**
  * The shape every projection method shares (one method a file, listed in index.ts): a name, the
- * ReLU backward rule that distinguishes it (zfnet.md §2.4), and `project`, which runs one forward
- * and one batched way down for all requests (O14).
+ * ReLU backward rule that distinguishes it, and `project`, which runs one forward
+ * and one batched way down for all requests, so a batch of projections equals the same projections one by one.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ReluRule } from '../chain.js';
