@@ -13,7 +13,7 @@ import { Atlas, displayChannels, maxAbs, symmetricBytes, toDisplay, weightsAtlas
 import { compileChain, forwardChain, forwardNeeds, isReluLayer } from './chain.js';
 import { layerHealth, mapHealth } from './snapshot-health.js';
 import { projectCached } from './methods/project.js';
-import { PROJECTION_METHODS } from './methods/index.js';
+import { PROJECTION_METHODS, checkMethods } from './methods/index.js';
 import type { ProjectionRequest } from './methods/types.js';
 import { cropTile, receptiveFields, unitWindow, type UnitWindow } from './receptive-field.js';
 import { topActivations, type LayerActivity, type TopEntry } from './top-k.js';
@@ -96,16 +96,7 @@ export function convUnits(model: tf.LayersModel): Array<{ conv: tf.layers.Layer;
   return units;
 }
 
-function validMethods(methods: string[]): string[] {
-  const valid = Object.keys(PROJECTION_METHODS);
-  const bad = methods.filter((m) => !(m in PROJECTION_METHODS));
-  if (bad.length || methods.length === 0) {
-    throw new Error(
-      `takeSnapshot: methods must be a non-empty list of ${valid.join(', ')}; found ${JSON.stringify(methods)}`,
-    );
-  }
-  return [...new Set(methods)];
-}
+const validMethods = (methods: string[]): string[] => checkMethods(methods, 'takeSnapshot methods');
 
 /**
  * The conv units a snapshot visualizes: those the projection chain can reach and that have a

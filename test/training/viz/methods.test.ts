@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileChain, forwardChain, projectDown, UnsupportedLayerError } from '../../../training/viz/chain.js';
-import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
+import { PROJECTION_METHODS, project } from '../../../training/viz/methods/index.js';
 import type { ProjectionRequest } from '../../../training/viz/methods/types.js';
 import { receptiveFields } from '../../../training/viz/receptive-field.js';
 import { grid, randomArray, randomizeWeights, relDiff, ruledRelu, useCpu } from './helpers.js';
@@ -30,14 +30,14 @@ function handModel(twoLayers: boolean): tf.LayersModel {
 }
 const handInput = () => tf.tensor4d([1, 2, 0, 0, 1, 3, 2, 0, 2], [1, 3, 3, 1]);
 
-function project(
+function projectData(
   method: string,
   model: tf.LayersModel,
   layer: string,
   x: tf.Tensor4D,
   reqs: ProjectionRequest[],
 ): Float32Array {
-  const p = PROJECTION_METHODS[method]!.project(model, layer, x, reqs);
+  const p = project(PROJECTION_METHODS[method]!, model, layer, x, reqs);
   const d = p.dataSync() as Float32Array;
   p.dispose();
   return d;
@@ -48,7 +48,7 @@ describe('projection methods on hand-computed nets (values worked out by hand)',
     const m = handModel(false);
     const x = handInput();
     for (const name of names) {
-      const p = PROJECTION_METHODS[name]!.project(m, 'c1', x, [{ image: 0, channel: 0, y: 1, x: 0, seed: 1 }]);
+      const p = project(PROJECTION_METHODS[name]!, m, 'c1', x, [{ image: 0, channel: 0, y: 1, x: 0, seed: 1 }]);
       expect(grid(p)).toEqual([
         [0, 0, 0],
         [1, -1, 0],
@@ -79,9 +79,9 @@ describe('projection methods on hand-computed nets (values worked out by hand)',
       ],
     };
     for (const name of names) {
-      const p1 = PROJECTION_METHODS[name]!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0, seed: 1 }]);
+      const p1 = project(PROJECTION_METHODS[name]!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0, seed: 1 }]);
       expect(grid(p1)).toEqual(expected[name]);
-      const p7 = PROJECTION_METHODS[name]!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }]);
+      const p7 = project(PROJECTION_METHODS[name]!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }]);
       expect(grid(p7)).toEqual(expected[name]!.map((r) => r.map((v) => v * 7)));
       tf.dispose([p1, p7]);
     }
@@ -245,7 +245,7 @@ describe('projection methods on random nets (gradient equivalence, linearity, su
     for (const layer of ['c1', 'c2', 'c3']) {
       const reqs = strongestRequests(m, layer, x);
       for (const name of names) {
-        const batched = project(name, m, layer, x, reqs);
+        const batched = projectData(name, m, layer, x, reqs);
         const per = 13 * 12 * 2;
         reqs.forEach((r, i) => {
           const ref = gradOracle(m, layer, x, r, name);
@@ -260,7 +260,9 @@ describe('projection methods on random nets (gradient equivalence, linearity, su
     const split = randomNet(true, 2);
     const reqs = strongestRequests(fused, 'c3', x);
     for (const name of names) {
-      expect(relDiff(project(name, split, 'c3', x, reqs), project(name, fused, 'c3', x, reqs))).toBeLessThan(1e-6);
+      expect(relDiff(projectData(name, split, 'c3', x, reqs), projectData(name, fused, 'c3', x, reqs))).toBeLessThan(
+        1e-6,
+      );
     }
   });
 
@@ -268,10 +270,10 @@ describe('projection methods on random nets (gradient equivalence, linearity, su
     const m = randomNet(false, 3);
     const reqs = strongestRequests(m, 'c3', x);
     for (const name of names) {
-      const batched = project(name, m, 'c3', x, reqs);
+      const batched = projectData(name, m, 'c3', x, reqs);
       const per = 13 * 12 * 2;
       reqs.forEach((r, i) => {
-        const one = project(name, m, 'c3', x.slice([r.image, 0, 0, 0], [1, -1, -1, -1]), [{ ...r, image: 0 }]);
+        const one = projectData(name, m, 'c3', x.slice([r.image, 0, 0, 0], [1, -1, -1, -1]), [{ ...r, image: 0 }]);
         expect(relDiff(batched.subarray(i * per, (i + 1) * per), one)).toBeLessThan(1e-6);
       });
     }
@@ -281,8 +283,8 @@ describe('projection methods on random nets (gradient equivalence, linearity, su
     const m = randomNet(false, 4);
     const [r] = strongestRequests(m, 'c3', x);
     for (const name of names) {
-      const p1 = project(name, m, 'c3', x, [{ ...r!, seed: 1 }]);
-      const p25 = project(name, m, 'c3', x, [{ ...r!, seed: 2.5 }]);
+      const p1 = projectData(name, m, 'c3', x, [{ ...r!, seed: 1 }]);
+      const p25 = projectData(name, m, 'c3', x, [{ ...r!, seed: 2.5 }]);
       expect(
         relDiff(
           p25,
@@ -352,8 +354,8 @@ describe('projection methods on random nets (gradient equivalence, linearity, su
       channel: zero % c,
     };
     for (const name of names) {
-      expect(project(name, m, 'c2', x, [req]).every((v) => v === 0)).toBe(true);
-      const seeded = project(name, m, 'c2', x, [{ ...req, seed: 1 }]);
+      expect(projectData(name, m, 'c2', x, [req]).every((v) => v === 0)).toBe(true);
+      const seeded = projectData(name, m, 'c2', x, [{ ...req, seed: 1 }]);
       expect(seeded.some((v) => v !== 0)).toBe(name === 'deconvnet');
     }
   });
@@ -365,7 +367,7 @@ describe('projection methods on random nets (gradient equivalence, linearity, su
       const [ry, rx] = rfs.get(layer)!;
       const reqs = strongestRequests(m, layer, x);
       for (const name of names) {
-        const p = project(name, m, layer, x, reqs);
+        const p = projectData(name, m, layer, x, reqs);
         // An all-zero projection (a unit that never fires) passes the support check without checking
         // anything: most of the strongest units must fire, so the check below runs on real support.
         const live = reqs.filter((_, i) =>
@@ -393,7 +395,7 @@ describe('projection methods on random nets (gradient equivalence, linearity, su
     const m = randomNet(false, 7);
     const reqs = strongestRequests(m, 'c3', x);
     const before = tf.memory().numTensors;
-    for (const name of names) PROJECTION_METHODS[name]!.project(m, 'c3', x, reqs).dispose();
+    for (const name of names) project(PROJECTION_METHODS[name]!, m, 'c3', x, reqs).dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -408,21 +410,21 @@ describe('projection errors', () => {
       ],
     });
     const x = tf.zeros([1, 6, 6, 1]) as tf.Tensor4D;
-    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
+    expect(() => project(PROJECTION_METHODS.deconvnet!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
       UnsupportedLayerError,
     );
-    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
+    expect(() => project(PROJECTION_METHODS.deconvnet!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
       /'bn' \(BatchNormalization\)/,
     );
     // Layers above the projected one do not matter.
-    PROJECTION_METHODS.deconvnet!.project(m, 'c1', x, [{ image: 0, channel: 0, y: 0, x: 0 }]).dispose();
+    project(PROJECTION_METHODS.deconvnet!, m, 'c1', x, [{ image: 0, channel: 0, y: 0, x: 0 }]).dispose();
   });
 
   it('rejects unknown layers and requests outside the map with the valid ranges', () => {
     const m = randomNet(false, 8);
     const x = tf.zeros([1, 13, 12, 2]) as tf.Tensor4D;
-    expect(() => PROJECTION_METHODS.guided!.project(m, 'nope', x, [])).toThrow(/no layer 'nope'.*c1, .*c2/);
-    expect(() => PROJECTION_METHODS.guided!.project(m, 'c1', x, [{ image: 0, channel: 9, y: 0, x: 0 }])).toThrow(
+    expect(() => project(PROJECTION_METHODS.guided!, m, 'nope', x, [])).toThrow(/no layer 'nope'.*c1, .*c2/);
+    expect(() => project(PROJECTION_METHODS.guided!, m, 'c1', x, [{ image: 0, channel: 9, y: 0, x: 0 }])).toThrow(
       /channel < 3/,
     );
   });

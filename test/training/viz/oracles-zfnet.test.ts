@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../training/backend/index.js';
 import { zfNetConfig } from '../../../training/model/config.js';
 import { buildZfNet } from '../../../training/model/zfnet.js';
-import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
+import { PROJECTION_METHODS, project } from '../../../training/viz/methods/index.js';
 import type { ProjectionRequest } from '../../../training/viz/methods/types.js';
 import { randomArray, randomizeWeights, relDiff, ruledRelu } from './helpers.js';
 
@@ -72,7 +72,7 @@ describe("projections equal tf.grad with the method's ReLU rule, on buildZfNet a
         return { image: 1, channel: ch, y: Math.floor(best / w), x: best % w };
       });
       for (const name of ['deconvnet', 'guided', 'backprop'] as const) {
-        const p = PROJECTION_METHODS[name]!.project(model, layer, x, reqs);
+        const p = project(PROJECTION_METHODS[name]!, model, layer, x, reqs);
         const got = p.dataSync();
         p.dispose();
         reqs.forEach((r, i) => {

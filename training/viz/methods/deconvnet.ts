@@ -4,11 +4,11 @@
  * seed, not additive: rectifying the signal breaks superposition.
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeMethod } from './project.js';
+import type { ProjectionMethod } from './types.js';
 
-export const deconvnet = makeMethod(
-  'deconvnet',
-  'Zeiler & Fergus deconvnet: switches, ReLU on the backward signal, transposed filters',
-  false,
-  (signal) => tf.relu(signal),
-);
+export const deconvnet: ProjectionMethod = {
+  name: 'deconvnet',
+  description: 'Zeiler & Fergus deconvnet: switches, ReLU on the backward signal, transposed filters',
+  usesForwardMask: false,
+  relu: (signal) => tf.relu(signal),
+};
