@@ -99,7 +99,7 @@ export interface RunInfo {
 // ---------------------------------------------------------------------------------------------
 // Snapshots (the engine's output; stored as runs/<id>/snapshots/<epoch>/<layer>.json)
 
-/** Receptive field arithmetic of a layer (zfnet.md §3.2): unit i covers input rows [i*jump+offset, ... + size - 1]. */
+/** Receptive field arithmetic of a layer: unit i covers input rows [i*jump+offset, ... + size - 1]. */
 export interface ReceptiveField {
   size: number;
   jump: number;
@@ -123,7 +123,7 @@ export interface TopActivation {
   clipped: boolean;
 }
 
-/** Per-filter health (issue 4 §4); change figures are null at the first snapshot. */
+/** Per-filter health (activity, size, change since the last snapshot); change figures are null at the first snapshot. */
 export interface FilterHealth {
   /** Share of probe positions where the map is > 0. */
   activeShare: number;
@@ -431,26 +431,32 @@ export type ServerToDashboard =
   | { type: 'event'; runId: string; event: StoredEvent }
   | { type: 'error'; code: ErrorCode; message: string };
 
-export type ErrorCode =
-  | 'bad-json'
-  | 'bad-frame'
-  | 'unknown-type'
-  | 'protocol-version'
-  | 'unauthorized'
-  | 'not-hello'
-  | 'seq-gap'
-  | 'unknown-run'
-  | 'too-large'
-  | 'rate-limited'
-  | 'bad-blob'
-  | 'internal';
+/** The codes an `error` frame can carry. */
+export const ERROR_CODES = [
+  'bad-json',
+  'bad-frame',
+  'unknown-type',
+  'protocol-version',
+  'unauthorized',
+  'not-hello',
+  'seq-gap',
+  'unknown-run',
+  'too-large',
+  'rate-limited',
+  'bad-blob',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 // ---------------------------------------------------------------------------------------------
 // REST errors (added compatibly by the server: the body of every non-2xx JSON answer)
 
+/** The code of a REST error body: an ErrorCode, an AnalysisErrorCode, or one of the REST-only failures. */
+export type ApiErrorCode = ErrorCode | 'not-found' | 'bad-request' | 'forbidden' | AnalysisErrorCode;
+
 /** `code` is an ErrorCode, or 'not-found' / 'bad-request' / 'forbidden' (Origin or Host refused) for REST-only failures. */
 export interface ApiErrorBody {
-  error: { code: ErrorCode | 'not-found' | 'bad-request' | 'forbidden' | AnalysisErrorCode; message: string };
+  error: { code: ApiErrorCode; message: string };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -174,8 +174,10 @@ export class ZfAnalysis extends LitElement {
     }
     let rows: Strip = epochs.map((epoch) => ({ epoch }));
     set(rows);
-    const update = (epoch: number) => (a: Asked) =>
-      set((rows = rows.map((s) => (s.epoch === epoch ? { epoch, ...a } : s))));
+    const update = (epoch: number) => (a: Asked) => {
+      rows = rows.map((s) => (s.epoch === epoch ? { epoch, ...a } : s));
+      set(rows);
+    };
     await Promise.all(epochs.map((e) => this.#ask(e, update(e), analysis, params)));
   }
 

@@ -274,7 +274,11 @@ export class ZfEvolution extends LitElement {
         const focusable = this.#focus![0] === index && this.#focus![1] === s.epoch;
         return html`<td class=${s.epoch === current ? 'cur' : ''}>
           <div class="cellbox" role="button" tabindex=${focusable ? '0' : '-1'} data-epoch=${s.epoch}
-            @click=${(e: Event) => ((this.#focus = [index, s.epoch]), (e.currentTarget as HTMLElement).focus(), navigateFrom(this, { epoch: s.epoch, feature: index }))}>
+            @click=${(e: Event) => {
+              this.#focus = [index, s.epoch];
+              (e.currentTarget as HTMLElement).focus();
+              navigateFrom(this, { epoch: s.epoch, feature: index });
+            }}>
             <span class="sr">feature ${index} at epoch ${s.epoch}${map?.top.length ? '' : ', never active'}${mk.jump ? (mk.jump === 'new-source' ? ', jump: new top image' : ', jump: same top image') : ''}: open large</span>
             <div aria-hidden="true">${seen && map?.top.length ? tile(blobUrl(refs[i]!, file, this.run!.runId), s.atlas, 0, index, scale) : blankTile(s.atlas.tile * scale)}</div>
             ${

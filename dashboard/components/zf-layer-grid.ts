@@ -301,7 +301,10 @@ export class ZfLayerGrid extends LitElement {
     const patches = blobUrl(ref, s.files.patches, this.run!.runId);
     const ranks = [0, 1, 2, 3, 4, 5, 6, 7, 8];
     return html`<div class="cell ${h.dead ? 'is-dead' : ''}" role="button" tabindex=${i === this.#focusIndex ? '0' : '-1'} data-row=${key} data-index=${m.index}
-        @click=${() => ((this.#focusIndex = i), navigateFrom(this, { feature: m.index }))}>
+        @click=${() => {
+          this.#focusIndex = i;
+          navigateFrom(this, { feature: m.index });
+        }}>
       <header>
         <b>#${m.index}</b>
         ${h.dead ? '' : html`<span title="share of probe positions where the map is > 0">active ${pct(h.activeShare)}</span>`}

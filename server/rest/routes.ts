@@ -8,9 +8,8 @@ import { PNG } from 'pngjs';
 import { PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from '../protocol.js';
 import type { RunInfo, TrainerEventType } from '../protocol.js';
 import { FILE_NAME_RE, checkRunId } from '../guards.js';
-import { messageOf } from '../errors.js';
+import { messageOf, httpError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { HttpError } from './http-error.js';
 import { montage } from './montage.js';
 
 const EVENT_TYPES: readonly TrainerEventType[] = TRAINER_EVENT_TYPES;
@@ -25,10 +24,10 @@ function runOf(store: Store, req: Request): RunInfo {
   try {
     checkRunId(runId);
   } catch (err) {
-    throw new HttpError(400, 'bad-request', messageOf(err));
+    throw httpError(400, 'bad-request', messageOf(err));
   }
   const run = store.getRun(runId);
-  if (!run) throw new HttpError(404, 'unknown-run', `no run ${JSON.stringify(runId)} in this logdir`);
+  if (!run) throw httpError(404, 'unknown-run', `no run ${JSON.stringify(runId)} in this logdir`);
   return run;
 }
 
@@ -36,14 +35,14 @@ function intQuery(req: Request, name: string, fallback: number): number {
   const raw = req.query[name];
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))
-    throw new HttpError(400, 'bad-request', `?${name}: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+    throw httpError(400, 'bad-request', `?${name}: expected a non-negative integer, found ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
 function epochParam(req: Request): number {
   const raw = param(req, 'epoch');
   if (!/^\d{1,9}$/.test(raw))
-    throw new HttpError(400, 'bad-request', `epoch: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+    throw httpError(400, 'bad-request', `epoch: expected a non-negative integer, found ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -52,11 +51,11 @@ async function snapshotOf(store: Store, req: Request) {
   const epoch = epochParam(req);
   const layer = param(req, 'layer');
   if (!FILE_NAME_RE.test(layer))
-    throw new HttpError(400, 'bad-request', `layer: expected a name of [A-Za-z0-9._-], found ${JSON.stringify(layer)}`);
+    throw httpError(400, 'bad-request', `layer: expected a name of [A-Za-z0-9._-], found ${JSON.stringify(layer)}`);
   const index = await store.snapshotIndex(run.runId, epoch, layer);
   if (!index) {
     const have = store.snapshots(run.runId).find((s) => s.epoch === epoch)?.layers ?? [];
-    throw new HttpError(
+    throw httpError(
       404,
       'not-found',
       `run ${run.runId} has no snapshot of layer ${layer} at epoch ${epoch} (layers there: ${have.join(', ') || 'none'})`,
@@ -79,7 +78,7 @@ export function apiRoutes(store: Store): Router {
     const run = runOf(store, req);
     const type = req.query.type;
     if (type !== undefined && !EVENT_TYPES.includes(type as TrainerEventType)) {
-      throw new HttpError(
+      throw httpError(
         400,
         'bad-request',
         `?type: expected one of ${EVENT_TYPES.join(', ')}, found ${JSON.stringify(type)}`,
@@ -101,11 +100,11 @@ export function apiRoutes(store: Store): Router {
     try {
       path = store.blobFile(param(req, 'runId'), param(req, 'epoch'), param(req, 'file'));
     } catch (err) {
-      throw new HttpError(400, 'bad-blob', (err as Error).message);
+      throw httpError(400, 'bad-blob', (err as Error).message);
     }
     // Links, temp files and anything outside the logdir are not there, as far as /blobs goes.
     if (!path)
-      throw new HttpError(
+      throw httpError(
         404,
         'not-found',
         `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`,
@@ -114,7 +113,7 @@ export function apiRoutes(store: Store): Router {
     res.sendFile(path, { maxAge: '365d', immutable: true, dotfiles: 'deny' });
   });
   r.all(/^\/api(\/.*)?$/, (req) => {
-    throw new HttpError(404, 'not-found', `no route ${req.method} ${req.path}; see server/API.md`);
+    throw httpError(404, 'not-found', `no route ${req.method} ${req.path}; see server/API.md`);
   });
   return r;
 }
@@ -132,13 +131,13 @@ async function exportSnapshot(store: Store, req: Request, res: Response): Promis
     return;
   }
   if (format !== 'png')
-    throw new HttpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
+    throw httpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
   const panels: PNG[] = [];
   for (const name of names) {
     const file = store.blobFile(run.runId, epoch, name);
     const buf = file ? await fsp.readFile(file).catch(() => undefined) : undefined;
     if (!buf)
-      throw new HttpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
+      throw httpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
     panels.push(PNG.sync.read(buf));
   }
   const png = PNG.sync.write(montage(panels, Math.max(2, Math.round(index.atlas.tile / 4))));

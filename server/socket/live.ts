@@ -105,7 +105,10 @@ export class LiveHub {
       sendFrame(client.ws, `{"type":"history","runId":${JSON.stringify(runId)},"events":[${lines.join(',')}]}`);
       client.subs.set(runId, lastSeq);
       let set = this.byRun.get(runId);
-      if (!set) this.byRun.set(runId, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.byRun.set(runId, set);
+      }
       set.add(client);
     });
   }

@@ -57,7 +57,9 @@ export function writeEventFiles(
     case 'snapshot': {
       const dir = paths.epochDir(event.epoch);
       ensureDir(dirs, paths.snapshots, dir);
-      event.blobs.forEach((b, i) => writeAtomicSync(join(dir, b.name), data[i]!));
+      event.blobs.forEach((b, i) => {
+        writeAtomicSync(join(dir, b.name), data[i]!);
+      });
       writeAtomicSync(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
       return;
     }

@@ -72,7 +72,9 @@ export class Store {
     if (!events.length) return undefined; // no run-started stored: nothing was ever acknowledged
     const st = this.state(runId);
     st.ino = (await fsp.stat(file!)).ino;
-    events.forEach((ev, i) => this.record(st, ev, lines[i]!));
+    events.forEach((ev, i) => {
+      this.record(st, ev, lines[i]!);
+    });
     st.accepted = st.log.count;
     st.writerElsewhere = writerElsewhere(paths.dir);
     if (dropped)
@@ -181,11 +183,9 @@ export class Store {
       index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
     } catch {
       // Not the parser's message: it would quote the file's bytes.
-      throw new ZfError(
-        'internal',
-        `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`,
-        500,
-      );
+      throw new ZfError('internal', `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`, {
+        status: 500,
+      });
     }
     if (this.indexCache.size >= INDEX_CACHE_SIZE) this.indexCache.delete(this.indexCache.keys().next().value!);
     this.indexCache.set(key, index);
@@ -225,7 +225,7 @@ export class Store {
     event: TrainerEvent,
     data: readonly Uint8Array[] = [],
   ): Promise<StoredEvent | 'duplicate'> {
-    if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', 503));
+    if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', { status: 503 }));
     try {
       checkRunId(runId);
     } catch (err) {
@@ -248,7 +248,7 @@ export class Store {
         new ZfError(
           'unknown-run',
           `run ${JSON.stringify(runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`,
-          404,
+          { status: 404 },
         ),
       );
     }

@@ -1,16 +1,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../training/cli.js';
+import { main } from '../../training/cli/main.js';
 import { exitOf, spawnCli } from './helpers.js';
 
 /** Runs the CLI's main() in-process, capturing what it prints. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
-  const write = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    out += `${a.join(' ')}\n`;
+  });
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+    err += `${a.join(' ')}\n`;
+  });
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  });
   try {
     return { code: await main(args), out, err };
   } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runConfigFrom } from '../../training/options.js';
+import { runConfigFrom } from '../../training/cli/options.js';
 
 describe('presets and explicit flags', () => {
   it.each([

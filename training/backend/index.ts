@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+import { ZfError } from '../../server/errors.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
@@ -18,10 +19,9 @@ export interface BackendInfo {
 }
 
 /** A backend that was asked for and cannot be used; the message says why and what to do. */
-export class BackendError extends Error {
+export class BackendError extends ZfError {
   constructor(message: string) {
-    super(message);
-    this.name = 'BackendError';
+    super('backend', message);
   }
 }
 

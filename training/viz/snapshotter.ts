@@ -47,7 +47,10 @@ interface Deferred<T> {
 function deferred<T>(): Deferred<T> {
   let resolve!: (v: T) => void;
   let reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
@@ -165,7 +168,10 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
           return reject(new Error('its model replica has different weight shapes'));
         resolve();
       });
-      worker.once('error', (err) => (clearTimeout(timer), reject(err)));
+      worker.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
     });
   } catch (err) {
     opts.log?.(`snapshot: worker thread unavailable (${(err as Error).message}); snapshots on one thread`);
@@ -179,7 +185,10 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
   const pending = new Map<number, { scan: Deferred<ScanBatch[]>; result: Deferred<SnapshotResult> }>();
   const failAll = (why: string) => {
     failure ??= why;
-    pending.forEach((p) => (p.scan.reject(new Error(why)), p.result.reject(new Error(why))));
+    pending.forEach((p) => {
+      p.scan.reject(new Error(why));
+      p.result.reject(new Error(why));
+    });
     pending.clear();
   };
   worker.on('message', (m: SnapshotWorkerReply) => {

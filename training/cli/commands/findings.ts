@@ -2,11 +2,13 @@
  * `zfscope findings RUN [RUN2] [--json]`: the Fig. 4 conclusions of a run from its stored snapshots
  * and diagnostics, and with a second run the Fig. 6 comparison. Read-only on the logdir.
  */
-import { formatHelp, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
-import { compareRuns } from './findings/compare.js';
-import { computeFindings } from './findings/findings.js';
-import { formatComparison, formatFindings } from './findings/format.js';
-import { loadRun, type LoadedRun } from './findings/load.js';
+import { formatHelp, parseFlags, type FlagSpec, type ParsedFlags } from '../flags.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../../../server/errors.js';
+import { compareRuns } from '../../findings/compare.js';
+import { computeFindings } from '../../findings/findings.js';
+import { formatComparison, formatFindings } from '../../findings/format.js';
+import { loadRun, type LoadedRun } from '../../findings/load.js';
 
 export const FINDINGS_FLAGS: FlagSpec[] = [
   { name: 'logdir', arg: 'PATH', help: 'where runs are stored (default ./runs)' },
@@ -67,3 +69,16 @@ export async function runFindingsCommand(
   print(text.join('\n\n'));
   return 0;
 }
+
+export const findingsCommand: Command = {
+  name: 'findings',
+  summary: "what a run's snapshots say (convergence, jumps, dead filters, aliasing); two runs: Fig. 6",
+  async run(argv) {
+    const flags = parseFlags(argv, FINDINGS_FLAGS);
+    if (flags.help) {
+      console.log(FINDINGS_HELP);
+      return 0;
+    }
+    return runFindingsCommand(flags);
+  },
+};

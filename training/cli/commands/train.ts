@@ -2,27 +2,27 @@
  * `zfscope train`: check the flags, open a reporter (a server over WebSocket, or the logdir
  * directly) and wait until it accepts the run, then pick the backend, load the data, train, and
  * stop cleanly on Ctrl-C (finish the step, checkpoint, report). Every fatal error is a one-line
- * FatalError/ReporterError/ResumeError with its exit code (see fatal.ts); nothing is trained
+ * ZfError (FatalError, ReporterError, ResumeError, ...) with its exit code; nothing is trained
  * before the flags, the logdir and the destination are known good.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunConfig } from '../server/protocol.js';
-import { checkRunId } from '../server/guards.js';
-import { messageOf } from '../server/errors.js';
-import { UsageError, type ParsedFlags } from './flags.js';
-import { defaultRunId, runConfigFrom, type TrainFlags } from './options.js';
-import { initBackend, type BackendChoice } from './backend/index.js';
-import { loadDataset, splitDataset, datasetInfo } from '../datasets/index.js';
-import { StoreReporter, WebSocketReporter, ingestUrl, type Reporter } from './reporter/index.js';
-import { ResumeError, trainRun } from './train.js';
-import { findRun, keptAfterCheckpoint, saveLocalConfig, storedAfter, type KeptResults } from './resume.js';
-import { loadUnacked, readCheckpointMeta, recoverCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { progressPrinter } from './progress.js';
-import { EXIT_RUNTIME, FatalError, fatalOf } from './fatal.js';
+import type { RunConfig } from '../../../server/protocol.js';
+import { checkRunId } from '../../../server/guards.js';
+import { EXIT_RUNTIME, FatalError, UsageError, fatalOf, messageOf } from '../../../server/errors.js';
+import { formatHelp, noPositional, parseFlags, type FlagSpec, type ParsedFlags } from '../flags.js';
+import type { Command } from '../command.js';
+import { SERVER_FLAGS, TRAIN_FLAGS, defaultRunId, runConfigFrom, type TrainFlags } from '../options.js';
+import { initBackend, type BackendChoice } from '../../backend/index.js';
+import { loadDataset, splitDataset, datasetInfo } from '../../../datasets/index.js';
+import { StoreReporter, WebSocketReporter, ingestUrl, type Reporter } from '../../reporter/index.js';
+import { ResumeError, trainRun } from '../../train.js';
+import { findRun, keptAfterCheckpoint, saveLocalConfig, storedAfter, type KeptResults } from '../../resume.js';
+import { loadUnacked, readCheckpointMeta, recoverCheckpoint, type CheckpointMeta } from '../../checkpoint.js';
+import { progressPrinter } from '../progress.js';
 
-export { ResumeError } from './train.js';
+export { ResumeError } from '../../train.js';
 
 /** A run id flag, checked by the one run-id check the store and server use. */
 function runIdFlag(value: string, flag: string): string {
@@ -214,3 +214,29 @@ export async function runTrainCommand(
     await reporter.close().catch(() => undefined);
   }
 }
+
+const FLAGS: FlagSpec[] = [
+  ...TRAIN_FLAGS,
+  { name: 'server', arg: 'URL', help: 'report to a zfscope server (default: write into --logdir)' },
+  SERVER_FLAGS.find((f) => f.name === 'token')!,
+];
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'run only a trainer, reporting to --server URL or straight into --logdir',
+  async run(argv) {
+    const flags = parseFlags(argv, FLAGS);
+    if (flags.help) {
+      console.log(
+        formatHelp(
+          'zfscope train [options]',
+          'Train a small ZF-net and snapshot its features at the chosen epochs.',
+          FLAGS,
+        ),
+      );
+      return 0;
+    }
+    noPositional(flags, 'train');
+    return runTrainCommand(flags);
+  },
+};
