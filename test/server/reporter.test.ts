@@ -97,10 +97,31 @@ describe('WebSocketReporter', () => {
       await rep.flush(10_000);
       expect(rep.ackedSeq).toBe(30);
       expect((await server.store.events('late')).map((e) => e.seq)).toEqual(range(1, 30));
+      // The spilled snapshot's atlases came through the spool as binary frames: served byte for byte.
+      for (const b of snapshot(1).blobs) {
+        const res = await fetch(`${server.url}/blobs/late/1/${b.name}`);
+        expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(b.data)), b.name).toBe(true);
+      }
+    } finally {
+      await server.close();
+    }
+    // Down again: what is queued meanwhile (files too) is re-sent once the server is back, once.
+    for (let i = 31; i <= 40; i++) await rep.send(i === 35 ? snapshot(2) : metrics(i));
+    const again = await startServer({ logdir, ingestToken: 't', port, log: quiet });
+    try {
+      await rep.flush(10_000);
+      expect((await again.store.events('late')).map((e) => e.seq)).toEqual(range(1, 40));
+      const lines = readFileSync(join(logdir, 'late', 'events.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(lines.map((l) => JSON.parse(l).seq)).toEqual(range(1, 40));
+      const atlas = snapshot(2).blobs[1]!;
+      const res = await fetch(`${again.url}/blobs/late/2/${atlas.name}`);
+      expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(atlas.data))).toBe(true);
       await rep.close();
       expect(existsSync(spoolFile)).toBe(false);
     } finally {
-      await server.close();
+      await again.close();
     }
   });
 

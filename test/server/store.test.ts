@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, appendFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../../server/store/index.js';
 import { ZfError } from '../../server/errors.js';
+import { toWire } from '../../training/reporter/wire.js';
 import { appendTo, metrics, runStarted, snapshot, tempDir, range } from './fixtures.js';
 
 async function filled(dir: string, n: number): Promise<Store> {
@@ -173,5 +174,63 @@ describe('Store', () => {
     const store = await filled(tempDir(), 1);
     await store.append('r1', 2, { epoch: 1, values: { loss: 1 }, type: 'metrics' } as never);
     expect((await store.events('r1', 0, 'metrics')).map((e) => e.seq)).toEqual([2]);
+  });
+
+  it('writes a checkpoint and a probe set into the run folder, and leaves a file alone that already holds the same bytes', async () => {
+    const store = await filled(tempDir(), 1);
+    const dir = join(store.logdir, 'r1', 'checkpoints', '3');
+    // A trainer sharing the logdir saved this checkpoint itself before the event came.
+    mkdirSync(dir, { recursive: true });
+    const meta = Buffer.from('{"epoch":3}');
+    const weights = Buffer.alloc(64, 1);
+    writeFileSync(join(dir, 'meta.json'), meta);
+    writeFileSync(join(dir, 'weights.bin'), weights);
+    const stamp = (f: string) => statSync(join(dir, f)).ino;
+    const before = [stamp('meta.json'), stamp('weights.bin')];
+    const ckpt = (w: Buffer) => ({
+      type: 'checkpoint' as const,
+      epoch: 3,
+      blobs: [
+        { name: 'meta.json', data: meta },
+        { name: 'weights.bin', data: w },
+      ],
+    });
+    expect(await appendTo(store, 'r1', 2, ckpt(weights))).toMatchObject({ type: 'checkpoint', seq: 2, epoch: 3 });
+    expect([stamp('meta.json'), stamp('weights.bin')]).toEqual(before);
+    // Other bytes (a redone epoch) replace the file, atomically; the unchanged one stays.
+    const other = Buffer.alloc(64, 2);
+    await appendTo(store, 'r1', 3, ckpt(other));
+    expect(readFileSync(join(dir, 'weights.bin')).equals(other)).toBe(true);
+    expect(stamp('weights.bin')).not.toBe(before[1]);
+    expect(stamp('meta.json')).toBe(before[0]);
+    expect(readdirSync(dir).sort()).toEqual(['meta.json', 'weights.bin']);
+    await appendTo(store, 'r1', 4, {
+      type: 'probe',
+      blobs: [
+        { name: 'probe.json', data: Buffer.from('{}') },
+        { name: 'inputs.bin', data: Buffer.alloc(8) },
+      ],
+    });
+    expect(readdirSync(join(store.logdir, 'r1', 'probe')).sort()).toEqual(['inputs.bin', 'probe.json']);
+    // The stored line names the files; their bytes are only in the files.
+    const line = readFileSync(join(store.logdir, 'r1', 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    expect(JSON.parse(line).blobs.map((b: { name: string; bytes: number }) => [b.name, b.bytes])).toEqual([
+      ['probe.json', 2],
+      ['inputs.bin', 8],
+    ]);
+  });
+
+  it('refuses an event whose bytes do not match the files it names, naming both', async () => {
+    const store = await filled(tempDir(), 1);
+    const { event } = toWire(snapshot(1));
+    const err = (await store.append('r1', 2, event, [Buffer.alloc(3)]).catch((e: unknown) => e)) as ZfError;
+    expect(err.code).toBe('bad-blob');
+    expect(err.message).toMatch(
+      /^event\(snapshot\) seq 2: names 2 file\(s\) \(conv1\.patches\.png \d+ bytes, conv1\.deconvnet\.png \d+ bytes\), given 1 \(3 bytes\)$/,
+    );
+    expect(store.lastSeq('r1')).toBe(1);
   });
 });
