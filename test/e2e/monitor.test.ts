@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitor } from '../../index.js';
 import { startServer } from '../../server/index.js';
 import { loadDataset } from '../../datasets/index.js';
 import type { LayerSnapshot, RunInfo } from '../../server/protocol.js';
+import { checkRequest, runChecked } from '../../training/analyses/runner.js';
 import { storedEvents } from './helpers.js';
 
 beforeAll(async () => {
@@ -77,6 +78,27 @@ describe('monitor(): zfscope for your own model', () => {
         ['acc', 'loss'],
         ['acc', 'loss'],
       ]);
+      // What the server's analyses need travelled too: the topology and weights at each snapshot
+      // epoch and the probe set, so an analysis runs on the server's logdir alone.
+      const runDir = join(server.store.logdir, 'mine');
+      for (const epoch of ['1', '2'])
+        expect(readdirSync(join(runDir, 'checkpoints', epoch)).sort()).toEqual([
+          'meta.json',
+          'model.json',
+          'weights.bin',
+        ]);
+      expect(readdirSync(join(runDir, 'probe')).sort()).toEqual(['inputs.bin', 'probe.json']);
+      const inputs = readFileSync(join(runDir, 'probe', 'inputs.bin'));
+      const sent = probe.dataSync() as Float32Array;
+      expect(inputs.equals(Buffer.from(sent.buffer, sent.byteOffset, sent.byteLength))).toBe(true);
+      const req = await checkRequest(server.store.logdir, {
+        run: 'mine',
+        epoch: 2,
+        analysis: 'reconstruction',
+        params: { image: 1, steps: 4 },
+      });
+      const { stored } = await runChecked(server.store.logdir, req);
+      expect(Object.keys((stored.result as { layers: object }).layers)).toEqual(['c1', 'c2']);
       tf.dispose([x, y, probe]);
       model.dispose();
     } finally {
