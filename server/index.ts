@@ -41,7 +41,7 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Ping interval; a peer that misses one ping is dropped. Default 30 000. */
   heartbeatMs?: number;
-  /** Overrides of the socket limits (defaults: 1 MB text frames, 64 MB per file and 64 files per event, 50 000 ingest / 200 live frames per s, 32 MB per dashboard backlog, 10 s to hello). */
+  /** Overrides of the socket limits (defaults: 1 MB text frames, 64 MB per file, 64 files and 128 MB per event, 50 000 ingest / 200 live frames per s, 32 MB per dashboard backlog, 10 s to hello). */
   limits?: Partial<SocketLimits>;
   /** An already opened store to serve (the server then does not close it). */
   store?: Store;
@@ -72,6 +72,7 @@ export const DEFAULT_LIMITS: SocketLimits = {
   maxMessageBytes: 1024 * 1024,
   maxBlobBytes: 64 * 1024 * 1024,
   maxBlobs: MAX_BLOBS,
+  maxEventBytes: 128 * 1024 * 1024,
   ingestFramesPerSec: 50_000,
   liveFramesPerSec: 200,
   maxBufferedBytes: 32 * 1024 * 1024,

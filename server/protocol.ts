@@ -418,6 +418,8 @@ export interface IngestLimits {
   maxBlobBytes: number;
   /** Most files one event may name. */
   maxBlobs: number;
+  /** Most bytes the files of one event may hold together (the server holds them until the last arrives). */
+  maxEventBytes: number;
 }
 
 export type DashboardToServer =

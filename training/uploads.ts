@@ -47,13 +47,16 @@ export async function sendUpload(
 ): Promise<boolean> {
   try {
     const event = await make();
-    const limit = reporter.maxBlobBytes?.();
-    const big =
-      'blobs' in event && limit !== undefined ? event.blobs.find((b) => b.data.byteLength > limit) : undefined;
-    if (big) {
-      log(
-        `${what}: not sent to the server: ${big.name} is ${big.data.byteLength} bytes, over its maxBlobBytes of ${limit}; analyses on the server will not have it`,
-      );
+    const limits = reporter.fileLimits?.();
+    const files = 'blobs' in event ? event.blobs : [];
+    const total = files.reduce((n, b) => n + b.data.byteLength, 0);
+    const big = limits ? files.find((b) => b.data.byteLength > limits.maxBlobBytes) : undefined;
+    let why: string | undefined;
+    if (big) why = `${big.name} is ${big.data.byteLength} bytes, over its maxBlobBytes of ${limits!.maxBlobBytes}`;
+    else if (limits && total > limits.maxEventBytes)
+      why = `its files are ${total} bytes in all, over its maxEventBytes of ${limits.maxEventBytes}`;
+    if (why) {
+      log(`${what}: not sent to the server: ${why}; analyses on the server will not have it`);
       return false;
     }
     await reporter.send(event);

@@ -29,6 +29,8 @@ export interface SocketLimits {
   maxBlobBytes: number;
   /** Most files one ingest event may name. */
   maxBlobs: number;
+  /** Most bytes the files of one ingest event may hold together (buffered until the last arrives). */
+  maxEventBytes: number;
   /** Frames per second per ingest connection (token bucket; a burst of one second's worth). */
   ingestFramesPerSec: number;
   /** Frames per second per dashboard connection. */

@@ -38,7 +38,12 @@ export interface IngestContext {
 
 /** The limits a trainer is told in its welcome. */
 export function ingestLimits(limits: SocketLimits): IngestLimits {
-  return { maxFrameBytes: limits.maxMessageBytes, maxBlobBytes: limits.maxBlobBytes, maxBlobs: limits.maxBlobs };
+  return {
+    maxFrameBytes: limits.maxMessageBytes,
+    maxBlobBytes: limits.maxBlobBytes,
+    maxBlobs: limits.maxBlobs,
+    maxEventBytes: limits.maxEventBytes,
+  };
 }
 
 /** An event whose files are still arriving. */
@@ -56,6 +61,12 @@ function checkRefLimits(seq: number, event: TrainerEvent, refs: readonly BlobRef
     throw new ZfError(
       'too-large',
       `${where}.blobs: ${refs.length} files, expected at most ${limits.maxBlobs} (the server's maxBlobs)`,
+    );
+  const total = refs.reduce((n, r) => n + r.bytes, 0);
+  if (total > limits.maxEventBytes)
+    throw new ZfError(
+      'too-large',
+      `${where}.blobs: ${total} bytes in all, expected at most ${limits.maxEventBytes} bytes (the server's maxEventBytes)`,
     );
   refs.forEach((r, i) => {
     if (r.bytes > limits.maxBlobBytes)

@@ -14,7 +14,13 @@ beforeAll(async () => {
     logdir: tempDir(),
     ingestToken: TOKEN,
     log: (l) => lines.push(l),
-    limits: { maxMessageBytes: 4096, maxBlobBytes: 1000, liveFramesPerSec: 20, helloTimeoutMs: 300 },
+    limits: {
+      maxMessageBytes: 4096,
+      maxBlobBytes: 1000,
+      maxEventBytes: 1500,
+      liveFramesPerSec: 20,
+      helloTimeoutMs: 300,
+    },
   });
   // A healthy run that every case checks is still served.
   const rep = new WebSocketReporter({ url: server.url, runId: 'ok', token: TOKEN, log: () => undefined });
@@ -291,6 +297,14 @@ const INGEST_CASES: Case[] = [
     code: 'too-large',
     message:
       "event(checkpoint) seq 1.blobs[1] (weights.bin): 1001 bytes, expected at most 1000 bytes (the server's maxBlobBytes)",
+    closeCode: 1009,
+  },
+  {
+    name: "files over the event's limit together",
+    frames: [hello(), ...checkpointFrames({ 'meta.json': Buffer.alloc(800), 'weights.bin': Buffer.alloc(800) })],
+    code: 'too-large',
+    message:
+      "event(checkpoint) seq 1.blobs: 1600 bytes in all, expected at most 1500 bytes (the server's maxEventBytes)",
     closeCode: 1009,
   },
   {

@@ -13,7 +13,7 @@ const quiet = () => undefined;
 
 describe('SpillQueue', () => {
   it('keeps the head in memory, spills the rest and gives it back in order as acks make room', async () => {
-    const file = join(tempDir(), 'spool.jsonl');
+    const file = join(tempDir(), 'spool.bin');
     const q = new SpillQueue(file, 3, 1 << 20);
     await Promise.all(range(1, 10).map((seq) => q.push({ seq, frame: `frame-${seq}` })));
     expect(q.inMemory().map((f) => f.seq)).toEqual([1, 2, 3]);
@@ -77,7 +77,7 @@ describe('WebSocketReporter', () => {
     const probe = await startServer({ logdir, ingestToken: 't', log: quiet });
     const port = probe.port;
     await probe.close();
-    const spoolFile = join(tempDir(), 'spool.jsonl');
+    const spoolFile = join(tempDir(), 'spool.bin');
     const rep = new WebSocketReporter({
       url: `http://127.0.0.1:${port}`,
       runId: 'late',

@@ -24,37 +24,31 @@ const ckpt = (bytes: number): ReportEvent => ({
 });
 
 class LimitedReporter extends MemoryReporter {
-  constructor(private readonly limit: number) {
+  constructor(private readonly limits: { maxBlobBytes: number; maxEventBytes: number }) {
     super();
   }
-  maxBlobBytes(): number {
-    return this.limit;
+  fileLimits() {
+    return this.limits;
   }
 }
 
 describe('uploads', () => {
-  it('sends an upload within the limit and skips one past it, naming the file and the limit', async () => {
-    const rep = new LimitedReporter(100);
+  it('sends an upload within the limits and skips one past them, naming the file and the limit', async () => {
+    const rep = new LimitedReporter({ maxBlobBytes: 100, maxEventBytes: 101 });
     const lines: string[] = [];
-    expect(
-      await sendUpload(
+    const up = (bytes: number) =>
+      sendUpload(
         rep,
-        () => ckpt(100),
-        'checkpoint of epoch 2',
+        () => ckpt(bytes),
+        `weights of ${bytes} bytes`,
         (l) => lines.push(l),
-      ),
-    ).toBe(true);
-    expect(
-      await sendUpload(
-        rep,
-        () => ckpt(101),
-        'checkpoint of epoch 2',
-        (l) => lines.push(l),
-      ),
-    ).toBe(false);
+      );
+    // meta.json is 2 bytes: 99 + 2 fit both limits, 100 + 2 passes the event's, 101 the file's.
+    expect([await up(99), await up(100), await up(101)]).toEqual([true, false, false]);
     expect(rep.events).toHaveLength(1);
     expect(lines).toEqual([
-      'checkpoint of epoch 2: not sent to the server: weights.bin is 101 bytes, over its maxBlobBytes of 100; analyses on the server will not have it',
+      'weights of 100 bytes: not sent to the server: its files are 102 bytes in all, over its maxEventBytes of 101; analyses on the server will not have it',
+      'weights of 101 bytes: not sent to the server: weights.bin is 101 bytes, over its maxBlobBytes of 100; analyses on the server will not have it',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import type { BlobRef, TrainerEvent } from '../../server/protocol.js';
+import type { BlobRef, IngestLimits, TrainerEvent } from '../../server/protocol.js';
 import { EXIT_RUNTIME, ZfError } from '../../server/errors.js';
 import type { QueuedFrame } from './spill-queue.js';
 
@@ -29,8 +29,8 @@ export interface Reporter {
    * what a checkpoint saves so that a resume can re-send them (see SeqOptions.replay).
    */
   unacked(): Promise<{ seq: number; frames: QueuedFrame[] }>;
-  /** The largest file the destination takes, once known (a server says so in its welcome); undefined: no limit known. */
-  maxBlobBytes?(): number | undefined;
+  /** The largest file and event the destination takes, once known (a server says so in its welcome); undefined: no limit known. */
+  fileLimits?(): Pick<IngestLimits, 'maxBlobBytes' | 'maxEventBytes'> | undefined;
   /** Resolves when every queued event is acknowledged (stored); rejects after `timeoutMs`. */
   flush(timeoutMs?: number): Promise<void>;
   /** Flushes what it can, then releases connections and files. */

@@ -103,7 +103,7 @@ export class WebSocketReporter implements Reporter {
     this.seq = opts.resume ? undefined : (opts.startSeq ?? 0);
     this.acked = this.sentUpTo = this.seq ?? 0;
     this.backoff = opts.minBackoffMs ?? 100;
-    const spool = opts.spoolFile ?? join(tmpdir(), `zfscope-spool-${opts.runId}-${process.pid}-${Date.now()}.jsonl`);
+    const spool = opts.spoolFile ?? join(tmpdir(), `zfscope-spool-${opts.runId}-${process.pid}-${Date.now()}.bin`);
     this.queue = new SpillQueue(spool, opts.maxInMemory ?? 10_000, opts.maxInMemoryBytes ?? 64 * 1024 * 1024);
     this.queue.onRefill = () => this.pump();
     this.queue.onError = (err) => this.fail(new Error(`reporter spool ${spool}: ${(err as Error).message}`));
@@ -151,9 +151,9 @@ export class WebSocketReporter implements Reporter {
     return { seq: this.seq ?? 0, frames: await this.queue.frames() };
   }
 
-  /** The server's per-file limit, from its welcome (undefined before the first). */
-  maxBlobBytes(): number | undefined {
-    return this.limits?.maxBlobBytes;
+  /** The server's limits on files, from its welcome (undefined before the first). */
+  fileLimits(): Pick<IngestLimits, 'maxBlobBytes' | 'maxEventBytes'> | undefined {
+    return this.limits;
   }
 
   async send(event: ReportEvent): Promise<void> {

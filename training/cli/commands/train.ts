@@ -104,7 +104,7 @@ export async function runTrainCommand(
         url: server,
         runId,
         token: token!,
-        spoolFile: join(logdir, runId, 'spool.jsonl'),
+        spoolFile: join(logdir, runId, 'spool.bin'),
         ...seqOpts,
         log: (l) => out.log(l),
         // How long to wait for a first welcome (tests shorten it).
