@@ -170,9 +170,13 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       int(e, 'epoch', w);
       const layer = str(e, 'layer', w);
       if (!FILE_NAME_RE.test(layer)) fail('bad-frame', `${w}.layer`, 'a name of [A-Za-z0-9._-]', layer);
-      const index = obj(e.index, `${w}.index`);
-      obj(index.files, `${w}.index.files`);
-      if (!Array.isArray(index.maps)) fail('bad-frame', `${w}.index.maps`, 'an array', index.maps);
+      const methods = e.methods;
+      if (
+        !Array.isArray(methods) ||
+        methods.length > 16 ||
+        !methods.every((m) => typeof m === 'string' && FILE_NAME_RE.test(m))
+      )
+        fail('bad-frame', `${w}.methods`, 'an array of at most 16 method names', methods);
       if (e.epochLayers !== undefined) {
         const all = e.epochLayers;
         if (
@@ -189,14 +193,7 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
           );
         }
       }
-      const refs = checkBlobRefs(e.blobs, `${w}.blobs`);
-      if (refs.some((b) => b.name === `${layer}.json`))
-        fail(
-          'bad-blob',
-          `${w}.blobs`,
-          `no file named ${layer}.json (the layer's index is stored under that name)`,
-          `${layer}.json`,
-        );
+      checkBlobRefs(e.blobs, `${w}.blobs`, undefined, [`${layer}.json`]);
       return e as unknown as TrainerEvent;
     }
     case 'checkpoint':

@@ -316,8 +316,13 @@ export type TrainerEvent =
       type: 'snapshot';
       epoch: number;
       layer: string;
-      index: LayerSnapshot;
-      /** The layer's atlases (PNG), stored beside the index in runs/<run>/snapshots/<epoch>/. */
+      /** The projection methods of the layer's atlases (as in its index). */
+      methods: string[];
+      /**
+       * The layer's index, `<layer>.json` (a LayerSnapshot: it grows with the layer's width, so it
+       * travels as a file, not in the JSON frame), and its atlases (PNG), all stored in
+       * runs/<run>/snapshots/<epoch>/.
+       */
       blobs: BlobRef[];
       /**
        * Every layer of this epoch's snapshot, sent as consecutive events: the epoch is shown once all

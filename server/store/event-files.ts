@@ -34,14 +34,43 @@ function sameContent(path: string, ref: BlobRef): boolean {
   }
 }
 
-/** Writes the files of `refs` into `dir`, `last` after the others, skipping those already there. */
-function writeFolder(dir: string, refs: readonly BlobRef[], data: readonly Uint8Array[], last: string): void {
+/** Writes the files of `refs` into `dir`, `last` after the others; with `skipSame`, not those already holding the bytes. */
+function writeFolder(
+  dir: string,
+  refs: readonly BlobRef[],
+  data: readonly Uint8Array[],
+  last: string,
+  skipSame = true,
+): void {
   const order = refs.map((_, i) => i).sort((a, b) => Number(refs[a]!.name === last) - Number(refs[b]!.name === last));
   for (const i of order) {
     const path = join(dir, refs[i]!.name);
     refuseLink(path);
-    if (!sameContent(path, refs[i]!)) writeAtomicSync(path, data[i]!);
+    if (!skipSame || !sameContent(path, refs[i]!)) writeAtomicSync(path, data[i]!);
   }
+}
+
+/**
+ * Why a snapshot event's index file is unusable (not JSON, not a LayerSnapshot with files and
+ * maps), or undefined when it is fine: checked before anything is stored.
+ */
+export function indexFileError(event: TrainerEvent, data: readonly Uint8Array[]): string | undefined {
+  if (event.type !== 'snapshot') return undefined;
+  const name = `${event.layer}.json`;
+  const i = event.blobs.findIndex((b) => b.name === name);
+  const where = `event(snapshot).blobs (${name})`;
+  if (i < 0 || !data[i]) return `${where}: expected the layer's index, found none`;
+  let index: unknown;
+  try {
+    index = JSON.parse(Buffer.from(data[i]!).toString('utf8'));
+  } catch {
+    return `${where}: expected a LayerSnapshot as JSON, found bytes that are not JSON`;
+  }
+  const o = index as { files?: unknown; maps?: unknown } | null;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return `${where}: expected a LayerSnapshot object`;
+  if (typeof o.files !== 'object' || o.files === null) return `${where}.files: expected an object`;
+  if (!Array.isArray(o.maps)) return `${where}.maps: expected an array`;
+  return undefined;
 }
 
 /** Writes the files of one event (nothing for events without files). */
@@ -57,10 +86,8 @@ export function writeEventFiles(
     case 'snapshot': {
       const dir = paths.epochDir(event.epoch);
       ensureDir(dirs, paths.snapshots, dir);
-      event.blobs.forEach((b, i) => {
-        writeAtomicSync(join(dir, b.name), data[i]!);
-      });
-      writeAtomicSync(join(dir, `${event.layer}.json`), JSON.stringify(event.index));
+      // The index last: it names the atlases.
+      writeFolder(dir, event.blobs, data, `${event.layer}.json`, false);
       return;
     }
     case 'checkpoint': {

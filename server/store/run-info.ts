@@ -9,13 +9,16 @@ export function toStoredEvent(runId: string, seq: number, event: TrainerEvent): 
   // `type` first whatever the trainer's key order: readers filter stored lines by their prefix.
   if (event.type !== 'snapshot') return Object.assign({ type: event.type }, event, { seq }) as StoredEvent;
   const blobs: Record<string, string> = {};
-  for (const b of event.blobs) blobs[b.name] = `/blobs/${runId}/${event.epoch}/${b.name}`;
+  for (const b of event.blobs) {
+    // The index is served by REST (indexUrl), the atlases from /blobs.
+    if (b.name !== `${event.layer}.json`) blobs[b.name] = `/blobs/${runId}/${event.epoch}/${b.name}`;
+  }
   return {
     type: 'snapshot',
     seq,
     epoch: event.epoch,
     layer: event.layer,
-    methods: Array.isArray(event.index.methods) ? event.index.methods : [],
+    methods: event.methods,
     indexUrl: `/api/runs/${runId}/snapshots/${event.epoch}/${event.layer}`,
     blobs,
     ...(event.epochLayers ? { epochLayers: event.epochLayers } : {}),

@@ -13,6 +13,7 @@ import { FILE_NAME_RE, RUN_ID_RE, blobRefsOf, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
+import { indexFileError } from './event-files.js';
 import { LogdirWatcher, type WatchHost } from './watcher.js';
 import { isShown, shownLines, takeEvent } from './visibility.js';
 import {
@@ -270,6 +271,8 @@ export class Store {
         ),
       );
     }
+    const indexError = indexFileError(event, data);
+    if (indexError) return Promise.reject(new ZfError('bad-blob', indexError));
     st.accepted = seq;
     return new Promise((resolve, reject) => {
       st.queue.push({ seq, event, data, resolve, reject });

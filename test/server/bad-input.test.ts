@@ -260,7 +260,7 @@ const INGEST_CASES: Case[] = [
           type: 'snapshot',
           epoch: 1,
           layer: 'conv1',
-          index: { files: {}, maps: [] },
+          methods: ['deconvnet'],
           blobs: [{ name: '../../x.png', bytes: 0, sha256: sha256Hex(Buffer.alloc(0)) }],
         },
       },

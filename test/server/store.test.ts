@@ -229,8 +229,18 @@ describe('Store', () => {
     const err = (await store.append('r1', 2, event, [Buffer.alloc(3)]).catch((e: unknown) => e)) as ZfError;
     expect(err.code).toBe('bad-blob');
     expect(err.message).toMatch(
-      /^event\(snapshot\) seq 2: names 2 file\(s\) \(conv1\.patches\.png \d+ bytes, conv1\.deconvnet\.png \d+ bytes\), given 1 \(3 bytes\)$/,
+      /^event\(snapshot\) seq 2: names 3 file\(s\) \(conv1\.patches\.png \d+ bytes, conv1\.deconvnet\.png \d+ bytes, conv1\.json \d+ bytes\), given 1 \(3 bytes\)$/,
     );
     expect(store.lastSeq('r1')).toBe(1);
+    // The layer's index travels as a file: one that is not a LayerSnapshot is refused before anything is written.
+    const bad = toWire(snapshot(1));
+    const i = bad.event.type === 'snapshot' ? bad.event.blobs.findIndex((b) => b.name === 'conv1.json') : -1;
+    bad.data[i] = Buffer.from('{"files":{}}'.padEnd(bad.data[i]!.byteLength, ' '));
+    const err2 = (await store.append('r1', 2, bad.event, bad.data).catch((e: unknown) => e)) as ZfError;
+    expect([err2.code, err2.message]).toEqual([
+      'bad-blob',
+      'event(snapshot).blobs (conv1.json).maps: expected an array',
+    ]);
+    expect(existsSync(join(store.logdir, 'r1', 'snapshots', '1'))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type { BlobRef, IngestLimits, TrainerEvent } from '../../server/protocol.js';
+import type { BlobRef, IngestLimits, LayerSnapshot, TrainerEvent } from '../../server/protocol.js';
 import { EXIT_RUNTIME, ZfError } from '../../server/errors.js';
 import type { QueuedFrame } from './spill-queue.js';
 
@@ -11,8 +11,17 @@ export interface BlobData {
 /** An event with its file references replaced by the files themselves. */
 type WithData<E> = E extends { blobs: BlobRef[] } ? Omit<E, 'blobs'> & { blobs: BlobData[] } : E;
 
+/**
+ * A snapshot as a trainer reports it: the layer's index as an object and its atlases as bytes (on
+ * the wire the index becomes the file `<layer>.json` and its methods are named in the JSON).
+ */
+export type ReportSnapshot = Omit<Extract<TrainerEvent, { type: 'snapshot' }>, 'blobs' | 'methods'> & {
+  index: LayerSnapshot;
+  blobs: BlobData[];
+};
+
 /** What a trainer reports: a wire event (TrainerEvent) with the bytes of its files in place of their references. */
-export type ReportEvent = WithData<TrainerEvent>;
+export type ReportEvent = WithData<Exclude<TrainerEvent, { type: 'snapshot' }>> | ReportSnapshot;
 
 /** Where a trainer's events go: a server over WebSocket, a logdir directly, or memory (tests). */
 export interface Reporter {

@@ -18,9 +18,17 @@ export interface WireEvent {
 /** Splits a reported event into its wire JSON (files named by size and digest) and the files' bytes. */
 export function toWire(e: ReportEvent): WireEvent {
   if (!('blobs' in e)) return { event: e, data: [] };
-  const data = e.blobs.map((b) => b.data);
-  const blobs = e.blobs.map((b) => ({ name: b.name, bytes: b.data.byteLength, sha256: sha256Hex(b.data) }));
-  return { event: { ...e, blobs } as TrainerEvent, data };
+  let files = e.blobs;
+  let rest: Record<string, unknown> = { ...e };
+  if (e.type === 'snapshot') {
+    // The index grows with the layer's width: a file after the atlases, not part of the JSON frame.
+    const { index, ...others } = e;
+    files = [...e.blobs, { name: `${e.layer}.json`, data: Buffer.from(JSON.stringify(index)) }];
+    rest = { ...others, methods: Array.isArray(index.methods) ? index.methods : [] };
+  }
+  const data = files.map((b) => b.data);
+  const blobs = files.map((b) => ({ name: b.name, bytes: b.data.byteLength, sha256: sha256Hex(b.data) }));
+  return { event: { ...rest, blobs } as unknown as TrainerEvent, data };
 }
 
 /** The text of an event frame (typed: the one place the trainer spells it). */
