@@ -250,22 +250,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       ...(resumeSeq !== undefined ? { resumeSeq } : {}),
     });
     // Every start, resumed ones too: the server stores it once (the same bytes again change nothing).
-    if (o.uploadFiles) {
-      await sendUpload(
-        reporter,
-        () => {
-          const all = Array.from({ length: split.probe.count }, (_, i) => i);
-          const x = probeInput(all);
-          try {
-            return probeUpload(split.probe, x.dataSync() as Float32Array, pre);
-          } finally {
-            x.dispose();
-          }
-        },
-        'probe set',
-        log,
-      );
-    }
+    if (o.uploadFiles) await sendUpload(reporter, () => probeUpload(split.probe, probeInput, pre), 'probe set', log);
     if (closing) {
       finalMetrics = closing;
       await finishEpoch(startEpoch, closing, o.kept);

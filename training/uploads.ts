@@ -5,6 +5,7 @@
  * queue as every event (spooled while the server is away, re-sent until stored, stored once), and
  * a failure to build or fit one is logged and skipped: training never waits on it or stops for it.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,14 +25,20 @@ export async function checkpointUpload(dir: string, epoch: number): Promise<Repo
   return { type: 'checkpoint', epoch, blobs };
 }
 
-/** A trainer's probe set: its model inputs with the raw pixels and the preprocessing that made them. */
-export function probeUpload(probe: ImageSet, inputs: Float32Array, pre: Preprocess): ReportEvent {
-  const files = probeFiles([probe.count, probe.height, probe.width, probe.channels], inputs, probe.labels, {
-    images: probe.images,
-    mean: pre.mean,
-    scale: pre.scale,
-  });
-  return { type: 'probe', blobs: Object.entries(files).map(([name, data]) => ({ name, data })) };
+/** A trainer's probe set: its model inputs (made by `toInput`) with the raw pixels and the preprocessing that made them. */
+export function probeUpload(probe: ImageSet, toInput: (idx: number[]) => tf.Tensor4D, pre: Preprocess): ReportEvent {
+  const x = toInput(Array.from({ length: probe.count }, (_, i) => i));
+  try {
+    const files = probeFiles(
+      [probe.count, probe.height, probe.width, probe.channels],
+      x.dataSync() as Float32Array,
+      probe.labels,
+      { images: probe.images, mean: pre.mean, scale: pre.scale },
+    );
+    return { type: 'probe', blobs: Object.entries(files).map(([name, data]) => ({ name, data })) };
+  } finally {
+    x.dispose();
+  }
 }
 
 /**
