@@ -1,7 +1,8 @@
 /**
  * The zfscope wire protocol and the shapes of what is stored: the one place where trainer,
- * server and dashboard agree. Types only, plus PROTOCOL_VERSION; runtime guards for JSON that
- * enters the server live in `server/guards.ts`.
+ * server and dashboard agree. Types only, plus PROTOCOL_VERSION and the constant lists and the
+ * binary frame layout they go with; runtime guards for JSON that enters the server live in
+ * `server/guards.ts`, the binary frame's builder and reader in `server/socket/blob-frame.ts`.
  *
  * Trainer  -> server (ws /ingest): `hello`, then `event` frames each with a run id and a seq; an
  *                                   event that names files (`blobs`) is followed at once by one

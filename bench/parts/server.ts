@@ -67,7 +67,8 @@ async function startChild(logdir: string, token: string) {
   };
 }
 
-function snapshotEvent(epoch: number, blob: Uint8Array): ReportEvent {
+/** A snapshot event of one small layer, its two atlases the given PNG bytes (shared by the server benches). */
+export function snapshotEvent(epoch: number, blob: Uint8Array): ReportEvent {
   return {
     type: 'snapshot',
     epoch,
