@@ -6,7 +6,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import { promises as fsp } from 'node:fs';
 import { PNG } from 'pngjs';
 import { PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from '../protocol.js';
-import type { RunInfo, TrainerEventType } from '../protocol.js';
+import type {
+  HealthResponse,
+  RunInfo,
+  RunStatusResponse,
+  SnapshotExportResponse,
+  SnapshotListResponse,
+  TrainerEventType,
+} from '../protocol.js';
 import { FILE_NAME_RE, checkRunId } from '../guards.js';
 import { messageOf, httpError } from '../errors.js';
 import type { Store } from '../store/index.js';
@@ -67,12 +74,15 @@ async function snapshotOf(store: Store, req: Request) {
 /** The /api routes and /blobs. */
 export function apiRoutes(store: Store): Router {
   const r = express.Router();
-  r.get('/api/health', (_req, res) => void res.json({ ok: true, protocolVersion: PROTOCOL_VERSION }));
+  r.get(
+    '/api/health',
+    (_req, res) => void res.json({ ok: true, protocolVersion: PROTOCOL_VERSION } satisfies HealthResponse),
+  );
   r.get('/api/runs', (_req, res) => void res.json(store.listRuns()));
   r.get('/api/runs/:runId', (req, res) => void res.json(runOf(store, req)));
   r.get('/api/runs/:runId/status', (req, res) => {
     const { runId, status, trainerOnline, lastSeq, endedAt, error } = runOf(store, req);
-    res.json({ runId, status, trainerOnline, lastSeq, endedAt, error });
+    res.json({ runId, status, trainerOnline, lastSeq, endedAt, error } satisfies RunStatusResponse);
   });
   r.get('/api/runs/:runId/events', async (req, res) => {
     const run = runOf(store, req);
@@ -90,7 +100,10 @@ export function apiRoutes(store: Store): Router {
     '/api/runs/:runId/metrics',
     async (req, res) => void res.json(await store.events(runOf(store, req).runId, 0, 'metrics')),
   );
-  r.get('/api/runs/:runId/snapshots', (req, res) => void res.json(store.snapshots(runOf(store, req).runId)));
+  r.get(
+    '/api/runs/:runId/snapshots',
+    (req, res) => void res.json(store.snapshots(runOf(store, req).runId) satisfies SnapshotListResponse),
+  );
   r.get('/api/runs/:runId/snapshots/:epoch/:layer', async (req, res) => {
     res.json((await snapshotOf(store, req)).index);
   });
@@ -127,7 +140,7 @@ async function exportSnapshot(store: Store, req: Request, res: Response): Promis
   ];
   const urls = names.map((n) => `/blobs/${run.runId}/${epoch}/${n}`);
   if (format === 'json') {
-    res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls });
+    res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls } satisfies SnapshotExportResponse);
     return;
   }
   if (format !== 'png')

@@ -8,7 +8,14 @@
  */
 import { closeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
+import type {
+  LayerSnapshot,
+  RunInfo,
+  SnapshotListResponse,
+  StoredEvent,
+  TrainerEvent,
+  TrainerEventType,
+} from '../protocol.js';
 import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
@@ -160,7 +167,7 @@ export class Store {
   }
 
   /** Epochs with snapshots and the layers of each, epochs ascending. */
-  snapshots(runId: string): { epoch: number; layers: string[] }[] {
+  snapshots(runId: string): SnapshotListResponse {
     const st = this.runs.get(runId);
     if (!st) return [];
     return [...st.layers.entries()]
