@@ -16,7 +16,7 @@ import type {
 } from '../protocol.js';
 import { FILE_NAME_RE, checkRunId } from '../guards.js';
 import { messageOf, httpError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { StoreReader } from '../store/index.js';
 import { montage } from './montage.js';
 
 const EVENT_TYPES: readonly TrainerEventType[] = TRAINER_EVENT_TYPES;
@@ -26,7 +26,7 @@ function param(req: Request, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-function runOf(store: Store, req: Request): RunInfo {
+function runOf(store: StoreReader, req: Request): RunInfo {
   const runId = param(req, 'runId');
   try {
     checkRunId(runId);
@@ -53,7 +53,7 @@ function epochParam(req: Request): number {
   return Number(raw);
 }
 
-async function snapshotOf(store: Store, req: Request) {
+async function snapshotOf(store: StoreReader, req: Request) {
   const run = runOf(store, req);
   const epoch = epochParam(req);
   const layer = param(req, 'layer');
@@ -72,7 +72,7 @@ async function snapshotOf(store: Store, req: Request) {
 }
 
 /** The /api routes and /blobs. */
-export function apiRoutes(store: Store): Router {
+export function apiRoutes(store: StoreReader): Router {
   const r = express.Router();
   r.get(
     '/api/health',
@@ -131,7 +131,7 @@ export function apiRoutes(store: Store): Router {
   return r;
 }
 
-async function exportSnapshot(store: Store, req: Request, res: Response): Promise<void> {
+async function exportSnapshot(store: StoreReader, req: Request, res: Response): Promise<void> {
   const { run, epoch, layer, index } = await snapshotOf(store, req);
   const format = req.query.format ?? 'png';
   const names = [

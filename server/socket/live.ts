@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION } from '../protocol.js';
 import type { StoredEvent } from '../protocol.js';
 import { checkDashboardFrame, parseJson } from '../guards.js';
 import { ZfError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { StoreReader } from '../store/index.js';
 import {
   CLOSE,
   RateLimiter,
@@ -48,7 +48,7 @@ export class LiveHub {
   private readonly stops: (() => void)[] = [];
 
   constructor(
-    private readonly store: Store,
+    private readonly store: StoreReader,
     private readonly limits: SocketLimits,
     private readonly log: (line: string) => void,
   ) {

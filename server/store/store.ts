@@ -18,6 +18,7 @@ import type {
 } from '../protocol.js';
 import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
+import type { StoreReader } from './reader.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
 import { LogdirWatcher, type WatchHost } from './watcher.js';
@@ -38,7 +39,7 @@ export type EventListener = (runId: string, event: StoredEvent, line: string) =>
 const INFO_DEBOUNCE_MS = 250;
 const INDEX_CACHE_SIZE = 64;
 
-export class Store {
+export class Store implements StoreReader {
   private readonly runs = new Map<string, RunState>();
   private readonly eventListeners = new Set<EventListener>();
   private readonly runsListeners = new Set<() => void>();
