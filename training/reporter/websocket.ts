@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '../../server/protocol.js';
-import type { ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
+import type { ErrorCode, ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
 import { checkTrainerEvent } from '../../server/guards.js';
 import { ReporterError, replayFrames, type Reporter, type SeqOptions } from './types.js';
 import { backoffDelay } from '../../server/socket/frames.js';
@@ -38,7 +38,7 @@ export interface WebSocketReporterOptions extends SeqOptions {
 }
 
 /** Server errors that re-sending cannot fix: stop and report them. */
-const FATAL = new Set([
+const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'unauthorized',
   'protocol-version',
   'unknown-run',
