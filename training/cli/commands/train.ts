@@ -13,7 +13,7 @@ import { checkRunId } from '../../../server/guards.js';
 import { EXIT_RUNTIME, FatalError, UsageError, fatalOf, messageOf } from '../../../server/errors.js';
 import type { FlagSpec, ParsedFlags } from '../flags.js';
 import { flagCommand, type Command } from '../command.js';
-import { SERVER_FLAGS, TRAIN_FLAGS, defaultRunId, runConfigFrom, type TrainFlags } from '../options.js';
+import { SERVER_FLAGS, TRAIN_FLAGS, capNote, defaultRunId, runConfigFrom, type TrainFlags } from '../options.js';
 import { initBackend, type BackendChoice } from '../../backend/index.js';
 import { loadDataset, splitDataset, datasetInfo } from '../../../datasets/index.js';
 import { StoreReporter, WebSocketReporter, ingestUrl, type Reporter } from '../../reporter/index.js';
@@ -158,9 +158,12 @@ export async function runTrainCommand(
       ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
     });
     const info = datasetInfo(loaded, split);
-    const capped = config.trainLimit
-      ? ` (capped at ${config.trainLimit} by --train-limit${flags['train-limit'] === undefined ? ` of the ${config.preset ?? 'quick'} preset` : ''})`
-      : '';
+    const capped = capNote(
+      config.trainLimit ?? 0,
+      loaded.train.count,
+      flags['train-limit'] !== undefined,
+      config.preset,
+    );
     out.log(
       `zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, snapshots at ${config.snapshotEpochs.join(',')}`,
     );
