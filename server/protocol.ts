@@ -457,6 +457,37 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 // ---------------------------------------------------------------------------------------------
+// REST answers (server/API.md lists the routes)
+
+/** GET /api/health */
+export interface HealthResponse {
+  ok: true;
+  protocolVersion: number;
+}
+
+/** GET /api/runs/:runId/status: the run's liveness, without its configuration. */
+export type RunStatusResponse = Pick<RunInfo, 'runId' | 'status' | 'trainerOnline' | 'lastSeq' | 'endedAt' | 'error'>;
+
+/** GET /api/runs/:runId/snapshots: the complete snapshot epochs, ascending, with their layers. */
+export type SnapshotListResponse = { epoch: number; layers: string[] }[];
+
+/** GET /api/runs/:runId/snapshots/:epoch/:layer/export?format=json */
+export interface SnapshotExportResponse {
+  runId: string;
+  epoch: number;
+  layer: string;
+  snapshot: LayerSnapshot;
+  /** URLs of the patches atlas and of each method's projections atlas. */
+  images: string[];
+}
+
+/** A stored snapshot as a dashboard holds it: the stored event without its type and epoch list. */
+export type SnapshotRef = Omit<Extract<StoredEvent, { type: 'snapshot' }>, 'type' | 'epochLayers' | 'seq'> & {
+  /** Seq of its event (a resumed run may drop events after a seq). */
+  seq?: number;
+};
+
+// ---------------------------------------------------------------------------------------------
 // REST errors (added compatibly by the server: the body of every non-2xx JSON answer)
 
 /** The code of a REST error body: an ErrorCode, an AnalysisErrorCode, or one of the REST-only failures. */

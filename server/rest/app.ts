@@ -2,7 +2,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Store } from '../store/index.js';
+import type { StoreReader } from '../store/index.js';
 import { ZfError, messageOf, httpError } from '../errors.js';
 import { tokenMatches } from '../auth.js';
 import { apiRoutes } from './routes.js';
@@ -11,7 +11,7 @@ import type { AnalysisService } from '../analyses/service.js';
 import { edgeRefusal, type EdgeOptions } from '../edge.js';
 
 export interface AppOptions {
-  store: Store;
+  store: StoreReader;
   viewerToken?: string;
   dashboardDir: string;
   log: (line: string) => void;

@@ -6,10 +6,17 @@ import express, { type Request, type Response, type Router } from 'express';
 import { promises as fsp } from 'node:fs';
 import { PNG } from 'pngjs';
 import { PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from '../protocol.js';
-import type { RunInfo, TrainerEventType } from '../protocol.js';
+import type {
+  HealthResponse,
+  RunInfo,
+  RunStatusResponse,
+  SnapshotExportResponse,
+  SnapshotListResponse,
+  TrainerEventType,
+} from '../protocol.js';
 import { FILE_NAME_RE, checkRunId } from '../guards.js';
 import { messageOf, httpError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { StoreReader } from '../store/index.js';
 import { montage } from './montage.js';
 
 const EVENT_TYPES: readonly TrainerEventType[] = TRAINER_EVENT_TYPES;
@@ -19,7 +26,7 @@ function param(req: Request, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-function runOf(store: Store, req: Request): RunInfo {
+function runOf(store: StoreReader, req: Request): RunInfo {
   const runId = param(req, 'runId');
   try {
     checkRunId(runId);
@@ -46,7 +53,7 @@ function epochParam(req: Request): number {
   return Number(raw);
 }
 
-async function snapshotOf(store: Store, req: Request) {
+async function snapshotOf(store: StoreReader, req: Request) {
   const run = runOf(store, req);
   const epoch = epochParam(req);
   const layer = param(req, 'layer');
@@ -65,14 +72,17 @@ async function snapshotOf(store: Store, req: Request) {
 }
 
 /** The /api routes and /blobs. */
-export function apiRoutes(store: Store): Router {
+export function apiRoutes(store: StoreReader): Router {
   const r = express.Router();
-  r.get('/api/health', (_req, res) => void res.json({ ok: true, protocolVersion: PROTOCOL_VERSION }));
+  r.get(
+    '/api/health',
+    (_req, res) => void res.json({ ok: true, protocolVersion: PROTOCOL_VERSION } satisfies HealthResponse),
+  );
   r.get('/api/runs', (_req, res) => void res.json(store.listRuns()));
   r.get('/api/runs/:runId', (req, res) => void res.json(runOf(store, req)));
   r.get('/api/runs/:runId/status', (req, res) => {
     const { runId, status, trainerOnline, lastSeq, endedAt, error } = runOf(store, req);
-    res.json({ runId, status, trainerOnline, lastSeq, endedAt, error });
+    res.json({ runId, status, trainerOnline, lastSeq, endedAt, error } satisfies RunStatusResponse);
   });
   r.get('/api/runs/:runId/events', async (req, res) => {
     const run = runOf(store, req);
@@ -90,7 +100,10 @@ export function apiRoutes(store: Store): Router {
     '/api/runs/:runId/metrics',
     async (req, res) => void res.json(await store.events(runOf(store, req).runId, 0, 'metrics')),
   );
-  r.get('/api/runs/:runId/snapshots', (req, res) => void res.json(store.snapshots(runOf(store, req).runId)));
+  r.get(
+    '/api/runs/:runId/snapshots',
+    (req, res) => void res.json(store.snapshots(runOf(store, req).runId) satisfies SnapshotListResponse),
+  );
   r.get('/api/runs/:runId/snapshots/:epoch/:layer', async (req, res) => {
     res.json((await snapshotOf(store, req)).index);
   });
@@ -118,7 +131,7 @@ export function apiRoutes(store: Store): Router {
   return r;
 }
 
-async function exportSnapshot(store: Store, req: Request, res: Response): Promise<void> {
+async function exportSnapshot(store: StoreReader, req: Request, res: Response): Promise<void> {
   const { run, epoch, layer, index } = await snapshotOf(store, req);
   const format = req.query.format ?? 'png';
   const names = [
@@ -127,7 +140,7 @@ async function exportSnapshot(store: Store, req: Request, res: Response): Promis
   ];
   const urls = names.map((n) => `/blobs/${run.runId}/${epoch}/${n}`);
   if (format === 'json') {
-    res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls });
+    res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls } satisfies SnapshotExportResponse);
     return;
   }
   if (format !== 'png')

@@ -1,7 +1,26 @@
 /** Sending on a WebSocket: error frames, close codes and the limits both endpoints share. */
 import WebSocket from 'ws';
-import { ERROR_CODES, type ErrorCode } from '../protocol.js';
+import { ERROR_CODES, type ErrorCode, type ServerToDashboard, type StoredEvent } from '../protocol.js';
 import { ZfError, type ZfErrorCode, messageOf } from '../errors.js';
+
+/**
+ * JSON text known to encode a T: a stored event line is sent as it was stored, without parsing and
+ * serializing it again, and the type still says what it holds.
+ */
+export type Json<T> = string & { readonly __encodes?: T };
+
+type HistoryFrame = Extract<ServerToDashboard, { type: 'history' }>;
+type EventFrame = Extract<ServerToDashboard, { type: 'event' }>;
+
+/** The `history` frame of a run, from its stored event lines. */
+export function historyFrame(runId: string, events: readonly Json<StoredEvent>[]): Json<HistoryFrame> {
+  return `{"type":"history","runId":${JSON.stringify(runId)},"events":[${events.join(',')}]}`;
+}
+
+/** The `event` frame of one stored event line. */
+export function eventFrame(runId: string, event: Json<StoredEvent>): Json<EventFrame> {
+  return `{"type":"event","runId":${JSON.stringify(runId)},"event":${event}}`;
+}
 
 /** WebSocket close codes used by the server (RFC 6455 §7.4.1). */
 export const CLOSE = {

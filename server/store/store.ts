@@ -8,9 +8,17 @@
  */
 import { closeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
+import type {
+  LayerSnapshot,
+  RunInfo,
+  SnapshotListResponse,
+  StoredEvent,
+  TrainerEvent,
+  TrainerEventType,
+} from '../protocol.js';
 import { FILE_NAME_RE, RUN_ID_RE, blobRefsOf, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
+import type { StoreReader } from './reader.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
 import { indexFileError } from './event-files.js';
@@ -32,7 +40,7 @@ export type EventListener = (runId: string, event: StoredEvent, line: string) =>
 const INFO_DEBOUNCE_MS = 250;
 const INDEX_CACHE_SIZE = 64;
 
-export class Store {
+export class Store implements StoreReader {
   private readonly runs = new Map<string, RunState>();
   private readonly eventListeners = new Set<EventListener>();
   private readonly runsListeners = new Set<() => void>();
@@ -161,7 +169,7 @@ export class Store {
   }
 
   /** Epochs with snapshots and the layers of each, epochs ascending. */
-  snapshots(runId: string): { epoch: number; layers: string[] }[] {
+  snapshots(runId: string): SnapshotListResponse {
     const st = this.runs.get(runId);
     if (!st) return [];
     return [...st.layers.entries()]

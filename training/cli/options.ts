@@ -208,6 +208,15 @@ export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: numb
   };
 }
 
+/**
+ * The start line's note on a capped training set: said only when the limit took images away, with
+ * whether the cap came from --train-limit or from the preset ("" when nothing was capped).
+ */
+export function capNote(limit: number, available: number, explicit: boolean, preset?: string): string {
+  if (!limit || available <= limit) return '';
+  return ` (capped at ${limit} of ${available} by --train-limit${explicit ? '' : ` of the ${preset ?? 'quick'} preset`})`;
+}
+
 /** A readable, unique-enough run id: 20261128-1705-sample-7x7s2. */
 export function defaultRunId(config: RunConfig, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');

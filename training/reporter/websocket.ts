@@ -39,7 +39,7 @@ export interface WebSocketReporterOptions extends SeqOptions {
 }
 
 /** Server errors that re-sending cannot fix: stop and report them. */
-const FATAL = new Set<ErrorCode>([
+const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'unauthorized',
   'protocol-version',
   'unknown-run',

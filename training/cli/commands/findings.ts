@@ -2,8 +2,8 @@
  * `zfscope findings RUN [RUN2] [--json]`: the Fig. 4 conclusions of a run from its stored snapshots
  * and diagnostics, and with a second run the Fig. 6 comparison. Read-only on the logdir.
  */
-import { formatHelp, parseFlags, type FlagSpec, type ParsedFlags } from '../flags.js';
-import type { Command } from '../command.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
+import { flagCommand, type Command } from '../command.js';
 import { UsageError } from '../../../server/errors.js';
 import { compareRuns } from '../../findings/compare.js';
 import { computeFindings } from '../../findings/findings.js';
@@ -15,13 +15,10 @@ export const FINDINGS_FLAGS: FlagSpec[] = [
   { name: 'json', boolean: true, help: 'print one JSON object (with two runs: {"runs": {...}, "comparison": {...}})' },
 ];
 
-export const FINDINGS_HELP = formatHelp(
-  'zfscope findings RUN [RUN2] [options]',
+const DESCRIPTION =
   "What the run's snapshots say, as the paper reads them (Fig. 4): which layers settled and when (linear CKA of\n" +
-    'their activations between snapshots), which features jumped and why, dead / weak / structureless filters, and\n' +
-    "conv1's aliasing against white noise. With a second run: the Fig. 6 comparison of the two.",
-  FINDINGS_FLAGS,
-);
+  'their activations between snapshots), which features jumped and why, dead / weak / structureless filters, and\n' +
+  "conv1's aliasing against white noise. With a second run: the Fig. 6 comparison of the two.";
 
 function about(r: LoadedRun): string {
   const c = r.info.config;
@@ -70,15 +67,12 @@ export async function runFindingsCommand(
   return 0;
 }
 
-export const findingsCommand: Command = {
+export const findingsCommand: Command = flagCommand({
   name: 'findings',
   summary: "what a run's snapshots say (convergence, jumps, dead filters, aliasing); two runs: Fig. 6",
-  async run(argv) {
-    const flags = parseFlags(argv, FINDINGS_FLAGS);
-    if (flags.help) {
-      console.log(FINDINGS_HELP);
-      return 0;
-    }
-    return runFindingsCommand(flags);
-  },
-};
+  usage: 'zfscope findings RUN [RUN2] [options]',
+  description: DESCRIPTION,
+  flags: FINDINGS_FLAGS,
+  positional: true,
+  run: (flags) => runFindingsCommand(flags),
+});

@@ -5,8 +5,8 @@
 import { resolve } from 'node:path';
 import { exposureWarning } from '../../../server/edge.js';
 import { startServer } from '../../../server/index.js';
-import type { Command } from '../command.js';
-import { formatHelp, noPositional, parseFlags, type FlagSpec, type ParsedFlags } from '../flags.js';
+import { flagCommand, type Command } from '../command.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
 import { SERVER_FLAGS } from '../options.js';
 
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -83,19 +83,14 @@ export async function serve(args: ServeOptions): Promise<void> {
   });
 }
 
-export const serveCommand: Command = {
+export const serveCommand: Command = flagCommand({
   name: 'serve',
   summary: 'run only the server and dashboard over a logdir',
-  async run(argv) {
-    const flags = parseFlags(argv, SERVE_FLAGS);
-    if (flags.help) {
-      console.log(
-        formatHelp('zfscope serve [options]', 'Run the monitoring server and dashboard over a logdir.', SERVE_FLAGS),
-      );
-      return 0;
-    }
-    noPositional(flags, 'serve');
+  usage: 'zfscope serve [options]',
+  description: 'Run the monitoring server and dashboard over a logdir.',
+  flags: SERVE_FLAGS,
+  async run(flags) {
     await serve(serveOptions(flags));
     return 0;
   },
-};
+});

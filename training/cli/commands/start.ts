@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { formatHelp, noPositional, parseFlags, type FlagSpec, type ParsedFlags } from '../flags.js';
-import type { Command } from '../command.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
+import { flagCommand, type Command } from '../command.js';
 import { SERVER_FLAGS, TRAIN_FLAGS } from '../options.js';
 import { checkRunId } from '../../../server/guards.js';
 import { UsageError, messageOf } from '../../../server/errors.js';
@@ -109,23 +109,12 @@ const FLAGS: FlagSpec[] = [
 
 /** `cli` says how to run zfscope again in the trainer's child process. */
 export function startCommand(cli: { execPath: string; args: string[] }): Command {
-  return {
+  return flagCommand({
     name: 'start',
     summary: 'run the server and a trainer together (the main job); open the printed URL',
-    async run(argv) {
-      const flags = parseFlags(argv, FLAGS);
-      if (flags.help) {
-        console.log(
-          formatHelp(
-            'zfscope start [options]',
-            'Run the server and dashboard, and a trainer reporting to them (the main job).',
-            FLAGS,
-          ),
-        );
-        return 0;
-      }
-      noPositional(flags, 'start');
-      return runStartCommand(flags, cli);
-    },
-  };
+    usage: 'zfscope start [options]',
+    description: 'Run the server and dashboard, and a trainer reporting to them (the main job).',
+    flags: FLAGS,
+    run: (flags) => runStartCommand(flags, cli),
+  });
 }

@@ -11,9 +11,9 @@ import { join, resolve } from 'node:path';
 import type { RunConfig } from '../../../server/protocol.js';
 import { checkRunId } from '../../../server/guards.js';
 import { EXIT_RUNTIME, FatalError, UsageError, fatalOf, messageOf } from '../../../server/errors.js';
-import { formatHelp, noPositional, parseFlags, type FlagSpec, type ParsedFlags } from '../flags.js';
-import type { Command } from '../command.js';
-import { SERVER_FLAGS, TRAIN_FLAGS, defaultRunId, runConfigFrom, type TrainFlags } from '../options.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
+import { flagCommand, type Command } from '../command.js';
+import { SERVER_FLAGS, TRAIN_FLAGS, capNote, defaultRunId, runConfigFrom, type TrainFlags } from '../options.js';
 import { initBackend, type BackendChoice } from '../../backend/index.js';
 import { loadDataset, splitDataset, datasetInfo } from '../../../datasets/index.js';
 import { StoreReporter, WebSocketReporter, ingestUrl, type Reporter } from '../../reporter/index.js';
@@ -158,9 +158,12 @@ export async function runTrainCommand(
       ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
     });
     const info = datasetInfo(loaded, split);
-    const capped = config.trainLimit
-      ? ` (capped at ${config.trainLimit} by --train-limit${flags['train-limit'] === undefined ? ` of the ${config.preset ?? 'quick'} preset` : ''})`
-      : '';
+    const capped = capNote(
+      config.trainLimit ?? 0,
+      loaded.train.count,
+      flags['train-limit'] !== undefined,
+      config.preset,
+    );
     out.log(
       `zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, snapshots at ${config.snapshotEpochs.join(',')}`,
     );
@@ -221,22 +224,11 @@ const FLAGS: FlagSpec[] = [
   SERVER_FLAGS.find((f) => f.name === 'token')!,
 ];
 
-export const trainCommand: Command = {
+export const trainCommand: Command = flagCommand({
   name: 'train',
   summary: 'run only a trainer, reporting to --server URL or straight into --logdir',
-  async run(argv) {
-    const flags = parseFlags(argv, FLAGS);
-    if (flags.help) {
-      console.log(
-        formatHelp(
-          'zfscope train [options]',
-          'Train a small ZF-net and snapshot its features at the chosen epochs.',
-          FLAGS,
-        ),
-      );
-      return 0;
-    }
-    noPositional(flags, 'train');
-    return runTrainCommand(flags);
-  },
-};
+  usage: 'zfscope train [options]',
+  description: 'Train a small ZF-net and snapshot its features at the chosen epochs.',
+  flags: FLAGS,
+  run: (flags) => runTrainCommand(flags),
+});
