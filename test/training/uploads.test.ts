@@ -112,9 +112,16 @@ describe('uploads', () => {
     writeFileSync(join(dir, 'unacked.jsonl'), `${JSON.stringify(old)}\n`);
     const [converted] = await loadUnacked(dir);
     expect(converted!.seq).toBe(4);
-    expect(JSON.parse(converted!.frame).event.blobs).toEqual([
+    const event = JSON.parse(converted!.frame).event;
+    expect(event.index).toBeUndefined();
+    expect(event.methods).toEqual([]);
+    // The inline index became the file conv1.json after the atlas, as a current trainer sends it.
+    const index = Buffer.from(JSON.stringify(old.event.index));
+    expect(event.blobs).toEqual([
       { name: 'conv1.patches.png', bytes: 4, sha256: sha256Hex(png) },
+      { name: 'conv1.json', bytes: index.length, sha256: sha256Hex(index) },
     ]);
     expect(decodeBlobFrame(converted!.blobs![0]!).data.equals(png)).toBe(true);
+    expect(decodeBlobFrame(converted!.blobs![1]!).data.equals(index)).toBe(true);
   });
 });
