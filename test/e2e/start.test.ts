@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256Hex } from '../../server/socket/blob-frame.js';
 import type { LayerSnapshot, RunInfo } from '../../server/protocol.js';
 import { TINY, exitOf, spawnCli, storedEvents, until } from './helpers.js';
 import { hasChromium, launchChromium, pixelSpread } from '../browser/helpers.js';
@@ -100,5 +101,20 @@ describe('zfscope start (the main job, tiny configuration)', () => {
     const events = storedEvents(logdir, 'tiny');
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(JSON.parse(readFileSync(join(logdir, 'tiny', 'run.json'), 'utf8')).status).toBe('finished');
+    // Trainer and server share the logdir: the uploaded checkpoints found the trainer's own bytes
+    // there (each file as the event names it, nothing else in the folder), and the probe set landed.
+    for (const e of events) {
+      if (e.type !== 'checkpoint') continue;
+      const dir = join(logdir, 'tiny', 'checkpoints', String(e.epoch));
+      expect(readdirSync(dir).sort()).toEqual(['meta.json', 'weights.bin']);
+      for (const b of e.blobs) expect(sha256Hex(readFileSync(join(dir, b.name))), b.name).toBe(b.sha256);
+    }
+    expect(events.filter((e) => e.type === 'checkpoint').map((e) => (e as { epoch: number }).epoch)).toEqual([1, 2]);
+    expect(readdirSync(join(logdir, 'tiny', 'probe')).sort()).toEqual([
+      'images.bin',
+      'inputs.bin',
+      'mean.bin',
+      'probe.json',
+    ]);
   });
 });
