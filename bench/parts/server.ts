@@ -181,7 +181,9 @@ const part: BenchPart = {
               received++;
             }
           });
-          ws.send(JSON.stringify({ type: 'subscribe', runId: 'bench', afterSeq: 1e9 }));
+          // After what is stored (the bursts): only the snapshots to come. A cursor past the run's last
+          // seq would hold back every later event up to it.
+          ws.send(JSON.stringify({ type: 'subscribe', runId: 'bench', afterSeq: 1 + BURSTS * METRICS_EVENTS }));
           return ws;
         }),
       );
