@@ -253,6 +253,85 @@ export interface LayerSnapshot {
   timings?: Record<string, number>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The paper's figure experiments at a snapshot epoch (the `experiments` event) and on demand
+// (the analyses occlusion, invariance, correspondence: the same data, pictures as PNG files).
+
+/** A small picture carried inline: raw display bytes (h x w x channels, 0..255), base64. */
+export interface PictureData {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  base64: string;
+}
+
+/** A probe image an experiment ran on: its index in the probe set, its true class, its picture's name. */
+export interface ExperimentImage {
+  image: number;
+  class: number;
+  picture: string;
+}
+
+/** Occlusion sensitivity (ZF Fig. 7): maps indexed [row][column] of occluder positions (their centres in `centres`). */
+export interface OcclusionData {
+  layer: string;
+  size: number;
+  stride: number;
+  centres: { y: number[]; x: number[] };
+  images: Array<
+    ExperimentImage & {
+      /** The feature map summed: by default the one with the strongest unit on the clean image. */
+      feature: number;
+      clean: { probability: number; activation: number; label: number };
+      probability: number[][];
+      activation: number[][];
+      label: number[][];
+      /** That map's strongest unit on the clean image, and its receptive field in input pixels (clipped). */
+      unit: { y: number; x: number; value: number };
+      marker: { top: number; left: number; height: number; width: number };
+      /** Picture name of the unit's deconvnet projection. */
+      projection: string;
+    }
+  >;
+}
+
+/** One transform's invariance curves: its values and, per image (in `images` order), distances and probability. */
+export interface InvarianceCurvesData {
+  values: number[];
+  images: Array<{ conv1: number[]; fc7: number[]; probability: number[] }>;
+}
+
+/** Invariance (ZF Fig. 5): feature distances to the untransformed image at layer 1 and fc7, and p(true class). */
+export interface InvarianceData {
+  /** The model layers behind "conv1" (the first block's pooled output) and "fc7". */
+  layers: { conv1: string; fc7: string };
+  images: Array<ExperimentImage & { clean: number }>;
+  shift: InvarianceCurvesData;
+  scale: InvarianceCurvesData;
+  rotation: InvarianceCurvesData;
+}
+
+/** Δ of one masked region at conv5 and fc7 (normalized sign Hamming distance, averaged over image pairs). */
+export interface RegionDeltaData {
+  delta: { conv5: number; fc7: number };
+  /** Fixed regions: the standard deviation over image pairs; random: over draws. */
+  spread: { conv5: number; fc7: number };
+}
+
+/** Correspondence (ZF Fig. 8, Table 1): the same region masked in images of one class against random regions. */
+export interface CorrespondenceData {
+  layers: { conv5: string; fc7: string };
+  class: number;
+  images: ExperimentImage[];
+  size: number;
+  regions: Record<string, RegionDeltaData & { box: { top: number; left: number; size: number } }>;
+  random: RegionDeltaData & { draws: number; seed: number };
+}
+
+/** The experiments' names, as in the trainer's --analyses and the analyses registry. */
+export const EXPERIMENT_NAMES = ['occlusion', 'invariance', 'correspondence'] as const;
+export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
+
 /** A PNG (or JSON) file that travels with a snapshot event from trainer to server, base64-encoded. */
 export interface BlobUpload {
   /** File name, e.g. "conv2.deconvnet.png"; [A-Za-z0-9._-] only. */
@@ -311,6 +390,21 @@ export type TrainerEvent =
       layers: Record<string, LayerConvergence>;
       settledChangePerEpoch: number;
     }
+  | {
+      /**
+       * Sent after a snapshot epoch's diagnostics: the paper's figure experiments on a few fixed
+       * probe images (only those the trainer's --analyses asks for).
+       */
+      type: 'experiments';
+      epoch: number;
+      occlusion?: OcclusionData;
+      invariance?: InvarianceData;
+      correspondence?: CorrespondenceData;
+      /** The pictures the data names (probe images, projections). */
+      pictures: Record<string, PictureData>;
+      /** Seconds each experiment took. */
+      seconds: Partial<Record<ExperimentName, number>>;
+    }
   | { type: 'run-ended'; status: Exclude<RunStatus, 'running'>; error?: string; endedAt: string };
 
 export type TrainerEventType = TrainerEvent['type'];
@@ -321,6 +415,7 @@ export const TRAINER_EVENT_TYPES = [
   'metrics',
   'snapshot',
   'diagnostics',
+  'experiments',
   'run-ended',
 ] as const satisfies readonly TrainerEventType[];
 // Compile-time check the other way: every member of the union is listed.
@@ -332,7 +427,9 @@ void _allListed;
  * snapshots the blobs replaced by URLs.
  */
 export type StoredEvent =
-  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'run-ended' }> & { seq: number })
+  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'experiments' | 'run-ended' }> & {
+      seq: number;
+    })
   | {
       type: 'snapshot';
       seq: number;
