@@ -13,8 +13,12 @@ import { randomArray, randomizeWeights, useCpu } from '../viz/helpers.js';
 beforeAll(useCpu);
 
 const img3 = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-const t = (kind: 'shift' | 'scale' | 'rotation', v: number, src = img3, shape: [number, number, number] = [3, 3, 1]) =>
-  Array.from(transformImage(src, shape, kind, v));
+const t = (
+  kind: 'shift' | 'scale' | 'rotation',
+  v: number,
+  src: Float32Array = img3,
+  shape: [number, number, number] = [3, 3, 1],
+) => Array.from(transformImage(src, shape, kind, v));
 
 describe('the resampler', () => {
   it('a vertical shift by one pixel moves every row down and fills the top row with 0', () => {
@@ -79,7 +83,9 @@ describe('invariance curves', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(r.layers).toEqual({ conv1: 'pool1', fc7: 'fc7' });
     const clean = xs.map((x) => tf.tidy(() => (model.predict(tf.tensor4d(x, [1, 9, 9, 1])) as tf.Tensor).dataSync()));
-    r.clean.forEach((p, i) => expect(p).toBeCloseTo(clean[i]![[0, 2][i]!]!, 6));
+    r.clean.forEach((p, i) => {
+      expect(p).toBeCloseTo(clean[i]![[0, 2][i]!]!, 6);
+    });
     for (const [kind, k] of [
       ['shift', 0],
       ['scale', 0],
