@@ -37,6 +37,10 @@ export interface RunConfig {
   widths: number[];
   probeSize: number;
   methods: string[];
+  /** The figure experiments run at each snapshot epoch (absent: none, as runs before they existed). */
+  analyses?: ExperimentName[];
+  /** Fixed probe images of the occlusion and invariance experiments. */
+  analysisImages?: number;
   seed: number;
   preset?: string;
   /** Free-form extras (e.g. from `monitor()` on a user's model). */

@@ -17,6 +17,7 @@ import { evaluate } from './evaluate.js';
 import type { SnapshotMemory } from './viz/snapshot.js';
 import { createSnapshotter, type Snapshotter } from './viz/snapshotter.js';
 import { diagnoseSnapshot, initialDiagnostics, type DiagnosticsMemory } from './viz/diagnostics/diagnose.js';
+import { runExperiments } from './viz/experiments.js';
 import {
   loadCheckpoint,
   loadSnapshotMemory,
@@ -204,6 +205,18 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       // After the whole epoch's layers: how each layer's representation moved since the previous snapshot.
       await send(diag.event);
     }
+    // Also when the snapshot was kept on resume: an experiments event stored after the checkpoint's
+    // seq is dropped from every view with the rest of the dead attempt, so it is sent again.
+    const experiments = await runExperiments({
+      model,
+      probe: split.probe,
+      toInput: probeInput,
+      epoch,
+      which: config.analyses ?? [],
+      ...(config.analysisImages !== undefined ? { images: config.analysisImages } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    if (experiments) await send(experiments);
     lastSnapshot = epoch;
     await saveCheckpoint(join(o.checkpointDir, String(epoch)), model, step.optimizer, {
       epoch,
