@@ -17,7 +17,6 @@ import { evaluate } from './evaluate.js';
 import type { SnapshotMemory } from './viz/snapshot.js';
 import { createSnapshotter, type Snapshotter } from './viz/snapshotter.js';
 import { diagnoseSnapshot, initialDiagnostics, type DiagnosticsMemory } from './viz/diagnostics/diagnose.js';
-import { runExperiments } from './viz/experiments.js';
 import {
   loadCheckpoint,
   loadSnapshotMemory,
@@ -207,8 +206,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
     }
     // Also when the snapshot was kept on resume: an experiments event stored after the checkpoint's
     // seq is dropped from every view with the rest of the dead attempt, so it is sent again.
-    const experiments = await runExperiments({
-      model,
+    const experiments = await snapshotter.experiments({
       probe: split.probe,
       toInput: probeInput,
       epoch,

@@ -83,12 +83,14 @@ export class ZfCorrespondence extends LitElement {
         </p>
         <div class="pics">
           ${c.images.map(
-            (im) => html`<figure class="frame">
-              <img alt="probe image ${im.image}" src=${rgbaUrl(pictureRgba(x.pictures[im.picture]!))} />
-              ${Object.entries(c.regions).map(
-                ([name, r], i) =>
-                  html`<div class="marker" title=${name} style="border-color:rgb(${labelColor(i).join(',')});top:${pct(r.box.top)};left:${pct(r.box.left)};width:${pct(r.box.size)};height:${pct(r.box.size)}"></div>`,
-              )}
+            (im) => html`<figure>
+              <div class="frame">
+                <img alt="probe image ${im.image}" src=${rgbaUrl(pictureRgba(x.pictures[im.picture]!))} />
+                ${Object.entries(c.regions).map(
+                  ([name, r], i) =>
+                    html`<div class="marker" title=${name} style="border-color:rgb(${labelColor(i).join(',')});top:${pct(r.box.top)};left:${pct(r.box.left)};width:${pct(r.box.size)};height:${pct(r.box.size)}"></div>`,
+                )}
+              </div>
               <figcaption>image ${im.image}</figcaption>
             </figure>`,
           )}

@@ -26,7 +26,6 @@ export const pictureStyles = css`
   }
   figure {
     margin: 0;
-    position: relative;
   }
   figure img {
     width: 100%;
@@ -109,6 +108,7 @@ export class ZfOcclusion extends LitElement {
     const pic = x.pictures[im.picture];
     const proj = x.pictures[im.projection];
     const act = heatRgba(im.activation);
+    const prob = heatRgba(im.probability);
     const m = im.marker;
     const size = pic?.height ?? 1;
     const pct = (v: number) => `${(100 * v) / size}%`;
@@ -123,18 +123,20 @@ export class ZfOcclusion extends LitElement {
           ${pic ? html`<img alt="probe image ${im.image}" src=${rgbaUrl(pictureRgba(pic))} />` : ''}
           <figcaption>image (${this.#className(im.class)})</figcaption>
         </figure>
-        <figure class="frame">
-          ${proj ? html`<img alt="projection of ${o.layer} map ${im.feature}" src=${rgbaUrl(pictureRgba(proj))} />` : ''}
-          <div class="marker" data-marker style="top:${pct(m.top)};left:${pct(m.left)};width:${pct(m.width)};height:${pct(m.height)}"></div>
-          <figcaption>${o.layer} map ${im.feature}, projected; □ its receptive field</figcaption>
+        <figure>
+          <div class="frame">
+            ${proj ? html`<img alt="projection of ${o.layer} map ${im.feature}" src=${rgbaUrl(pictureRgba(proj))} />` : ''}
+            <div class="marker" data-marker style="top:${pct(m.top)};left:${pct(m.left)};width:${pct(m.width)};height:${pct(m.height)}"></div>
+          </div>
+          <figcaption>${o.layer} map ${im.feature}, projected; □ the receptive field of its strongest unit</figcaption>
         </figure>
         <figure>
           <img data-map="activation" alt="summed activation per occluder position" src=${rgbaUrl(act)} />
           <figcaption>activation ${num(act.lo, 3)} to ${num(act.hi, 3)} (clean ${num(im.clean.activation, 3)})</figcaption>
         </figure>
         <figure>
-          <img data-map="probability" alt="probability of the true class per occluder position" src=${rgbaUrl(heatRgba(im.probability, 0, 1))} />
-          <figcaption>p(${this.#className(im.class)}), 0 to 1</figcaption>
+          <img data-map="probability" alt="probability of the true class per occluder position" src=${rgbaUrl(prob)} />
+          <figcaption>p(${this.#className(im.class)}) ${num(prob.lo, 3)} to ${num(prob.hi, 3)}</figcaption>
         </figure>
         <figure>
           <img data-map="label" alt="most probable class per occluder position" src=${rgbaUrl(labelRgba(im.label))} />
@@ -166,7 +168,7 @@ export class ZfOcclusion extends LitElement {
               { img: pictureRgba(x.pictures[im.picture]!), caption: `image ${im.image}` },
               { img: pictureRgba(x.pictures[im.projection]!), box: im.marker, caption: `${o.layer} map ${im.feature}` },
               { img: heatRgba(im.activation), caption: 'activation' },
-              { img: heatRgba(im.probability, 0, 1), caption: 'p(true class)' },
+              { img: heatRgba(im.probability), caption: 'p(true class)' },
               { img: labelRgba(im.label), caption: 'most probable' },
             ]),
           ),

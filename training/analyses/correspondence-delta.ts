@@ -118,7 +118,7 @@ export function correspondence(
   });
   const low = convOutputLayer(model);
   const high = penultimateDense(model);
-  const read = readoutNet(model, [low, high], o.batchSize ?? 128);
+  const read = readoutNet(model, [low, high], o.batchSize ?? 256);
   const batch = tf.tensor4d(rows, [(1 + sets.length) * m, ...shape]);
   let r: ReturnType<typeof read>;
   try {

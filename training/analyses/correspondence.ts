@@ -41,7 +41,7 @@ export const correspondenceAnalysis: Analysis = {
     },
     { name: 'draws', kind: 'int', default: 10, min: 1, max: 1000, help: 'draws of random regions (default 10)' },
     { name: 'seed', kind: 'int', default: 1, min: 0, max: 2 ** 31, help: 'seed of the random regions (default 1)' },
-    { name: 'batch', kind: 'int', default: 128, min: 1, max: 4096, help: 'images per forward pass (default 128)' },
+    { name: 'batch', kind: 'int', default: 256, min: 1, max: 4096, help: 'images per forward pass (default 256)' },
   ],
   check(target, p) {
     checkTarget(target, NAME, { dense: true });

@@ -10,7 +10,7 @@ import type { CorrespondenceData, InvarianceData, OcclusionData } from '../../se
 import { displayChannels, maxAbs, symmetricBytes, toDisplay } from '../viz/atlas.js';
 import { correspondence, namedRegions } from './correspondence-delta.js';
 import { invarianceCurves } from './invariance-curves.js';
-import { occludeImage } from './occlusion-maps.js';
+import { occludeImages } from './occlusion-maps.js';
 import { defaultValues } from './resample.js';
 import { encodePng } from './image.js';
 import {
@@ -99,13 +99,18 @@ export function runOcclusion(
   const { height: h, width: w, channels: c } = probe.images;
   const size = o.size ?? defaultBoxSize(h);
   const pictures: Pictures = {};
-  let layer = o.layer ?? '';
-  let centres: OcclusionData['centres'] = { y: [], x: [] };
-  const out = images.map((i) => {
-    const klass = probe.images.labels[i]!;
-    const r = occludeImage(model, probe.input(i), klass, { ...o, size });
-    layer = r.layer;
-    centres = r.centres;
+  const classes = images.map((i) => probe.images.labels[i]!);
+  const maps = occludeImages(
+    model,
+    images.map((i) => probe.input(i)),
+    classes,
+    { ...o, size },
+  );
+  const layer = maps[0]?.layer ?? o.layer ?? '';
+  const centres = maps[0]?.centres ?? { y: [], x: [] };
+  const out = images.map((i, k) => {
+    const klass = classes[k]!;
+    const r = maps[k]!;
     pictures[`image-${i}`] = probePicture(probe.images, i);
     pictures[`occlusion-${i}-projection`] = symmetricPicture(r.projection, h, w, c);
     return {
@@ -261,7 +266,7 @@ export const IMAGE_PARAMS: ParamSpec[] = [
     max: 64,
     help: 'images of the fixed set: the first probe image of each class (default 4)',
   },
-  { name: 'batch', kind: 'int', default: 128, min: 1, max: 4096, help: 'images per forward pass (default 128)' },
+  { name: 'batch', kind: 'int', default: 256, min: 1, max: 4096, help: 'images per forward pass (default 256)' },
 ];
 
 /** Refuses an --image beyond the probe set (from run.json, before any tensor). */

@@ -38,7 +38,7 @@ export function invarianceCurves(
   inputs: Float32Array[],
   classes: number[],
   values: Record<TransformKind, number[]>,
-  batchSize = 128,
+  batchSize = 256,
 ): InvarianceResult {
   const shape = model.inputs[0]!.shape.slice(1) as [number, number, number];
   const n = shape[0] * shape[1] * shape[2];

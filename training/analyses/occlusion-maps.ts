@@ -85,93 +85,104 @@ export function occludeImage(
   klass: number,
   o: OcclusionOptions,
 ): OcclusionImage {
+  return occludeImages(model, [x], [klass], o)[0]!;
+}
+
+/**
+ * The occlusion maps of several images (model inputs, h*w*c each) of true classes `classes`: every
+ * occluded copy of every image in one batched readout, every projection in one way down.
+ */
+export function occludeImages(
+  model: tf.LayersModel,
+  xs: Float32Array[],
+  classes: number[],
+  o: OcclusionOptions,
+): OcclusionImage[] {
   const shape = model.inputs[0]!.shape.slice(1) as [number, number, number];
   const [h, w] = shape;
+  const n = shape[0] * shape[1] * shape[2];
   const out = convOutputLayer(model, o.layer);
-  const mapShape = (out.outputShape as number[]).slice(1) as [number, number, number];
-  const [mh, mw, maps] = mapShape;
-  const read = readoutNet(model, [out], o.batchSize ?? 128);
-  const tops = occluderStarts(h, o.size, o.stride);
-  const lefts = occluderStarts(w, o.size, o.stride);
-
-  const x1 = tf.tensor4d(x, [1, ...shape]);
-  let clean: ReturnType<typeof read>;
-  try {
-    clean = read(x1);
-  } finally {
-    x1.dispose();
-  }
-  const a = clean.layers[0]!;
-  let feature = o.feature ?? -1;
-  if (feature >= maps)
+  const [mh, mw, maps] = (out.outputShape as number[]).slice(1) as [number, number, number];
+  if (o.feature !== undefined && o.feature >= maps)
     throw new AnalysisError(
       'unknown-feature',
-      `occlusion --feature: ${out.name} has ${maps} maps (0 to ${maps - 1}); found ${feature}`,
+      `occlusion --feature: ${out.name} has ${maps} maps (0 to ${maps - 1}); found ${o.feature}`,
       404,
     );
-  if (feature < 0) feature = argmax(a) % maps;
-  const sumMap = (v: Float32Array, row: number) => {
+  const read = readoutNet(model, [out], o.batchSize ?? 256);
+  const tops = occluderStarts(h, o.size, o.stride);
+  const lefts = occluderStarts(w, o.size, o.stride);
+  const positions = tops.length * lefts.length;
+  const cleanRows = new Float32Array(xs.length * n);
+  const copies = new Float32Array(xs.length * positions * n);
+  xs.forEach((x, i) => {
+    cleanRows.set(x, i * n);
+    copies.set(occludedCopies(x, shape, o.size, tops, lefts), i * positions * n);
+  });
+  const readRows = (rows: Float32Array, count: number) => {
+    const t = tf.tensor4d(rows, [count, ...shape]);
+    try {
+      return read(t);
+    } finally {
+      t.dispose();
+    }
+  };
+  const clean = readRows(cleanRows, xs.length);
+  const r = readRows(copies, xs.length * positions);
+  const a = clean.layers[0]!;
+  const size = mh * mw * maps;
+  // Per image: the map (the given one, or the one with the strongest unit) and its strongest unit.
+  const picks = xs.map((_, i) => {
+    const feature = o.feature ?? argmax(a, i * size, size) % maps;
+    let unit = 0;
+    for (let p = 1; p < mh * mw; p++)
+      if (a[i * size + p * maps + feature]! > a[i * size + unit * maps + feature]!) unit = p;
+    return { feature, unit, y: Math.floor(unit / mw), x: unit % mw };
+  });
+  const sumMap = (v: Float32Array, row: number, feature: number) => {
     let s = 0;
     for (let p = 0; p < mh * mw; p++) s += v[(row * mh * mw + p) * maps + feature]!;
     return s;
   };
-  let unit = 0;
-  for (let p = 1; p < mh * mw; p++) if (a[p * maps + feature]! > a[unit * maps + feature]!) unit = p;
-
-  const copies = occludedCopies(x, shape, o.size, tops, lefts);
-  const occluded = tf.tensor4d(copies, [tops.length * lefts.length, ...shape]);
-  let r: ReturnType<typeof read>;
-  try {
-    r = read(occluded);
-  } finally {
-    occluded.dispose();
-  }
-  const probability: number[][] = [];
-  const activation: number[][] = [];
-  const label: number[][] = [];
-  tops.forEach((_, i) => {
-    probability.push([]);
-    activation.push([]);
-    label.push([]);
-    lefts.forEach((_, j) => {
-      const row = i * lefts.length + j;
-      probability[i]!.push(r.probabilities[row * r.classes + klass]!);
-      activation[i]!.push(sumMap(r.layers[0]!, row));
-      label[i]!.push(argmax(r.probabilities, row * r.classes, r.classes));
-    });
-  });
-
-  const uy = Math.floor(unit / mw);
-  const ux = unit % mw;
   const conv = model.layers.find((l) => l.name === (o.layer ?? convLayerOf(model, out)))!;
   const projected = tf.tidy(() =>
-    PROJECTION_METHODS.deconvnet!.project(model, conv.name, tf.tensor4d(x, [1, ...shape]), [
-      { image: 0, y: uy, x: ux, channel: feature },
-    ]),
+    PROJECTION_METHODS.deconvnet!.project(
+      model,
+      conv.name,
+      tf.tensor4d(cleanRows, [xs.length, ...shape]),
+      picks.map((p, i) => ({ image: i, y: p.y, x: p.x, channel: p.feature })),
+    ),
   );
-  const projection = (projected.dataSync() as Float32Array).slice();
-  projected.dispose();
+  const projections = projected.dataSync() as Float32Array;
   const geo = receptiveFields(model).find((g) => g.name === conv.name);
-  const rf = geo ? unitWindow(geo.rf, uy, ux, h, w).rf : [0, 0, Math.max(h, w)];
-  const [y0, x0, side] = rf as [number, number, number];
-  const top = Math.max(0, y0);
-  const left = Math.max(0, x0);
-  return {
-    layer: conv.name,
-    centres: { y: occluderCentres(tops, o.size), x: occluderCentres(lefts, o.size) },
-    feature,
-    clean: {
-      probability: clean.probabilities[klass]!,
-      activation: sumMap(a, 0),
-      label: argmax(clean.probabilities),
-    },
-    probability,
-    activation,
-    label,
-    unit: { y: uy, x: ux, value: a[unit * maps + feature]! },
-    marker: { top, left, height: Math.min(h, y0 + side) - top, width: Math.min(w, x0 + side) - left },
-    projection,
-  };
+  const result = xs.map((_, i): OcclusionImage => {
+    const { feature, unit, y: uy, x: ux } = picks[i]!;
+    const klass = classes[i]!;
+    const grid = (f: (row: number) => number) =>
+      tops.map((_, ti) => lefts.map((_, li) => f(i * positions + ti * lefts.length + li)));
+    const rf = geo ? unitWindow(geo.rf, uy, ux, h, w).rf : [0, 0, Math.max(h, w)];
+    const [y0, x0, side] = rf as [number, number, number];
+    const top = Math.max(0, y0);
+    const left = Math.max(0, x0);
+    return {
+      layer: conv.name,
+      centres: { y: occluderCentres(tops, o.size), x: occluderCentres(lefts, o.size) },
+      feature,
+      clean: {
+        probability: clean.probabilities[i * clean.classes + klass]!,
+        activation: sumMap(a, i, feature),
+        label: argmax(clean.probabilities, i * clean.classes, clean.classes),
+      },
+      probability: grid((row) => r.probabilities[row * r.classes + klass]!),
+      activation: grid((row) => sumMap(r.layers[0]!, row, feature)),
+      label: grid((row) => argmax(r.probabilities, row * r.classes, r.classes)),
+      unit: { y: uy, x: ux, value: a[i * size + unit * maps + feature]! },
+      marker: { top, left, height: Math.min(h, y0 + side) - top, width: Math.min(w, x0 + side) - left },
+      projection: projections.slice(i * n, (i + 1) * n),
+    };
+  });
+  projected.dispose();
+  return result;
 }
 
 /** The conv layer whose rectified output is `out` (the same layer, or the conv below a ReLU layer). */

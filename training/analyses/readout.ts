@@ -82,7 +82,7 @@ function outputIsSoftmax(model: tf.LayersModel): boolean {
 export function readoutNet(
   model: tf.LayersModel,
   layers: tf.layers.Layer[],
-  batchSize = 128,
+  batchSize = 256,
 ): (x: tf.Tensor4D) => Readout {
   const outputs = [...layers.map((l) => l.output as tf.SymbolicTensor), model.outputs[0]!];
   const sub = tf.model({ inputs: model.inputs, outputs });

@@ -41,50 +41,136 @@ function inline(pictures: Pictures, into: Record<string, PictureData>): void {
     into[name] = { height: p.height, width: p.width, channels: p.channels, base64: base64(p.bytes) };
 }
 
-/** The event of one snapshot epoch, or null when no experiment is asked for (or none could run). */
-export async function runExperiments(a: ExperimentsArgs): Promise<ExperimentsEvent | null> {
-  if (a.which.length === 0) return null;
-  const probe: ExperimentProbe = {
-    images: a.probe,
-    input: (i) => {
-      const t = a.toInput([i]);
-      const v = (t.dataSync() as Float32Array).slice();
-      t.dispose();
-      return v;
-    },
+/**
+ * What to compute: the probe images of occlusion and of invariance, and whether correspondence.
+ * A plan can be split between two threads (splitPlan) and the two partial events merged.
+ */
+export interface ExperimentPlan {
+  occlusion?: number[];
+  invariance?: number[];
+  correspondence?: boolean;
+}
+
+/** The whole plan of one snapshot epoch. */
+export function planExperiments(
+  labels: ArrayLike<number>,
+  which: readonly ExperimentName[],
+  count = 4,
+): ExperimentPlan {
+  const images = fixedImages(labels, count);
+  return {
+    ...(which.includes('occlusion') ? { occlusion: images } : {}),
+    ...(which.includes('invariance') ? { invariance: images } : {}),
+    ...(which.includes('correspondence') ? { correspondence: true } : {}),
   };
-  const images = fixedImages(a.probe.labels, a.images ?? 4);
-  const event: ExperimentsEvent = { type: 'experiments', epoch: a.epoch, pictures: {}, seconds: {} };
+}
+
+/**
+ * Two halves of about equal work for two threads: occlusion (the largest, one forward per
+ * occluder position) split by images, invariance on one side, correspondence on the other.
+ */
+export function splitPlan(plan: ExperimentPlan): [ExperimentPlan, ExperimentPlan] {
+  const occ = plan.occlusion ?? [];
+  const half = Math.ceil(occ.length / 2);
+  const a: ExperimentPlan = {};
+  const b: ExperimentPlan = {};
+  if (occ.length) a.occlusion = occ.slice(0, half);
+  if (occ.length > half) b.occlusion = occ.slice(half);
+  if (plan.correspondence) a.correspondence = true;
+  if (plan.invariance) b.invariance = plan.invariance;
+  return [a, b];
+}
+
+/** The probe images a plan reads (for the inputs another thread needs). */
+export function planImages(plan: ExperimentPlan, labels: ArrayLike<number>): number[] {
+  const set = new Set([...(plan.occlusion ?? []), ...(plan.invariance ?? [])]);
+  if (plan.correspondence) for (const i of correspondenceImages(labels)) set.add(i);
+  return [...set].sort((x, y) => x - y);
+}
+
+/** The probe images correspondence masks: the first of probe image 0's class. */
+function correspondenceImages(labels: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < labels.length && out.length < EPOCH_DEFAULTS.correspondenceImages; i++)
+    if (labels[i] === labels[0]) out.push(i);
+  return out;
+}
+
+/** A plan's part of the event (the whole event for the whole plan). */
+export async function runPlan(
+  model: tf.LayersModel,
+  probe: ExperimentProbe,
+  plan: ExperimentPlan,
+  epoch: number,
+  log?: (line: string) => void,
+): Promise<ExperimentsEvent> {
+  const event: ExperimentsEvent = { type: 'experiments', epoch, pictures: {}, seconds: {} };
   const timed = async (name: ExperimentName, fn: () => void) => {
-    if (!a.which.includes(name)) return;
     const t0 = performance.now();
     try {
       fn();
       event.seconds[name] = Math.round(performance.now() - t0) / 1000;
     } catch (err) {
-      a.log?.(`experiments: ${name} left out at epoch ${a.epoch}: ${(err as Error).message}`);
+      log?.(`experiments: ${name} left out at epoch ${epoch}: ${(err as Error).message}`);
     }
     // Between experiments: let the reporter's socket breathe.
     await new Promise<void>((res) => setImmediate(res));
   };
-  await timed('occlusion', () => {
-    const r = runOcclusion(a.model, probe, images, { stride: EPOCH_DEFAULTS.stride });
-    event.occlusion = r.data;
-    inline(r.pictures, event.pictures);
-  });
-  await timed('invariance', () => {
-    const r = runInvariance(a.model, probe, images);
-    event.invariance = r.data;
-    inline(r.pictures, event.pictures);
-  });
-  await timed('correspondence', () => {
-    const r = runCorrespondence(a.model, probe, {
-      count: EPOCH_DEFAULTS.correspondenceImages,
-      draws: EPOCH_DEFAULTS.draws,
-      seed: EPOCH_DEFAULTS.seed,
+  if (plan.occlusion?.length)
+    await timed('occlusion', () => {
+      const r = runOcclusion(model, probe, plan.occlusion!, { stride: EPOCH_DEFAULTS.stride });
+      event.occlusion = r.data;
+      inline(r.pictures, event.pictures);
     });
-    event.correspondence = r.data;
-    inline(r.pictures, event.pictures);
-  });
+  if (plan.invariance?.length)
+    await timed('invariance', () => {
+      const r = runInvariance(model, probe, plan.invariance!);
+      event.invariance = r.data;
+      inline(r.pictures, event.pictures);
+    });
+  if (plan.correspondence)
+    await timed('correspondence', () => {
+      const r = runCorrespondence(model, probe, {
+        count: EPOCH_DEFAULTS.correspondenceImages,
+        draws: EPOCH_DEFAULTS.draws,
+        seed: EPOCH_DEFAULTS.seed,
+      });
+      event.correspondence = r.data;
+      inline(r.pictures, event.pictures);
+    });
+  return event;
+}
+
+/** Two partial events of one epoch as one: occlusion images in order (a's first), seconds added. */
+export function mergeEvents(a: ExperimentsEvent, b: ExperimentsEvent): ExperimentsEvent {
+  const out: ExperimentsEvent = { ...a, pictures: { ...a.pictures, ...b.pictures }, seconds: { ...a.seconds } };
+  for (const [k, v] of Object.entries(b.seconds) as [ExperimentName, number][])
+    out.seconds[k] = Math.round(((out.seconds[k] ?? 0) + v) * 1000) / 1000;
+  if (a.occlusion && b.occlusion)
+    out.occlusion = { ...a.occlusion, images: [...a.occlusion.images, ...b.occlusion.images] };
+  else if (b.occlusion) out.occlusion = b.occlusion;
+  if (b.invariance) out.invariance = b.invariance;
+  if (b.correspondence) out.correspondence = b.correspondence;
+  return out;
+}
+
+/** A probe set whose model inputs come from `toInput`. */
+export function probeOf(images: ImageSet, toInput: (indices: number[]) => tf.Tensor4D): ExperimentProbe {
+  return {
+    images,
+    input: (i) => {
+      const t = toInput([i]);
+      const v = (t.dataSync() as Float32Array).slice();
+      t.dispose();
+      return v;
+    },
+  };
+}
+
+/** The event of one snapshot epoch on this thread, or null when no experiment is asked for (or none could run). */
+export async function runExperiments(a: ExperimentsArgs): Promise<ExperimentsEvent | null> {
+  const plan = planExperiments(a.probe.labels, a.which, a.images ?? 4);
+  if (!Object.keys(plan).length) return null;
+  const event = await runPlan(a.model, probeOf(a.probe, a.toInput), plan, a.epoch, a.log);
   return Object.keys(event.seconds).length ? event : null;
 }
