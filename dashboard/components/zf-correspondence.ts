@@ -127,7 +127,7 @@ export class ZfCorrespondence extends LitElement {
       <div class="grid">
         ${(['conv5', 'fc7'] as const).map(
           (k) =>
-            html`<zf-line-chart .series=${series(k)} .xTitle=${'epoch'} .yTitle=${`Δ at ${k}`} .label=${`Correspondence Δ at ${k} across epochs`} .name=${`correspondence-${k}`}></zf-line-chart>`,
+            html`<zf-line-chart .series=${series(k)} .xTitle=${'epoch'} .xStep=${1} .yTitle=${`Δ at ${k}`} .label=${`Correspondence Δ at ${k} across epochs`} .name=${`correspondence-${k}`}></zf-line-chart>`,
         )}
       </div>
     </div>`;

@@ -30,6 +30,7 @@ export class ZfLineChart extends LitElement {
     label: { attribute: false },
     yMax: { attribute: false },
     name: { attribute: false },
+    xStep: { attribute: false },
   };
   declare series: Series[];
   declare xTitle: string;
@@ -40,6 +41,8 @@ export class ZfLineChart extends LitElement {
   declare yMax: number | undefined;
   /** File-name part of its downloads. */
   declare name: string;
+  /** Tick step of the x axis (1 for epochs); default: Chart.js's choice. */
+  declare xStep: number | undefined;
 
   protected readonly chart = new ChartController(
     this,
@@ -58,7 +61,11 @@ export class ZfLineChart extends LitElement {
       parsing: false as const,
       plugins: { legend: { display: false } },
       scales: {
-        x: { type: 'linear' as const, title: { display: true, text: this.xTitle } },
+        x: {
+          type: 'linear' as const,
+          title: { display: true, text: this.xTitle },
+          ...(this.xStep !== undefined ? { ticks: { stepSize: this.xStep } } : {}),
+        },
         y: {
           type: 'linear' as const,
           min: 0,
