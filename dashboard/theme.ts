@@ -117,6 +117,15 @@ export const shared = css`
     cursor: pointer;
     text-decoration: none;
   }
+  /* The one select look. */
+  select {
+    background: var(--panel-2);
+    color: var(--fg);
+    border: 1px solid var(--line);
+    border-radius: 6px;
+    padding: 4px 8px;
+    font: inherit;
+  }
   .btn[disabled] {
     opacity: 0.45;
     cursor: default;

@@ -1,11 +1,12 @@
 /**
  * The views registry: one entry per view, each rendered by its own zf-* element. Adding a view is
- * one component file and one entry here (the tabs, the URL and the scrubber follow).
+ * one component file, its id in VIEW_IDS (state/url.ts) and one entry here; the compiler refuses a
+ * missing or extra entry, and the tabs, the URL and the scrubber follow.
  */
 import { html, type TemplateResult } from 'lit';
 import type { RunInfo } from '../server/protocol.js';
 import type { DashboardState, RunData } from './state/reducer.js';
-import type { NavState, ViewId } from './state/url.js';
+import { VIEW_IDS, type NavState, type ViewId } from './state/url.js';
 import './components/zf-run-list.js';
 import './components/zf-curves.js';
 import './components/zf-layer-grid.js';
@@ -38,90 +39,80 @@ export interface ViewSpec {
   render(ctx: ViewContext): TemplateResult;
 }
 
-export const VIEWS: ViewSpec[] = [
-  {
-    id: 'runs',
+/** Every view by id: the type demands exactly one entry for each id of VIEW_IDS, which sets the tab order. */
+const SPECS: { [K in ViewId]: Omit<ViewSpec, 'id'> } = {
+  runs: {
     title: 'Runs',
     needsRun: false,
     usesEpoch: false,
     render: (c) =>
       html`<zf-run-list .runs=${c.state.runs} .loaded=${c.state.runsLoaded} .selected=${c.nav.run}></zf-run-list>`,
   },
-  {
-    id: 'curves',
+  curves: {
     title: 'Curves',
     needsRun: true,
     usesEpoch: false,
     render: (c) => html`<zf-curves .data=${c.data} .nav=${c.nav} .run=${c.run}></zf-curves>`,
   },
-  {
-    id: 'grid',
+  grid: {
     title: 'Layer grid',
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-layer-grid .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-layer-grid>`,
   },
-  {
-    id: 'evolution',
+  evolution: {
     title: 'Evolution',
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-evolution .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-evolution>`,
   },
-  {
-    id: 'convergence',
+  convergence: {
     title: 'Convergence',
     needsRun: true,
     usesEpoch: false,
     render: (c) => html`<zf-convergence .data=${c.data}></zf-convergence>`,
   },
-  {
-    id: 'health',
+  health: {
     title: 'Health',
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-health .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-health>`,
   },
-  {
-    id: 'occlusion',
+  occlusion: {
     title: 'Occlusion',
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-occlusion .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-occlusion>`,
   },
-  {
-    id: 'invariance',
+  invariance: {
     title: 'Invariance',
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-invariance .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-invariance>`,
   },
-  {
-    id: 'correspondence',
+  correspondence: {
     title: 'Correspondence',
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-correspondence .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-correspondence>`,
   },
-  {
-    id: 'compare',
+  compare: {
     title: 'Compare',
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-compare .state=${c.state} .nav=${c.nav}></zf-compare>`,
   },
-  {
-    id: 'feature',
+  feature: {
     title: 'Feature',
     needsRun: true,
     usesEpoch: true,
     tab: false,
     render: (c) => html`<zf-feature-page .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-feature-page>`,
   },
-];
+};
+
+export const VIEWS: readonly ViewSpec[] = VIEW_IDS.map((id) => ({ id, ...SPECS[id] }));
 
 export function viewById(id: ViewId): ViewSpec {
-  const v = VIEWS.find((x) => x.id === id);
-  if (!v) throw new Error(`views: no view registered for id ${id}`);
-  return v;
+  return VIEWS[VIEW_IDS.indexOf(id)]!;
 }

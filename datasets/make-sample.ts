@@ -32,7 +32,9 @@ export function firstPerClass(labels: Uint8Array, classes: number, perClass: num
 export function encodeIdx(dims: number[], data: Uint8Array): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt32BE(0x0800 + dims.length, 0);
-  dims.forEach((d, k) => header.writeUInt32BE(d, 4 + 4 * k));
+  dims.forEach((d, k) => {
+    header.writeUInt32BE(d, 4 + 4 * k);
+  });
   return Buffer.concat([header, data]);
 }
 

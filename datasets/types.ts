@@ -1,3 +1,4 @@
+import { ZfError } from '../server/errors.js';
 /**
  * The dataset interface: every format (IDX, CIFAR binary, image folders) loads into this.
  * Images are uint8 NHWC, row-major: image i, row y, column x, channel c is at
@@ -56,12 +57,11 @@ export interface DatasetSource {
 }
 
 /** An error about the user's data: names the file and what was wrong; the CLI prints only the message. */
-export class DatasetError extends Error {
+export class DatasetError extends ZfError {
   constructor(
     message: string,
     readonly file?: string,
   ) {
-    super(message);
-    this.name = 'DatasetError';
+    super('dataset', message);
   }
 }

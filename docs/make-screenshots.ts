@@ -9,19 +9,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../bench/chromium.js';
 import { startServer } from '../server/index.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const [logdir, outdir, ...shots] = process.argv.slice(2);
 if (!logdir || !outdir || !shots.length) {
@@ -30,7 +19,7 @@ if (!logdir || !outdir || !shots.length) {
 }
 mkdirSync(outdir, { recursive: true });
 const server = await startServer({ logdir, port: 0, log: () => undefined });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = await launchChromium('make-screenshots');
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   for (const shot of shots) {

@@ -98,7 +98,7 @@ export interface RunInfo {
 // ---------------------------------------------------------------------------------------------
 // Snapshots (the engine's output; stored as runs/<id>/snapshots/<epoch>/<layer>.json)
 
-/** Receptive field arithmetic of a layer (zfnet.md §3.2): unit i covers input rows [i*jump+offset, ... + size - 1]. */
+/** Receptive field arithmetic of a layer: unit i covers input rows [i*jump+offset, ... + size - 1]. */
 export interface ReceptiveField {
   size: number;
   jump: number;
@@ -122,7 +122,7 @@ export interface TopActivation {
   clipped: boolean;
 }
 
-/** Per-filter health (issue 4 §4); change figures are null at the first snapshot. */
+/** Per-filter health (activity, size, change since the last snapshot); change figures are null at the first snapshot. */
 export interface FilterHealth {
   /** Share of probe positions where the map is > 0. */
   activeShare: number;
@@ -471,26 +471,63 @@ export type ServerToDashboard =
   | { type: 'event'; runId: string; event: StoredEvent }
   | { type: 'error'; code: ErrorCode; message: string };
 
-export type ErrorCode =
-  | 'bad-json'
-  | 'bad-frame'
-  | 'unknown-type'
-  | 'protocol-version'
-  | 'unauthorized'
-  | 'not-hello'
-  | 'seq-gap'
-  | 'unknown-run'
-  | 'too-large'
-  | 'rate-limited'
-  | 'bad-blob'
-  | 'internal';
+/** The codes an `error` frame can carry. */
+export const ERROR_CODES = [
+  'bad-json',
+  'bad-frame',
+  'unknown-type',
+  'protocol-version',
+  'unauthorized',
+  'not-hello',
+  'seq-gap',
+  'unknown-run',
+  'too-large',
+  'rate-limited',
+  'bad-blob',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// REST answers (server/API.md lists the routes)
+
+/** GET /api/health */
+export interface HealthResponse {
+  ok: true;
+  protocolVersion: number;
+}
+
+/** GET /api/runs/:runId/status: the run's liveness, without its configuration. */
+export type RunStatusResponse = Pick<RunInfo, 'runId' | 'status' | 'trainerOnline' | 'lastSeq' | 'endedAt' | 'error'>;
+
+/** GET /api/runs/:runId/snapshots: the complete snapshot epochs, ascending, with their layers. */
+export type SnapshotListResponse = { epoch: number; layers: string[] }[];
+
+/** GET /api/runs/:runId/snapshots/:epoch/:layer/export?format=json */
+export interface SnapshotExportResponse {
+  runId: string;
+  epoch: number;
+  layer: string;
+  snapshot: LayerSnapshot;
+  /** URLs of the patches atlas and of each method's projections atlas. */
+  images: string[];
+}
+
+/** A stored snapshot as a dashboard holds it: the stored event without its type and epoch list. */
+export type SnapshotRef = Omit<Extract<StoredEvent, { type: 'snapshot' }>, 'type' | 'epochLayers' | 'seq'> & {
+  /** Seq of its event (a resumed run may drop events after a seq). */
+  seq?: number;
+};
 
 // ---------------------------------------------------------------------------------------------
 // REST errors (added compatibly by the server: the body of every non-2xx JSON answer)
 
+/** The code of a REST error body: an ErrorCode, an AnalysisErrorCode, or one of the REST-only failures. */
+export type ApiErrorCode = ErrorCode | 'not-found' | 'bad-request' | 'forbidden' | AnalysisErrorCode;
+
 /** `code` is an ErrorCode, or 'not-found' / 'bad-request' / 'forbidden' (Origin or Host refused) for REST-only failures. */
 export interface ApiErrorBody {
-  error: { code: ErrorCode | 'not-found' | 'bad-request' | 'forbidden' | AnalysisErrorCode; message: string };
+  error: { code: ApiErrorCode; message: string };
 }
 
 // ---------------------------------------------------------------------------------------------

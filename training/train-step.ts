@@ -1,5 +1,5 @@
 /**
- * One SGD-with-momentum update of a LayersModel, as in the paper (zfnet.md §1.2): momentum 0.9,
+ * One SGD-with-momentum update of a LayersModel, as in Zeiler & Fergus's training: momentum 0.9,
  * dropout active, and after every update each conv filter whose RMS exceeds `renormRadius` is
  * rescaled to it. tfjs-layers' model.fit ignores kernelConstraint, so this is done by hand here.
  */

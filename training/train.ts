@@ -25,6 +25,7 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 import type { KeptResults } from './resume.js';
+import { ZfError } from '../server/errors.js';
 
 export interface Progress {
   epoch: number;
@@ -343,6 +344,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
 }
 
 /** A resume that cannot start (no checkpoint): a one-line message for the user. */
-export class ResumeError extends Error {
-  override name = 'ResumeError';
+export class ResumeError extends ZfError {
+  constructor(message: string) {
+    super('resume', message);
+  }
 }

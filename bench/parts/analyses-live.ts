@@ -10,40 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import WebSocket from 'ws';
-import type { AnalysisView, TrainerEvent } from '../../server/protocol.js';
+import type { AnalysisView } from '../../server/protocol.js';
 import { startServer } from '../../server/index.js';
 import { datasetInfo, loadDataset, splitDataset } from '../../datasets/index.js';
 import { saveCheckpoint } from '../../training/checkpoint.js';
 import { buildZfNet, summarizeModel } from '../../training/model/zfnet.js';
 import { zfNetConfig } from '../../training/model/config.js';
 import { StoreReporter, WebSocketReporter } from '../../training/reporter/index.js';
+import { snapshotEvent } from './server.js';
 
 const DASHBOARDS = 5;
 const SNAPSHOTS = 40;
-
-function snapshotEvent(epoch: number, blob: string): TrainerEvent {
-  return {
-    type: 'snapshot',
-    epoch,
-    layer: 'conv2',
-    index: {
-      epoch,
-      layer: 'conv2',
-      layerIndex: 1,
-      shape: [8, 8, 16],
-      rf: { size: 15, jump: 4, offset: -5 },
-      atlas: { tile: 16, cols: 9, rows: 16 },
-      methods: ['deconvnet'],
-      maps: [],
-      health: { deadCount: 0, deadShare: 0, meanActiveShare: 0.5, meanWeightChange: null },
-      files: { patches: 'conv2.patches.png', projections: { deconvnet: 'conv2.deconvnet.png' } },
-    },
-    blobs: [
-      { name: 'conv2.patches.png', base64: blob },
-      { name: 'conv2.deconvnet.png', base64: blob },
-    ],
-  };
-}
 
 /** A run of the default small ZF-net on the sample dataset with a checkpoint at epoch 1. */
 async function writeRun(logdir: string): Promise<void> {

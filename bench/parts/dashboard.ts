@@ -13,21 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../chromium.js';
 import type { BenchPart } from '../parts.js';
 import { startServer } from '../../server/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const RUN = 'full-default';
 const LOGDIR = join('.cache', 'bench-dashboard-v2');
 
@@ -97,12 +87,11 @@ const part: BenchPart = {
   name: 'dashboard',
   description: 'full default run (8 epochs x 5 layers, 32-96 maps, top-9) in headless Chromium: open time and tab heap',
   async run(log) {
-    if (!existsSync(CHROMIUM)) throw new Error(`bench dashboard: ${CHROMIUM} is missing (apt-get install -y chromium)`);
     if (!existsSync('dist/dashboard-app/index.html'))
       throw new Error('bench dashboard: dist/dashboard-app is missing; run `npm run build` first');
     ensureRun(log);
     const server = await startServer({ logdir: LOGDIR, port: 0, log: () => undefined });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await launchChromium('bench dashboard');
     try {
       const opens: number[] = [];
       const features: number[] = [];

@@ -67,7 +67,8 @@ async function startChild(logdir: string, token: string) {
   };
 }
 
-function snapshotEvent(epoch: number, blob: string): TrainerEvent {
+/** A snapshot event of one small layer, its two atlases the given base64 PNG (shared by the server benches). */
+export function snapshotEvent(epoch: number, blob: string): TrainerEvent {
   return {
     type: 'snapshot',
     epoch,

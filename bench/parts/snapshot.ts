@@ -1,5 +1,5 @@
 /**
- * bench part `snapshot`: what a full snapshot costs next to training (issue 4 target: <= 0.25).
+ * bench part `snapshot`: what a full snapshot costs next to training (the aim: at most 0.25 of an epoch).
  * A snapshot of the default small ZF-net (conv1 7x7/2, widths 32,64,96,96,64; 32x32x3): 5 conv layers,
  * every map, top-9 over a 1,000-image probe set, deconvnet, PNG atlases; against one training epoch
  * over 10,000 images on the same backend, measured as steps (batch 64) x the median step time of
@@ -74,7 +74,10 @@ function syntheticProbe(count: number): ImageSet {
   const H = 32;
   const images = new Uint8Array(count * H * H * 3);
   let s = 12345;
-  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
   for (let i = 0; i < count; i++) {
     const cx = rand() * H,
       cy = rand() * H,

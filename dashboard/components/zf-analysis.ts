@@ -28,15 +28,6 @@ export class ZfAnalysis extends LitElement {
         flex-wrap: wrap;
         margin-bottom: 10px;
       }
-      button, select {
-        background: var(--panel-2);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 6px;
-        padding: 4px 10px;
-        font: inherit;
-        cursor: pointer;
-      }
       figure {
         margin: 0;
         display: flex;
@@ -174,8 +165,10 @@ export class ZfAnalysis extends LitElement {
     }
     let rows: Strip = epochs.map((epoch) => ({ epoch }));
     set(rows);
-    const update = (epoch: number) => (a: Asked) =>
-      set((rows = rows.map((s) => (s.epoch === epoch ? { epoch, ...a } : s))));
+    const update = (epoch: number) => (a: Asked) => {
+      rows = rows.map((s) => (s.epoch === epoch ? { epoch, ...a } : s));
+      set(rows);
+    };
     await Promise.all(epochs.map((e) => this.#ask(e, update(e), analysis, params)));
   }
 
@@ -198,8 +191,8 @@ export class ZfAnalysis extends LitElement {
     return html`<section aria-label="Ask the network">
       <h3>Ask the network · epoch ${this.epoch}</h3>
       <div class="row">
-        <button data-action="optimal-input" @click=${this.#askOptimal}>What does this feature want?</button>
-        <button data-action="strip" @click=${() => this.#everyEpoch((rows) => (this.strip = rows), 'optimal-input', this.#params())}>…at every epoch</button>
+        <button class="btn" data-action="optimal-input" @click=${this.#askOptimal}>What does this feature want?</button>
+        <button class="btn" data-action="strip" @click=${() => this.#everyEpoch((rows) => (this.strip = rows), 'optimal-input', this.#params())}>…at every epoch</button>
       </div>
       ${o ? html`<div class="row optimal"><figure>${answer(o, (v) => v.result!.image, `optimal input of ${this.layer} feature ${this.feature}`)}${optimalCaption(o.view)}</figure></div>` : nothing}
       ${
@@ -215,7 +208,7 @@ export class ZfAnalysis extends LitElement {
             ${(this.classes ?? []).map((c, i) => html`<option value=${i}>${c}</option>`)}
           </select>
         </label>
-        <button data-action="class" @click=${this.#askClass}>What does this class want?</button>
+        <button class="btn" data-action="class" @click=${this.#askClass}>What does this class want?</button>
       </div>
       ${this.ofClass ? html`<div class="row of-class"><figure>${answer(this.ofClass, (v) => v.result!.image, 'optimal input of the class')}${optimalCaption(this.ofClass.view)}</figure></div>` : nothing}
       <div class="row">
@@ -224,8 +217,8 @@ export class ZfAnalysis extends LitElement {
             ${this.images.map((i) => html`<option value=${i}>${i}</option>`)}
           </select>
         </label>
-        <button data-action="reconstruction" @click=${() => this.#askRecon(false)}>What does each layer keep of it?</button>
-        <button data-action="reconstruction-strip" @click=${() => this.#askRecon(true)}>…at every epoch</button>
+        <button class="btn" data-action="reconstruction" @click=${() => this.#askRecon(false)}>What does each layer keep of it?</button>
+        <button class="btn" data-action="reconstruction-strip" @click=${() => this.#askRecon(true)}>…at every epoch</button>
       </div>
       ${this.recon ? html`<div class="recon">${this.recon.map((r) => reconstructionRow(r.epoch, r))}</div>` : nothing}
     </section>`;

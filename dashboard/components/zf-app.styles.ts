@@ -24,14 +24,6 @@ export const appStyles = css`
   .brand span {
     color: var(--accent);
   }
-  select {
-    background: var(--panel-2);
-    color: var(--fg);
-    border: 1px solid var(--line);
-    border-radius: 6px;
-    padding: 5px 8px;
-    font: inherit;
-  }
   nav {
     display: flex;
     align-items: center;

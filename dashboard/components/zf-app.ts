@@ -126,7 +126,10 @@ export class ZfApp extends LitElement {
     document.title = run && view.needsRun ? `${view.title} · ${run.runId} · zfscope` : 'zfscope';
     const epochs = data?.epochs ?? [];
     return html`
-      <a class="skip" href="#main" @click=${(e: Event) => (e.preventDefault(), this.focusView())}>Skip to the ${view.title.toLowerCase()}</a>
+      <a class="skip" href="#main" @click=${(e: Event) => {
+        e.preventDefault();
+        this.focusView();
+      }}>Skip to the ${view.title.toLowerCase()}</a>
       <header>
         <div class="brand">zf<span>scope</span></div>
         ${

@@ -63,14 +63,6 @@ export class ZfCompare extends LitElement {
         outline: 2px solid var(--bad);
         opacity: 0.6;
       }
-      select {
-        background: var(--panel-2);
-        color: var(--fg);
-        border: 1px solid var(--line);
-        border-radius: 6px;
-        padding: 4px 8px;
-        font: inherit;
-      }
     `,
   ];
 

@@ -5,12 +5,12 @@
  * thumbnails grow with the window. A cell opens the feature dialog at its epoch (click, or arrows
  * and Enter: one cell in the tab order), and from there the feature's page.
  */
-import { css, html, LitElement } from 'lit';
+import { css, html } from 'lit';
 import { legend } from '../../training/viz/diagnostics/rules.js';
 import { rulesOf } from '../render/marks.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { LayerSnapshot, RunInfo } from '../../server/protocol.js';
-import { SnapshotsController } from '../controllers/snapshots-controller.js';
+import type { LayerSnapshot } from '../../server/protocol.js';
+import { RunView } from './run-view.js';
 import { ResizeController } from '../controllers/resize-controller.js';
 import { VisibilityController } from '../controllers/visibility-controller.js';
 import { blobUrl } from '../data/api.js';
@@ -20,15 +20,15 @@ import { drawMontage, evolutionLayout } from '../export/montage.js';
 import { evolutionMarks } from '../state/evolution.js';
 import { evolutionThumb } from '../state/fit.js';
 import { num } from '../state/format.js';
-import { type RunData, resolveEpoch, type SnapshotRef } from '../state/reducer.js';
-import { formatHash, type NavState } from '../state/url.js';
+import { resolveEpoch, type SnapshotRef } from '../state/reducer.js';
+import { formatHash } from '../state/url.js';
 import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
 import { emptyState, errorState, loadingState } from '../render/states.js';
 import { blankTile, tile } from '../render/tile.js';
 import { shared } from '../theme.js';
 import './zf-feature-dialog.js';
 
-export class ZfEvolution extends LitElement {
+export class ZfEvolution extends RunView {
   static override styles = [
     shared,
     css`
@@ -103,12 +103,6 @@ export class ZfEvolution extends LitElement {
     `,
   ];
 
-  static override properties = { run: { attribute: false }, data: { attribute: false }, nav: { attribute: false } };
-  declare run: RunInfo | undefined;
-  declare data: RunData | undefined;
-  declare nav: NavState;
-
-  readonly #snaps = new SnapshotsController(this);
   readonly #visible = new VisibilityController(this);
   readonly #size = new ResizeController(this);
   #scrolledTo?: string;
@@ -214,10 +208,10 @@ export class ZfEvolution extends LitElement {
     const refs = epochs.map((e) => d.snapshots[e]![layer]!);
     const methods = refs.at(-1)!.methods;
     const method = pickMethod(methods, this.nav.method);
-    const need = this.#snaps.need(refs.map((r) => r.indexUrl));
+    const need = this.snaps.need(refs.map((r) => r.indexUrl));
     const toolbar = html`<div class="toolbar">${layerPicker(this, d.layers, layer)} ${methodPicker(this, methods, method)}
       <span class="muted" data-legend title=${legend('jump', rulesOf(undefined))}>strongest activation of each feature at each snapshot epoch; marks: <b>⟳</b> jump, the strongest activation now comes from another image · <b>△</b> jump, same top image; a new top image alone is not marked (it changes at most snapshots)</span></div>`;
-    if (need.error) return html`${toolbar}${errorState(need.error, () => this.#snaps.retry())}`;
+    if (need.error) return html`${toolbar}${errorState(need.error, () => this.snaps.retry())}`;
     const snaps = refs.map((r) => need.ready.get(r.indexUrl));
     if (snaps.some((s) => !s)) return html`${toolbar}${loadingState(`${layer} across ${epochs.length} epochs`)}`;
     const all = snaps as LayerSnapshot[];
@@ -274,7 +268,11 @@ export class ZfEvolution extends LitElement {
         const focusable = this.#focus![0] === index && this.#focus![1] === s.epoch;
         return html`<td class=${s.epoch === current ? 'cur' : ''}>
           <div class="cellbox" role="button" tabindex=${focusable ? '0' : '-1'} data-epoch=${s.epoch}
-            @click=${(e: Event) => ((this.#focus = [index, s.epoch]), (e.currentTarget as HTMLElement).focus(), navigateFrom(this, { epoch: s.epoch, feature: index }))}>
+            @click=${(e: Event) => {
+              this.#focus = [index, s.epoch];
+              (e.currentTarget as HTMLElement).focus();
+              navigateFrom(this, { epoch: s.epoch, feature: index });
+            }}>
             <span class="sr">feature ${index} at epoch ${s.epoch}${map?.top.length ? '' : ', never active'}${mk.jump ? (mk.jump === 'new-source' ? ', jump: new top image' : ', jump: same top image') : ''}: open large</span>
             <div aria-hidden="true">${seen && map?.top.length ? tile(blobUrl(refs[i]!, file, this.run!.runId), s.atlas, 0, index, scale) : blankTile(s.atlas.tile * scale)}</div>
             ${

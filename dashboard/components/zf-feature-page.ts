@@ -5,10 +5,10 @@
  * over the epochs, previous / next feature and layer, and the analyses registered for features.
  * Keys: ← → epoch, ↑ ↓ feature, [ ] layer, Esc back to the grid.
  */
-import { html, LitElement } from 'lit';
-import type { LayerSnapshot, RunInfo, JumpReason } from '../../server/protocol.js';
+import { html } from 'lit';
+import type { LayerSnapshot, JumpReason } from '../../server/protocol.js';
 import { ResizeController } from '../controllers/resize-controller.js';
-import { SnapshotsController } from '../controllers/snapshots-controller.js';
+import { RunView } from './run-view.js';
 import { blobUrl, preloadAtlases } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { canvasPng, type ExportItem, safeName } from '../export/download.js';
@@ -20,8 +20,7 @@ import { nearestEpoch, stepEpoch, stepIn } from '../state/epochs.js';
 import { evolutionMarks } from '../state/evolution.js';
 import { stripFit } from '../state/fit.js';
 import { num } from '../state/format.js';
-import type { RunData, SnapshotRef } from '../state/reducer.js';
-import type { NavState } from '../state/url.js';
+import type { SnapshotRef } from '../state/reducer.js';
 import { isTyping } from '../render/dialog.js';
 import { featureHealthRows, featureHealthTable, type HealthAt } from '../render/feature-health.js';
 import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
@@ -30,15 +29,9 @@ import { blankTile, tile } from '../render/tile.js';
 import { shared } from '../theme.js';
 import { featurePageStyles } from './zf-feature-page.styles.js';
 
-export class ZfFeaturePage extends LitElement {
+export class ZfFeaturePage extends RunView {
   static override styles = [shared, featurePageStyles];
 
-  static override properties = { run: { attribute: false }, data: { attribute: false }, nav: { attribute: false } };
-  declare run: RunInfo | undefined;
-  declare data: RunData | undefined;
-  declare nav: NavState;
-
-  readonly #snaps = new SnapshotsController(this);
   readonly #size = new ResizeController(this);
   #shown?: {
     layer: string;
@@ -110,7 +103,7 @@ export class ZfFeaturePage extends LitElement {
       .map((e) => d.snapshots[e]?.[next])
       .filter((r) => r)
       .at(-1);
-    const snap = ref ? this.#snaps.need([ref.indexUrl]).ready.get(ref.indexUrl) : undefined;
+    const snap = ref ? this.snaps.need([ref.indexUrl]).ready.get(ref.indexUrl) : undefined;
     const count = snap?.maps.length ?? Infinity;
     return { layer: next, feature: Math.min(this.#shown?.index ?? 0, count - 1) };
   }
@@ -128,7 +121,7 @@ export class ZfFeaturePage extends LitElement {
     const epochs = d.epochs.filter((e) => d.snapshots[e]?.[layer]);
     const refs = epochs.map((e) => d.snapshots[e]![layer]!);
     const method = pickMethod(refs.at(-1)!.methods, this.nav.method);
-    const need = this.#snaps.need(refs.map((r) => r.indexUrl));
+    const need = this.snaps.need(refs.map((r) => r.indexUrl));
     // Every epoch's atlases, in parallel with the indexes (the strip needs them all).
     for (const r of refs) if (!need.ready.has(r.indexUrl)) preloadAtlases(r, method);
     const index = this.nav.feature ?? 0;
@@ -136,7 +129,7 @@ export class ZfFeaturePage extends LitElement {
     const toolbar = html`<div class="toolbar">
       <a class="btn" href=${`#${new URLSearchParams({ view: 'grid', run: run.runId, layer, epoch: String(current) })}`} data-back>← ${layer} grid</a>
       ${layerPicker(this, d.layers, layer)} ${methodPicker(this, refs.at(-1)!.methods, method)}</div>`;
-    if (need.error) return html`${toolbar}${errorState(need.error, () => this.#snaps.retry())}`;
+    if (need.error) return html`${toolbar}${errorState(need.error, () => this.snaps.retry())}`;
     const snaps = refs.map((r) => need.ready.get(r.indexUrl));
     if (snaps.some((s) => !s))
       return html`${toolbar}${loadingState(`${layer} feature ${index} across ${epochs.length} epochs`)}`;

@@ -4,17 +4,16 @@
  * (with the thresholds and what to try), and per layer the dead, weak and structureless filters:
  * how many, which, since which snapshot epoch, and what a person would do about each.
  */
-import { css, html, LitElement } from 'lit';
-import type { FilterState, LayerSnapshot, RunInfo } from '../../server/protocol.js';
+import { css, html } from 'lit';
+import type { FilterState, LayerSnapshot } from '../../server/protocol.js';
 import { ADVICE, legend } from '../../training/viz/diagnostics/rules.js';
-import { SnapshotsController } from '../controllers/snapshots-controller.js';
+import { RunView } from './run-view.js';
 import { blobUrl } from '../data/api.js';
 import { navigateFrom } from '../events.js';
 import { aliasingHint, aliasingLevel } from '../state/aliasing.js';
 import { tileScale, weightCell } from '../state/atlas.js';
 import { convLabel, pct } from '../state/format.js';
-import { type RunData, resolveEpoch, type SnapshotRef } from '../state/reducer.js';
-import type { NavState } from '../state/url.js';
+import { resolveEpoch, type SnapshotRef } from '../state/reducer.js';
 import { rulesOf, stateBadge, stateOf } from '../render/marks.js';
 import { emptyState, errorState, loadingState } from '../render/states.js';
 import { tile } from '../render/tile.js';
@@ -50,7 +49,7 @@ export function flaggedSince(
   return new Map([...streak].map(([k, v]) => [k, v.since]));
 }
 
-export class ZfHealth extends LitElement {
+export class ZfHealth extends RunView {
   static override styles = [
     shared,
     css`
@@ -107,13 +106,6 @@ export class ZfHealth extends LitElement {
     `,
   ];
 
-  static override properties = { run: { attribute: false }, data: { attribute: false }, nav: { attribute: false } };
-  declare run: RunInfo | undefined;
-  declare data: RunData | undefined;
-  declare nav: NavState;
-
-  readonly #snaps = new SnapshotsController(this);
-
   override render() {
     const d = this.data;
     if (!d?.loaded || !this.run) return loadingState('snapshots');
@@ -122,8 +114,8 @@ export class ZfHealth extends LitElement {
     // Every snapshot up to this epoch: "since when" needs the earlier ones.
     const upTo = d.epochs.filter((e) => e <= epoch);
     const refs = upTo.flatMap((e) => Object.values(d.snapshots[e] ?? {}));
-    const need = this.#snaps.need(refs.map((r) => r.indexUrl));
-    if (need.error) return errorState(need.error, () => this.#snaps.retry());
+    const need = this.snaps.need(refs.map((r) => r.indexUrl));
+    if (need.error) return errorState(need.error, () => this.snaps.retry());
     if (need.pending) return loadingState(`health at epoch ${epoch}`);
     const byEpoch = upTo.map((e) => ({
       epoch: e,

@@ -6,10 +6,10 @@
  * render their tiles only once near the viewport (IntersectionObserver), so atlases load lazily.
  * Downloads: the layer's atlases as stored, and the montage shown.
  */
-import { css, html, LitElement } from 'lit';
+import { css, html } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import type { FeatureMapSnapshot, LayerSnapshot, RunInfo } from '../../server/protocol.js';
-import { SnapshotsController } from '../controllers/snapshots-controller.js';
+import type { FeatureMapSnapshot, LayerSnapshot } from '../../server/protocol.js';
+import { RunView } from './run-view.js';
 import { ResizeController } from '../controllers/resize-controller.js';
 import { VisibilityController } from '../controllers/visibility-controller.js';
 import { blobUrl, preload, preloadAtlases } from '../data/api.js';
@@ -20,8 +20,8 @@ import { toCsv } from '../export/table.js';
 import { gridFit } from '../state/fit.js';
 import { jumpBadge, rulesOf, stateBadge } from '../render/marks.js';
 import { pct } from '../state/format.js';
-import { type RunData, resolveEpoch, type SnapshotRef } from '../state/reducer.js';
-import { formatHash, type NavState } from '../state/url.js';
+import { resolveEpoch, type SnapshotRef } from '../state/reducer.js';
+import { formatHash } from '../state/url.js';
 import { layerPicker, methodPicker, pickMethod } from '../render/pickers.js';
 import { emptyState, errorState, loadingState } from '../render/states.js';
 import { blankTile, tile } from '../render/tile.js';
@@ -33,7 +33,7 @@ const GAP = 12;
 const INNER = 8;
 const CHROME = 22;
 
-export class ZfLayerGrid extends LitElement {
+export class ZfLayerGrid extends RunView {
   static override styles = [
     shared,
     css`
@@ -94,12 +94,6 @@ export class ZfLayerGrid extends LitElement {
     `,
   ];
 
-  static override properties = { run: { attribute: false }, data: { attribute: false }, nav: { attribute: false } };
-  declare run: RunInfo | undefined;
-  declare data: RunData | undefined;
-  declare nav: NavState;
-
-  readonly #snaps = new SnapshotsController(this);
   readonly #visible = new VisibilityController(this);
   readonly #size = new ResizeController(this);
   /** The cell in the tab order (roving tabindex): the last one focused. */
@@ -178,18 +172,18 @@ export class ZfLayerGrid extends LitElement {
     )!;
     const ref = d.snapshots[epoch]![layer]!;
     const method = pickMethod(ref.methods, this.nav.method);
-    const need = this.#snaps.need([ref.indexUrl]);
+    const need = this.snaps.need([ref.indexUrl]);
     const snap = need.ready.get(ref.indexUrl);
     // The atlases are the heavy part: start them now, in parallel with the index.
     if (!snap) preloadAtlases(ref, method);
     // With a cell open, ← → step through epochs: have the layer's other snapshots ready.
     if (this.nav.feature !== undefined)
-      this.#snaps.need(d.epochs.filter((e) => d.snapshots[e]?.[layer]).map((e) => d.snapshots[e]![layer]!.indexUrl));
+      this.snaps.need(d.epochs.filter((e) => d.snapshots[e]?.[layer]).map((e) => d.snapshots[e]![layer]!.indexUrl));
     const toolbar = html`<div class="toolbar">
       ${layerPicker(this, layers, layer)} ${methodPicker(this, ref.methods, method)}
       ${snap ? html`<span class="muted legend">epoch ${epoch} · ${snap.maps.length} maps · ${snap.health.deadCount} dead · RF ${snap.rf.size}px · left: ${method} projections, right: image patches</span>` : ''}
     </div>`;
-    if (need.error) return html`${toolbar}${errorState(need.error, () => this.#snaps.retry())}`;
+    if (need.error) return html`${toolbar}${errorState(need.error, () => this.snaps.retry())}`;
     if (!snap) return html`${toolbar}${loadingState(`${layer} at epoch ${epoch}`)}`;
     // Fetch the two atlases now, in parallel with laying out the grid, not once the first tile is painted.
     preload(blobUrl(ref, snap.files.projections[method]!, this.run.runId));
@@ -301,7 +295,10 @@ export class ZfLayerGrid extends LitElement {
     const patches = blobUrl(ref, s.files.patches, this.run!.runId);
     const ranks = [0, 1, 2, 3, 4, 5, 6, 7, 8];
     return html`<div class="cell ${h.dead ? 'is-dead' : ''}" role="button" tabindex=${i === this.#focusIndex ? '0' : '-1'} data-row=${key} data-index=${m.index}
-        @click=${() => ((this.#focusIndex = i), navigateFrom(this, { feature: m.index }))}>
+        @click=${() => {
+          this.#focusIndex = i;
+          navigateFrom(this, { feature: m.index });
+        }}>
       <header>
         <b>#${m.index}</b>
         ${h.dead ? '' : html`<span title="share of probe positions where the map is > 0">active ${pct(h.activeShare)}</span>`}

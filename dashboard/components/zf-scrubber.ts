@@ -86,7 +86,10 @@ export class ZfScrubber extends LitElement {
   }
 
   #togglePlay(): void {
-    if (this.playing) return this.#stop();
+    if (this.playing) {
+      this.#stop();
+      return;
+    }
     this.playing = true;
     let i = this.epochs.indexOf(this.epoch ?? -1);
     if (i < 0 || i >= this.epochs.length - 1) i = -1;

@@ -3,7 +3,7 @@
  * once from its store, or with progress), poll it until it is done, list what a run already has.
  * Views never build these URLs themselves.
  */
-import type { AnalysisRequestBody, AnalysisView } from '../../server/protocol.js';
+import type { AnalysisRequestBody, AnalysisView, ApiErrorBody } from '../../server/protocol.js';
 import { ApiError, withToken } from './api.js';
 
 const runPath = (runId: string) => `/api/runs/${encodeURIComponent(runId)}`;
@@ -24,8 +24,14 @@ async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown): Pro
       `${method} ${url}: server unreachable (${err instanceof Error ? err.message : String(err)})`,
     );
   }
-  const json = (await res.json().catch(() => ({}))) as T & { error?: { code?: string; message?: string } };
-  if (!res.ok) throw new ApiError(url, res.status, json.error?.message ?? `${method} ${url}: HTTP ${res.status}`);
+  const json = (await res.json().catch(() => ({}))) as T & Partial<ApiErrorBody>;
+  if (!res.ok)
+    throw new ApiError(
+      url,
+      res.status,
+      json.error?.message ?? `${method} ${url}: HTTP ${res.status}`,
+      json.error?.code,
+    );
   return json;
 }
 

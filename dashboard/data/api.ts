@@ -4,7 +4,8 @@
  * browser caches (the server sends them immutable). A viewer token in the page URL (?token=...)
  * is passed on to every request.
  */
-import type { LayerSnapshot } from '../../server/protocol.js';
+import type { ApiErrorBody, ApiErrorCode, LayerSnapshot } from '../../server/protocol.js';
+import { ZfError } from '../../server/errors.js';
 import type { SnapshotRef } from '../state/reducer.js';
 
 const token = new URLSearchParams(location.search).get('token');
@@ -50,13 +51,14 @@ export function preload(url: string): void {
 }
 
 /** A failed request, with the route and what the server said. */
-export class ApiError extends Error {
+export class ApiError extends ZfError {
   constructor(
     readonly url: string,
-    readonly status: number,
+    status: number,
     message: string,
+    code: ApiErrorCode = status === 404 ? 'not-found' : 'internal',
   ) {
-    super(message);
+    super(code, message, { status });
   }
 }
 
@@ -91,13 +93,17 @@ async function fetchJson<T>(url: string): Promise<T> {
   }
   if (!res.ok) {
     let detail = res.statusText;
+    let code: ApiErrorCode | undefined;
     try {
-      const body = (await res.json()) as { error?: { code?: string; message?: string } };
-      if (body.error?.message) detail = `${body.error.code ?? ''} ${body.error.message}`.trim();
+      const body = (await res.json()) as Partial<ApiErrorBody>;
+      if (body.error?.message) {
+        detail = `${body.error.code} ${body.error.message}`;
+        code = body.error.code;
+      }
     } catch {
       // not JSON: keep the status text
     }
-    throw new ApiError(url, res.status, `GET ${url}: HTTP ${res.status} ${detail}`);
+    throw new ApiError(url, res.status, `GET ${url}: HTTP ${res.status} ${detail}`, code);
   }
   return (await res.json()) as T;
 }

@@ -179,7 +179,7 @@ export async function drawMontage(layout: MontageLayout, background = '#0f1217')
   ctx.fillStyle = background;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = false;
-  layout.tiles.forEach((t, i) =>
+  layout.tiles.forEach((t, i) => {
     ctx.drawImage(
       loaded[i]!,
       t.col * t.grid.tile,
@@ -190,7 +190,7 @@ export async function drawMontage(layout: MontageLayout, background = '#0f1217')
       t.y,
       t.size,
       t.size,
-    ),
-  );
+    );
+  });
   return canvas;
 }

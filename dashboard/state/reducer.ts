@@ -2,20 +2,13 @@
  * The dashboard's state as a pure reducer over what the server sends on /live (and over the
  * socket's own status). No I/O here: the connection controller feeds frames in, views read out.
  */
-import type { RunInfo, ServerToDashboard, StoredEvent, TrainerEvent } from '../../server/protocol.js';
+import type { RunInfo, ServerToDashboard, SnapshotRef, StoredEvent, TrainerEvent } from '../../server/protocol.js';
+
+export type { SnapshotRef } from '../../server/protocol.js';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting';
 
 /** Where a snapshot of one layer at one epoch lives: its JSON index and its atlases by file name. */
-export interface SnapshotRef {
-  epoch: number;
-  layer: string;
-  methods: string[];
-  indexUrl: string;
-  blobs: Record<string, string>;
-  /** Seq of its event (a resumed run may drop events after a seq). */
-  seq?: number;
-}
 
 /** A metrics point; `step` counts batch points seen so far, the shared x axis of the curves. */
 export interface MetricPoint {

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../../training/backend/index.js';
 import { runChecked, type CheckedRequest } from '../../training/analyses/runner.js';
 import type { ProbeData } from '../../training/analyses/run-files.js';
+import { AnalysisError } from '../../training/analyses/types.js';
+import { messageOf } from '../errors.js';
 import type { StoredAnalysis } from '../../training/analyses/store.js';
 import type { AnalysisErrorCode } from '../protocol.js';
 
@@ -54,13 +56,12 @@ if (parentPort && init?.zfscopeAnalysisWorker) {
         });
         port.postMessage({ kind: 'done', id: m.id, stored } satisfies AnalysisWorkerReply);
       } catch (err) {
-        const e = err as { code?: AnalysisErrorCode; message?: string; name?: string };
-        const code: AnalysisErrorCode = e.name === 'AnalysisError' && e.code ? e.code : 'analysis-failed';
+        const code: AnalysisErrorCode = err instanceof AnalysisError ? err.code : 'analysis-failed';
         port.postMessage({
           kind: 'error',
           id: m.id,
           code,
-          message: e.message ?? String(err),
+          message: messageOf(err),
         } satisfies AnalysisWorkerReply);
       }
     });

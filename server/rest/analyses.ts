@@ -8,12 +8,11 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalysisRequestBody, AnalysisView } from '../protocol.js';
 import { RUN_ID_RE } from '../guards.js';
-import { describe } from '../errors.js';
+import { describe, httpError } from '../errors.js';
 import { ANALYSES, AnalysisError } from '../../training/analyses/index.js';
 import { checkpointEpochs, readRunInfo } from '../../training/analyses/run-files.js';
 import { analysisDir, listStored } from '../../training/analyses/store.js';
 import { doneView, type AnalysisService } from '../analyses/service.js';
-import { HttpError } from './http-error.js';
 
 const KEY_RE = /^[a-z0-9-]+-[0-9a-f]{12}$/;
 const FILE_RE = /^[A-Za-z0-9._-]+\.png$/;
@@ -21,20 +20,20 @@ const FILE_RE = /^[A-Za-z0-9._-]+\.png$/;
 function runId(req: Request): string {
   const id = String(req.params.runId ?? '');
   if (!RUN_ID_RE.test(id))
-    throw new HttpError(400, 'bad-request', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(id)}`);
+    throw httpError(400, 'bad-request', `runId: expected [A-Za-z0-9][A-Za-z0-9._-]*, found ${JSON.stringify(id)}`);
   return id;
 }
 
 function epochOf(raw: unknown, where: string): number {
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw;
   if (typeof raw === 'string' && /^\d{1,9}$/.test(raw)) return Number(raw);
-  throw new HttpError(400, 'bad-request', `${where}: expected a non-negative integer epoch, found ${describe(raw)}`);
+  throw httpError(400, 'bad-request', `${where}: expected a non-negative integer epoch, found ${describe(raw)}`);
 }
 
 function keyOf(req: Request): string {
   const key = String(req.params.key ?? '');
   if (!KEY_RE.test(key))
-    throw new HttpError(
+    throw httpError(
       400,
       'bad-request',
       `analysis id: expected <epoch>/<analysis>-<12 hex>, found ${JSON.stringify(key)}`,
@@ -45,21 +44,21 @@ function keyOf(req: Request): string {
 /** Checks the POST body's shape (its values are checked against the analysis and the run next). */
 function bodyOf(body: unknown): AnalysisRequestBody {
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new HttpError(
+    throw httpError(
       400,
       'bad-request',
       `body: expected a JSON object {analysis, epoch, params}, found ${describe(body)}`,
     );
   const b = body as Record<string, unknown>;
   if (typeof b.analysis !== 'string')
-    throw new HttpError(
+    throw httpError(
       400,
       'bad-request',
       `body.analysis: expected one of ${Object.keys(ANALYSES).join(', ')}, found ${describe(b.analysis)}`,
     );
   const epoch = epochOf(b.epoch, 'body.epoch');
   if (b.params !== undefined && (!b.params || typeof b.params !== 'object' || Array.isArray(b.params))) {
-    throw new HttpError(
+    throw httpError(
       400,
       'bad-request',
       `body.params: expected an object of parameter values, found ${describe(b.params)}`,
@@ -100,7 +99,7 @@ export function analysisRoutes(service: AnalysisService, logdir: string): Router
     const epoch = epochOf(req.params.epoch, 'epoch');
     const view = await service.status(id, epoch, keyOf(req));
     if (!view)
-      throw new HttpError(
+      throw httpError(
         404,
         'not-found',
         `run ${id} has no analysis ${epoch}/${String(req.params.key)}: ask for it with POST /api/runs/${id}/analyses`,
@@ -112,27 +111,23 @@ export function analysisRoutes(service: AnalysisService, logdir: string): Router
     const epoch = epochOf(req.params.epoch, 'epoch');
     const file = String(req.params.file ?? '');
     if (!FILE_RE.test(file))
-      throw new HttpError(
+      throw httpError(
         400,
         'bad-request',
         `file: expected a .png name of [A-Za-z0-9._-], found ${JSON.stringify(file)}`,
       );
     const path = join(analysisDir(logdir, id, epoch, keyOf(req)), file);
     if (!(await fsp.stat(path).catch(() => undefined))?.isFile())
-      throw new HttpError(
-        404,
-        'not-found',
-        `no file ${file} in analysis ${epoch}/${String(req.params.key)} of run ${id}`,
-      );
+      throw httpError(404, 'not-found', `no file ${file} in analysis ${epoch}/${String(req.params.key)} of run ${id}`);
     // A stored result never changes (its folder is its question).
     res.sendFile(path, { maxAge: '365d', immutable: true });
   });
   r.use((err: unknown, _req: Request, _res: Response, next: NextFunction) => {
-    if (err instanceof AnalysisError) return next(new HttpError(err.status, err.code, err.message));
+    if (err instanceof AnalysisError) return next(httpError(err.status, err.code, err.message));
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed')
-      return next(new HttpError(400, 'bad-request', `body: not valid JSON (${e.message ?? ''})`));
-    if (e.type === 'entity.too.large') return next(new HttpError(413, 'bad-request', 'body: larger than 16 kB'));
+      return next(httpError(400, 'bad-request', `body: not valid JSON (${e.message ?? ''})`));
+    if (e.type === 'entity.too.large') return next(httpError(413, 'bad-request', 'body: larger than 16 kB'));
     next(err);
   });
   return r;

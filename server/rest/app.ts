@@ -2,17 +2,16 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Store } from '../store/index.js';
-import { ZfError, messageOf } from '../errors.js';
+import type { StoreReader } from '../store/index.js';
+import { ZfError, messageOf, httpError } from '../errors.js';
 import { tokenMatches } from '../auth.js';
-import { HttpError } from './http-error.js';
 import { apiRoutes } from './routes.js';
 import { analysisRoutes } from './analyses.js';
 import type { AnalysisService } from '../analyses/service.js';
 import { edgeRefusal, type EdgeOptions } from '../edge.js';
 
 export interface AppOptions {
-  store: Store;
+  store: StoreReader;
   viewerToken?: string;
   dashboardDir: string;
   log: (line: string) => void;
@@ -57,13 +56,13 @@ export function createApp(opts: AppOptions): express.Express {
   app.disable('x-powered-by');
   app.use((req: Request, _res: Response, next: NextFunction) => {
     const refusal = edgeRefusal(req.headers, opts.edge ?? (opts.viewerToken ? { viewerToken: opts.viewerToken } : {}));
-    next(refusal ? new HttpError(403, 'forbidden', refusal) : undefined);
+    next(refusal ? httpError(403, 'forbidden', refusal) : undefined);
   });
   app.use(['/api', '/blobs'], (req: Request, _res: Response, next: NextFunction) => {
     if (req.path === '/health' && req.baseUrl === '/api') return next();
     if (!viewerAllowed(opts.viewerToken, req.originalUrl, req.headers.authorization, opts.ingestToken)) {
       return next(
-        new HttpError(
+        httpError(
           401,
           'unauthorized',
           'this server needs the viewer token: add ?token=... or Authorization: Bearer ...',
@@ -85,8 +84,7 @@ export function createApp(opts: AppOptions): express.Express {
     let status = 500;
     let code = 'internal';
     let message = messageOf(err);
-    if (err instanceof HttpError) ({ status, code, message } = err);
-    else if (err instanceof ZfError) ({ status, code, message } = err);
+    if (err instanceof ZfError) ({ status, code, message } = err);
     else if ((err as { status?: number }).status === 404) ({ status, code } = { status: 404, code: 'not-found' });
     else opts.log(`http ${req.method} ${req.originalUrl}: ${message}`);
     if (res.headersSent) return void res.end();

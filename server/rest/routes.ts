@@ -6,11 +6,17 @@ import express, { type Request, type Response, type Router } from 'express';
 import { promises as fsp } from 'node:fs';
 import { PNG } from 'pngjs';
 import { PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from '../protocol.js';
-import type { RunInfo, TrainerEventType } from '../protocol.js';
+import type {
+  HealthResponse,
+  RunInfo,
+  RunStatusResponse,
+  SnapshotExportResponse,
+  SnapshotListResponse,
+  TrainerEventType,
+} from '../protocol.js';
 import { FILE_NAME_RE, checkRunId } from '../guards.js';
-import { messageOf } from '../errors.js';
-import type { Store } from '../store/index.js';
-import { HttpError } from './http-error.js';
+import { messageOf, httpError } from '../errors.js';
+import type { StoreReader } from '../store/index.js';
 import { montage } from './montage.js';
 
 const EVENT_TYPES: readonly TrainerEventType[] = TRAINER_EVENT_TYPES;
@@ -20,15 +26,15 @@ function param(req: Request, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-function runOf(store: Store, req: Request): RunInfo {
+function runOf(store: StoreReader, req: Request): RunInfo {
   const runId = param(req, 'runId');
   try {
     checkRunId(runId);
   } catch (err) {
-    throw new HttpError(400, 'bad-request', messageOf(err));
+    throw httpError(400, 'bad-request', messageOf(err));
   }
   const run = store.getRun(runId);
-  if (!run) throw new HttpError(404, 'unknown-run', `no run ${JSON.stringify(runId)} in this logdir`);
+  if (!run) throw httpError(404, 'unknown-run', `no run ${JSON.stringify(runId)} in this logdir`);
   return run;
 }
 
@@ -36,27 +42,27 @@ function intQuery(req: Request, name: string, fallback: number): number {
   const raw = req.query[name];
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))
-    throw new HttpError(400, 'bad-request', `?${name}: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+    throw httpError(400, 'bad-request', `?${name}: expected a non-negative integer, found ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
 function epochParam(req: Request): number {
   const raw = param(req, 'epoch');
   if (!/^\d{1,9}$/.test(raw))
-    throw new HttpError(400, 'bad-request', `epoch: expected a non-negative integer, found ${JSON.stringify(raw)}`);
+    throw httpError(400, 'bad-request', `epoch: expected a non-negative integer, found ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
-async function snapshotOf(store: Store, req: Request) {
+async function snapshotOf(store: StoreReader, req: Request) {
   const run = runOf(store, req);
   const epoch = epochParam(req);
   const layer = param(req, 'layer');
   if (!FILE_NAME_RE.test(layer))
-    throw new HttpError(400, 'bad-request', `layer: expected a name of [A-Za-z0-9._-], found ${JSON.stringify(layer)}`);
+    throw httpError(400, 'bad-request', `layer: expected a name of [A-Za-z0-9._-], found ${JSON.stringify(layer)}`);
   const index = await store.snapshotIndex(run.runId, epoch, layer);
   if (!index) {
     const have = store.snapshots(run.runId).find((s) => s.epoch === epoch)?.layers ?? [];
-    throw new HttpError(
+    throw httpError(
       404,
       'not-found',
       `run ${run.runId} has no snapshot of layer ${layer} at epoch ${epoch} (layers there: ${have.join(', ') || 'none'})`,
@@ -66,20 +72,23 @@ async function snapshotOf(store: Store, req: Request) {
 }
 
 /** The /api routes and /blobs. */
-export function apiRoutes(store: Store): Router {
+export function apiRoutes(store: StoreReader): Router {
   const r = express.Router();
-  r.get('/api/health', (_req, res) => void res.json({ ok: true, protocolVersion: PROTOCOL_VERSION }));
+  r.get(
+    '/api/health',
+    (_req, res) => void res.json({ ok: true, protocolVersion: PROTOCOL_VERSION } satisfies HealthResponse),
+  );
   r.get('/api/runs', (_req, res) => void res.json(store.listRuns()));
   r.get('/api/runs/:runId', (req, res) => void res.json(runOf(store, req)));
   r.get('/api/runs/:runId/status', (req, res) => {
     const { runId, status, trainerOnline, lastSeq, endedAt, error } = runOf(store, req);
-    res.json({ runId, status, trainerOnline, lastSeq, endedAt, error });
+    res.json({ runId, status, trainerOnline, lastSeq, endedAt, error } satisfies RunStatusResponse);
   });
   r.get('/api/runs/:runId/events', async (req, res) => {
     const run = runOf(store, req);
     const type = req.query.type;
     if (type !== undefined && !EVENT_TYPES.includes(type as TrainerEventType)) {
-      throw new HttpError(
+      throw httpError(
         400,
         'bad-request',
         `?type: expected one of ${EVENT_TYPES.join(', ')}, found ${JSON.stringify(type)}`,
@@ -91,7 +100,10 @@ export function apiRoutes(store: Store): Router {
     '/api/runs/:runId/metrics',
     async (req, res) => void res.json(await store.events(runOf(store, req).runId, 0, 'metrics')),
   );
-  r.get('/api/runs/:runId/snapshots', (req, res) => void res.json(store.snapshots(runOf(store, req).runId)));
+  r.get(
+    '/api/runs/:runId/snapshots',
+    (req, res) => void res.json(store.snapshots(runOf(store, req).runId) satisfies SnapshotListResponse),
+  );
   r.get('/api/runs/:runId/snapshots/:epoch/:layer', async (req, res) => {
     res.json((await snapshotOf(store, req)).index);
   });
@@ -101,11 +113,11 @@ export function apiRoutes(store: Store): Router {
     try {
       path = store.blobFile(param(req, 'runId'), param(req, 'epoch'), param(req, 'file'));
     } catch (err) {
-      throw new HttpError(400, 'bad-blob', (err as Error).message);
+      throw httpError(400, 'bad-blob', (err as Error).message);
     }
     // Links, temp files and anything outside the logdir are not there, as far as /blobs goes.
     if (!path)
-      throw new HttpError(
+      throw httpError(
         404,
         'not-found',
         `no blob ${param(req, 'file')} at epoch ${param(req, 'epoch')} of run ${param(req, 'runId')}`,
@@ -114,12 +126,12 @@ export function apiRoutes(store: Store): Router {
     res.sendFile(path, { maxAge: '365d', immutable: true, dotfiles: 'deny' });
   });
   r.all(/^\/api(\/.*)?$/, (req) => {
-    throw new HttpError(404, 'not-found', `no route ${req.method} ${req.path}; see server/API.md`);
+    throw httpError(404, 'not-found', `no route ${req.method} ${req.path}; see server/API.md`);
   });
   return r;
 }
 
-async function exportSnapshot(store: Store, req: Request, res: Response): Promise<void> {
+async function exportSnapshot(store: StoreReader, req: Request, res: Response): Promise<void> {
   const { run, epoch, layer, index } = await snapshotOf(store, req);
   const format = req.query.format ?? 'png';
   const names = [
@@ -128,17 +140,17 @@ async function exportSnapshot(store: Store, req: Request, res: Response): Promis
   ];
   const urls = names.map((n) => `/blobs/${run.runId}/${epoch}/${n}`);
   if (format === 'json') {
-    res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls });
+    res.json({ runId: run.runId, epoch, layer, snapshot: index, images: urls } satisfies SnapshotExportResponse);
     return;
   }
   if (format !== 'png')
-    throw new HttpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
+    throw httpError(400, 'bad-request', `?format: expected png or json, found ${JSON.stringify(format)}`);
   const panels: PNG[] = [];
   for (const name of names) {
     const file = store.blobFile(run.runId, epoch, name);
     const buf = file ? await fsp.readFile(file).catch(() => undefined) : undefined;
     if (!buf)
-      throw new HttpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
+      throw httpError(404, 'not-found', `snapshot ${layer} at epoch ${epoch} names ${name}, which is not stored`);
     panels.push(PNG.sync.read(buf));
   }
   const png = PNG.sync.write(montage(panels, Math.max(2, Math.round(index.atlas.tile / 4))));

@@ -1,7 +1,26 @@
 /** Sending on a WebSocket: error frames, close codes and the limits both endpoints share. */
 import WebSocket from 'ws';
-import type { ErrorCode } from '../protocol.js';
-import { ZfError, messageOf } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, type ServerToDashboard, type StoredEvent } from '../protocol.js';
+import { ZfError, type ZfErrorCode, messageOf } from '../errors.js';
+
+/**
+ * JSON text known to encode a T: a stored event line is sent as it was stored, without parsing and
+ * serializing it again, and the type still says what it holds.
+ */
+export type Json<T> = string & { readonly __encodes?: T };
+
+type HistoryFrame = Extract<ServerToDashboard, { type: 'history' }>;
+type EventFrame = Extract<ServerToDashboard, { type: 'event' }>;
+
+/** The `history` frame of a run, from its stored event lines. */
+export function historyFrame(runId: string, events: readonly Json<StoredEvent>[]): Json<HistoryFrame> {
+  return `{"type":"history","runId":${JSON.stringify(runId)},"events":[${events.join(',')}]}`;
+}
+
+/** The `event` frame of one stored event line. */
+export function eventFrame(runId: string, event: Json<StoredEvent>): Json<EventFrame> {
+  return `{"type":"event","runId":${JSON.stringify(runId)},"event":${event}}`;
+}
 
 /** WebSocket close codes used by the server (RFC 6455 §7.4.1). */
 export const CLOSE = {
@@ -49,14 +68,20 @@ export function sendFrame(ws: WebSocket, frame: string | object): boolean {
 
 /** Turns anything thrown into a protocol error (unknown failures become `internal`). */
 export function toZfError(err: unknown): ZfError {
-  return err instanceof ZfError ? err : new ZfError('internal', `internal error: ${messageOf(err)}`, 500);
+  return err instanceof ZfError ? err : new ZfError('internal', `internal error: ${messageOf(err)}`, { status: 500 });
+}
+
+/** The code as an error frame carries it: codes that have no place on the socket are `internal`. */
+export function wireCode(code: ZfErrorCode): ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'internal';
 }
 
 /** Sends `{type:'error', code, message}`, logs it and, when `close`, closes with a code that fits. */
 export function sendError(ws: WebSocket, err: ZfError, log: (line: string) => void, who: string, close: boolean): void {
   log(`${who}: ${err.code}: ${err.message}${close ? ' (closing)' : ''}`);
-  sendFrame(ws, { type: 'error', code: err.code, message: err.message });
-  if (close && ws.readyState === WebSocket.OPEN) ws.close(closeCodeFor(err.code), err.code);
+  const code = wireCode(err.code);
+  sendFrame(ws, { type: 'error', code, message: err.message });
+  if (close && ws.readyState === WebSocket.OPEN) ws.close(closeCodeFor(code), code);
 }
 
 /** The text of a frame, or a ZfError for binary and oversized frames. */

@@ -18,6 +18,7 @@ import {
   sendError,
   sendFrame,
   setMaxPayload,
+  wireCode,
   toZfError,
   type SocketLimits,
 } from './frames.js';
@@ -59,7 +60,7 @@ export function handleIngest(ws: WebSocket, ctx: IngestContext, peer: string): v
     failed = true;
     const e = toZfError(err);
     sendError(ws, e, ctx.log, who(), false);
-    void lastAppend.finally(() => ws.close(closeCodeFor(e.code), e.code));
+    void lastAppend.finally(() => ws.close(closeCodeFor(wireCode(e.code)), wireCode(e.code)));
   };
 
   // Before anything else: an 'error' without a listener would take the whole server down.

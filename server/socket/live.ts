@@ -11,8 +11,18 @@ import { PROTOCOL_VERSION } from '../protocol.js';
 import type { StoredEvent } from '../protocol.js';
 import { checkDashboardFrame, parseJson } from '../guards.js';
 import { ZfError } from '../errors.js';
-import type { Store } from '../store/index.js';
-import { CLOSE, RateLimiter, frameText, sendError, sendFrame, toZfError, type SocketLimits } from './frames.js';
+import type { StoreReader } from '../store/index.js';
+import {
+  CLOSE,
+  RateLimiter,
+  eventFrame,
+  frameText,
+  historyFrame,
+  sendError,
+  sendFrame,
+  toZfError,
+  type SocketLimits,
+} from './frames.js';
 
 interface Client {
   ws: WebSocket;
@@ -38,7 +48,7 @@ export class LiveHub {
   private readonly stops: (() => void)[] = [];
 
   constructor(
-    private readonly store: Store,
+    private readonly store: StoreReader,
     private readonly limits: SocketLimits,
     private readonly log: (line: string) => void,
   ) {
@@ -102,10 +112,13 @@ export class LiveHub {
       // History counts against the backlog like live events: a dashboard that subscribes again and
       // again without reading would otherwise pile history frames up in the server's memory.
       if (this.tooSlow(client)) return;
-      sendFrame(client.ws, `{"type":"history","runId":${JSON.stringify(runId)},"events":[${lines.join(',')}]}`);
+      sendFrame(client.ws, historyFrame(runId, lines));
       client.subs.set(runId, lastSeq);
       let set = this.byRun.get(runId);
-      if (!set) this.byRun.set(runId, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.byRun.set(runId, set);
+      }
       set.add(client);
     });
   }
@@ -125,7 +138,7 @@ export class LiveHub {
   private fanout(runId: string, event: StoredEvent, line: string): void {
     const set = this.byRun.get(runId);
     if (!set?.size) return;
-    const frame = `{"type":"event","runId":${JSON.stringify(runId)},"event":${line}}`;
+    const frame = eventFrame(runId, line);
     for (const client of set) {
       const last = client.subs.get(runId) ?? 0;
       if (event.seq <= last) continue;

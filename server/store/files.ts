@@ -67,7 +67,9 @@ export function refuseLink(path: string): void {
     return; // missing: nothing to follow
   }
   if (isLink)
-    throw new ZfError('internal', `${path} is a symbolic link; the store does not follow links out of its logdir`, 500);
+    throw new ZfError('internal', `${path} is a symbolic link; the store does not follow links out of its logdir`, {
+      status: 500,
+    });
 }
 
 /** Temp files of an atomic write in progress (or left by a kill): never read, never served. */

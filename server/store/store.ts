@@ -8,9 +8,17 @@
  */
 import { closeSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { LayerSnapshot, RunInfo, StoredEvent, TrainerEvent, TrainerEventType } from '../protocol.js';
+import type {
+  LayerSnapshot,
+  RunInfo,
+  SnapshotListResponse,
+  StoredEvent,
+  TrainerEvent,
+  TrainerEventType,
+} from '../protocol.js';
 import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
+import type { StoreReader } from './reader.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
 import { LogdirWatcher, type WatchHost } from './watcher.js';
@@ -31,7 +39,7 @@ export type EventListener = (runId: string, event: StoredEvent, line: string) =>
 const INFO_DEBOUNCE_MS = 250;
 const INDEX_CACHE_SIZE = 64;
 
-export class Store {
+export class Store implements StoreReader {
   private readonly runs = new Map<string, RunState>();
   private readonly eventListeners = new Set<EventListener>();
   private readonly runsListeners = new Set<() => void>();
@@ -72,7 +80,9 @@ export class Store {
     if (!events.length) return undefined; // no run-started stored: nothing was ever acknowledged
     const st = this.state(runId);
     st.ino = (await fsp.stat(file!)).ino;
-    events.forEach((ev, i) => this.record(st, ev, lines[i]!));
+    events.forEach((ev, i) => {
+      this.record(st, ev, lines[i]!);
+    });
     st.accepted = st.log.count;
     st.writerElsewhere = writerElsewhere(paths.dir);
     if (dropped)
@@ -158,7 +168,7 @@ export class Store {
   }
 
   /** Epochs with snapshots and the layers of each, epochs ascending. */
-  snapshots(runId: string): { epoch: number; layers: string[] }[] {
+  snapshots(runId: string): SnapshotListResponse {
     const st = this.runs.get(runId);
     if (!st) return [];
     return [...st.layers.entries()]
@@ -181,11 +191,9 @@ export class Store {
       index = JSON.parse(buf.toString('utf8')) as LayerSnapshot;
     } catch {
       // Not the parser's message: it would quote the file's bytes.
-      throw new ZfError(
-        'internal',
-        `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`,
-        500,
-      );
+      throw new ZfError('internal', `the index of layer ${layer} at epoch ${epoch} of run ${runId} is not valid JSON`, {
+        status: 500,
+      });
     }
     if (this.indexCache.size >= INDEX_CACHE_SIZE) this.indexCache.delete(this.indexCache.keys().next().value!);
     this.indexCache.set(key, index);
@@ -219,7 +227,7 @@ export class Store {
    * that arrive while a write is in flight are written together in one append (group commit).
    */
   append(runId: string, seq: number, event: TrainerEvent): Promise<StoredEvent | 'duplicate'> {
-    if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', 503));
+    if (this.closed) return Promise.reject(new ZfError('internal', 'store is closed', { status: 503 }));
     try {
       checkRunId(runId);
     } catch (err) {
@@ -242,7 +250,7 @@ export class Store {
         new ZfError(
           'unknown-run',
           `run ${JSON.stringify(runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`,
-          404,
+          { status: 404 },
         ),
       );
     }

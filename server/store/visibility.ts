@@ -110,7 +110,10 @@ function show(v: RunView, ev: StoredEvent, line: string): { ev: StoredEvent; lin
   v.visible = ev.seq;
   if (ev.type === 'snapshot') {
     let set = v.layers.get(ev.epoch);
-    if (!set) v.layers.set(ev.epoch, (set = new Map()));
+    if (!set) {
+      set = new Map();
+      v.layers.set(ev.epoch, set);
+    }
     set.set(ev.layer, ev.seq);
   } else if (ev.type === 'metrics' && ev.batch === undefined) {
     v.epochMetrics.push({ seq: ev.seq, epoch: ev.epoch, values: ev.values });

@@ -42,9 +42,12 @@ export class LogdirWatcher {
 
   /** One look at the logdir; resolves when done. Concurrent calls share one look. */
   poll(): Promise<void> {
-    return (this.polling ??= this.pollOnce()
+    this.polling ??= this.pollOnce()
       .catch((err) => this.host.log(`store: watching ${this.host.logdir}: ${messageOf(err)}`))
-      .finally(() => (this.polling = undefined)));
+      .finally(() => {
+        this.polling = undefined;
+      });
+    return this.polling;
   }
 
   /** Stops looking; resolves once a look in progress is done. */

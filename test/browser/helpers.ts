@@ -7,31 +7,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { CHROMIUM, hasChromium as hasBrowser, launchChromium } from '../../bench/chromium.js';
 import { writeTestFixture } from '../fixtures/make-recorded-run.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../server/index.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
+export { CHROMIUM, launchChromium } from '../../bench/chromium.js';
+export const hasChromium = hasBrowser();
 if (!hasChromium) console.warn(`browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 /** Skip a browser test file only outside CI: in CI (CI=true) a missing Chromium fails it. */
 export const skipBrowser = !hasChromium && process.env.CI !== 'true';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** A fresh headless Chromium (temporary profile, removed on close by playwright). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
 
 /** A temporary directory, removed by the returned function. */
 export function tempDir(prefix: string): { dir: string; remove: () => void } {

@@ -18,7 +18,9 @@ afterEach(() => cleanup());
 function writeCifar(folder: string) {
   mkdirSync(folder, { recursive: true });
   const train = [3, 2, 2, 1, 2].map((n, k) => cifarBatch(n, 10 + k));
-  train.forEach((b, k) => writeFileSync(join(folder, `data_batch_${k + 1}.bin`), b.bytes));
+  train.forEach((b, k) => {
+    writeFileSync(join(folder, `data_batch_${k + 1}.bin`), b.bytes);
+  });
   const test = cifarBatch(4, 99);
   writeFileSync(join(folder, 'test_batch.bin'), test.bytes);
   const concat = (xs: Uint8Array[]) => Array.from(xs).flatMap((x) => Array.from(x));

@@ -32,7 +32,9 @@ export function noise(n: number, seed: number): Uint8Array {
 export function idxBytes(dims: number[], data: Uint8Array, magic = 0x0800 + dims.length): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt32BE(magic, 0);
-  dims.forEach((d, k) => header.writeUInt32BE(d, 4 + 4 * k));
+  dims.forEach((d, k) => {
+    header.writeUInt32BE(d, 4 + 4 * k);
+  });
   return Buffer.concat([header, Buffer.from(data)]);
 }
 

@@ -17,7 +17,11 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-const counts = (labels: Uint8Array) => labels.reduce((acc, l) => (acc[l]!++, acc), new Array<number>(10).fill(0));
+const counts = (labels: Uint8Array) =>
+  labels.reduce((acc, l) => {
+    acc[l]!++;
+    return acc;
+  }, new Array<number>(10).fill(0));
 
 describe('the embedded sample', () => {
   it('loads 6,000 train + 1,000 test 28x28x1 Fashion-MNIST images, balanced over the 10 classes', async () => {
@@ -45,7 +49,11 @@ describe('the embedded sample', () => {
         n = 0;
       for (let i = 0; i < 6000; i++)
         for (let y = 0; y < 28; y++)
-          for (let x = 0; x < 28; x++) if (f(y, x)) (s += ds.train.images[(i * 28 + y) * 28 + x]!), n++;
+          for (let x = 0; x < 28; x++)
+            if (f(y, x)) {
+              s += ds.train.images[(i * 28 + y) * 28 + x]!;
+              n++;
+            }
       return s / n;
     };
     expect(mean((y, x) => y < 2 && x < 2)).toBeLessThan(5);

@@ -49,7 +49,9 @@ describe('splitDataset', () => {
     const all = [...ids(s.train), ...ids(s.validation)].sort((x, y) => x - y);
     expect(all).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     // Labels travel with their images.
-    ids(s.train).forEach((id, k) => expect(s.train.labels[k]).toBe(id % 5));
+    ids(s.train).forEach((id, k) => {
+      expect(s.train.labels[k]).toBe(id % 5);
+    });
   });
 
   it('draws the probe set from the test set when there is one, balanced over classes', () => {
@@ -57,9 +59,13 @@ describe('splitDataset', () => {
     expect(s.probe.count).toBe(15);
     expect(ids(s.probe)).toEqual(Array.from(s.probeIndices, (i) => i + 5000));
     const perClass = [0, 0, 0, 0, 0];
-    s.probe.labels.forEach((l) => perClass[l]!++);
+    s.probe.labels.forEach((l) => {
+      perClass[l]!++;
+    });
     expect(perClass).toEqual([3, 3, 3, 3, 3]);
-    Array.from(s.probeIndices).forEach((i, k) => expect(s.probe.labels[k]).toBe(withTest.test!.labels[i]));
+    Array.from(s.probeIndices).forEach((i, k) => {
+      expect(s.probe.labels[k]).toBe(withTest.test!.labels[i]);
+    });
   });
 
   it('draws the probe set from the validation images when there is no test set', () => {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../training/cli.js';
+import { main } from '../../training/cli/main.js';
 import { writeAnalysisRun } from '../fixtures/analysis-run.js';
 import { tempDir } from '../server/fixtures.js';
 import { exitOf, spawnCli } from './helpers.js';
@@ -27,11 +27,17 @@ async function analyzeProcess(args: string[]): Promise<{ code: number; out: stri
 async function analyze(args: string[]): Promise<{ code: number; out: string; last: string }> {
   let out = '';
   let stdout = '';
-  vi.spyOn(console, 'log').mockImplementation(
-    (...a: unknown[]) => void ((out += `${a.join(' ')}\n`), (stdout += `${a.join(' ')}\n`)),
-  );
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    out += `${a.join(' ')}\n`;
+    stdout += `${a.join(' ')}\n`;
+  });
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+    out += `${a.join(' ')}\n`;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
   try {
     const code = await main(['analyze', ...args, '--logdir', logdir, '--backend', 'wasm']);
     return { code, out, last: stdout.trim().split('\n').pop() ?? '' };

@@ -1,16 +1,22 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../training/cli.js';
+import { setNodeLoader } from '../../training/backend/index.js';
+import { main } from '../../training/cli/main.js';
 import { exitOf, spawnCli } from './helpers.js';
 
 /** Runs the CLI's main() in-process, capturing what it prints. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
-  const write = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    out += `${a.join(' ')}\n`;
+  });
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+    err += `${a.join(' ')}\n`;
+  });
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  });
   try {
     return { code: await main(args), out, err };
   } finally {
@@ -58,11 +64,30 @@ describe('zfscope command line', () => {
     expect(err).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it('explains why --backend node is unavailable and what to do', async () => {
-    const { code, err } = await run(['train', '--backend', 'node', '--logdir', '/tmp/zf-none']);
-    expect(code).toBe(1);
-    expect(err).toMatch(/tfjs-node/);
-    expect(err).toMatch(/npm install @tensorflow\/tfjs-node|--backend wasm/);
+  it.each([
+    ['not installed', { installed: () => false, load: async () => undefined }, 'npm install @tensorflow/tfjs-node'],
+    [
+      'installed but broken',
+      {
+        installed: () => true,
+        load: async () => {
+          throw new Error('libtensorflow.so.2: cannot open shared object file');
+        },
+      },
+      'npm rebuild @tensorflow/tfjs-node',
+    ],
+  ])('explains why --backend node is unavailable (%s) and what to do', async (_k, loader, fix) => {
+    const undo = setNodeLoader(loader);
+    try {
+      const { code, err } = await run(['train', '--backend', 'node', '--logdir', '/tmp/zf-none']);
+      expect(code).toBe(1);
+      expect(err).toContain('zfscope: --backend node: @tensorflow/tfjs-node is');
+      expect(err).toContain(fix);
+      expect(err).toContain('--backend wasm');
+      expect(err).not.toMatch(/\n\s+at /);
+    } finally {
+      undo();
+    }
   });
 
   it.each([['train'], ['start'], ['serve']])('%s --help lists its options', async (cmd) => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../training/cli.js';
+import { main } from '../../training/cli/main.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { runStarted } from '../server/fixtures.js';
 import { TINY, exitOf, spawnCli } from './helpers.js';
@@ -11,11 +11,14 @@ import { TINY, exitOf, spawnCli } from './helpers.js';
 /** Runs the CLI's main() in-process, capturing what it prints to stderr. */
 async function run(args: string[]): Promise<{ code: number; err: string }> {
   let err = '';
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+    err += `${a.join(' ')}\n`;
+  });
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  const write = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    err += String(s);
+    return true;
+  });
   try {
     return { code: await main(args), err };
   } finally {
@@ -47,7 +50,10 @@ describe('fatal errors of train and start: one line, an exit code by class, befo
     ],
     [
       'a logdir under a file',
-      (d: string) => (writeFileSync(join(d, 'f'), ''), ['train', '--logdir', join(d, 'f', 'sub'), '--run-id', 'r']),
+      (d: string) => {
+        writeFileSync(join(d, 'f'), '');
+        return ['train', '--logdir', join(d, 'f', 'sub'), '--run-id', 'r'];
+      },
       'expected a folder, but part of that path is a file',
     ],
     [

@@ -85,9 +85,9 @@ export async function expectWholeRun(
         expect(index, `index ${epoch}/${layer}`).toBeDefined();
         const k = kernels.get(layer)!;
         const rms = rmsPerFilter(k.data, k.cout);
-        index.maps.forEach((m, i) =>
-          expect(m.health.weightRms, `epoch ${epoch} ${layer} map ${i}: one model`).toBeCloseTo(rms[i]!, 6),
-        );
+        index.maps.forEach((m, i) => {
+          expect(m.health.weightRms, `epoch ${epoch} ${layer} map ${i}: one model`).toBeCloseTo(rms[i]!, 6);
+        });
         for (const name of [index.files.patches, ...Object.values(index.files.projections)]) {
           const file = store.blobFile(opts.runId, epoch, name);
           expect(file, `${epoch}/${name} stored`).toBeDefined();

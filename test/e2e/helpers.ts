@@ -6,7 +6,7 @@ import { Store } from '../../server/store/index.js';
 
 /** The zfscope CLI as a user runs it (from source through tsx), in its own process. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'training/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'training/cli/main.ts', ...args], {
     env: { ...process.env, ZFSCOPE_BACKEND: 'wasm', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

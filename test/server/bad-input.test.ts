@@ -55,7 +55,7 @@ const INGEST_CASES: Case[] = [
     name: 'malformed JSON',
     frames: ['{"type":"hello",'],
     code: 'bad-json',
-    message: /^frame is not valid JSON \(.+\); found "\{\\"type\\":\\"hello\\",\"$/,
+    message: /^frame is not valid JSON \(.+\); found "\{\\"type\\":\\"hello\\","$/,
     closeCode: 1002,
   },
   {

@@ -30,7 +30,10 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
 function upgrade(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/live`, { headers });
-    ws.on('open', () => (ws.close(), resolve(101)));
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
     ws.on('error', () => undefined);
   });

@@ -96,9 +96,13 @@ export function snapshot(epoch: number, layer = 'conv1'): TrainerEvent {
   };
 }
 
+/** A frame as it came off the wire: the tests themselves assert its shape. */
+// biome-ignore lint/suspicious/noExplicitAny: raw JSON from the server, checked field by field by each test
+export type RawFrame = any;
+
 /** A raw WebSocket client that records every frame it receives. */
 export class TestClient {
-  readonly frames: any[] = [];
+  readonly frames: RawFrame[] = [];
   closeCode?: number;
   private waiters: (() => void)[] = [];
   readonly closed: Promise<number>;
@@ -133,7 +137,7 @@ export class TestClient {
   }
 
   /** Waits until `pred` holds over the frames received so far (or the socket closes). */
-  async until(pred: (frames: any[]) => boolean, timeoutMs = 5000): Promise<void> {
+  async until(pred: (frames: RawFrame[]) => boolean, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.frames)) {
       if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(this.frames).slice(0, 500)}`);
@@ -144,13 +148,16 @@ export class TestClient {
       }
       await new Promise<void>((r) => {
         const t = setTimeout(r, 50);
-        this.waiters.push(() => (clearTimeout(t), r()));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
       });
     }
   }
 
   /** The frame of a type, waiting for it. */
-  async next(type: string, timeoutMs?: number): Promise<any> {
+  async next(type: string, timeoutMs?: number): Promise<RawFrame> {
     await this.until((f) => f.some((x) => x.type === type), timeoutMs);
     return this.frames.find((x) => x.type === type);
   }
@@ -161,7 +168,7 @@ export class TestClient {
 }
 
 /** The seqs a dashboard saw for a run, from history and event frames, in order. */
-export function seenSeqs(frames: any[], runId: string): number[] {
+export function seenSeqs(frames: RawFrame[], runId: string): number[] {
   const out: number[] = [];
   for (const f of frames) {
     if (f.type === 'history' && f.runId === runId) out.push(...f.events.map((e: { seq: number }) => e.seq));

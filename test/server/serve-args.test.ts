@@ -1,57 +1,68 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError, parseServeArgs } from '../../server/main.js';
+import { UsageError } from '../../server/errors.js';
+import { SERVE_FLAGS, serveOptions } from '../../training/cli/commands/serve.js';
+import { parseFlags } from '../../training/cli/flags.js';
 
-describe('zfscope serve flags', () => {
+const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => serveOptions(parseFlags(argv, SERVE_FLAGS), env);
+
+describe('zfscope serve flags (the one flag parser)', () => {
   it('has local-only defaults', () => {
-    expect(parseServeArgs([], {})).toEqual({
-      logdir: './runs',
-      host: '127.0.0.1',
-      port: 6006,
-      token: undefined,
-      viewerToken: undefined,
-      help: false,
-    });
+    expect(parse([])).toEqual({ logdir: './runs', host: '127.0.0.1', port: 6006 });
   });
 
   it('reads every flag, in both --flag value and --flag=value forms', () => {
     expect(
-      parseServeArgs(['--logdir', 'x', '--host=0.0.0.0', '--port', '0', '--token=a', '--viewer-token', 'b'], {}),
+      parse([
+        '--logdir',
+        'x',
+        '--host=0.0.0.0',
+        '--port',
+        '0',
+        '--token=a',
+        '--viewer-token',
+        'b',
+        '--allow-origin',
+        'https://a.example, https://b.example',
+        '--allow-host=gpu.lan',
+      ]),
     ).toEqual({
       logdir: 'x',
       host: '0.0.0.0',
       port: 0,
       token: 'a',
       viewerToken: 'b',
-      help: false,
+      allowOrigins: ['https://a.example', 'https://b.example'],
+      allowHosts: ['gpu.lan'],
     });
   });
 
   it('asks for help with --help', () => {
-    expect(parseServeArgs(['--port', '1', '--help'], {}).help).toBe(true);
+    expect(parseFlags(['--port', '1', '--help'], SERVE_FLAGS).help).toBe(true);
   });
 
-  it('takes tokens from the environment', () => {
-    expect(parseServeArgs([], { ZFSCOPE_INGEST_TOKEN: 'i', ZFSCOPE_VIEWER_TOKEN: 'v' })).toMatchObject({
+  it('takes tokens from the environment, and a flag wins over it', () => {
+    expect(parse([], { ZFSCOPE_INGEST_TOKEN: 'i', ZFSCOPE_VIEWER_TOKEN: 'v' })).toMatchObject({
       token: 'i',
       viewerToken: 'v',
     });
+    expect(parse(['--token', 'f'], { ZFSCOPE_INGEST_TOKEN: 'i' }).token).toBe('f');
   });
 
-  it('names the flag and what it expected', () => {
+  it('names the flag and what it expected, with the same words as every other command', () => {
     const cases: [string[], string][] = [
-      [['--port', 'http'], '--port: expected an integer 0-65535, found "http"'],
-      [['--port', '70000'], '--port: expected an integer 0-65535, found "70000"'],
-      [['--logdir'], '--logdir: expected a value, found none'],
-      [['--host', '--port', '1'], '--host: expected a value, found none'],
+      [['--port', 'http'], "--port: expected an integer from 0 to 65535, found 'http'"],
+      [['--port', '70000'], "--port: expected an integer from 0 to 65535, found '70000'"],
+      [['--logdir'], '--logdir: expected a value (DIR)'],
+      [['--host', '--port', '1'], '--host: expected a value (HOST)'],
       [
         ['--verbose'],
-        'unknown argument --verbose; valid flags: --logdir, --host, --port, --token, --viewer-token, --allow-origin, --allow-host, --help',
+        'unknown flag --verbose; valid flags: --logdir, --host, --port, --token, --viewer-token, --allow-origin, --allow-host, --help',
       ],
     ];
     for (const [argv, message] of cases) {
       let err: unknown;
       try {
-        parseServeArgs(argv, {});
+        parse(argv);
       } catch (e) {
         err = e;
       }

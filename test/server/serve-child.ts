@@ -1,4 +1,4 @@
 /** `zfscope serve` in a child process, for tests that kill or signal the server: node --import tsx serve-child.ts [flags]. */
-import { serveCommand } from '../../server/main.js';
+import { main } from '../../training/cli/main.js';
 
-await serveCommand(process.argv.slice(2));
+process.exitCode = await main(['serve', ...process.argv.slice(2)]);

@@ -48,9 +48,9 @@ describe('checkpoints', () => {
     expect(meta).toMatchObject({ epoch: 3, batch: 7, learningRate: 0.05 });
     const resumed = stepB(x, y).loss;
     expect(resumed).toBeCloseTo(continued, 6);
-    a.getWeights().forEach((w, i) =>
-      expect(Array.from(w.dataSync())).toEqual(Array.from(b.getWeights()[i]!.dataSync())),
-    );
+    a.getWeights().forEach((w, i) => {
+      expect(Array.from(w.dataSync())).toEqual(Array.from(b.getWeights()[i]!.dataSync()));
+    });
   });
 
   it('refuses a checkpoint of another architecture, naming the weight and shapes', async () => {

@@ -10,8 +10,8 @@ beforeAll(async () => {
 const shapes = (m: tf.LayersModel) =>
   Object.fromEntries(m.layers.map((l) => [l.name, (l.outputShape as number[]).slice(1)]));
 
-describe('small ZF-net (zfnet.md §1.4)', () => {
-  // Parameter counts and shapes from zfnet.md §1.4, computed there independently.
+describe('small ZF-net', () => {
+  // Parameter counts and shapes computed by hand from the layer sizes, independently of the builder.
   it.each([
     [
       'zf',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runConfigFrom } from '../../training/options.js';
+import { capNote, runConfigFrom } from '../../training/cli/options.js';
 
 describe('presets and explicit flags', () => {
   it.each([
@@ -20,4 +20,16 @@ describe('presets and explicit flags', () => {
     const c = runConfigFrom({ preset: 'paper', epochs: 3, batch: 32, probe: 50 });
     expect([c.epochs, c.batchSize, c.probeSize, c.snapshotEpochs]).toEqual([3, 32, 50, [1, 2, 3]]);
   });
+
+  it.each([
+    [6000, 6000, false, 'quick', ''],
+    [0, 60000, false, 'paper', ''],
+    [6000, 60000, false, 'quick', ' (capped at 6000 of 60000 by --train-limit of the quick preset)'],
+    [500, 60000, true, 'paper', ' (capped at 500 of 60000 by --train-limit)'],
+  ] as const)(
+    'the start line notes a cap of %d on %d images only when it takes some away',
+    (limit, n, explicit, preset, note) => {
+      expect(capNote(limit, n, explicit, preset)).toBe(note);
+    },
+  );
 });

@@ -12,7 +12,10 @@ import { convKernels, createTrainStep, renormalizeFilters } from '../../training
 /** 8x8x1 images, class 1 when a bright 3x3 square sits in the right half, 0 in the left. */
 function squares(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const rand = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
   const x = new Float32Array(n * 64);
   const y = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
@@ -97,7 +100,9 @@ describe('train step on wasm', () => {
     renormalizeFilters([W], 0.1);
     const got = Array.from(W.dataSync());
     const want = [0.1, 0.05, -0.1, -0.05, 0.1, 0.05, -0.1, 0.05];
-    got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
+    got.forEach((v, i) => {
+      expect(v).toBeCloseTo(want[i]!, 6);
+    });
     W.dispose();
   });
 

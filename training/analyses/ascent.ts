@@ -1,5 +1,5 @@
 /**
- * Gradient ascent on the input (zfnet.md §3.7): from the zero image (the mean image, after mean
+ * Gradient ascent on the input (Simonyan et al. 2014; Yosinski et al. 2015's regularizers): from the zero image (the mean image, after mean
  * subtraction), with every weight frozen, ascend S(I) − λ‖I‖². The priors that make the result
  * readable are options: the L2 penalty (with step η the update is the decay I ← (1 − 2ηλ)I + η∇S),
  * a Gaussian blur every few steps, a seeded random jitter before each step, steps normalized by the

@@ -1,5 +1,5 @@
 /**
- * Regularized inversion of a representation (Mahendran & Vedaldi 2015, Eq. 1-3; zfnet.md §3.8):
+ * Regularized inversion of a representation (Mahendran & Vedaldi 2015, Eq. 1-3):
  * x* = argmin ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖² + λ_α R_α(x) + λ_TV R_TV(x), from small seeded noise, by
  * Adam with a step that decays linearly to zero (so the last steps settle instead of oscillating).
  * The regularizers are made scale-free with B = max|x₀|: R_α = mean(|x/B|^α), R_TV = mean over

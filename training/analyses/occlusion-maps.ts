@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PROJECTION_METHODS } from '../viz/methods/index.js';
+import { project } from '../viz/methods/project.js';
 import { receptiveFields, unitWindow } from '../viz/receptive-field.js';
 import { argmax, convOutputLayer, readoutNet } from './readout.js';
 import { AnalysisError } from './types.js';
@@ -146,7 +147,8 @@ export function occludeImages(
   };
   const conv = model.layers.find((l) => l.name === (o.layer ?? convLayerOf(model, out)))!;
   const projected = tf.tidy(() =>
-    PROJECTION_METHODS.deconvnet!.project(
+    project(
+      PROJECTION_METHODS.deconvnet!,
       model,
       conv.name,
       tf.tensor4d(cleanRows, [xs.length, ...shape]),

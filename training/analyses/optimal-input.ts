@@ -1,5 +1,5 @@
 /**
- * `optimal-input`: the input a class or a feature map wants most (zfnet.md §3.7; the seed's "feed a
+ * `optimal-input`: the input a class or a feature map wants most (the cs231n write-up's "feed a
  * zero image, make it the trainable variable"). The class objective is the unnormalized score (the
  * logit); a feature map's is the mean of its output map or its centre unit. Weights are read, never
  * written; the result is the image (symmetric contrast, grey = the mean image) and the objective curve.

@@ -1,5 +1,5 @@
 /**
- * `reconstruction`: what each conv layer keeps of a probe image (zfnet.md §3.8). Per layer, the
+ * `reconstruction`: what each conv layer keeps of a probe image (Mahendran & Vedaldi 2015). Per layer, the
  * regularized inversion of the layer's whole output (its normalized representation and pixel
  * errors), and the cheap companion: the deconvnet projection of the whole layer at once (every
  * activation seeded with its own value; one way down).

@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { AnalysisErrorCode, LayerSummary } from '../../server/protocol.js';
 import type { ImageSet } from '../../datasets/types.js';
 import type { Preprocess } from '../data.js';
+import { ZfError } from '../../server/errors.js';
 
 /** A parameter value as it travels in JSON, on the command line and in the store's key. */
 export type ParamValue = number | string | boolean;
@@ -63,13 +64,9 @@ export interface Analysis {
 }
 
 /** A request that cannot be served; `code` is machine-readable, `status` its HTTP status. */
-export class AnalysisError extends Error {
-  override name = 'AnalysisError';
-  constructor(
-    readonly code: AnalysisErrorCode,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
+export class AnalysisError extends ZfError {
+  declare readonly code: AnalysisErrorCode;
+  constructor(code: AnalysisErrorCode, message: string, status = 400) {
+    super(code, message, { status });
   }
 }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+import { ZfError } from '../../server/errors.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
@@ -18,10 +19,9 @@ export interface BackendInfo {
 }
 
 /** A backend that was asked for and cannot be used; the message says why and what to do. */
-export class BackendError extends Error {
+export class BackendError extends ZfError {
   constructor(message: string) {
-    super(message);
-    this.name = 'BackendError';
+    super('backend', message);
   }
 }
 
@@ -36,10 +36,42 @@ const NODE_PACKAGE = '@tensorflow/tfjs-node';
 
 type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string; hint: string };
 
-async function tryNode(): Promise<Attempt> {
-  try {
-    createRequire(import.meta.url).resolve(NODE_PACKAGE);
-  } catch {
+/** How tfjs-node is found and loaded: a seam, so both of its branches are tested on every machine. */
+export interface NodeLoader {
+  /** Whether the package is installed at all. */
+  installed(): boolean;
+  /** Loads it (registering the 'tensorflow' backend); throws when its native library fails. */
+  load(): Promise<void>;
+}
+
+export const defaultNodeLoader: NodeLoader = {
+  installed() {
+    try {
+      createRequire(import.meta.url).resolve(NODE_PACKAGE);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  async load() {
+    const spec: string = NODE_PACKAGE; // a variable, so neither tsc nor a bundler insists on it
+    await import(spec);
+  },
+};
+
+let processLoader: NodeLoader = defaultNodeLoader;
+
+/** Replaces the loader `initBackend` uses by default (for tests of whole commands); returns the undo. */
+export function setNodeLoader(loader: NodeLoader): () => void {
+  const before = processLoader;
+  processLoader = loader;
+  return () => {
+    processLoader = before;
+  };
+}
+
+async function tryNode(loader: NodeLoader): Promise<Attempt> {
+  if (!loader.installed()) {
     return {
       ok: false,
       why: `${NODE_PACKAGE} is not installed (it is an optional dependency whose native library could not be fetched)`,
@@ -47,8 +79,7 @@ async function tryNode(): Promise<Attempt> {
     };
   }
   try {
-    const spec: string = NODE_PACKAGE; // a variable, so neither tsc nor a bundler insists on it
-    await import(spec);
+    await loader.load();
     if (!(await tf.setBackend('tensorflow'))) throw new Error("tf.setBackend('tensorflow') returned false");
     await tf.ready();
   } catch (err) {
@@ -93,7 +124,7 @@ async function useCpu(): Promise<BackendInfo> {
   return { name: 'cpu', description: 'cpu (pure JavaScript; very slow for training)' };
 }
 
-let current: { choice: BackendChoice; info: BackendInfo } | undefined;
+let current: { choice: BackendChoice; loader: NodeLoader; info: BackendInfo } | undefined;
 
 /**
  * Select and initialise the tensor backend. `auto` tries tfjs-node, then wasm, then cpu, logging
@@ -102,19 +133,22 @@ let current: { choice: BackendChoice; info: BackendInfo } | undefined;
 export async function initBackend(
   choice: BackendChoice = (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ?? 'auto',
   log?: (line: string) => void,
+  opts: { nodeLoader?: NodeLoader } = {},
 ): Promise<BackendInfo> {
+  const loader = opts.nodeLoader ?? processLoader;
   const fromEnv = process.env.ZFSCOPE_BACKEND !== undefined && choice === process.env.ZFSCOPE_BACKEND;
   const valid = parseBackendChoice(String(choice), fromEnv ? 'ZFSCOPE_BACKEND' : '--backend');
-  if (current && current.choice === valid && tf.getBackend() === current.info.name) return current.info;
+  if (current && current.choice === valid && current.loader === loader && tf.getBackend() === current.info.name)
+    return current.info;
   let info: BackendInfo;
   if (valid === 'cpu') {
     info = await useCpu();
   } else if (valid === 'node' || valid === 'wasm') {
-    const attempt = valid === 'node' ? await tryNode() : await tryWasm();
+    const attempt = valid === 'node' ? await tryNode(loader) : await tryWasm();
     if (!attempt.ok) throw new BackendError(`--backend ${valid}: ${attempt.why}. To fix: ${attempt.hint}.`);
     info = attempt.info;
   } else {
-    const node = await tryNode();
+    const node = await tryNode(loader);
     if (node.ok) info = node.info;
     else {
       log?.(`backend: skipping tfjs-node: ${node.why}`);
@@ -127,6 +161,6 @@ export async function initBackend(
     }
   }
   log?.(`backend: ${info.description}`);
-  current = { choice: valid, info };
+  current = { choice: valid, loader, info };
   return info;
 }

@@ -103,7 +103,9 @@ export async function createParallelTrainStep(
   });
   worker.unref(); // an undisposed step must not keep the process alive
   worker.on('error', (err) => (state.failure = err.message));
-  worker.on('message', (m: { error?: string }) => m.error && (state.failure = m.error));
+  worker.on('message', (m: { error?: string }) => {
+    if (m.error) state.failure = m.error;
+  });
   let seen = 0;
 
   /**

@@ -50,7 +50,9 @@ async function main(init: WorkerInit): Promise<void> {
     const req = receive(init.port);
     let reply: WorkerReply;
     try {
-      vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(req.weights[i]!, v.shape))));
+      vars.forEach((v, i) => {
+        tf.tidy(() => v.assign(tf.tensor(req.weights[i]!, v.shape)));
+      });
       // Typed arrays are read outside tidy: tidy walks its result, index by index, looking for tensors.
       const out = tf.tidy(() => {
         const x = tf.tensor4d(req.x, req.xShape);

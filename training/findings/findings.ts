@@ -86,7 +86,7 @@ export function computeFindings(
       ckaToLatest[e] =
         e === epochs.at(-1) ? (latest?.layers[layer] ? 1 : null) : (latest?.layers[layer]?.ckaTo[e] ?? null);
     }
-    const kind = diagnostics.find((d) => d.layers[layer])?.layers[layer]!.kind ?? 'conv';
+    const kind = diagnostics.find((d) => d.layers[layer])?.layers[layer]?.kind ?? 'conv';
     const f: LayerConvergenceFinding = { kind, change, settledAt: settledAt(epochs, change, threshold), ckaToLatest };
     if (convLayers.includes(layer)) {
       f.filterAngle = Object.fromEntries(

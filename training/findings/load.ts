@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import type { LayerSnapshot, RunInfo, StoredEvent } from '../../server/protocol.js';
 import { RUN_ID_RE } from '../../server/guards.js';
 import { runPaths } from '../../server/store/files.js';
-import { UsageError } from '../flags.js';
+import { UsageError } from '../../server/errors.js';
 import type { DiagnosticsEvent } from './findings.js';
+import { ZfError } from '../../server/errors.js';
 
 export interface LoadedRun {
   runId: string;
@@ -20,8 +21,10 @@ export interface LoadedRun {
 }
 
 /** A user-facing error: one line, exit code 1. */
-export class FindingsError extends Error {
-  override name = 'FindingsError';
+export class FindingsError extends ZfError {
+  constructor(message: string) {
+    super('findings', message);
+  }
 }
 
 async function runsIn(logdir: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 /**
- * The small ZF-net's configuration: pure values, no tensors. zfnet.md §1.4.
+ * The small ZF-net's configuration: pure values, no tensors (the paper's 8 layers, narrowed for 28x28 and 32x32 images).
  *
  * The skeleton is ZF's: conv1 -> pool1 3/s -> conv2 -> pool2 3/2 -> conv3 3x3 -> conv4 3x3 ->
  * conv5 3x3 -> pool5 3/2 -> fc6 -> dropout -> fc7 -> dropout -> softmax. conv1's kernel and stride
@@ -8,6 +8,7 @@
  * shapes from conv3 up and only the first-layer story changes.
  */
 import type { ConvSpec } from '../../server/protocol.js';
+import { ZfError } from '../../server/errors.js';
 
 export interface ZfNetConfig {
   /** [height, width, channels] */
@@ -87,10 +88,9 @@ export function zfNetConfig(opts: {
 }
 
 /** A configuration the builder refuses; the message names the layer and the sizes. */
-export class ConfigError extends Error {
+export class ConfigError extends ZfError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('config', message);
   }
 }
 

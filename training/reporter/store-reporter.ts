@@ -30,7 +30,8 @@ export class StoreReporter implements Reporter {
   }
 
   ready(): Promise<number> {
-    return (this.opened ??= this.open());
+    this.opened ??= this.open();
+    return this.opened;
   }
 
   private async open(): Promise<number> {

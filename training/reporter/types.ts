@@ -1,4 +1,5 @@
 import type { TrainerEvent } from '../../server/protocol.js';
+import { EXIT_RUNTIME, ZfError } from '../../server/errors.js';
 
 /** Where a trainer's events go: a server over WebSocket, a logdir directly, or memory (tests). */
 export interface Reporter {
@@ -35,13 +36,9 @@ export interface SeqOptions {
 }
 
 /** A reporter failure the user must act on; `exitCode` 2 for a mistake in the flags (token, run id), else 1. */
-export class ReporterError extends Error {
-  override name = 'ReporterError';
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
+export class ReporterError extends ZfError {
+  constructor(message: string, exitCode = EXIT_RUNTIME) {
+    super('reporter', message, { exitCode });
   }
 }
 

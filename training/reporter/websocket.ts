@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '../../server/protocol.js';
-import type { ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
+import type { ErrorCode, ServerToTrainer, TrainerEvent } from '../../server/protocol.js';
 import { checkTrainerEvent } from '../../server/guards.js';
 import { ReporterError, replayFrames, type Reporter, type SeqOptions } from './types.js';
 import { backoffDelay } from '../../server/socket/frames.js';
@@ -38,7 +38,7 @@ export interface WebSocketReporterOptions extends SeqOptions {
 }
 
 /** Server errors that re-sending cannot fix: stop and report them. */
-const FATAL = new Set([
+const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'unauthorized',
   'protocol-version',
   'unknown-run',
@@ -119,7 +119,7 @@ export class WebSocketReporter implements Reporter {
 
   /** Resolves with the server's stored lastSeq at the first welcome; rejects on a refusal or when no welcome comes in connectTimeoutMs. */
   ready(): Promise<number> {
-    return (this.welcomedOnce ??= new Promise<number>((resolve, reject) => {
+    this.welcomedOnce ??= new Promise<number>((resolve, reject) => {
       const ms = this.opts.connectTimeoutMs ?? 10_000;
       const timer = setTimeout(() => {
         const why = this.lastConnectError ? ` (${this.lastConnectError})` : '';
@@ -138,7 +138,8 @@ export class WebSocketReporter implements Reporter {
         reject(err);
       };
       if (this.fatal) this.onFatal(this.fatal);
-    }));
+    });
+    return this.welcomedOnce;
   }
 
   private onFatal?: (err: Error) => void;
@@ -241,26 +242,29 @@ export class WebSocketReporter implements Reporter {
           try {
             replay = replayFrames(this.opts.runId, frame.lastSeq, this.opts.replay);
           } catch (err) {
-            return this.fail(err as Error);
+            this.fail(err as Error);
+            return;
           }
           for (const r of replay) void this.queue.push(r);
           if (replay.length) this.seq = replay.at(-1)!.seq;
           for (const e of this.unnumbered.splice(0)) void this.enqueue(e);
         }
         if (frame.lastSeq > this.seq) {
-          return this.fail(
+          this.fail(
             new ReporterError(
               `--run-id ${this.opts.runId}: the server at ${this.opts.url} already has a run ${this.opts.runId} (${frame.lastSeq} events); pick another --run-id, or continue it with --resume ${this.opts.runId}`,
               2,
             ),
           );
+          return;
         }
         if (frame.lastSeq < this.acked) {
-          return this.fail(
+          this.fail(
             new ReporterError(
               `run ${this.opts.runId}: the server now has events only up to seq ${frame.lastSeq} but had acknowledged up to ${this.acked}; its logdir lost events, so this reporter stops rather than leave a gap`,
             ),
           );
+          return;
         }
         this.onWelcome?.(frame.lastSeq);
         this.onAck(frame.lastSeq);
@@ -270,7 +274,8 @@ export class WebSocketReporter implements Reporter {
         return;
       }
       case 'ack':
-        return this.onAck(frame.seq);
+        this.onAck(frame.seq);
+        return;
       case 'error':
         this.log(`server error ${frame.code}: ${frame.message}`);
         if (frame.code === 'unauthorized')
@@ -356,7 +361,10 @@ export class WebSocketReporter implements Reporter {
       await new Promise<void>((resolve) => {
         ws.once('close', () => resolve());
         ws.close(1000, 'reporter closed');
-        setTimeout(() => (ws.terminate(), resolve()), 1000).unref();
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 1000).unref();
       });
     }
     await this.queue.close();

@@ -1,5 +1,5 @@
 /**
- * The explicit projection chain (zfnet.md §5.2 A, Appendix A.1): a tfjs LayersModel read as a list
+ * The explicit projection chain: a tfjs LayersModel read as a list
  * of ops (conv, relu, max-pool, flatten, dense, identity), a forward pass that keeps what the way down
  * needs (pool inputs for the switches, ReLU outputs for the forward masks), and the way down itself
  * with a pluggable ReLU backward rule. Backend-portable: unpooling goes through the max-pool's own
@@ -7,6 +7,7 @@
  * which returns the live variables (never disposed here).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ZfError } from '../../server/errors.js';
 
 type Pair = [number, number];
 
@@ -30,17 +31,16 @@ type OpKind =
 export type ChainOp = OpKind & { inShape: number[]; outShape: number[] };
 
 /**
- * The backward rule at a ReLU (zfnet.md §2.4): `signal` arrives from above; `forwardOutput()` gives
+ * The backward rule at a ReLU: `signal` arrives from above; `forwardOutput()` gives
  * the ReLU's forward output for the same rows (its step equals the forward mask 1[z > 0]); it is a
  * thunk so that rules that ignore the mask (the deconvnet) cost no gather.
  */
 export type ReluRule = (signal: tf.Tensor, forwardOutput: () => tf.Tensor) => tf.Tensor;
 
 /** A model layer the chain cannot express; the message names it and what is supported. */
-export class UnsupportedLayerError extends Error {
+export class UnsupportedLayerError extends ZfError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedLayerError';
+    super('unsupported-layer', message);
   }
 }
 
@@ -277,7 +277,17 @@ export function forwardChain(
   } else if (through >= 0 || ops[0]?.kind === 'pool') {
     throw new Error('forwardChain: an input is needed to run the chain forward');
   }
-  return { ops, rows, reluOut, poolIn, top, dispose: () => kept.forEach((t) => t.dispose()) };
+  return {
+    ops,
+    rows,
+    reluOut,
+    poolIn,
+    top,
+    dispose: () =>
+      kept.forEach((t) => {
+        t.dispose();
+      }),
+  };
 }
 
 /**
@@ -326,7 +336,7 @@ export function projectDown(
           );
           break;
         case 'pool': {
-          // Unpool through the max-pool's gradient: routed to the switches, summed on collisions (O4).
+          // Unpool through the max-pool's gradient: routed to the switches, summed where overlapping pools pick the same input.
           const { size, strides, pad } = op;
           const switches = cache.poolIn[i];
           if (!switches)

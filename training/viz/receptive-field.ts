@@ -1,5 +1,5 @@
 /**
- * Receptive-field arithmetic (zfnet.md §3.2) and the crop window of a unit. For each spatial layer:
+ * Receptive-field arithmetic (size, jump and offset per layer, from the input up) and the crop window of a unit. For each spatial layer:
  *   jump_l = jump_{l-1} * s_l,  size_l = size_{l-1} + (k_l - 1) * jump_{l-1},
  *   offset_l = offset_{l-1} - pad_top_l * jump_{l-1},
  * with TF's asymmetric 'same' padding pad_top = floor(max((out - 1) * s + k - in, 0) / 2).

@@ -2,7 +2,7 @@
  * When snapshots are taken and with which methods. The default epochs are the paper's Fig. 4
  * schedule (ZF: "at epochs [1,2,5,10,20,30,40,64]").
  */
-import { PROJECTION_METHODS } from './methods/index.js';
+import { checkMethods } from './methods/index.js';
 
 export const DEFAULT_SNAPSHOT_EPOCHS: readonly number[] = [1, 2, 5, 10, 20, 30, 40, 64];
 
@@ -34,18 +34,11 @@ export function snapshotEpochsFor(total: number, requested: readonly number[] = 
   return [...new Set([...kept, total])].sort((a, b) => a - b);
 }
 
-/** "deconvnet,guided" -> ['deconvnet', 'guided'] in the given order, validated against PROJECTION_METHODS. */
+/** "deconvnet,guided" -> ['deconvnet', 'guided'] in the given order, validated by checkMethods. */
 export function parseMethods(text: string): string[] {
-  const valid = Object.keys(PROJECTION_METHODS);
   const names = text
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  if (names.length === 0)
-    throw new Error(`--methods: expected a comma-separated list of ${valid.join(', ')}; found '${text}'`);
-  for (const n of names) {
-    if (!(n in PROJECTION_METHODS))
-      throw new Error(`--methods: unknown method '${n}'; valid methods are ${valid.join(', ')}`);
-  }
-  return [...new Set(names)];
+  return checkMethods(names, '--methods');
 }

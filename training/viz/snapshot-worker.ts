@@ -74,7 +74,8 @@ export function mailbox<T>() {
     if (!b) {
       let resolve!: (v: T) => void;
       const promise = new Promise<T>((r) => (resolve = r));
-      boxes.set(id, (b = { promise, resolve }));
+      b = { promise, resolve };
+      boxes.set(id, b);
     }
     return b;
   };
@@ -135,7 +136,9 @@ async function main(init: SnapshotWorkerInit): Promise<void> {
         const per = h * w * c;
         const toInput = (indices: number[]): tf.Tensor4D => {
           const buf = new Float32Array(indices.length * per);
-          indices.forEach((img, i) => buf.set(req.inputs.subarray(img * per, (img + 1) * per), i * per));
+          indices.forEach((img, i) => {
+            buf.set(req.inputs.subarray(img * per, (img + 1) * per), i * per);
+          });
           return tf.tensor4d(buf, [indices.length, h, w, c]);
         };
         const t0 = performance.now();

@@ -13,7 +13,7 @@ import { Atlas, displayChannels, maxAbs, symmetricBytes, toDisplay, weightsAtlas
 import { compileChain, forwardChain, forwardNeeds, isReluLayer } from './chain.js';
 import { layerHealth, mapHealth } from './snapshot-health.js';
 import { projectCached } from './methods/project.js';
-import { PROJECTION_METHODS } from './methods/index.js';
+import { PROJECTION_METHODS, checkMethods } from './methods/index.js';
 import type { ProjectionRequest } from './methods/types.js';
 import { cropTile, receptiveFields, unitWindow, type UnitWindow } from './receptive-field.js';
 import { topActivations, type LayerActivity, type TopEntry } from './top-k.js';
@@ -96,16 +96,7 @@ export function convUnits(model: tf.LayersModel): Array<{ conv: tf.layers.Layer;
   return units;
 }
 
-function validMethods(methods: string[]): string[] {
-  const valid = Object.keys(PROJECTION_METHODS);
-  const bad = methods.filter((m) => !(m in PROJECTION_METHODS));
-  if (bad.length || methods.length === 0) {
-    throw new Error(
-      `takeSnapshot: methods must be a non-empty list of ${valid.join(', ')}; found ${JSON.stringify(methods)}`,
-    );
-  }
-  return [...new Set(methods)];
-}
+const validMethods = (methods: string[]): string[] => checkMethods(methods, 'takeSnapshot methods');
 
 /**
  * The conv units a snapshot visualizes: those the projection chain can reach and that have a
@@ -152,7 +143,9 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
   for (const m of methods) seconds[m] = 0;
   const geometry = new Map(receptiveFields(model).map((g) => [g.name, g]));
   const { units, skipped } = snapshotUnits(model);
-  skipped.forEach((why) => args.onProgress?.(`skipping a conv layer: ${why}`));
+  skipped.forEach((why) => {
+    args.onProgress?.(`skipping a conv layer: ${why}`);
+  });
   const { height: H, width: W, channels: C } = probe;
   const only = args.layers ? new Set(args.layers) : null;
   const chosen = units.map((_, li) => li).filter((li) => !only || only.has(units[li]!.conv.name));
@@ -185,9 +178,11 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
     const [h, w, maps] = act.shape;
     const geo = geometry.get(conv.name)!;
     const jobs: Job[] = [];
-    act.top.forEach((list, map) =>
-      list.forEach((entry, rank) => jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) })),
-    );
+    act.top.forEach((list, map) => {
+      list.forEach((entry, rank) => {
+        jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) });
+      });
+    });
     const tile = unitWindow(geo.rf, 0, 0, H, W).tile;
     const atlases = Object.fromEntries(methods.map((m) => [m, new Atlas(k, maps, tile, dc)]));
     const patches = new Atlas(k, maps, tile, dc);

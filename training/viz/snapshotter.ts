@@ -68,7 +68,10 @@ interface Deferred<T> {
 function deferred<T>(): Deferred<T> {
   let resolve!: (v: T) => void;
   let reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
@@ -195,7 +198,10 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
           return reject(new Error('its model replica has different weight shapes'));
         resolve();
       });
-      worker.once('error', (err) => (clearTimeout(timer), reject(err)));
+      worker.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
     });
   } catch (err) {
     opts.log?.(`snapshot: worker thread unavailable (${(err as Error).message}); snapshots on one thread`);
@@ -210,7 +216,10 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
   const pendingExperiments = new Map<number, Deferred<{ event: ExperimentsEvent; log: string[] }>>();
   const failAll = (why: string) => {
     failure ??= why;
-    pending.forEach((p) => (p.scan.reject(new Error(why)), p.result.reject(new Error(why))));
+    pending.forEach((p) => {
+      p.scan.reject(new Error(why));
+      p.result.reject(new Error(why));
+    });
     pending.clear();
     pendingExperiments.forEach((p) => p.reject(new Error(why)));
     pendingExperiments.clear();

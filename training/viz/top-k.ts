@@ -1,5 +1,5 @@
 /**
- * Top-k activations per feature map over a probe set (zfnet.md §3.1), every map of every requested
+ * Top-k activations per feature map over a probe set (the paper's top-9, one per image), every map of every requested
  * layer at once: the probe set streams through one multi-output sub-model in batches; per image and
  * map only the spatial maximum counts (so the k entries are k different images); per map a size-k
  * list sorted by value, descending, ties to the earlier image. Also the per-map activity statistics
@@ -88,7 +88,9 @@ export async function scanBatches(args: {
     const batch: ScanBatch = { start, count: indices.length, layers: [] };
     for (const ts of stats) {
       const [max, arg, active, sum] = await Promise.all(ts.map((t) => t.data()));
-      ts.forEach((t) => t.dispose());
+      ts.forEach((t) => {
+        t.dispose();
+      });
       batch.layers.push({
         max: max as Float32Array,
         arg: arg as Int32Array,

@@ -1,5 +1,5 @@
 /**
- * The oracles of zfnet.md §3.7 for `optimal-input`, on tiny models with known weights: the linear
+ * Oracles for `optimal-input`, on tiny models with known weights: the linear
  * model's analytic optimum, one conv unit's optimum (its filter on its receptive field), a
  * non-decreasing objective without jitter, frozen weights and no leaked tensors.
  */
@@ -38,7 +38,7 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return ab / Math.sqrt(aa * bb);
 };
 
-describe('optimal-input oracles (zfnet.md §3.7)', () => {
+describe('optimal-input oracles', () => {
   it('a linear model: ascent of the unnormalized class score minus λ‖I‖² converges to w / (2λ)', async () => {
     // Softmax on top: the analysis must ascend the logit w·I + b, not the probability.
     const model = tf.sequential({

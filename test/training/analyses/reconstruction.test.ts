@@ -1,5 +1,5 @@
 /**
- * The oracles of zfnet.md §3.8 for `reconstruction`: inverting the identity returns the image;
+ * Oracles for `reconstruction`: inverting the identity returns the image;
  * an invertible first layer (stride 1, 'same', a full-rank bank, no ReLU) is inverted to the image;
  * the whole-layer deconvnet projection equals the sum of every unit's own projection on a linear
  * layer (one way down for all); frozen weights and no leaked tensors.
@@ -50,7 +50,7 @@ function contextOf(model: tf.LayersModel, images: Float32Array[]): AnalysisConte
   };
 }
 
-describe('reconstruction oracles (zfnet.md §3.8)', () => {
+describe('reconstruction oracles', () => {
   it('inverting the identity without priors returns the image (relative error ≤ 1e-4)', () => {
     const x0 = tf.tensor4d(randomArray(10 * 10 * 3, 3), [1, 10, 10, 3]);
     const r = invert((x) => x, x0, {

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFindingsCommand } from '../../../training/findings-command.js';
+import { runFindingsCommand } from '../../../training/cli/commands/findings.js';
 import { computeFindings } from '../../../training/findings/findings.js';
 import { DEFAULT_RULES } from '../../../training/viz/diagnostics/rules.js';
 import { filterRmsOf, gaussian, realRun, setFilter, type RealRun } from './real-run.js';

@@ -57,7 +57,7 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / Math.max(1e-12, m);
 }
 
-/** A ReLU whose backward pass is a projection method's rule (the tf.grad oracle of O7). */
+/** A ReLU whose backward pass is a projection method's rule (projections must equal tf.grad through it). */
 export function ruledRelu(rule: 'deconvnet' | 'guided' | 'backprop'): (z: tf.Tensor) => tf.Tensor {
   return tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
     save([z]);

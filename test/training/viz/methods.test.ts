@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileChain, forwardChain, projectDown, UnsupportedLayerError } from '../../../training/viz/chain.js';
-import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
+import { PROJECTION_METHODS, project } from '../../../training/viz/methods/index.js';
 import type { ProjectionRequest } from '../../../training/viz/methods/types.js';
 import { receptiveFields } from '../../../training/viz/receptive-field.js';
 import { grid, randomArray, randomizeWeights, relDiff, ruledRelu, useCpu } from './helpers.js';
@@ -10,7 +10,7 @@ beforeAll(useCpu);
 
 const names = ['deconvnet', 'backprop', 'guided'] as const;
 
-/** zfnet.md O1/O2: x 3x3, W1 2x2 (relu), optionally W2 2x2 on top; no biases, 'valid'. */
+/** Hand-computed nets: x 3x3, W1 2x2 (relu), optionally W2 2x2 on top; no biases, 'valid'. */
 function handModel(twoLayers: boolean): tf.LayersModel {
   const layers: tf.layers.Layer[] = [
     tf.layers.conv2d({
@@ -30,25 +30,25 @@ function handModel(twoLayers: boolean): tf.LayersModel {
 }
 const handInput = () => tf.tensor4d([1, 2, 0, 0, 1, 3, 2, 0, 2], [1, 3, 3, 1]);
 
-function project(
+function projectData(
   method: string,
   model: tf.LayersModel,
   layer: string,
   x: tf.Tensor4D,
   reqs: ProjectionRequest[],
 ): Float32Array {
-  const p = PROJECTION_METHODS[method]!.project(model, layer, x, reqs);
+  const p = project(PROJECTION_METHODS[method]!, model, layer, x, reqs);
   const d = p.dataSync() as Float32Array;
   p.dispose();
   return d;
 }
 
-describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
-  it('O1: a layer-1 unit projects to its filter copied unflipped into its window, for every method', () => {
+describe('projection methods on hand-computed nets (values worked out by hand)', () => {
+  it('a layer-1 unit projects to its filter copied unflipped into its window, for every method', () => {
     const m = handModel(false);
     const x = handInput();
     for (const name of names) {
-      const p = PROJECTION_METHODS[name]!.project(m, 'c1', x, [{ image: 0, channel: 0, y: 1, x: 0, seed: 1 }]);
+      const p = project(PROJECTION_METHODS[name]!, m, 'c1', x, [{ image: 0, channel: 0, y: 1, x: 0, seed: 1 }]);
       expect(grid(p)).toEqual([
         [0, 0, 0],
         [1, -1, 0],
@@ -58,7 +58,7 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
     }
   });
 
-  it('O2: two layers give the three different hand-derived projections, scaled by the activation 7 by default', () => {
+  it('two layers give the three different hand-derived projections, scaled by the activation 7 by default', () => {
     const m = handModel(true);
     const x = handInput();
     const expected: Record<string, number[][]> = {
@@ -79,15 +79,15 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
       ],
     };
     for (const name of names) {
-      const p1 = PROJECTION_METHODS[name]!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0, seed: 1 }]);
+      const p1 = project(PROJECTION_METHODS[name]!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0, seed: 1 }]);
       expect(grid(p1)).toEqual(expected[name]);
-      const p7 = PROJECTION_METHODS[name]!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }]);
+      const p7 = project(PROJECTION_METHODS[name]!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }]);
       expect(grid(p7)).toEqual(expected[name]!.map((r) => r.map((v) => v * 7)));
       tf.dispose([p1, p7]);
     }
   });
 
-  it('O3: the ReLU backward rules rectify the signal (deconvnet), mask it (backprop) or both (guided)', () => {
+  it('the ReLU backward rules rectify the signal (deconvnet), mask it (backprop) or both (guided)', () => {
     const f = tf.tensor2d([
       [1, -1, 5],
       [2, -5, -7],
@@ -117,7 +117,7 @@ describe('projection methods on hand-computed nets (zfnet.md O1-O3)', () => {
   });
 });
 
-describe('unpooling (zfnet.md O4)', () => {
+describe('unpooling routes to the switches and sums collisions', () => {
   it('sums the signals of overlapping windows that share a switch', () => {
     // conv 1x1 identity -> max-pool 1x3 / 1x2 'valid' -> conv 1x1 identity: a = [1,2,5,0,3] pools to [5,5], both from index 2.
     const m = tf.sequential({
@@ -137,7 +137,7 @@ describe('unpooling (zfnet.md O4)', () => {
   });
 });
 
-describe('max-pool switches (zfnet.md O5)', () => {
+describe('max-pool switches are the argmax of each window', () => {
   it('route to the first maximum of a window, and to its first cell when the window is all zero', () => {
     const m = tf.sequential({
       layers: [
@@ -156,7 +156,7 @@ describe('max-pool switches (zfnet.md O5)', () => {
   });
 });
 
-/** A random net with overlapping pools, strides and both paddings (the §2.5 setting). */
+/** A random net with overlapping pools, strides and both paddings (where projections are easiest to get wrong). */
 function randomNet(separateRelu: boolean, seed: number): tf.LayersModel {
   const act = separateRelu ? 'linear' : 'relu';
   const relu = (name: string) => (separateRelu ? [tf.layers.reLU({ name })] : []);
@@ -237,15 +237,15 @@ function strongestRequests(model: tf.LayersModel, layer: string, x: tf.Tensor4D)
   return reqs;
 }
 
-describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
+describe('projection methods on random nets (gradient equivalence, linearity, support, batching)', () => {
   const x = tf.tensor4d(randomArray(3 * 13 * 12 * 2, 7), [3, 13, 12, 2]);
 
-  it('O7: each method equals tf.grad with its ReLU rule (deconvnet: relu(dy); guided: relu(dy) * mask; backprop: the gradient)', () => {
+  it('each method equals tf.grad with its ReLU rule (deconvnet: relu(dy); guided: relu(dy) * mask; backprop: the gradient)', () => {
     const m = randomNet(false, 1);
     for (const layer of ['c1', 'c2', 'c3']) {
       const reqs = strongestRequests(m, layer, x);
       for (const name of names) {
-        const batched = project(name, m, layer, x, reqs);
+        const batched = projectData(name, m, layer, x, reqs);
         const per = 13 * 12 * 2;
         reqs.forEach((r, i) => {
           const ref = gradOracle(m, layer, x, r, name);
@@ -260,29 +260,31 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     const split = randomNet(true, 2);
     const reqs = strongestRequests(fused, 'c3', x);
     for (const name of names) {
-      expect(relDiff(project(name, split, 'c3', x, reqs), project(name, fused, 'c3', x, reqs))).toBeLessThan(1e-6);
+      expect(relDiff(projectData(name, split, 'c3', x, reqs), projectData(name, fused, 'c3', x, reqs))).toBeLessThan(
+        1e-6,
+      );
     }
   });
 
-  it('O14: batched projections equal one-by-one projections', () => {
+  it('batched projections equal one-by-one projections', () => {
     const m = randomNet(false, 3);
     const reqs = strongestRequests(m, 'c3', x);
     for (const name of names) {
-      const batched = project(name, m, 'c3', x, reqs);
+      const batched = projectData(name, m, 'c3', x, reqs);
       const per = 13 * 12 * 2;
       reqs.forEach((r, i) => {
-        const one = project(name, m, 'c3', x.slice([r.image, 0, 0, 0], [1, -1, -1, -1]), [{ ...r, image: 0 }]);
+        const one = projectData(name, m, 'c3', x.slice([r.image, 0, 0, 0], [1, -1, -1, -1]), [{ ...r, image: 0 }]);
         expect(relDiff(batched.subarray(i * per, (i + 1) * per), one)).toBeLessThan(1e-6);
       });
     }
   });
 
-  it('O9: every method scales with a positive seed; only backprop is additive', () => {
+  it('every method scales with a positive seed; only backprop is additive', () => {
     const m = randomNet(false, 4);
     const [r] = strongestRequests(m, 'c3', x);
     for (const name of names) {
-      const p1 = project(name, m, 'c3', x, [{ ...r!, seed: 1 }]);
-      const p25 = project(name, m, 'c3', x, [{ ...r!, seed: 2.5 }]);
+      const p1 = projectData(name, m, 'c3', x, [{ ...r!, seed: 1 }]);
+      const p25 = projectData(name, m, 'c3', x, [{ ...r!, seed: 2.5 }]);
       expect(
         relDiff(
           p25,
@@ -336,7 +338,7 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     cache.dispose();
   });
 
-  it('O10: a unit that does not fire projects to zero with its activation as seed; with seed 1 only deconvnet is non-zero', () => {
+  it('a unit that does not fire projects to zero with its activation as seed; with seed 1 only deconvnet is non-zero', () => {
     const m = randomNet(false, 5);
     const sub = tf.model({ inputs: m.inputs, outputs: m.getLayer('c2').output as tf.SymbolicTensor });
     const a = sub.predict(x) as tf.Tensor4D;
@@ -352,20 +354,20 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
       channel: zero % c,
     };
     for (const name of names) {
-      expect(project(name, m, 'c2', x, [req]).every((v) => v === 0)).toBe(true);
-      const seeded = project(name, m, 'c2', x, [{ ...req, seed: 1 }]);
+      expect(projectData(name, m, 'c2', x, [req]).every((v) => v === 0)).toBe(true);
+      const seeded = projectData(name, m, 'c2', x, [{ ...req, seed: 1 }]);
       expect(seeded.some((v) => v !== 0)).toBe(name === 'deconvnet');
     }
   });
 
-  it('O11: the support of every projection lies inside the unit’s receptive field', () => {
+  it('the support of every projection lies inside the unit’s receptive field', () => {
     const m = randomNet(false, 6);
     const rfs = new Map(receptiveFields(m).map((g) => [g.name, g.rf]));
     for (const layer of ['c1', 'c2', 'c3']) {
       const [ry, rx] = rfs.get(layer)!;
       const reqs = strongestRequests(m, layer, x);
       for (const name of names) {
-        const p = project(name, m, layer, x, reqs);
+        const p = projectData(name, m, layer, x, reqs);
         // An all-zero projection (a unit that never fires) passes the support check without checking
         // anything: most of the strongest units must fire, so the check below runs on real support.
         const live = reqs.filter((_, i) =>
@@ -393,7 +395,7 @@ describe('projection methods on random nets (zfnet.md O7, O9-O11, O14)', () => {
     const m = randomNet(false, 7);
     const reqs = strongestRequests(m, 'c3', x);
     const before = tf.memory().numTensors;
-    for (const name of names) PROJECTION_METHODS[name]!.project(m, 'c3', x, reqs).dispose();
+    for (const name of names) project(PROJECTION_METHODS[name]!, m, 'c3', x, reqs).dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });
@@ -408,21 +410,21 @@ describe('projection errors', () => {
       ],
     });
     const x = tf.zeros([1, 6, 6, 1]) as tf.Tensor4D;
-    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
+    expect(() => project(PROJECTION_METHODS.deconvnet!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
       UnsupportedLayerError,
     );
-    expect(() => PROJECTION_METHODS.deconvnet!.project(m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
+    expect(() => project(PROJECTION_METHODS.deconvnet!, m, 'c2', x, [{ image: 0, channel: 0, y: 0, x: 0 }])).toThrow(
       /'bn' \(BatchNormalization\)/,
     );
     // Layers above the projected one do not matter.
-    PROJECTION_METHODS.deconvnet!.project(m, 'c1', x, [{ image: 0, channel: 0, y: 0, x: 0 }]).dispose();
+    project(PROJECTION_METHODS.deconvnet!, m, 'c1', x, [{ image: 0, channel: 0, y: 0, x: 0 }]).dispose();
   });
 
   it('rejects unknown layers and requests outside the map with the valid ranges', () => {
     const m = randomNet(false, 8);
     const x = tf.zeros([1, 13, 12, 2]) as tf.Tensor4D;
-    expect(() => PROJECTION_METHODS.guided!.project(m, 'nope', x, [])).toThrow(/no layer 'nope'.*c1, .*c2/);
-    expect(() => PROJECTION_METHODS.guided!.project(m, 'c1', x, [{ image: 0, channel: 9, y: 0, x: 0 }])).toThrow(
+    expect(() => project(PROJECTION_METHODS.guided!, m, 'nope', x, [])).toThrow(/no layer 'nope'.*c1, .*c2/);
+    expect(() => project(PROJECTION_METHODS.guided!, m, 'c1', x, [{ image: 0, channel: 9, y: 0, x: 0 }])).toThrow(
       /channel < 3/,
     );
   });

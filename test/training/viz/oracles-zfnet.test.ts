@@ -1,7 +1,7 @@
 /**
- * O7 on the network users train (buildZfNet) and on the backend they use (wasm): every projection
+ * Gradient equivalence on the network users train (buildZfNet) and on the backend they use (wasm): every projection
  * method equals tf.grad of the seeded activation through an independent plain re-implementation
- * of the same network (conv + bias + a ReLU with the method's backward rule, max-pools), and O12:
+ * of the same network (conv + bias + a ReLU with the method's backward rule, max-pools), and:
  * a transposed convolution equals a correlation with the spatially flipped, channel-swapped kernel.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../training/backend/index.js';
 import { zfNetConfig } from '../../../training/model/config.js';
 import { buildZfNet } from '../../../training/model/zfnet.js';
-import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
+import { PROJECTION_METHODS, project } from '../../../training/viz/methods/index.js';
 import type { ProjectionRequest } from '../../../training/viz/methods/types.js';
 import { randomArray, randomizeWeights, relDiff, ruledRelu } from './helpers.js';
 
@@ -45,7 +45,7 @@ function oracle(model: tf.LayersModel, target: string, rule: Rule, x: tf.Tensor4
   });
 }
 
-describe('O7 on buildZfNet, wasm backend', () => {
+describe("projections equal tf.grad with the method's ReLU rule, on buildZfNet and the wasm backend", () => {
   let previous = '';
   beforeAll(async () => {
     previous = tf.getBackend();
@@ -72,7 +72,7 @@ describe('O7 on buildZfNet, wasm backend', () => {
         return { image: 1, channel: ch, y: Math.floor(best / w), x: best % w };
       });
       for (const name of ['deconvnet', 'guided', 'backprop'] as const) {
-        const p = PROJECTION_METHODS[name]!.project(model, layer, x, reqs);
+        const p = project(PROJECTION_METHODS[name]!, model, layer, x, reqs);
         const got = p.dataSync();
         p.dispose();
         reqs.forEach((r, i) => {
@@ -90,7 +90,7 @@ describe('O7 on buildZfNet, wasm backend', () => {
     model.dispose();
   });
 
-  it('O12: conv2dTranspose equals a correlation with the flipped kernel, in and out channels swapped', () => {
+  it('conv2dTranspose equals a correlation with the flipped kernel, in and out channels swapped', () => {
     // stride 1, 'same': the adjoint of a correlation is the correlation with the flipped kernel.
     const k = 3;
     const W = tf.tensor4d(randomArray(k * k * 2 * 3, 11), [k, k, 2, 3]); // [kh, kw, in 2, out 3]

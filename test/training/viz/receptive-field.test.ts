@@ -8,7 +8,7 @@ import { randomArray, useCpu } from './helpers.js';
 beforeAll(useCpu);
 
 const tiny = [2, 2, 2, 2, 2, 4, 4];
-/** [out, jump, size, offset] per layer conv1, pool1, conv2, pool2, conv3, conv4, conv5, pool5 (zfnet.md §3.2 tables). */
+/** [out, jump, size, offset] per layer conv1, pool1, conv2, pool2, conv3, conv4, conv5, pool5 (worked out by hand from each layer's kernel, stride and padding). */
 const TABLES: Array<{
   name: string;
   input: [number, number, number];
@@ -78,14 +78,14 @@ const TABLES: Array<{
 ];
 
 describe('receptive-field arithmetic', () => {
-  it('TF same padding puts the extra row at the bottom (O13: k=4, s=2 on 8 pads 1 on top)', () => {
+  it('TF same padding puts the extra row at the bottom (k=4, s=2 on 8 pads 1 on top)', () => {
     expect(axisGeometry(8, 4, 2, 'same')).toEqual({ out: 4, padTop: 1 });
     expect(axisGeometry(11, 3, 2, 'valid')).toEqual({ out: 5, padTop: 0 });
     expect(axisGeometry(12, 3, 2, 'valid')).toEqual({ out: 5, padTop: 0 });
   });
 
   for (const t of TABLES) {
-    it(`matches the zfnet.md table for ${t.name}`, () => {
+    it(`matches the hand-worked table for ${t.name}`, () => {
       const m = buildZfNet(zfNetConfig({ inputShape: t.input, classes: 10, conv1: t.conv1, widths: tiny }));
       const got = receptiveFields(m)
         .filter((g) => g.kind !== 'same-size')

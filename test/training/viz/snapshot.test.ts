@@ -7,7 +7,7 @@ import { computeMean, inputBatch } from '../../../training/data.js';
 import type { ImageSet } from '../../../datasets/types.js';
 import { takeSnapshot, type SnapshotArgs } from '../../../training/viz/snapshot.js';
 import { cropTile, receptiveFields, unitWindow } from '../../../training/viz/receptive-field.js';
-import { PROJECTION_METHODS } from '../../../training/viz/methods/index.js';
+import { PROJECTION_METHODS, project } from '../../../training/viz/methods/index.js';
 import { symmetricBytes, maxAbs } from '../../../training/viz/atlas.js';
 import { compileChain, forwardNeeds } from '../../../training/viz/chain.js';
 import { randomArray, useCpu } from './helpers.js';
@@ -126,7 +126,7 @@ describe('takeSnapshot on the small ZF-net', () => {
     }
   });
 
-  it('renders a conv1 projection like the filter itself (a layer-1 projection is the scaled filter, O1)', async () => {
+  it('renders a conv1 projection like the filter itself (a layer-1 projection is the scaled filter)', async () => {
     const { args } = setup();
     const snap = await takeSnapshot(args);
     const { index, files } = snap.layers[0]!;
@@ -202,7 +202,7 @@ describe('takeSnapshot on the small ZF-net', () => {
         const png = decode(files.find((f) => f.name === index.files.projections[method])!.data);
         for (const map of index.maps.slice(0, 2)) {
           for (const [r, t] of map.top.slice(0, 2).entries()) {
-            const P = PROJECTION_METHODS[method]!.project(model, index.layer, args.toInput([t.image]), [
+            const P = project(PROJECTION_METHODS[method]!, model, index.layer, args.toInput([t.image]), [
               { image: 0, channel: map.index, y: t.y, x: t.x },
             ]);
             const data = P.dataSync();

@@ -55,9 +55,9 @@ function expectSame(two: SnapshotResult, one: SnapshotResult): void {
   two.layers.forEach((l, i) => {
     expect(withoutTimings(l.index)).toBe(withoutTimings(one.layers[i]!.index));
     expect(l.files.map((f) => f.name)).toEqual(one.layers[i]!.files.map((f) => f.name));
-    l.files.forEach((f, j) =>
-      expect(Buffer.from(f.data).equals(Buffer.from(one.layers[i]!.files[j]!.data))).toBe(true),
-    );
+    l.files.forEach((f, j) => {
+      expect(Buffer.from(f.data).equals(Buffer.from(one.layers[i]!.files[j]!.data))).toBe(true);
+    });
   });
   expect(memoryJson(two.memory)).toBe(memoryJson(one.memory));
 }
@@ -83,7 +83,9 @@ describe('createSnapshotter with two threads', () => {
     const firstOne = await takeSnapshot({ ...args, model, methods });
     expectSame(first, firstOne);
     // Weights change between snapshots: the worker must see the new ones, and the previous memory.
-    model.getWeights().forEach((w) => tf.tidy(() => (w as tf.Variable).assign(w.mul(1.1))));
+    model.getWeights().forEach((w) => {
+      tf.tidy(() => (w as tf.Variable).assign(w.mul(1.1)));
+    });
     const next = { ...args, methods, epoch: 2, previous: first.memory };
     const second = await snapshotter.take(next);
     expectSame(second, await takeSnapshot({ ...next, model }));

@@ -103,7 +103,9 @@ describe('top-k activations per feature map', () => {
   it('keep the earlier image first among equal values and ignore activations that are not > 0', () => {
     const list: TopEntry[] = [];
     const e = (value: number, image: number) => ({ value, image, y: 0, x: 0 });
-    [e(1, 0), e(2, 1), e(1, 2), e(0, 3), e(2, 4), e(3, 5)].forEach((x) => offer(list, 4, x));
+    [e(1, 0), e(2, 1), e(1, 2), e(0, 3), e(2, 4), e(3, 5)].forEach((x) => {
+      offer(list, 4, x);
+    });
     expect(list.map((x) => [x.value, x.image])).toEqual([
       [3, 5],
       [2, 1],

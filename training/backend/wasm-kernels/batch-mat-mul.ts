@@ -33,8 +33,14 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend
   let b = args.inputs.b!;
   if (!attrs.transposeA && !attrs.transposeB) return shipped(args as never) as tf.TensorInfo;
   const temps: tf.TensorInfo[] = [];
-  if (attrs.transposeA) temps.push((a = swapLast(backend, a)));
-  if (attrs.transposeB) temps.push((b = swapLast(backend, b)));
+  if (attrs.transposeA) {
+    a = swapLast(backend, a);
+    temps.push(a);
+  }
+  if (attrs.transposeB) {
+    b = swapLast(backend, b);
+    temps.push(b);
+  }
   const out = shipped({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
   for (const t of temps) free(backend, t);
   return out;

@@ -1,7 +1,7 @@
 /**
  * Conv2DBackpropFilter for the wasm backend, which ships none (so a conv net cannot train on it).
  *
- * The filter gradient is itself a forward convolution (zfnet.md Appendix A.3):
+ * The filter gradient is itself a forward convolution (the input correlated with the output gradient):
  *   dW[u,v,ci,co] = Σ_b Σ_{i,j} xpad[b, i·s+u, j·s+v, ci] · dy[b,i,j,co]
  * i.e. a conv of x with batch and channel axes swapped ([Ci, H, W, B]) by the filter dy laid out as
  * [Ho, Wo, B, Co], with the forward stride turned into a dilation and the forward padding kept

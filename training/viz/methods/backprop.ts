@@ -1,10 +1,10 @@
-/** Plain backprop (zfnet.md §2.4, b2): the gradient of the unit; the ReLU passes dy where the forward input was > 0. Linear in the seed. */
+/** Plain backprop (Simonyan et al. 2014's saliency): the gradient of the unit; the ReLU passes dy where the forward input was > 0. Linear in the seed. */
 import * as tf from '@tensorflow/tfjs';
-import { makeMethod } from './project.js';
+import type { ProjectionMethod } from './types.js';
 
-export const backprop = makeMethod(
-  'backprop',
-  'Gradient of the unit with respect to the input pixels (forward ReLU masks)',
-  true,
-  (signal, forwardOutput) => tf.mul(signal, tf.step(forwardOutput())),
-);
+export const backprop: ProjectionMethod = {
+  name: 'backprop',
+  description: 'Gradient of the unit with respect to the input pixels (forward ReLU masks)',
+  usesForwardMask: true,
+  relu: (signal, forwardOutput) => tf.mul(signal, tf.step(forwardOutput())),
+};

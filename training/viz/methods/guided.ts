@@ -1,10 +1,10 @@
-/** Guided backpropagation (Springenberg et al. 2014; zfnet.md §2.4, b4): both the forward mask and the rectified signal. */
+/** Guided backpropagation (Springenberg et al. 2014): both the forward mask and the rectified signal. */
 import * as tf from '@tensorflow/tfjs';
-import { makeMethod } from './project.js';
+import type { ProjectionMethod } from './types.js';
 
-export const guided = makeMethod(
-  'guided',
-  'Guided backpropagation: forward ReLU masks and ReLU on the backward signal',
-  true,
-  (signal, forwardOutput) => tf.mul(tf.relu(signal), tf.step(forwardOutput())),
-);
+export const guided: ProjectionMethod = {
+  name: 'guided',
+  description: 'Guided backpropagation: forward ReLU masks and ReLU on the backward signal',
+  usesForwardMask: true,
+  relu: (signal, forwardOutput) => tf.mul(tf.relu(signal), tf.step(forwardOutput())),
+};

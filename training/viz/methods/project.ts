@@ -1,6 +1,6 @@
 /**
- * The part all methods share: seeds for a list of requests, and `makeMethod`, which turns a ReLU
- * backward rule into a ProjectionMethod (one forward of the input batch, one way down for all).
+ * The part all methods share: seeds for a list of requests, projection through a computed forward
+ * cache, and `project`, a method's projections of a model's layer from scratch.
  */
 import * as tf from '@tensorflow/tfjs';
 import { compileChain, forwardChain, projectDown, type ChainCache, type ReluRule } from '../chain.js';
@@ -109,25 +109,23 @@ export function projectCached(
   );
 }
 
-/** A ProjectionMethod from its ReLU rule. */
-export function makeMethod(
-  name: string,
-  description: string,
-  usesForwardMask: boolean,
-  relu: ReluRule,
-): ProjectionMethod {
-  return {
-    name,
-    description,
-    usesForwardMask,
-    relu,
-    project(model, layer, input, requests) {
-      const cache = forwardChain(compileChain(model, layer), input);
-      try {
-        return projectCached(cache, requests, relu);
-      } finally {
-        cache.dispose();
-      }
-    },
-  };
+/**
+ * Pixel-space projections of `requests` by `method`, one row per request, shaped like the input
+ * ([n, H, W, C]): one forward of the input batch, one batched way down for all requests, so a batch
+ * equals the same projections one by one. `layer` names a conv layer of a plain-chain model; the
+ * caller owns (and disposes) the result.
+ */
+export function project(
+  method: ProjectionMethod,
+  model: tf.LayersModel,
+  layer: string,
+  input: tf.Tensor4D,
+  requests: ProjectionRequest[],
+): tf.Tensor4D {
+  const cache = forwardChain(compileChain(model, layer), input);
+  try {
+    return projectCached(cache, requests, method.relu);
+  } finally {
+    cache.dispose();
+  }
 }

@@ -1,9 +1,9 @@
 /**
- * The shape every projection method shares (one method a file, listed in index.ts): a name, the
- * ReLU backward rule that distinguishes it (zfnet.md §2.4), and `project`, which runs one forward
- * and one batched way down for all requests (O14).
+ * The shape every projection method shares (one method a file, listed in index.ts). A method is a
+ * ReLU backward rule: the projection engine (chain.ts, project.ts) owns everything else, the
+ * forward pass, the switches, the transposed filters, and asks a method only what this interface
+ * says, so every method plugs into the snapshot, the analyses and `project()` alike.
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { ReluRule } from '../chain.js';
 
 /** One unit to project: row `image` of the input batch, feature map `channel`, position (y, x). */
@@ -22,9 +22,4 @@ export interface ProjectionMethod {
   /** Whether the rule reads the forward ReLU mask (backprop, guided) or only the signal (deconvnet). */
   usesForwardMask: boolean;
   relu: ReluRule;
-  /**
-   * Pixel-space projections, one row per request, shaped like the input ([n, H, W, C]); the caller
-   * owns (and disposes) the result. `layer` names a conv layer of a plain-chain model.
-   */
-  project(model: tf.LayersModel, layer: string, input: tf.Tensor4D, requests: ProjectionRequest[]): tf.Tensor4D;
 }

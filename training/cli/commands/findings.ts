@@ -2,24 +2,23 @@
  * `zfscope findings RUN [RUN2] [--json]`: the Fig. 4 conclusions of a run from its stored snapshots
  * and diagnostics, and with a second run the Fig. 6 comparison. Read-only on the logdir.
  */
-import { formatHelp, UsageError, type FlagSpec, type ParsedFlags } from './flags.js';
-import { compareRuns } from './findings/compare.js';
-import { computeFindings } from './findings/findings.js';
-import { formatComparison, formatFindings } from './findings/format.js';
-import { loadRun, type LoadedRun } from './findings/load.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
+import { flagCommand, type Command } from '../command.js';
+import { UsageError } from '../../../server/errors.js';
+import { compareRuns } from '../../findings/compare.js';
+import { computeFindings } from '../../findings/findings.js';
+import { formatComparison, formatFindings } from '../../findings/format.js';
+import { loadRun, type LoadedRun } from '../../findings/load.js';
 
 export const FINDINGS_FLAGS: FlagSpec[] = [
   { name: 'logdir', arg: 'PATH', help: 'where runs are stored (default ./runs)' },
   { name: 'json', boolean: true, help: 'print one JSON object (with two runs: {"runs": {...}, "comparison": {...}})' },
 ];
 
-export const FINDINGS_HELP = formatHelp(
-  'zfscope findings RUN [RUN2] [options]',
+const DESCRIPTION =
   "What the run's snapshots say, as the paper reads them (Fig. 4): which layers settled and when (linear CKA of\n" +
-    'their activations between snapshots), which features jumped and why, dead / weak / structureless filters, and\n' +
-    "conv1's aliasing against white noise. With a second run: the Fig. 6 comparison of the two.",
-  FINDINGS_FLAGS,
-);
+  'their activations between snapshots), which features jumped and why, dead / weak / structureless filters, and\n' +
+  "conv1's aliasing against white noise. With a second run: the Fig. 6 comparison of the two.";
 
 function about(r: LoadedRun): string {
   const c = r.info.config;
@@ -67,3 +66,13 @@ export async function runFindingsCommand(
   print(text.join('\n\n'));
   return 0;
 }
+
+export const findingsCommand: Command = flagCommand({
+  name: 'findings',
+  summary: "what a run's snapshots say (convergence, jumps, dead filters, aliasing); two runs: Fig. 6",
+  usage: 'zfscope findings RUN [RUN2] [options]',
+  description: DESCRIPTION,
+  flags: FINDINGS_FLAGS,
+  positional: true,
+  run: (flags) => runFindingsCommand(flags),
+});

@@ -2,7 +2,7 @@
  * The terminal progress line: epoch, batch, loss, accuracy, images/s, ETA, last snapshot.
  * On a TTY it redraws one line; elsewhere (CI, pipes) it prints a line per epoch end.
  */
-import type { Progress } from './train.js';
+import type { Progress } from '../train.js';
 
 export function formatDuration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '--';

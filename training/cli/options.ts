@@ -2,10 +2,11 @@
  * The trainer's flags and presets, turned into a RunConfig. Pure: no I/O, so every flag's
  * validation is a table-testable function.
  */
-import { EXPERIMENT_NAMES, type ExperimentName, type RunConfig } from '../server/protocol.js';
-import { CONV1_PRESETS, DEFAULT_WIDTHS, formatConvSpec, parseConvSpec } from './model/config.js';
-import { UsageError, fail, int, oneOf, positiveNumber, type FlagSpec } from './flags.js';
-import { DEFAULT_SNAPSHOT_EPOCHS, parseMethods, parseSnapshotEpochs, snapshotEpochsFor } from './viz/schedule.js';
+import { EXPERIMENT_NAMES, type ExperimentName, type RunConfig } from '../../server/protocol.js';
+import { CONV1_PRESETS, DEFAULT_WIDTHS, formatConvSpec, parseConvSpec } from '../model/config.js';
+import { fail, int, list, oneOf, positiveNumber, type FlagSpec } from './flags.js';
+import { UsageError } from '../../server/errors.js';
+import { DEFAULT_SNAPSHOT_EPOCHS, parseMethods, parseSnapshotEpochs, snapshotEpochsFor } from '../viz/schedule.js';
 
 export const PRESETS = {
   /** The main job on a fresh clone: minutes on 2 cores, still showing evolution at every layer. */
@@ -66,6 +67,34 @@ export function parseAnalyses(text: string, flag = '--analyses'): ExperimentName
     fail(flag, `all, none or a comma-separated list of ${EXPERIMENT_NAMES.join(', ')}`, text);
   return EXPERIMENT_NAMES.filter((n) => parts.includes(n));
 }
+
+/** Flags of the server, shared by `serve` and `start`. */
+export const SERVER_FLAGS: FlagSpec[] = [
+  { name: 'host', arg: 'HOST', help: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it: set --viewer-token)' },
+  { name: 'port', arg: 'N', help: 'port (default 6006; 0 picks a free one)', parse: int(0, 65535) },
+  {
+    name: 'token',
+    arg: 'TOKEN',
+    help: 'ingest token trainers must present (default: $ZFSCOPE_INGEST_TOKEN, else generated and printed)',
+  },
+  {
+    name: 'viewer-token',
+    arg: 'TOKEN',
+    help: 'token the dashboard and REST need (default: $ZFSCOPE_VIEWER_TOKEN, else none)',
+  },
+  {
+    name: 'allow-origin',
+    arg: 'LIST',
+    help: "browser origins allowed besides the server's own and loopback ones, e.g. https://nb.example:8888 ('*': any)",
+    parse: list,
+  },
+  {
+    name: 'allow-host',
+    arg: 'LIST',
+    help: "Host names allowed besides IP addresses and localhost without a viewer token, e.g. gpu-box.lan ('*': any)",
+    parse: list,
+  },
+];
 
 /** Flags shared by `train` and `start`. */
 export const TRAIN_FLAGS: FlagSpec[] = [
@@ -205,6 +234,15 @@ export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: numb
     // on the sample, against 76% validation accuracy with 1/64).
     inputScale: 1 / 64,
   };
+}
+
+/**
+ * The start line's note on a capped training set: said only when the limit took images away, with
+ * whether the cap came from --train-limit or from the preset ("" when nothing was capped).
+ */
+export function capNote(limit: number, available: number, explicit: boolean, preset?: string): string {
+  if (!limit || available <= limit) return '';
+  return ` (capped at ${limit} of ${available} by --train-limit${explicit ? '' : ` of the ${preset ?? 'quick'} preset`})`;
 }
 
 /** A readable, unique-enough run id: 20261128-1705-sample-7x7s2. */

@@ -3,12 +3,7 @@
  * bad value is a UsageError naming the flag, what was expected and what was found.
  */
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from '../../server/errors.js';
 
 export interface FlagSpec<T = unknown> {
   /** Without the leading dashes, e.g. "epochs". */
@@ -36,6 +31,13 @@ export const int =
     if (!/^-?\d+$/.test(text) || n < min || n > max) fail(flag, `an integer from ${min} to ${max}`, text);
     return n;
   };
+
+/** A comma-separated list of non-empty strings ("a, b" -> ["a", "b"]). */
+export const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 export const positiveNumber = (text: string, flag: string): number => {
   const n = Number(text);
@@ -93,6 +95,12 @@ export function parseFlags(argv: string[], specs: FlagSpec[]): ParsedFlags & { _
     out[name] = spec.parse ? spec.parse(value, name) : value;
   }
   return out;
+}
+
+/** Refuses positional arguments for a command that takes none. */
+export function noPositional(flags: { _: string[] }, command: string): void {
+  if (flags._.length)
+    throw new UsageError(`unexpected argument '${flags._[0]}' for 'zfscope ${command}' (flags start with --)`);
 }
 
 /** The help text of a command. */

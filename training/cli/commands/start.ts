@@ -6,11 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { UsageError, type ParsedFlags } from './flags.js';
-import { checkRunId } from '../server/guards.js';
-import { messageOf } from '../server/errors.js';
-import { startServer } from '../server/index.js';
-import { exposureWarning } from '../server/edge.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
+import { flagCommand, type Command } from '../command.js';
+import { SERVER_FLAGS, TRAIN_FLAGS } from '../options.js';
+import { checkRunId } from '../../../server/guards.js';
+import { UsageError, messageOf } from '../../../server/errors.js';
+import { startServer } from '../../../server/index.js';
+import { exposureWarning } from '../../../server/edge.js';
 
 /** Flags that belong to the trainer, forwarded verbatim to `zfscope train`. */
 function trainerArgs(flags: ParsedFlags): string[] {
@@ -97,4 +99,22 @@ export async function runStartCommand(flags: ParsedFlags, cli: { execPath: strin
   process.off('SIGTERM', onSignal);
   await server.close();
   return code;
+}
+
+const FLAGS: FlagSpec[] = [
+  ...TRAIN_FLAGS,
+  ...SERVER_FLAGS,
+  { name: 'exit', boolean: true, help: 'exit when training ends instead of serving on' },
+];
+
+/** `cli` says how to run zfscope again in the trainer's child process. */
+export function startCommand(cli: { execPath: string; args: string[] }): Command {
+  return flagCommand({
+    name: 'start',
+    summary: 'run the server and a trainer together (the main job); open the printed URL',
+    usage: 'zfscope start [options]',
+    description: 'Run the server and dashboard, and a trainer reporting to them (the main job).',
+    flags: FLAGS,
+    run: (flags) => runStartCommand(flags, cli),
+  });
 }

@@ -6,11 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
-import { UsageError, formatHelp, int, parseFlags, type FlagSpec } from './flags.js';
-import { initBackend, type BackendChoice } from './backend/index.js';
-import { ANALYSES, AnalysisError, type Analysis } from './analyses/index.js';
-import { checkRequest, runChecked } from './analyses/runner.js';
-import { analysisDir, mapNames } from './analyses/store.js';
+import { formatHelp, int, parseFlags, type FlagSpec } from '../flags.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../../../server/errors.js';
+import { initBackend, type BackendChoice } from '../../backend/index.js';
+import { ANALYSES, type Analysis } from '../../analyses/index.js';
+import { checkRequest, runChecked } from '../../analyses/runner.js';
+import { analysisDir, mapNames } from '../../analyses/store.js';
 
 const COMMON: FlagSpec[] = [
   { name: 'epoch', arg: 'N', help: 'the checkpointed epoch to analyse (required)', parse: int(0) },
@@ -110,41 +112,30 @@ export async function runAnalyzeCommand(argv: string[]): Promise<number> {
   }
   const logdir = resolve((flags.logdir as string | undefined) ?? 'runs');
   const epoch = flags.epoch as number;
-  try {
-    const req = await checkRequest(logdir, { run: runId, epoch, analysis: name, params });
-    tf.env().set('PROD', true);
-    const backend = await initBackend(
-      (flags.backend as BackendChoice | undefined) ??
-        (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ??
-        'auto',
-    );
-    process.stderr.write(`zfscope: ${name} on run ${runId} at epoch ${epoch} (backend ${backend.name})\n`);
-    const { stored, cached } = await runChecked(logdir, req, {
-      onProgress: progressLine(name),
-      ...(flags.data ? { dataPath: flags.data as string } : {}),
-    });
-    const dir = analysisDir(logdir, runId, epoch, stored.key);
-    const result = mapNames(stored.result, new Map(stored.files.map((f) => [f, join(dir, f)]))) as Record<
-      string,
-      unknown
-    >;
-    process.stderr.write(
-      `zfscope: ${cached ? 'answered from the store' : `done in ${stored.seconds.toFixed(1)} s`}: ${join(dir, 'result.json')}\n`,
-    );
-    if (flags.json)
-      console.log(JSON.stringify({ analysis: name, run: runId, epoch, params: stored.params, result, cached }));
-    else console.log(summary(name, result));
-    return 0;
-  } catch (err) {
-    if (
-      err instanceof AnalysisError ||
-      (err instanceof Error && ['DatasetError', 'BackendError', 'UnsupportedLayerError'].includes(err.name))
-    ) {
-      console.error(`zfscope: ${err.message}`);
-      return 1;
-    }
-    throw err;
-  }
+  const req = await checkRequest(logdir, { run: runId, epoch, analysis: name, params });
+  tf.env().set('PROD', true);
+  const backend = await initBackend(
+    (flags.backend as BackendChoice | undefined) ??
+      (process.env.ZFSCOPE_BACKEND as BackendChoice | undefined) ??
+      'auto',
+  );
+  process.stderr.write(`zfscope: ${name} on run ${runId} at epoch ${epoch} (backend ${backend.name})\n`);
+  const { stored, cached } = await runChecked(logdir, req, {
+    onProgress: progressLine(name),
+    ...(flags.data ? { dataPath: flags.data as string } : {}),
+  });
+  const dir = analysisDir(logdir, runId, epoch, stored.key);
+  const result = mapNames(stored.result, new Map(stored.files.map((f) => [f, join(dir, f)]))) as Record<
+    string,
+    unknown
+  >;
+  process.stderr.write(
+    `zfscope: ${cached ? 'answered from the store' : `done in ${stored.seconds.toFixed(1)} s`}: ${join(dir, 'result.json')}\n`,
+  );
+  if (flags.json)
+    console.log(JSON.stringify({ analysis: name, run: runId, epoch, params: stored.params, result, cached }));
+  else console.log(summary(name, result));
+  return 0;
 }
 
 function summary(name: string, r: Record<string, unknown>): string {
@@ -196,3 +187,9 @@ function summary(name: string, r: Record<string, unknown>): string {
   }
   return JSON.stringify(r);
 }
+
+export const analyzeCommand: Command = {
+  name: 'analyze',
+  summary: "ask a stored run's network a question at an epoch (optimal input, reconstruction, ...)",
+  run: runAnalyzeCommand,
+};

@@ -2,27 +2,27 @@
  * `zfscope train`: check the flags, open a reporter (a server over WebSocket, or the logdir
  * directly) and wait until it accepts the run, then pick the backend, load the data, train, and
  * stop cleanly on Ctrl-C (finish the step, checkpoint, report). Every fatal error is a one-line
- * FatalError/ReporterError/ResumeError with its exit code (see fatal.ts); nothing is trained
+ * ZfError (FatalError, ReporterError, ResumeError, ...) with its exit code; nothing is trained
  * before the flags, the logdir and the destination are known good.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunConfig } from '../server/protocol.js';
-import { checkRunId } from '../server/guards.js';
-import { messageOf } from '../server/errors.js';
-import { UsageError, type ParsedFlags } from './flags.js';
-import { defaultRunId, runConfigFrom, type TrainFlags } from './options.js';
-import { initBackend, type BackendChoice } from './backend/index.js';
-import { loadDataset, splitDataset, datasetInfo } from '../datasets/index.js';
-import { StoreReporter, WebSocketReporter, ingestUrl, type Reporter } from './reporter/index.js';
-import { ResumeError, trainRun } from './train.js';
-import { findRun, keptAfterCheckpoint, saveLocalConfig, storedAfter, type KeptResults } from './resume.js';
-import { loadUnacked, readCheckpointMeta, recoverCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { progressPrinter } from './progress.js';
-import { EXIT_RUNTIME, FatalError, fatalOf } from './fatal.js';
+import type { RunConfig } from '../../../server/protocol.js';
+import { checkRunId } from '../../../server/guards.js';
+import { EXIT_RUNTIME, FatalError, UsageError, fatalOf, messageOf } from '../../../server/errors.js';
+import type { FlagSpec, ParsedFlags } from '../flags.js';
+import { flagCommand, type Command } from '../command.js';
+import { SERVER_FLAGS, TRAIN_FLAGS, capNote, defaultRunId, runConfigFrom, type TrainFlags } from '../options.js';
+import { initBackend, type BackendChoice } from '../../backend/index.js';
+import { loadDataset, splitDataset, datasetInfo } from '../../../datasets/index.js';
+import { StoreReporter, WebSocketReporter, ingestUrl, type Reporter } from '../../reporter/index.js';
+import { ResumeError, trainRun } from '../../train.js';
+import { findRun, keptAfterCheckpoint, saveLocalConfig, storedAfter, type KeptResults } from '../../resume.js';
+import { loadUnacked, readCheckpointMeta, recoverCheckpoint, type CheckpointMeta } from '../../checkpoint.js';
+import { progressPrinter } from '../progress.js';
 
-export { ResumeError } from './train.js';
+export { ResumeError } from '../../train.js';
 
 /** A run id flag, checked by the one run-id check the store and server use. */
 function runIdFlag(value: string, flag: string): string {
@@ -158,9 +158,12 @@ export async function runTrainCommand(
       ...(config.trainLimit ? { trainLimit: config.trainLimit } : {}),
     });
     const info = datasetInfo(loaded, split);
-    const capped = config.trainLimit
-      ? ` (capped at ${config.trainLimit} by --train-limit${flags['train-limit'] === undefined ? ` of the ${config.preset ?? 'quick'} preset` : ''})`
-      : '';
+    const capped = capNote(
+      config.trainLimit ?? 0,
+      loaded.train.count,
+      flags['train-limit'] !== undefined,
+      config.preset,
+    );
     out.log(
       `zfscope: run ${runId}: ${info.name} ${info.shape.join('x')}, ${split.train.count} train${capped} / ${split.validation.count} validation / ${split.probe.count} probe images, conv1 ${config.conv1.kernel}x${config.conv1.kernel}/${config.conv1.stride}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, snapshots at ${config.snapshotEpochs.join(',')}`,
     );
@@ -212,3 +215,18 @@ export async function runTrainCommand(
     await reporter.close().catch(() => undefined);
   }
 }
+
+const FLAGS: FlagSpec[] = [
+  ...TRAIN_FLAGS,
+  { name: 'server', arg: 'URL', help: 'report to a zfscope server (default: write into --logdir)' },
+  SERVER_FLAGS.find((f) => f.name === 'token')!,
+];
+
+export const trainCommand: Command = flagCommand({
+  name: 'train',
+  summary: 'run only a trainer, reporting to --server URL or straight into --logdir',
+  usage: 'zfscope train [options]',
+  description: 'Train a small ZF-net and snapshot its features at the chosen epochs.',
+  flags: FLAGS,
+  run: (flags) => runTrainCommand(flags),
+});
