@@ -221,7 +221,7 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
       p.result.reject(new Error(why));
     });
     pending.clear();
-    pendingExperiments.forEach((p) => p.reject(new Error(why)));
+    for (const p of pendingExperiments.values()) p.reject(new Error(why));
     pendingExperiments.clear();
   };
   worker.on('message', (m: SnapshotWorkerReply) => {
