@@ -57,7 +57,7 @@ const listFlag =
   };
 
 /** `--analyses`: the figure experiments run at each snapshot epoch (all, none, or a list). */
-export function parseAnalyses(text: string, flag = '--analyses'): ExperimentName[] {
+export function parseAnalyses(text: string, flag = 'analyses'): ExperimentName[] {
   const t = text.trim();
   if (t === 'all') return [...EXPERIMENT_NAMES];
   if (t === 'none') return [];
