@@ -233,7 +233,8 @@ const INGEST_CASES: Case[] = [
       },
     ],
     code: 'bad-frame',
-    message: 'event(experiments).occlusion.images[0].probability[1]: expected an array of 2 numbers, found an array of 1',
+    message:
+      'event(experiments).occlusion.images[0].probability[1]: expected an array of 2 numbers, found an array of 1',
     closeCode: 1008,
   },
   {
