@@ -3,7 +3,8 @@
  * in a few probe images of one class against random regions of equal area; Δ at conv5 (the last
  * conv layer) and fc7, lower meaning the layer represents that part the same way in every image.
  */
-import { asResult, contextProbe, runCorrespondence } from './experiments.js';
+import { asResult, contextProbe } from './experiment-requests.js';
+import { runCorrespondence } from './experiments.js';
 import { checkTarget } from './readout.js';
 import { AnalysisError, type Analysis } from './types.js';
 

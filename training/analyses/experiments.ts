@@ -12,15 +12,7 @@ import { correspondence, namedRegions } from './correspondence-delta.js';
 import { invarianceCurves } from './invariance-curves.js';
 import { occludeImages } from './occlusion-maps.js';
 import { defaultValues } from './resample.js';
-import { encodePng } from './image.js';
-import {
-  AnalysisError,
-  type AnalysisContext,
-  type AnalysisParams,
-  type AnalysisResult,
-  type AnalysisTarget,
-  type ParamSpec,
-} from './types.js';
+import { AnalysisError } from './types.js';
 
 /** The probe set as the experiments read it: raw images (for display and labels) and model inputs. */
 export interface ExperimentProbe {
@@ -218,63 +210,4 @@ export function runCorrespondence(
     },
     pictures: Object.fromEntries(images.map((i) => [`image-${i}`, probePicture(probe.images, i)])),
   };
-}
-
-/** An AnalysisContext's probe set as the experiments read it. */
-export function contextProbe(ctx: AnalysisContext, analysis: string): ExperimentProbe {
-  const probe = ctx.probe;
-  if (!probe) throw new AnalysisError('unsupported', `${analysis}: this run has no probe set to take the images from`);
-  return {
-    images: probe.images,
-    input: (i) => {
-      const t = probe.input(i);
-      const v = (t.dataSync() as Float32Array).slice();
-      t.dispose();
-      return v;
-    },
-  };
-}
-
-/** The analysis result of an experiment: its data as JSON, its pictures as PNG files of the same names. */
-export function asResult(r: { data: object; pictures: Pictures }): AnalysisResult {
-  const images: Record<string, Uint8Array> = {};
-  for (const [name, p] of Object.entries(r.pictures)) images[name] = encodePng(p.bytes, p.height, p.width, p.channels);
-  return { images, data: r.data as Record<string, unknown> };
-}
-
-/** The probe images of a request: `image` alone when given, else the fixed set of `count`. */
-export function requestedImages(ctx: AnalysisContext, p: AnalysisParams): number[] {
-  if (p.image !== undefined) return [p.image as number];
-  return fixedImages(ctx.probe?.images.labels ?? [], p.count as number);
-}
-
-/** The parameters every per-image experiment shares. */
-export const IMAGE_PARAMS: ParamSpec[] = [
-  {
-    name: 'image',
-    kind: 'int',
-    default: null,
-    min: 0,
-    max: 1_000_000,
-    help: 'only this probe image (default: the fixed set)',
-  },
-  {
-    name: 'count',
-    kind: 'int',
-    default: 4,
-    min: 1,
-    max: 64,
-    help: 'images of the fixed set: the first probe image of each class (default 4)',
-  },
-  { name: 'batch', kind: 'int', default: 256, min: 1, max: 4096, help: 'images per forward pass (default 256)' },
-];
-
-/** Refuses an --image beyond the probe set (from run.json, before any tensor). */
-export function checkImage(target: AnalysisTarget, p: AnalysisParams, analysis: string): void {
-  if (p.image !== undefined && (p.image as number) >= target.probeCount)
-    throw new AnalysisError(
-      'unknown-image',
-      `${analysis} --image: the probe set has ${target.probeCount} images (0 to ${target.probeCount - 1}); found ${p.image}`,
-      404,
-    );
 }

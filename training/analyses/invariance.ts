@@ -4,7 +4,8 @@
  * Euclidean distance of the layer-1 and fc7 feature vectors to the untransformed image's, and the
  * probability of the true class.
  */
-import { asResult, checkImage, contextProbe, IMAGE_PARAMS, requestedImages, runInvariance } from './experiments.js';
+import { asResult, checkImage, contextProbe, IMAGE_PARAMS, requestedImages } from './experiment-requests.js';
+import { runInvariance } from './experiments.js';
 import { checkTarget } from './readout.js';
 import type { Analysis } from './types.js';
 

@@ -4,7 +4,8 @@
  * with the strongest unit on the clean image), the probability of the true class and the most
  * probable class, with the deconvnet projection of that map's strongest unit.
  */
-import { asResult, checkImage, contextProbe, IMAGE_PARAMS, requestedImages, runOcclusion } from './experiments.js';
+import { asResult, checkImage, contextProbe, IMAGE_PARAMS, requestedImages } from './experiment-requests.js';
+import { runOcclusion } from './experiments.js';
 import { convLayer } from './net.js';
 import { checkTarget } from './readout.js';
 import { AnalysisError, type Analysis } from './types.js';
