@@ -14,6 +14,9 @@ import './components/zf-evolution.js';
 import './components/zf-convergence.js';
 import './components/zf-health.js';
 import './components/zf-compare.js';
+import './components/zf-occlusion.js';
+import './components/zf-invariance.js';
+import './components/zf-correspondence.js';
 import './components/zf-feature-page.js';
 
 /** What a view is given; views never fetch runs or open sockets themselves. */
@@ -74,6 +77,24 @@ const SPECS: { [K in ViewId]: Omit<ViewSpec, 'id'> } = {
     needsRun: true,
     usesEpoch: true,
     render: (c) => html`<zf-health .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-health>`,
+  },
+  occlusion: {
+    title: 'Occlusion',
+    needsRun: true,
+    usesEpoch: true,
+    render: (c) => html`<zf-occlusion .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-occlusion>`,
+  },
+  invariance: {
+    title: 'Invariance',
+    needsRun: true,
+    usesEpoch: true,
+    render: (c) => html`<zf-invariance .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-invariance>`,
+  },
+  correspondence: {
+    title: 'Correspondence',
+    needsRun: true,
+    usesEpoch: true,
+    render: (c) => html`<zf-correspondence .run=${c.run} .data=${c.data} .nav=${c.nav}></zf-correspondence>`,
   },
   compare: {
     title: 'Compare',

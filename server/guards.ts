@@ -6,6 +6,7 @@
 import { CHECKPOINT_FILES, PROBE_FILES, PROTOCOL_VERSION, TRAINER_EVENT_TYPES } from './protocol.js';
 import type { BlobRef, DashboardToServer, TrainerEvent, TrainerToServer } from './protocol.js';
 import { ZfError, describe } from './errors.js';
+import { checkExperimentsEvent } from './guards-experiments.js';
 
 /** Run ids: a path segment that cannot escape the logdir. */
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -222,6 +223,8 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       }
       return e as unknown as TrainerEvent;
     }
+    case 'experiments':
+      return checkExperimentsEvent(e, w);
     case 'run-ended': {
       if (typeof e.status !== 'string' || !END_STATUSES.includes(e.status))
         fail('bad-frame', `${w}.status`, END_STATUSES.join(' | '), e.status);

@@ -43,6 +43,10 @@ export interface RunConfig {
   widths: number[];
   probeSize: number;
   methods: string[];
+  /** The figure experiments run at each snapshot epoch (absent: none, as runs before they existed). */
+  analyses?: ExperimentName[];
+  /** Fixed probe images of the occlusion and invariance experiments. */
+  analysisImages?: number;
   seed: number;
   preset?: string;
   /** Free-form extras (e.g. from `monitor()` on a user's model). */
@@ -259,6 +263,85 @@ export interface LayerSnapshot {
   timings?: Record<string, number>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The paper's figure experiments at a snapshot epoch (the `experiments` event) and on demand
+// (the analyses occlusion, invariance, correspondence: the same data, pictures as PNG files).
+
+/** A small picture carried inline: raw display bytes (h x w x channels, 0..255), base64. */
+export interface PictureData {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  base64: string;
+}
+
+/** A probe image an experiment ran on: its index in the probe set, its true class, its picture's name. */
+export interface ExperimentImage {
+  image: number;
+  class: number;
+  picture: string;
+}
+
+/** Occlusion sensitivity (ZF Fig. 7): maps indexed [row][column] of occluder positions (their centres in `centres`). */
+export interface OcclusionData {
+  layer: string;
+  size: number;
+  stride: number;
+  centres: { y: number[]; x: number[] };
+  images: Array<
+    ExperimentImage & {
+      /** The feature map summed: by default the one with the strongest unit on the clean image. */
+      feature: number;
+      clean: { probability: number; activation: number; label: number };
+      probability: number[][];
+      activation: number[][];
+      label: number[][];
+      /** That map's strongest unit on the clean image, and its receptive field in input pixels (clipped). */
+      unit: { y: number; x: number; value: number };
+      marker: { top: number; left: number; height: number; width: number };
+      /** Picture name of the unit's deconvnet projection. */
+      projection: string;
+    }
+  >;
+}
+
+/** One transform's invariance curves: its values and, per image (in `images` order), distances and probability. */
+export interface InvarianceCurvesData {
+  values: number[];
+  images: Array<{ conv1: number[]; fc7: number[]; probability: number[] }>;
+}
+
+/** Invariance (ZF Fig. 5): feature distances to the untransformed image at layer 1 and fc7, and p(true class). */
+export interface InvarianceData {
+  /** The model layers behind "conv1" (the first block's pooled output) and "fc7". */
+  layers: { conv1: string; fc7: string };
+  images: Array<ExperimentImage & { clean: number }>;
+  shift: InvarianceCurvesData;
+  scale: InvarianceCurvesData;
+  rotation: InvarianceCurvesData;
+}
+
+/** Δ of one masked region at conv5 and fc7 (normalized sign Hamming distance, averaged over image pairs). */
+export interface RegionDeltaData {
+  delta: { conv5: number; fc7: number };
+  /** Fixed regions: the standard deviation over image pairs; random: over draws. */
+  spread: { conv5: number; fc7: number };
+}
+
+/** Correspondence (ZF Fig. 8, Table 1): the same region masked in images of one class against random regions. */
+export interface CorrespondenceData {
+  layers: { conv5: string; fc7: string };
+  class: number;
+  images: ExperimentImage[];
+  size: number;
+  regions: Record<string, RegionDeltaData & { box: { top: number; left: number; size: number } }>;
+  random: RegionDeltaData & { draws: number; seed: number };
+}
+
+/** The experiments' names, as in the trainer's --analyses and the analyses registry. */
+export const EXPERIMENT_NAMES = ['occlusion', 'invariance', 'correspondence'] as const;
+export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
+
 /**
  * A file that travels with an event: named in the event's JSON, its bytes in the binary frame that
  * follows (BLOB_FRAME). The server checks the size and the digest before it stores anything.
@@ -346,6 +429,21 @@ export type TrainerEvent =
     }
   | {
       /**
+       * Sent after a snapshot epoch's diagnostics: the paper's figure experiments on a few fixed
+       * probe images (only those the trainer's --analyses asks for).
+       */
+      type: 'experiments';
+      epoch: number;
+      occlusion?: OcclusionData;
+      invariance?: InvarianceData;
+      correspondence?: CorrespondenceData;
+      /** The pictures the data names (probe images, projections). */
+      pictures: Record<string, PictureData>;
+      /** Seconds each experiment took. */
+      seconds: Partial<Record<ExperimentName, number>>;
+    }
+  | {
+      /**
        * The weights of a snapshot epoch, for analyses on the server: stored as
        * runs/<run>/checkpoints/<epoch>/<name> (meta.json last, so a folder with it is complete).
        * A file already there with the same bytes is left alone (a trainer sharing the logdir).
@@ -371,6 +469,7 @@ export const TRAINER_EVENT_TYPES = [
   'metrics',
   'snapshot',
   'diagnostics',
+  'experiments',
   'checkpoint',
   'probe',
   'run-ended',
@@ -386,7 +485,7 @@ void _allListed;
 export type StoredEvent =
   | (Extract<
       TrainerEvent,
-      { type: 'run-started' | 'metrics' | 'diagnostics' | 'checkpoint' | 'probe' | 'run-ended' }
+      { type: 'run-started' | 'metrics' | 'diagnostics' | 'experiments' | 'checkpoint' | 'probe' | 'run-ended' }
     > & {
       seq: number;
     })

@@ -211,6 +211,17 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       // After the whole epoch's layers: how each layer's representation moved since the previous snapshot.
       await send(diag.event);
     }
+    // Also when the snapshot was kept on resume: an experiments event stored after the checkpoint's
+    // seq is dropped from every view with the rest of the dead attempt, so it is sent again.
+    const experiments = await snapshotter.experiments({
+      probe: split.probe,
+      toInput: probeInput,
+      epoch,
+      which: config.analyses ?? [],
+      ...(config.analysisImages !== undefined ? { images: config.analysisImages } : {}),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    if (experiments) await send(experiments);
     lastSnapshot = epoch;
     const dir = join(o.checkpointDir, String(epoch));
     await saveCheckpoint(dir, model, step.optimizer, { epoch, batch: 0, learningRate: config.learningRate });

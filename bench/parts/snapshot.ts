@@ -12,7 +12,14 @@
  * Keys: backend, snapshot_s, epoch_10k_s, snapshot_epoch_ratio, step_s, topk_s, forward_s,
  * deconvnet_s, render_s, backprop_s, guided_s, atlas_bytes, memory_bytes, leaked_tensors,
  * snapshot_2threads_s, epoch_10k_2threads_s, snapshot_epoch_ratio_2threads, step_2threads_s,
- * snapshot_threads (2 unless the worker could not start), leaked_tensors_2threads; and the PyTorch
+ * snapshot_threads (2 unless the worker could not start), leaked_tensors_2threads; the figure
+ * experiments the trainer adds at each snapshot epoch at their defaults (4 fixed probe images;
+ * occlusion, invariance, correspondence; on the main thread after the snapshot):
+ * experiments_{occlusion,invariance,correspondence}_s, experiments_s, and their share of the
+ * one-thread deconvnet snapshot (experiments_share); on two threads as the trainer runs them (half
+ * of the work on the snapshot worker) their wall time experiments_2threads_s and its share of the
+ * two-thread snapshot (experiments_share_2threads);
+ * leaked_tensors_experiments; and the PyTorch
  * peer at equal threads: peer_snapshot_{1thread,2threads}_s, snapshot_{1thread,2threads}_ratio_vs_peer,
  * with peer_snapshot_s / snapshot_ratio_vs_peer at the trainer's default (2 threads).
  */
@@ -30,6 +37,8 @@ import { createTrainStep } from '../../training/train-step.js';
 import { takeSnapshot } from '../../training/viz/snapshot.js';
 import { createSnapshotter } from '../../training/viz/snapshotter.js';
 import { createFastTrainStep } from '../../training/backend/trainer.js';
+import { runExperiments } from '../../training/viz/experiments.js';
+import { EXPERIMENT_NAMES } from '../../server/protocol.js';
 import type { TrainStep } from '../../training/train-step.js';
 import type { ImageSet } from '../../datasets/types.js';
 
@@ -177,6 +186,19 @@ const part: BenchPart = {
       `all three methods: ${JSON.stringify(Object.fromEntries(Object.entries(all.seconds).map(([k, v]) => [k, round(v, 2)])))}`,
     );
 
+    // The figure experiments at their defaults, as the trainer runs them after a snapshot: a warm-up
+    // (kernel setup for the new batch shapes), then the median of 3.
+    const experiments = () => runExperiments({ model, probe, toInput, epoch: 1, which: EXPERIMENT_NAMES });
+    await experiments();
+    const beforeExp = tf.memory().numTensors;
+    const expRuns = [await experiments(), await experiments(), await experiments()];
+    const leakedExp = tf.memory().numTensors - beforeExp;
+    const expSeconds = (name: (typeof EXPERIMENT_NAMES)[number]) =>
+      median(expRuns.map((r) => r?.seconds[name] ?? Number.NaN));
+    const exp = Object.fromEntries(EXPERIMENT_NAMES.map((n) => [n, expSeconds(n)])) as Record<string, number>;
+    const expTotal = Object.values(exp).reduce((a, b) => a + b, 0);
+    log(`figure experiments (median of 3): ${JSON.stringify(exp)} s, total ${expTotal.toFixed(2)} s`);
+
     // The two-thread pair, timed the same way: steps around the snapshot, the median of all.
     const step2 = await createFastTrainStep(model, { learningRate: 0.01, threads: 2 }, log);
     for (let i = 0; i < 5; i++) step2(x, y); // warm-up, and the step settles its split of the batch
@@ -187,6 +209,15 @@ const part: BenchPart = {
     const before2 = tf.memory().numTensors;
     const snap2 = await snapshotter.take({ probe, toInput, epoch: 1 });
     const leaked2 = tf.memory().numTensors - before2;
+    // The experiments as the two-thread trainer runs them: half of the work on the worker; wall time.
+    const exp2 = async () => {
+      const t0 = performance.now();
+      await snapshotter.experiments({ probe, toInput, epoch: 1, which: EXPERIMENT_NAMES });
+      return (performance.now() - t0) / 1000;
+    };
+    await exp2();
+    const exp2S = median([await exp2(), await exp2(), await exp2()]);
+    log(`figure experiments on two threads (median of 3): ${exp2S.toFixed(3)} s wall`);
     burst(step2, times2);
     const step2S = median(times2);
     const epoch2S = Math.ceil(EPOCH_IMAGES / BATCH) * step2S;
@@ -244,6 +275,14 @@ const part: BenchPart = {
       step_2threads_s: round(step2S),
       snapshot_threads: snap2.seconds.worker !== undefined ? 2 : 1,
       leaked_tensors_2threads: leaked2,
+      experiments_occlusion_s: round(exp.occlusion!, 3),
+      experiments_invariance_s: round(exp.invariance!, 3),
+      experiments_correspondence_s: round(exp.correspondence!, 3),
+      experiments_s: round(expTotal, 3),
+      experiments_share: round(expTotal / s.total!),
+      experiments_2threads_s: round(exp2S, 3),
+      experiments_share_2threads: round(exp2S / snap2.seconds.total!),
+      leaked_tensors_experiments: leakedExp,
     };
   },
 };

@@ -20,6 +20,9 @@ export interface MetricPoint {
   seq?: number;
 }
 
+/** The `experiments` event of one snapshot epoch, with its seq. */
+export type EpochExperiments = Omit<Extract<TrainerEvent, { type: 'experiments' }>, 'type'> & { seq: number };
+
 /** Everything the live stream told us about one run. */
 export interface RunData {
   /** True once the first `history` frame arrived. */
@@ -36,6 +39,8 @@ export interface RunData {
   layers: string[];
   /** epoch -> how each layer's representation moved at that snapshot (the `diagnostics` events). */
   diagnostics: Record<number, Omit<Extract<TrainerEvent, { type: 'diagnostics' }>, 'type'>>;
+  /** epoch -> the figure experiments at that snapshot (occlusion, invariance, correspondence). */
+  experiments: Record<number, EpochExperiments>;
   started?: Extract<TrainerEvent, { type: 'run-started' }>;
   ended?: Extract<TrainerEvent, { type: 'run-ended' }>;
 }
@@ -68,6 +73,7 @@ export function emptyRunData(): RunData {
     epochs: [],
     layers: [],
     diagnostics: {},
+    experiments: {},
   };
 }
 
@@ -116,6 +122,7 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
     epochMetrics: [...run.epochMetrics],
     snapshots: { ...run.snapshots },
     diagnostics: { ...run.diagnostics },
+    experiments: { ...run.experiments },
     epochs: [...run.epochs],
     layers: [...run.layers],
   };
@@ -165,6 +172,11 @@ export function applyEvents(run: RunData, events: StoredEvent[]): RunData {
         next.diagnostics[e.epoch] = d;
         break;
       }
+      case 'experiments': {
+        const { type, ...x } = e;
+        next.experiments[e.epoch] = x;
+        break;
+      }
       case 'checkpoint':
       case 'probe':
         // Files for the server's analyses: nothing a view draws.
@@ -191,6 +203,8 @@ function dropAfter(run: RunData, seq: number): void {
     else delete run.snapshots[epoch];
   }
   run.epochs = run.epochs.filter((e) => run.snapshots[e]);
+  for (const epoch of Object.keys(run.experiments).map(Number))
+    if (!keep(run.experiments[epoch]!)) delete run.experiments[epoch];
   delete run.ended;
 }
 

@@ -4,7 +4,19 @@
  * parse/format, round-trip safe.
  */
 
-export const VIEW_IDS = ['runs', 'curves', 'grid', 'evolution', 'convergence', 'health', 'compare', 'feature'] as const;
+export const VIEW_IDS = [
+  'runs',
+  'curves',
+  'grid',
+  'evolution',
+  'convergence',
+  'health',
+  'occlusion',
+  'invariance',
+  'correspondence',
+  'compare',
+  'feature',
+] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
 export interface NavState {

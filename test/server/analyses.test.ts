@@ -78,6 +78,25 @@ describe('analyses through the server', () => {
     first = final;
   });
 
+  it('answers occlusion on any probe image and layer map through the worker, its pictures as PNG URLs', async () => {
+    const { view } = await post({
+      analysis: 'occlusion',
+      epoch: 2,
+      params: { image: 5, layer: 'conv3', feature: 1, stride: 3 },
+    });
+    const { final } = await poll(view.id);
+    expect(final.status).toBe('done');
+    const r = final.result as {
+      layer: string;
+      images: Array<{ image: number; feature: number; probability: number[][]; projection: string }>;
+    };
+    expect(r.layer).toBe('conv3');
+    expect(r.images.map((i) => [i.image, i.feature])).toEqual([[5, 1]]);
+    expect(r.images[0]!.probability).toHaveLength(8);
+    const png = await fetch(`${server.url}${r.images[0]!.projection}`);
+    expect([png.status, png.headers.get('content-type')]).toEqual([200, 'image/png']);
+  });
+
   it('serves the same question from the store at once, however its parameters are spelled', async () => {
     const again = await post({ analysis: 'optimal-input', epoch: 1, params: { steps: '200', l2: 1e-4, class: 3 } });
     expect(again.status).toBe(200);

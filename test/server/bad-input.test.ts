@@ -209,11 +209,77 @@ const INGEST_CASES: Case[] = [
     closeCode: 1008,
   },
   {
+    name: 'an experiments event whose picture is shorter than its size',
+    frames: [
+      hello(),
+      {
+        type: 'event',
+        runId: 'bad',
+        seq: 1,
+        event: {
+          type: 'experiments',
+          epoch: 1,
+          pictures: { 'image-0': { height: 2, width: 2, channels: 1, base64: 'AAA=' } },
+          seconds: {},
+        },
+      },
+    ],
+    code: 'bad-frame',
+    message:
+      'event(experiments).pictures.image-0.base64: expected base64 of 4 bytes (height x width x channels), found "AAA="',
+    closeCode: 1008,
+  },
+  {
+    name: 'an experiments event with a ragged occlusion map',
+    frames: [
+      hello(),
+      {
+        type: 'event',
+        runId: 'bad',
+        seq: 1,
+        event: {
+          type: 'experiments',
+          epoch: 1,
+          pictures: { p: { height: 1, width: 1, channels: 1, base64: 'AA==' } },
+          seconds: { occlusion: 0.1 },
+          occlusion: {
+            layer: 'conv5',
+            size: 7,
+            stride: 2,
+            centres: { y: [3, 5], x: [3, 5] },
+            images: [
+              {
+                image: 0,
+                class: 1,
+                feature: 2,
+                picture: 'p',
+                projection: 'p',
+                probability: [[0.1, 0.2], [0.3]],
+                activation: [
+                  [1, 2],
+                  [3, 4],
+                ],
+                label: [
+                  [1, 1],
+                  [1, 1],
+                ],
+              },
+            ],
+          },
+        },
+      },
+    ],
+    code: 'bad-frame',
+    message:
+      'event(experiments).occlusion.images[0].probability[1]: expected an array of 2 numbers, found an array of 1',
+    closeCode: 1008,
+  },
+  {
     name: 'an unknown event type',
     frames: [hello(), { type: 'event', runId: 'bad', seq: 1, event: { type: 'epoch-done' } }],
     code: 'unknown-type',
     message:
-      'event.type: expected one of run-started, metrics, snapshot, diagnostics, checkpoint, probe, run-ended, found "epoch-done"',
+      'event.type: expected one of run-started, metrics, snapshot, diagnostics, experiments, checkpoint, probe, run-ended, found "epoch-done"',
     closeCode: 1008,
   },
   {

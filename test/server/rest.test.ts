@@ -127,7 +127,7 @@ describe('REST', () => {
         '/api/runs/r1/events?type=loss',
         400,
         'bad-request',
-        '?type: expected one of run-started, metrics, snapshot, diagnostics, checkpoint, probe, run-ended, found "loss"',
+        '?type: expected one of run-started, metrics, snapshot, diagnostics, experiments, checkpoint, probe, run-ended, found "loss"',
       ],
       [
         '/api/runs/r1/snapshots/1/conv1/export?format=gif',

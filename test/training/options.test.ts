@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capNote, runConfigFrom } from '../../training/cli/options.js';
+import { capNote, parseAnalyses, runConfigFrom } from '../../training/cli/options.js';
 
 describe('presets and explicit flags', () => {
   it.each([
@@ -32,4 +32,29 @@ describe('presets and explicit flags', () => {
       expect(capNote(limit, n, explicit, preset)).toBe(note);
     },
   );
+});
+
+describe('--analyses', () => {
+  it.each([
+    ['all', ['occlusion', 'invariance', 'correspondence']],
+    ['none', []],
+    ['invariance, occlusion', ['occlusion', 'invariance']],
+    ['correspondence', ['correspondence']],
+  ] as const)('%s -> %j', (text, expected) => {
+    expect(parseAnalyses(text)).toEqual(expected);
+  });
+
+  it('refuses an unknown experiment, naming the flag and the valid ones', () => {
+    expect(() => parseAnalyses('occlusion,saliency')).toThrow(
+      "--analyses: expected all, none or a comma-separated list of occlusion, invariance, correspondence, found 'occlusion,saliency'",
+    );
+  });
+
+  it('runs all three by default, on 4 probe images; the flags set them', () => {
+    expect([runConfigFrom({}).analyses, runConfigFrom({}).analysisImages]).toEqual([
+      ['occlusion', 'invariance', 'correspondence'],
+      4,
+    ]);
+    expect(runConfigFrom({ analyses: [], 'analysis-images': 2 })).toMatchObject({ analyses: [], analysisImages: 2 });
+  });
 });

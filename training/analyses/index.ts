@@ -1,4 +1,7 @@
 /** The registry of analyses on stored checkpoints: adding one is a new file and one line here. */
+import { correspondenceAnalysis } from './correspondence.js';
+import { invariance } from './invariance.js';
+import { occlusion } from './occlusion.js';
 import { optimalInput } from './optimal-input.js';
 import { reconstruction } from './reconstruction.js';
 import { AnalysisError, type Analysis } from './types.js';
@@ -17,6 +20,9 @@ export { AnalysisError } from './types.js';
 export const ANALYSES: Record<string, Analysis> = {
   'optimal-input': optimalInput,
   reconstruction,
+  occlusion,
+  invariance,
+  correspondence: correspondenceAnalysis,
 };
 
 /** The analysis of that name, or an AnalysisError listing the valid ones. */

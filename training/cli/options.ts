@@ -2,7 +2,7 @@
  * The trainer's flags and presets, turned into a RunConfig. Pure: no I/O, so every flag's
  * validation is a table-testable function.
  */
-import type { RunConfig } from '../../server/protocol.js';
+import { EXPERIMENT_NAMES, type ExperimentName, type RunConfig } from '../../server/protocol.js';
 import { CONV1_PRESETS, DEFAULT_WIDTHS, formatConvSpec, parseConvSpec } from '../model/config.js';
 import { fail, int, list, oneOf, positiveNumber, type FlagSpec } from './flags.js';
 import { UsageError } from '../../server/errors.js';
@@ -55,6 +55,18 @@ const listFlag =
       throw new UsageError((err as Error).message);
     }
   };
+
+/** `--analyses`: the figure experiments run at each snapshot epoch (all, none, or a list). */
+export function parseAnalyses(text: string, flag = 'analyses'): ExperimentName[] {
+  const t = text.trim();
+  if (t === 'all') return [...EXPERIMENT_NAMES];
+  if (t === 'none') return [];
+  const parts = t.split(',').map((s) => s.trim());
+  const bad = parts.filter((p) => !(EXPERIMENT_NAMES as readonly string[]).includes(p));
+  if (bad.length || parts.length === 0)
+    fail(flag, `all, none or a comma-separated list of ${EXPERIMENT_NAMES.join(', ')}`, text);
+  return EXPERIMENT_NAMES.filter((n) => parts.includes(n));
+}
 
 /** Flags of the server, shared by `serve` and `start`. */
 export const SERVER_FLAGS: FlagSpec[] = [
@@ -142,6 +154,18 @@ export const TRAIN_FLAGS: FlagSpec[] = [
     parse: listFlag(parseMethods),
   },
   {
+    name: 'analyses',
+    arg: 'LIST',
+    help: 'figure experiments at each snapshot epoch: all (default: occlusion, invariance, correspondence), none, or a list',
+    parse: (t: string, f: string) => parseAnalyses(t, f),
+  },
+  {
+    name: 'analysis-images',
+    arg: 'N',
+    help: 'fixed probe images of the occlusion and invariance experiments (default 4)',
+    parse: int(1, 64),
+  },
+  {
     name: 'backend',
     arg: 'NAME',
     help: 'auto (default, or $ZFSCOPE_BACKEND), node, wasm, cpu',
@@ -176,6 +200,8 @@ export interface TrainFlags {
   probe?: number;
   'train-limit'?: number;
   methods?: string[];
+  analyses?: ExperimentName[];
+  'analysis-images'?: number;
   seed?: number;
 }
 
@@ -195,6 +221,8 @@ export function runConfigFrom(flags: TrainFlags): RunConfig & { trainLimit: numb
     widths: flags.widths ?? [...DEFAULT_WIDTHS],
     probeSize: flags.probe ?? preset.probe,
     methods: flags.methods ?? ['deconvnet'],
+    analyses: flags.analyses ?? [...EXPERIMENT_NAMES],
+    analysisImages: flags['analysis-images'] ?? 4,
     seed: flags.seed ?? 1,
     preset: flags.preset ?? 'quick',
     // The quick preset's cap sizes its own (embedded) dataset; another dataset named on the command

@@ -12,6 +12,7 @@ import type { ImageSet } from '../../datasets/types.js';
 import { initBackend, type BackendChoice } from '../backend/index.js';
 import { snapshotUnits, takeSnapshot, type SnapshotMemory, type SnapshotResult } from './snapshot.js';
 import { foldScan, scanBatches, type ScanBatch } from './top-k.js';
+import { runPlan, type ExperimentPlan, type ExperimentsEvent } from './experiments.js';
 
 export interface SnapshotWorkerInit {
   zfscopeSnapshotWorker: true;
@@ -40,6 +41,18 @@ export interface SnapshotWorkerRequest {
   previous?: SnapshotMemory;
 }
 
+/** The worker's share of a snapshot epoch's figure experiments (experiments.ts splitPlan). */
+export interface ExperimentsWorkerRequest {
+  kind: 'experiments';
+  id: number;
+  weights: Float32Array[];
+  probe: ImageSet;
+  /** The model inputs of the probe images the plan reads, by probe index. */
+  inputs: Array<[number, Float32Array]>;
+  plan: ExperimentPlan;
+  epoch: number;
+}
+
 /** The raw scan of one side, sent to the other (both ways). */
 export interface SnapshotScanMessage {
   kind: 'scan';
@@ -50,6 +63,7 @@ export interface SnapshotScanMessage {
 export type SnapshotWorkerReply =
   | SnapshotScanMessage
   | { kind: 'result'; id: number; result: SnapshotResult }
+  | { kind: 'experiments'; id: number; event: ExperimentsEvent; log: string[] }
   | { kind: 'error'; id: number; error: string };
 
 /** A promise with its resolve, made by whichever comes first: the waiter or the message. */
@@ -79,16 +93,45 @@ async function main(init: SnapshotWorkerInit): Promise<void> {
   await initBackend(init.backend);
   const model = await tf.models.modelFromJSON(JSON.parse(init.modelJson) as tf.io.ModelJSON);
   const scans = mailbox<ScanBatch[]>();
-  parentPort!.on('message', (req: SnapshotWorkerRequest | SnapshotScanMessage) => {
+  const setWeights = (weights: Float32Array[]) => {
+    const current = model.getWeights();
+    if (current.length !== weights.length)
+      throw new Error(`expected ${current.length} weight arrays, got ${weights.length}`);
+    const next = current.map((w, i) => tf.tensor(weights[i]!, w.shape));
+    model.setWeights(next);
+    tf.dispose(next);
+  };
+  parentPort!.on('message', (req: SnapshotWorkerRequest | SnapshotScanMessage | ExperimentsWorkerRequest) => {
     if (req.kind === 'scan') return scans.put(req.id, req.batches);
+    if (req.kind === 'experiments') {
+      void (async () => {
+        try {
+          setWeights(req.weights);
+          const inputs = new Map(req.inputs);
+          const log: string[] = [];
+          const probe = {
+            images: req.probe,
+            input: (i: number) => {
+              const v = inputs.get(i);
+              if (!v) throw new Error(`experiments: no model input sent for probe image ${i}`);
+              return v;
+            },
+          };
+          const event = await runPlan(model, probe, req.plan, req.epoch, (l) => log.push(l));
+          parentPort!.postMessage({ kind: 'experiments', id: req.id, event, log } satisfies SnapshotWorkerReply);
+        } catch (err) {
+          parentPort!.postMessage({
+            kind: 'error',
+            id: req.id,
+            error: err instanceof Error ? err.message : String(err),
+          } satisfies SnapshotWorkerReply);
+        }
+      })();
+      return;
+    }
     void (async () => {
       try {
-        const current = model.getWeights();
-        if (current.length !== req.weights.length)
-          throw new Error(`expected ${current.length} weight arrays, got ${req.weights.length}`);
-        const next = current.map((w, i) => tf.tensor(req.weights[i]!, w.shape));
-        model.setWeights(next);
-        tf.dispose(next);
+        setWeights(req.weights);
         const [h, w, c] = req.inputShape;
         const per = h * w * c;
         const toInput = (indices: number[]): tf.Tensor4D => {

@@ -14,8 +14,24 @@ import type { ImageSet } from '../../datasets/types.js';
 import type { BackendChoice } from '../backend/index.js';
 import { compileChain } from './chain.js';
 import { convUnits, snapshotUnits, takeSnapshot, type SnapshotArgs, type SnapshotResult } from './snapshot.js';
-import type { SnapshotScanMessage, SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker.js';
+import type {
+  ExperimentsWorkerRequest,
+  SnapshotScanMessage,
+  SnapshotWorkerReply,
+  SnapshotWorkerRequest,
+} from './snapshot-worker.js';
 import { foldScan, scanBatches, type ScanBatch } from './top-k.js';
+import {
+  mergeEvents,
+  planExperiments,
+  planImages,
+  probeOf,
+  runExperiments,
+  runPlan,
+  splitPlan,
+  type ExperimentsArgs,
+  type ExperimentsEvent,
+} from './experiments.js';
 
 export interface SnapshotterOptions {
   /** 'auto' (default: 2 on wasm with >= 2 cores, else 1), 1 or 2. */
@@ -31,6 +47,11 @@ export interface Snapshotter {
   readonly threads: 1 | 2;
   /** One snapshot of the model's current weights; equal, byte for byte, to takeSnapshot's. */
   take(args: SnapshotTakeArgs): Promise<SnapshotResult>;
+  /**
+   * The figure experiments of a snapshot epoch on the model's current weights (experiments.ts),
+   * split between the two threads when there are two; null when none is asked for or none could run.
+   */
+  experiments(args: Omit<ExperimentsArgs, 'model'>): Promise<ExperimentsEvent | null>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
 }
@@ -114,6 +135,14 @@ function allInputs(
   return { data: data ?? new Float32Array(0), shape };
 }
 
+/** The experiments on this thread alone. */
+function experimentsHere(
+  model: tf.LayersModel,
+  args: Omit<ExperimentsArgs, 'model'>,
+): Promise<ExperimentsEvent | null> {
+  return runExperiments({ ...args, model });
+}
+
 /** Merge per-side results in the model's layer order; phases add up (thread-seconds), total is wall. */
 function merge(model: tf.LayersModel, parts: SnapshotResult[], total: number): SnapshotResult {
   const order = convUnits(model).map((u) => u.conv.name);
@@ -144,6 +173,7 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
   const single = (): Snapshotter => ({
     threads: 1,
     take: (args) => takeSnapshot({ ...args, model }),
+    experiments: (args) => experimentsHere(model, args),
     dispose: async () => undefined,
   });
   if (!two) return single();
@@ -183,6 +213,7 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
   let nextId = 0;
   // Per request: the worker's raw scan, then its result; both rejected when the worker fails.
   const pending = new Map<number, { scan: Deferred<ScanBatch[]>; result: Deferred<SnapshotResult> }>();
+  const pendingExperiments = new Map<number, Deferred<{ event: ExperimentsEvent; log: string[] }>>();
   const failAll = (why: string) => {
     failure ??= why;
     pending.forEach((p) => {
@@ -190,15 +221,25 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
       p.result.reject(new Error(why));
     });
     pending.clear();
+    for (const p of pendingExperiments.values()) p.reject(new Error(why));
+    pendingExperiments.clear();
   };
   worker.on('message', (m: SnapshotWorkerReply) => {
+    const e = pendingExperiments.get(m.id);
+    if (e) {
+      pendingExperiments.delete(m.id);
+      if (m.kind === 'experiments') e.resolve({ event: m.event, log: m.log });
+      else e.reject(new Error(m.kind === 'error' ? m.error : `unexpected reply ${m.kind}`));
+      return;
+    }
     const p = pending.get(m.id);
     if (!p) return;
     if (m.kind === 'scan') return p.scan.resolve(m.batches);
     pending.delete(m.id);
     if (m.kind === 'result') return p.result.resolve(m.result);
-    p.scan.reject(new Error(m.error));
-    p.result.reject(new Error(m.error));
+    const why = m.kind === 'error' ? m.error : `unexpected reply ${m.kind}`;
+    p.scan.reject(new Error(why));
+    p.result.reject(new Error(why));
   });
   worker.on('error', (err) => failAll(err.message));
   worker.on('exit', (code) => failAll(`the worker exited (code ${code})`));
@@ -288,11 +329,45 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
     return merge(model, [local, remote], (performance.now() - t0) / 1000);
   };
 
+  /** The worker computes half of the plan (splitPlan) while this thread computes the other half. */
+  const experiments = async (args: Omit<ExperimentsArgs, 'model'>): Promise<ExperimentsEvent | null> => {
+    if (failure || disposed) return experimentsHere(model, args);
+    const plan = planExperiments(args.probe.labels, args.which, args.images ?? 4);
+    if (!Object.keys(plan).length) return null;
+    const [mine, theirs] = splitPlan(plan);
+    const probe = probeOf(args.probe, args.toInput);
+    const id = nextId++;
+    const reply = deferred<{ event: ExperimentsEvent; log: string[] }>();
+    pendingExperiments.set(id, reply);
+    worker.postMessage({
+      kind: 'experiments',
+      id,
+      weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+      probe: args.probe,
+      inputs: planImages(theirs, args.probe.labels).map((i) => [i, probe.input(i)]),
+      plan: theirs,
+      epoch: args.epoch,
+    } satisfies ExperimentsWorkerRequest);
+    const here = await runPlan(model, probe, mine, args.epoch, args.log);
+    let there: ExperimentsEvent;
+    try {
+      const r = await reply.promise;
+      for (const line of r.log) args.log?.(line);
+      there = r.event;
+    } catch (err) {
+      workerFailed(err, 'its experiments computed here');
+      there = await runPlan(model, probe, theirs, args.epoch, args.log);
+    }
+    const event = mergeEvents(here, there);
+    return Object.keys(event.seconds).length ? event : null;
+  };
+
   return {
     get threads() {
       return failure || disposed ? 1 : 2;
     },
     take,
+    experiments,
     async dispose() {
       if (disposed) return;
       disposed = true;

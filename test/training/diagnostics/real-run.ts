@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { datasetInfo, loadDataset, splitDataset } from '../../../datasets/index.js';
 import { mulberry32 } from '../../../datasets/rng.js';
-import type { LayerSnapshot, RunConfig, TrainerEvent } from '../../../server/protocol.js';
+import type { ExperimentName, LayerSnapshot, RunConfig, TrainerEvent } from '../../../server/protocol.js';
 import type { ReportEvent } from '../../../training/reporter/index.js';
 import { initBackend } from '../../../training/backend/index.js';
 import { MemoryReporter } from '../../../training/reporter/memory.js';
@@ -36,6 +36,8 @@ export async function realRun(opts: {
   /** Also store the run in this logdir (as `zfscope train --logdir` would), under `runId`. */
   logdir?: string;
   runId?: string;
+  /** The figure experiments at each snapshot epoch (default none, to keep these runs short). */
+  analyses?: ExperimentName[];
 }): Promise<RealRun> {
   await initBackend('wasm');
   const config: RunConfig = {
@@ -50,6 +52,7 @@ export async function realRun(opts: {
     probeSize: 150,
     methods: ['deconvnet'],
     seed: opts.seed ?? 1,
+    ...(opts.analyses ? { analyses: opts.analyses } : {}),
   };
   const loaded = await loadDataset('sample', {});
   const split = splitDataset(loaded, { seed: config.seed, probeSize: config.probeSize, trainLimit: 2000 });

@@ -50,7 +50,10 @@ ${list}
 examples:
   zfscope analyze my-run --epoch 10 optimal-input --class 3
   zfscope analyze my-run --epoch 10 optimal-input --layer conv4 --feature 17
-  zfscope analyze my-run --epoch 10 reconstruction --image 0`;
+  zfscope analyze my-run --epoch 10 reconstruction --image 0
+  zfscope analyze my-run --epoch 10 occlusion --image 3 --stride 1
+  zfscope analyze my-run --epoch 10 invariance --count 5
+  zfscope analyze my-run --epoch 10 correspondence --class 2`;
 }
 
 /** A progress line on stderr: redrawn on a terminal, every 10% elsewhere. */
@@ -148,6 +151,39 @@ function summary(name: string, r: Record<string, unknown>): string {
           `${l.padEnd(6)} pixel error ${v.pixelError.toFixed(3)}  representation error ${v.representationError.toFixed(3)}  ${v.image}`,
       )
       .join('\n');
+  }
+  if (name === 'occlusion') {
+    const images = r.images as Array<{
+      image: number;
+      feature: number;
+      clean: { probability: number };
+      probability: number[][];
+    }>;
+    return images
+      .map(
+        (im) =>
+          `image ${im.image}: ${String(r.layer)} map ${im.feature}; p(true class) ${im.clean.probability.toFixed(3)} clean, ${Math.min(...im.probability.flat()).toFixed(3)} at the most sensitive occluder position`,
+      )
+      .join('\n');
+  }
+  if (name === 'invariance') {
+    type Curves = { values: number[]; images: Array<{ conv1: number[]; fc7: number[] }> };
+    return (['shift', 'scale', 'rotation'] as const)
+      .map((t) => {
+        const c = r[t] as Curves;
+        const mx = (k: 'conv1' | 'fc7') => Math.max(...c.images.flatMap((im) => im[k])).toPrecision(3);
+        return `${t.padEnd(8)} ${c.values[0]} to ${c.values.at(-1)}: largest distance conv1 ${mx('conv1')}, fc7 ${mx('fc7')}`;
+      })
+      .join('\n');
+  }
+  if (name === 'correspondence') {
+    type D = { delta: { conv5: number; fc7: number }; spread: { conv5: number; fc7: number } };
+    const row = (label: string, d: D) =>
+      `${label.padEnd(8)} conv5 ${d.delta.conv5.toFixed(3)} ± ${d.spread.conv5.toFixed(3)}   fc7 ${d.delta.fc7.toFixed(3)} ± ${d.spread.fc7.toFixed(3)}`;
+    return [
+      ...Object.entries(r.regions as Record<string, D>).map(([n, d]) => row(n, d)),
+      row('random', r.random as D),
+    ].join('\n');
   }
   return JSON.stringify(r);
 }

@@ -1,0 +1,115 @@
+/**
+ * The figure-experiment views in Chromium on a real tiny run (two epochs, experiments at both
+ * snapshots): Occlusion shows each fixed probe image with its projection, marker and three maps that
+ * are real pictures (not blank), Invariance its nine charts and the across-epochs table,
+ * Correspondence the Table 1 rows and the Δ charts; the scrubber's epoch changes what they show;
+ * the downloads work; no page errors. Screenshots go to test-output/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../server/index.js';
+import { realRun } from '../training/diagnostics/real-run.js';
+import { dashboardSession, pixelSpread, skipBrowser, tempDir, type DashboardSession } from './helpers.js';
+
+const SHOTS = 'test-output/screenshots';
+
+describe.skipIf(skipBrowser)('figure-experiment views on a real run', () => {
+  let server: RunningServer;
+  let page: Page;
+  let session: DashboardSession | undefined;
+  const logdir = tempDir('zf-exp-browser-');
+  let errors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await realRun({
+      epochs: 2,
+      logdir: logdir.dir,
+      runId: 'exp',
+      analyses: ['occlusion', 'invariance', 'correspondence'],
+    });
+    session = await dashboardSession(logdir.dir, { viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    ({ server, page, errors } = session);
+  }, 300_000);
+
+  afterAll(async () => {
+    await session?.close();
+    logdir.remove();
+  });
+
+  async function open(hash: string): Promise<void> {
+    if (page.url().startsWith(server.url)) await page.evaluate((h) => (location.hash = h), hash);
+    else await page.goto(`${server.url}/#${hash}`);
+    await page.locator('zf-connection-badge[status="open"]').waitFor();
+  }
+
+  it('Occlusion shows four probe images with their projection, marker and three maps', async () => {
+    await open('view=occlusion&run=exp&epoch=2');
+    await page.locator('zf-occlusion .row[data-image]').first().waitFor();
+    expect(await page.locator('zf-occlusion .row[data-image]').count()).toBe(4);
+    expect(await page.locator('zf-occlusion [data-marker]').count()).toBe(4);
+    for (const map of ['activation', 'probability', 'label']) {
+      const img = page.locator(`zf-occlusion .row[data-image] img[data-map=${map}]`).first();
+      await img.waitFor();
+      expect(await img.evaluate((e) => (e as HTMLImageElement).naturalWidth)).toBe(11);
+    }
+    const spread = await pixelSpread(page.locator('zf-occlusion .row[data-image] img[data-map=activation]').first());
+    expect(spread.distinct).toBeGreaterThan(3);
+    await page.screenshot({ path: `${SHOTS}/experiments-occlusion.png`, fullPage: true });
+    // The scrubber's epoch: epoch 1 shows other maps than epoch 2.
+    const at2 = await page.locator('zf-occlusion img[data-map=probability]').first().getAttribute('src');
+    await open('view=occlusion&run=exp&epoch=1');
+    await page.locator('zf-occlusion h3', { hasText: 'epoch 1' }).waitFor();
+    expect(await page.locator('zf-occlusion img[data-map=probability]').first().getAttribute('src')).not.toBe(at2);
+  });
+
+  it('Invariance shows nine charts (shift, zoom, rotation x layer 1, fc7, probability) and the epochs table', async () => {
+    await open('view=invariance&run=exp&epoch=2');
+    await page.locator('zf-invariance zf-line-chart').first().waitFor();
+    expect(await page.locator('zf-invariance zf-line-chart').count()).toBe(9);
+    await page.waitForFunction(() => {
+      const host = document.querySelector('zf-app')?.shadowRoot?.querySelector('zf-invariance')?.shadowRoot;
+      const charts = host ? [...host.querySelectorAll('zf-line-chart')] : [];
+      return charts.length === 9 && charts.every((c) => (c.shadowRoot?.querySelector('canvas')?.width ?? 0) > 0);
+    });
+    expect(await page.locator('zf-invariance [data-table=invariance-epochs] tbody tr').count()).toBe(2);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${SHOTS}/experiments-invariance.png`, fullPage: true });
+  });
+
+  it('Correspondence shows the Table 1 rows and Δ across epochs', async () => {
+    await open('view=correspondence&run=exp&epoch=2');
+    await page.locator('zf-correspondence [data-table=correspondence]').waitFor();
+    const regions = await page
+      .locator('zf-correspondence tr[data-region]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-region')));
+    expect(regions).toEqual(['top', 'left', 'right', 'bottom', 'centre', 'random']);
+    const random = await page.locator('zf-correspondence tr[data-region=random] td').nth(1).textContent();
+    expect(random).toMatch(/^0\.\d{3} ± 0\.\d{3}$/);
+    expect(await page.locator('zf-correspondence zf-line-chart').count()).toBe(2);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${SHOTS}/experiments-correspondence.png`, fullPage: true });
+  });
+
+  it('the Download menu offers the occlusion figure and its numbers', async () => {
+    await open('view=occlusion&run=exp&epoch=2');
+    await page.locator('zf-occlusion .row[data-image]').first().waitFor();
+    const items = await page.evaluate(() => {
+      const el = document.querySelector('zf-app')?.shadowRoot?.querySelector('zf-occlusion') as unknown as {
+        exportItems(): { id: string; make(): Promise<{ blob: Blob; name: string }> }[];
+      };
+      return Promise.all(
+        el.exportItems().map(async (i) => {
+          const r = await i.make();
+          return { id: i.id, name: r.name, size: r.blob.size, type: r.blob.type };
+        }),
+      );
+    });
+    expect(items.map((i) => i.id)).toEqual(['occlusion-png', 'occlusion-json']);
+    expect(items[0]!.type).toBe('image/png');
+    expect(items[0]!.size).toBeGreaterThan(2000);
+    expect(items[1]!.name).toBe('exp-occlusion-epoch2.json');
+    expect(errors).toEqual([]);
+  });
+});
