@@ -1,15 +1,30 @@
 /**
  * The runtime guard of the `experiments` event (the paper's figure experiments at a snapshot epoch):
- * its pictures decode to their stated size, its numbers are numbers and its maps are rectangular, so
- * that what the store keeps and the dashboard draws has the shape server/protocol.ts promises.
+ * its numbers are numbers, its maps are rectangular and every picture it names comes as one of its
+ * PNG files, so that what the store keeps and the dashboard draws has the shape server/protocol.ts
+ * promises. Also the check of those files' bytes (a PNG of a sane size), made before the store
+ * writes anything.
  */
 import { ZfError, describe } from './errors.js';
-import { EXPERIMENT_NAMES, type TrainerEvent } from './protocol.js';
+import { EXPERIMENT_NAMES, EXPERIMENT_PICTURE_FILE, type BlobRef, type TrainerEvent } from './protocol.js';
 
 type Obj = Record<string, unknown>;
 
+/** Largest side of a picture: they are probe-image sized. */
 const MAX_SIDE = 1024;
-const PICTURE_NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+const PICTURE_NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,100}$/;
+const { prefix: PREFIX, suffix: SUFFIX } = EXPERIMENT_PICTURE_FILE;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The file picture `name` travels as (`experiments.<name>.png`). */
+export const pictureFile = (name: string): string => `${PREFIX}${name}${SUFFIX}`;
+
+/** The picture a file of the event holds, or undefined for a name not of that form. */
+export function pictureOfFile(file: string): string | undefined {
+  if (!file.startsWith(PREFIX) || !file.endsWith(SUFFIX)) return undefined;
+  const name = file.slice(PREFIX.length, file.length - SUFFIX.length);
+  return PICTURE_NAME_RE.test(name) ? name : undefined;
+}
 
 function fail(where: string, expected: string, found: unknown): never {
   throw new ZfError('bad-frame', `${where}: expected ${expected}, found ${describe(found)}`);
@@ -35,33 +50,49 @@ function grid(v: unknown, where: string, rows: number, cols: number): void {
   });
 }
 
-function pictureRef(o: Obj, key: string, where: string, pictures: Obj): void {
+function pictureRef(o: Obj, key: string, where: string, pictures: Set<string>): void {
   const name = o[key];
-  if (typeof name !== 'string' || !Object.hasOwn(pictures, name))
-    fail(`${where}.${key}`, 'the name of one of the event’s pictures', name);
+  if (typeof name !== 'string' || !pictures.has(name))
+    fail(`${where}.${key}`, `the name of a picture among the event’s files (${pictureFile('<name>')})`, name);
 }
 
-function checkPictures(v: unknown, w: string): Obj {
-  const pictures = obj(v, `${w}.pictures`);
-  for (const [name, p] of Object.entries(pictures)) {
-    const where = `${w}.pictures.${name}`;
-    if (!PICTURE_NAME_RE.test(name)) fail(`${w}.pictures`, 'picture names of [A-Za-z0-9._-]', name);
-    const o = obj(p, where);
-    for (const k of ['height', 'width'] as const) {
-      const n = o[k];
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_SIDE)
-        fail(`${where}.${k}`, `an integer from 1 to ${MAX_SIDE}`, n);
-    }
-    if (o.channels !== 1 && o.channels !== 3) fail(`${where}.channels`, '1 or 3', o.channels);
-    const bytes = (o.height as number) * (o.width as number) * (o.channels as number);
-    const b = o.base64;
-    if (typeof b !== 'string' || b.length !== Math.ceil(bytes / 3) * 4 || Buffer.from(b, 'base64').length !== bytes)
-      fail(`${where}.base64`, `base64 of ${bytes} bytes (height x width x channels)`, b);
-  }
+/** The pictures the event's files hold (the refs' names already checked as file names). */
+function checkPictures(refs: readonly BlobRef[], w: string): Set<string> {
+  const pictures = new Set<string>();
+  refs.forEach((r, i) => {
+    const name = pictureOfFile(r.name);
+    if (name === undefined)
+      throw new ZfError(
+        'bad-blob',
+        `${w}.blobs[${i}].name: expected a picture file ${pictureFile('<name>')}, found ${describe(r.name)}`,
+      );
+    pictures.add(name);
+  });
   return pictures;
 }
 
-function checkOcclusion(v: unknown, w: string, pictures: Obj): void {
+/**
+ * Why the bytes of an `experiments` event's files are unusable (not a PNG, or of a side past
+ * MAX_SIDE), or undefined when they are fine (and for other events).
+ */
+export function pictureFilesError(event: TrainerEvent, data: readonly Uint8Array[]): string | undefined {
+  if (event.type !== 'experiments') return undefined;
+  for (const [i, ref] of event.blobs.entries()) {
+    const b = data[i];
+    const where = `event(experiments).blobs[${i}] (${ref.name})`;
+    // Signature, then the IHDR chunk: its length (13) and type, width and height as uint32 BE.
+    if (!b || b.length < 24 || PNG_SIGNATURE.some((v, k) => b[k] !== v))
+      return `${where}: expected a PNG file, found bytes that are not one`;
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const width = view.getUint32(16);
+    const height = view.getUint32(20);
+    if (width < 1 || width > MAX_SIDE || height < 1 || height > MAX_SIDE)
+      return `${where}: expected a PNG of 1 to ${MAX_SIDE} px a side, found ${width}x${height}`;
+  }
+  return undefined;
+}
+
+function checkOcclusion(v: unknown, w: string, pictures: Set<string>): void {
   const o = obj(v, w);
   const centres = obj(o.centres, `${w}.centres`);
   const rows = numbers(centres.y, `${w}.centres.y`).length;
@@ -78,7 +109,7 @@ function checkOcclusion(v: unknown, w: string, pictures: Obj): void {
   });
 }
 
-function checkInvariance(v: unknown, w: string, pictures: Obj): void {
+function checkInvariance(v: unknown, w: string, pictures: Set<string>): void {
   const o = obj(v, w);
   if (!Array.isArray(o.images)) fail(`${w}.images`, 'an array', o.images);
   const n = o.images.length;
@@ -97,8 +128,12 @@ function checkInvariance(v: unknown, w: string, pictures: Obj): void {
   }
 }
 
-function checkCorrespondence(v: unknown, w: string): void {
+function checkCorrespondence(v: unknown, w: string, pictures: Set<string>): void {
   const o = obj(v, w);
+  if (!Array.isArray(o.images)) fail(`${w}.images`, 'an array', o.images);
+  o.images.forEach((im: unknown, i: number) => {
+    pictureRef(obj(im, `${w}.images[${i}]`), 'picture', `${w}.images[${i}]`, pictures);
+  });
   const delta = (d: unknown, where: string) => {
     const dobj = obj(d, where);
     for (const part of ['delta', 'spread'] as const) {
@@ -110,12 +145,12 @@ function checkCorrespondence(v: unknown, w: string): void {
   delta(o.random, `${w}.random`);
 }
 
-/** Checks an `experiments` event (its type already known). */
-export function checkExperimentsEvent(e: Obj, w: string): TrainerEvent {
+/** Checks an `experiments` event (its type already known) whose file references `refs` are checked as files. */
+export function checkExperimentsEvent(e: Obj, w: string, refs: readonly BlobRef[]): TrainerEvent {
   const epoch = e.epoch;
   if (typeof epoch !== 'number' || !Number.isInteger(epoch) || epoch < 0 || epoch > 999_999_999)
     fail(`${w}.epoch`, 'an integer from 0 to 999999999', epoch);
-  const pictures = checkPictures(e.pictures, w);
+  const pictures = checkPictures(refs, w);
   const seconds = obj(e.seconds, `${w}.seconds`);
   for (const [k, s] of Object.entries(seconds)) {
     if (!(EXPERIMENT_NAMES as readonly string[]).includes(k))
@@ -124,6 +159,6 @@ export function checkExperimentsEvent(e: Obj, w: string): TrainerEvent {
   }
   if (e.occlusion !== undefined) checkOcclusion(e.occlusion, `${w}.occlusion`, pictures);
   if (e.invariance !== undefined) checkInvariance(e.invariance, `${w}.invariance`, pictures);
-  if (e.correspondence !== undefined) checkCorrespondence(e.correspondence, `${w}.correspondence`);
+  if (e.correspondence !== undefined) checkCorrespondence(e.correspondence, `${w}.correspondence`, pictures);
   return e as unknown as TrainerEvent;
 }

@@ -224,7 +224,7 @@ export function checkTrainerEvent(v: unknown): TrainerEvent {
       return e as unknown as TrainerEvent;
     }
     case 'experiments':
-      return checkExperimentsEvent(e, w);
+      return checkExperimentsEvent(e, w, checkBlobRefs(e.blobs, `${w}.blobs`));
     case 'run-ended': {
       if (typeof e.status !== 'string' || !END_STATUSES.includes(e.status))
         fail('bad-frame', `${w}.status`, END_STATUSES.join(' | '), e.status);

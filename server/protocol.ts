@@ -267,14 +267,6 @@ export interface LayerSnapshot {
 // The paper's figure experiments at a snapshot epoch (the `experiments` event) and on demand
 // (the analyses occlusion, invariance, correspondence: the same data, pictures as PNG files).
 
-/** A small picture carried inline: raw display bytes (h x w x channels, 0..255), base64. */
-export interface PictureData {
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  base64: string;
-}
-
 /** A probe image an experiment ran on: its index in the probe set, its true class, its picture's name. */
 export interface ExperimentImage {
   image: number;
@@ -341,6 +333,19 @@ export interface CorrespondenceData {
 /** The experiments' names, as in the trainer's --analyses and the analyses registry. */
 export const EXPERIMENT_NAMES = ['occlusion', 'invariance', 'correspondence'] as const;
 export type ExperimentName = (typeof EXPERIMENT_NAMES)[number];
+
+/**
+ * The file a picture of the `experiments` event travels and is stored as: picture "image-0" is
+ * `experiments.image-0.png` (a PNG, gray or RGB) in runs/<run>/snapshots/<epoch>/.
+ */
+export const EXPERIMENT_PICTURE_FILE = { prefix: 'experiments.', suffix: '.png' } as const;
+
+/**
+ * Most fixed probe images of the occlusion and invariance experiments (RunConfig.analysisImages):
+ * each makes two pictures (the image and its projection), correspondence adds at most four more, and
+ * one event carries at most 64 files.
+ */
+export const MAX_ANALYSIS_IMAGES = 30;
 
 /**
  * A file that travels with an event: named in the event's JSON, its bytes in the binary frame that
@@ -437,8 +442,11 @@ export type TrainerEvent =
       occlusion?: OcclusionData;
       invariance?: InvarianceData;
       correspondence?: CorrespondenceData;
-      /** The pictures the data names (probe images, projections). */
-      pictures: Record<string, PictureData>;
+      /**
+       * The pictures the data names (probe images, projections) as PNG files, picture "image-0" as
+       * `experiments.image-0.png` (EXPERIMENT_PICTURE_FILE), stored in runs/<run>/snapshots/<epoch>/.
+       */
+      blobs: BlobRef[];
       /** Seconds each experiment took. */
       seconds: Partial<Record<ExperimentName, number>>;
     }
@@ -480,14 +488,16 @@ void _allListed;
 
 /**
  * What the server stores and sends to dashboards: the trainer's event with its seq, and for
- * snapshots the blobs replaced by URLs.
+ * snapshots and experiments the blobs replaced by URLs.
  */
 export type StoredEvent =
-  | (Extract<
-      TrainerEvent,
-      { type: 'run-started' | 'metrics' | 'diagnostics' | 'experiments' | 'checkpoint' | 'probe' | 'run-ended' }
-    > & {
+  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'checkpoint' | 'probe' | 'run-ended' }> & {
       seq: number;
+    })
+  | (Omit<Extract<TrainerEvent, { type: 'experiments' }>, 'blobs'> & {
+      seq: number;
+      /** Picture name (as the data names it) -> URL of its PNG under /blobs/. */
+      pictures: Record<string, string>;
     })
   | {
       type: 'snapshot';

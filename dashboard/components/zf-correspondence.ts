@@ -10,9 +10,9 @@ import type { CorrespondenceData, RunInfo } from '../../server/protocol.js';
 import type { ExportItem } from '../export/download.js';
 import { safeName } from '../export/download.js';
 import { toCsv } from '../export/table.js';
-import { rgbaUrl } from '../render/pictures.js';
+import { pictureUrl } from '../data/api.js';
 import { emptyState, loadingState } from '../render/states.js';
-import { experimentEpochs, experimentsAt, labelColor, pictureRgba } from '../state/experiments.js';
+import { experimentEpochs, experimentsAt, labelColor } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { RunData } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
@@ -69,9 +69,9 @@ export class ZfCorrespondence extends LitElement {
       );
     const className = this.run?.dataset.classes[c.class] ?? `class ${c.class}`;
     const rows = rowsOf(c);
-    const first = c.images[0];
-    const size = first ? (x.pictures[first.picture]?.height ?? 1) : 1;
-    const pct = (v: number) => `${(100 * v) / size}%`;
+    // The pictures are probe images: the dataset's height and width.
+    const [h, w] = this.run?.dataset.shape ?? [1, 1];
+    const pct = (v: number, side: number) => `${(100 * v) / side}%`;
     return html`<div class="panel">
         <h3>Correspondence at epoch ${x.epoch} (the paper's Table 1)</h3>
         <p class="muted">
@@ -85,10 +85,10 @@ export class ZfCorrespondence extends LitElement {
           ${c.images.map(
             (im) => html`<figure>
               <div class="frame">
-                <img alt="probe image ${im.image}" src=${rgbaUrl(pictureRgba(x.pictures[im.picture]!))} />
+                <img alt="probe image ${im.image}" src=${pictureUrl(x, im.picture) ?? ''} />
                 ${Object.entries(c.regions).map(
                   ([name, r], i) =>
-                    html`<div class="marker" title=${name} style="border-color:rgb(${labelColor(i).join(',')});top:${pct(r.box.top)};left:${pct(r.box.left)};width:${pct(r.box.size)};height:${pct(r.box.size)}"></div>`,
+                    html`<div class="marker" title=${name} style="border-color:rgb(${labelColor(i).join(',')});top:${pct(r.box.top, h)};left:${pct(r.box.left, w)};width:${pct(r.box.size, w)};height:${pct(r.box.size, h)}"></div>`,
                 )}
               </div>
               <figcaption>image ${im.image}</figcaption>

@@ -7,9 +7,9 @@
  */
 import { css, html, LitElement } from 'lit';
 import type { InvarianceCurvesData, RunInfo } from '../../server/protocol.js';
-import { rgbaUrl } from '../render/pictures.js';
+import { pictureUrl } from '../data/api.js';
 import { emptyState, loadingState } from '../render/states.js';
-import { experimentEpochs, experimentsAt, labelColor, pictureRgba } from '../state/experiments.js';
+import { experimentEpochs, experimentsAt, labelColor } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { RunData } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
@@ -87,7 +87,7 @@ export class ZfInvariance extends LitElement {
         <p class="legend">
           ${inv.images.map(
             (im, i) =>
-              html`<span data-image=${im.image}><img alt="probe image ${im.image}" style="border-color:${color(i)}" src=${rgbaUrl(pictureRgba(x.pictures[im.picture]!))} />
+              html`<span data-image=${im.image}><img alt="probe image ${im.image}" style="border-color:${color(i)}" src=${pictureUrl(x, im.picture) ?? ''} />
                 image ${im.image} (${classes[im.class] ?? im.class}, p ${num(im.clean, 3)})</span>`,
           )}
         </p>

@@ -9,9 +9,10 @@ import { css, html, LitElement } from 'lit';
 import type { OcclusionData, RunInfo } from '../../server/protocol.js';
 import type { ExportItem } from '../export/download.js';
 import { safeName } from '../export/download.js';
-import { montagePng, rgbaUrl } from '../render/pictures.js';
+import { pictureUrl } from '../data/api.js';
+import { loadImage, montagePng, rgbaUrl } from '../render/pictures.js';
 import { emptyState, loadingState } from '../render/states.js';
-import { experimentsAt, heatRgba, labelColor, labelCounts, labelRgba, pictureRgba } from '../state/experiments.js';
+import { experimentsAt, heatRgba, labelColor, labelCounts, labelRgba } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { EpochExperiments, RunData } from '../state/reducer.js';
 import type { NavState } from '../state/url.js';
@@ -105,13 +106,14 @@ export class ZfOcclusion extends LitElement {
   }
 
   #row(x: EpochExperiments, o: OcclusionData, im: OccImage) {
-    const pic = x.pictures[im.picture];
-    const proj = x.pictures[im.projection];
+    const pic = pictureUrl(x, im.picture);
+    const proj = pictureUrl(x, im.projection);
     const act = heatRgba(im.activation);
     const prob = heatRgba(im.probability);
     const m = im.marker;
-    const size = pic?.height ?? 1;
-    const pct = (v: number) => `${(100 * v) / size}%`;
+    // The pictures are probe images: the dataset's height and width.
+    const [h, w] = this.run?.dataset.shape ?? [1, 1];
+    const pct = (v: number, side: number) => `${(100 * v) / side}%`;
     const minP = Math.min(...im.probability.flat());
     return html`<div class="row" data-image=${im.image}>
       <p>
@@ -120,13 +122,13 @@ export class ZfOcclusion extends LitElement {
       </p>
       <div class="pics">
         <figure>
-          ${pic ? html`<img alt="probe image ${im.image}" src=${rgbaUrl(pictureRgba(pic))} />` : ''}
+          ${pic ? html`<img alt="probe image ${im.image}" src=${pic} />` : ''}
           <figcaption>image (${this.#className(im.class)})</figcaption>
         </figure>
         <figure>
           <div class="frame">
-            ${proj ? html`<img alt="projection of ${o.layer} map ${im.feature}" src=${rgbaUrl(pictureRgba(proj))} />` : ''}
-            <div class="marker" data-marker style="top:${pct(m.top)};left:${pct(m.left)};width:${pct(m.width)};height:${pct(m.height)}"></div>
+            ${proj ? html`<img alt="projection of ${o.layer} map ${im.feature}" src=${proj} />` : ''}
+            <div class="marker" data-marker style="top:${pct(m.top, h)};left:${pct(m.left, w)};width:${pct(m.width, w)};height:${pct(m.height, h)}"></div>
           </div>
           <figcaption>${o.layer} map ${im.feature}, projected; □ the receptive field of its strongest unit</figcaption>
         </figure>
@@ -161,18 +163,26 @@ export class ZfOcclusion extends LitElement {
       {
         id: 'occlusion-png',
         label: `Occlusion maps at epoch ${x.epoch} (PNG)`,
-        make: async () => ({
-          name: `${base}.png`,
-          blob: await montagePng(
-            o.images.map((im) => [
-              { img: pictureRgba(x.pictures[im.picture]!), caption: `image ${im.image}` },
-              { img: pictureRgba(x.pictures[im.projection]!), box: im.marker, caption: `${o.layer} map ${im.feature}` },
-              { img: heatRgba(im.activation), caption: 'activation' },
-              { img: heatRgba(im.probability), caption: 'p(true class)' },
-              { img: labelRgba(im.label), caption: 'most probable' },
-            ]),
-          ),
-        }),
+        make: async () => {
+          // The pictures are PNG files on the server: loaded (cached by the browser) before drawing.
+          const load = (name: string) => {
+            const url = pictureUrl(x, name);
+            return url ? loadImage(url) : Promise.reject(new Error(`export: the event names no picture ${name}`));
+          };
+          const rows = await Promise.all(
+            o.images.map(async (im) => {
+              const [pic, proj] = await Promise.all([load(im.picture), load(im.projection)]);
+              return [
+                { img: pic, caption: `image ${im.image}` },
+                { img: proj, box: im.marker, caption: `${o.layer} map ${im.feature}` },
+                { img: heatRgba(im.activation), caption: 'activation' },
+                { img: heatRgba(im.probability), caption: 'p(true class)' },
+                { img: labelRgba(im.label), caption: 'most probable' },
+              ];
+            }),
+          );
+          return { name: `${base}.png`, blob: await montagePng(rows) };
+        },
       },
       {
         id: 'occlusion-json',

@@ -27,6 +27,12 @@ export function blobUrl(ref: SnapshotRef, file: string, runId: string): string {
   return withToken(ref.blobs[file] ?? `/blobs/${encodeURIComponent(runId)}/${ref.epoch}/${encodeURIComponent(file)}`);
 }
 
+/** URL of a figure experiment's picture (a PNG under /blobs) from the event's picture map; undefined when it names none. */
+export function pictureUrl(x: { pictures: Record<string, string> }, name: string): string | undefined {
+  const url = x.pictures[name];
+  return typeof url === 'string' ? withToken(url) : undefined;
+}
+
 const preloaded = new Map<string, HTMLImageElement>();
 
 /**

@@ -1,7 +1,8 @@
 /**
  * RGBA images on screen and in downloads: a data URL for an <img> (scaled up with pixelated
  * rendering by CSS, so no canvas of these stays in a view's tree for the chart exporter to find), and
- * a montage of rows of images drawn large onto one canvas, with optional rectangle markers.
+ * a montage of rows of images (RGBA, or PNGs loaded from their URLs) drawn large onto one canvas,
+ * with optional rectangle markers.
  */
 import type { Rgba } from '../state/experiments.js';
 
@@ -25,9 +26,21 @@ export function rgbaUrl(img: Rgba): string {
   return url;
 }
 
+/** An image loaded from a URL (same origin: a canvas it is drawn on stays exportable), decoded. */
+export async function loadImage(url: string): Promise<HTMLImageElement> {
+  const img = new Image();
+  img.src = url;
+  try {
+    await img.decode();
+  } catch {
+    throw new Error(`export: could not load ${url}`);
+  }
+  return img;
+}
+
 /** One cell of a montage: an image, an optional box (in its pixels) outlined on it, a caption. */
 export interface MontageCell {
-  img: Rgba;
+  img: Rgba | HTMLImageElement;
   box?: { top: number; left: number; height: number; width: number };
   caption?: string;
 }
@@ -49,10 +62,12 @@ export function montagePng(rows: MontageCell[][], size = 112): Promise<Blob> {
     row.forEach((cell, c) => {
       const x = gap + c * (size + gap);
       const y = gap + r * (size + captionH + gap);
-      g.drawImage(canvasOf(cell.img), x, y, size, size);
+      const img = cell.img;
+      const [w, h] = img instanceof HTMLImageElement ? [img.naturalWidth, img.naturalHeight] : [img.width, img.height];
+      g.drawImage(img instanceof HTMLImageElement ? img : canvasOf(img), x, y, size, size);
       if (cell.box) {
-        const sx = size / cell.img.width;
-        const sy = size / cell.img.height;
+        const sx = size / Math.max(1, w);
+        const sy = size / Math.max(1, h);
         g.strokeStyle = '#f0b861';
         g.lineWidth = 2;
         g.strokeRect(x + cell.box.left * sx, y + cell.box.top * sy, cell.box.width * sx, cell.box.height * sy);

@@ -1,10 +1,9 @@
 /**
  * Pure helpers of the figure-experiment views: the epochs that have experiments, colours of the
  * occlusion maps (a perceptual ramp for activations and probabilities, one colour per class for the
- * most probable label), and pictures decoded to RGBA. No DOM here (dashboard/render/pictures.ts
- * turns RGBA into images).
+ * most probable label) as RGBA. No DOM here (dashboard/render/pictures.ts turns RGBA into images;
+ * the probe images and projections are PNG files the views show by URL).
  */
-import type { PictureData } from '../../server/protocol.js';
 import type { EpochExperiments, RunData } from './reducer.js';
 
 /** Epochs with an experiments event, ascending. */
@@ -27,18 +26,6 @@ export interface Rgba {
   width: number;
   height: number;
   data: Uint8ClampedArray<ArrayBuffer>;
-}
-
-/** A picture (raw gray or RGB bytes, base64) as RGBA. */
-export function pictureRgba(p: PictureData): Rgba {
-  const bin = atob(p.base64);
-  const n = p.width * p.height;
-  const data = new Uint8ClampedArray(n * 4);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) data[i * 4 + c] = bin.charCodeAt(p.channels === 3 ? i * 3 + c : i);
-    data[i * 4 + 3] = 255;
-  }
-  return { width: p.width, height: p.height, data };
 }
 
 /** Stops of the ramp from low to high (dark blue, purple, orange, pale yellow): readable on the dark theme. */

@@ -20,8 +20,8 @@ export interface MetricPoint {
   seq?: number;
 }
 
-/** The `experiments` event of one snapshot epoch, with its seq. */
-export type EpochExperiments = Omit<Extract<TrainerEvent, { type: 'experiments' }>, 'type'> & { seq: number };
+/** The `experiments` event of one snapshot epoch as stored: with its seq, its pictures by URL. */
+export type EpochExperiments = Omit<Extract<StoredEvent, { type: 'experiments' }>, 'type'>;
 
 /** Everything the live stream told us about one run. */
 export interface RunData {

@@ -1,6 +1,7 @@
 /**
  * The files an event carries, written before its line is appended (an event line on disk always
- * has its files): a snapshot's atlases and index into runs/<run>/snapshots/<epoch>/, a checkpoint
+ * has its files): a snapshot's atlases and index, and the figure experiments' pictures, into
+ * runs/<run>/snapshots/<epoch>/, a checkpoint
  * into runs/<run>/checkpoints/<epoch>/, a probe set into runs/<run>/probe/. Each file is written
  * atomically; the file that marks a folder complete (meta.json, probe.json) goes last. A checkpoint
  * or probe file that already holds the same bytes is not written again: a trainer that shares the
@@ -88,6 +89,13 @@ export function writeEventFiles(
       ensureDir(dirs, paths.snapshots, dir);
       // The index last: it names the atlases.
       writeFolder(dir, event.blobs, data, `${event.layer}.json`, false);
+      return;
+    }
+    case 'experiments': {
+      // Next to the epoch's atlases (served by /blobs like them); written again when the event is resent.
+      const dir = paths.epochDir(event.epoch);
+      ensureDir(dirs, paths.snapshots, dir);
+      writeFolder(dir, event.blobs, data, '', false);
       return;
     }
     case 'checkpoint': {

@@ -2,11 +2,21 @@
  * How a run's summary (RunInfo) follows from its stored events: pure functions, so that run.json
  * can be rebuilt from events.jsonl when it is stale or missing after a crash.
  */
+import { pictureOfFile } from '../guards-experiments.js';
 import type { RunInfo, StoredEvent, TrainerEvent } from '../protocol.js';
 
-/** The stored form of an event: the trainer's event with its seq, for snapshots the files named by URL. */
+/** The stored form of an event: the trainer's event with its seq, for snapshots and experiments the files named by URL. */
 export function toStoredEvent(runId: string, seq: number, event: TrainerEvent): StoredEvent {
   // `type` first whatever the trainer's key order: readers filter stored lines by their prefix.
+  if (event.type === 'experiments') {
+    const { blobs: files, ...rest } = event;
+    const pictures: Record<string, string> = {};
+    for (const b of files) {
+      const name = pictureOfFile(b.name);
+      if (name !== undefined) pictures[name] = `/blobs/${runId}/${event.epoch}/${b.name}`;
+    }
+    return Object.assign({ type: event.type }, rest, { pictures, seq }) as StoredEvent;
+  }
   if (event.type !== 'snapshot') return Object.assign({ type: event.type }, event, { seq }) as StoredEvent;
   const blobs: Record<string, string> = {};
   for (const b of event.blobs) {

@@ -22,6 +22,7 @@ import type { StoreReader } from './reader.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
 import { indexFileError } from './event-files.js';
+import { pictureFilesError } from '../guards-experiments.js';
 import { LogdirWatcher, type WatchHost } from './watcher.js';
 import { isShown, shownLines, takeEvent } from './visibility.js';
 import {
@@ -279,7 +280,7 @@ export class Store implements StoreReader {
         ),
       );
     }
-    const indexError = indexFileError(event, data);
+    const indexError = indexFileError(event, data) ?? pictureFilesError(event, data);
     if (indexError) return Promise.reject(new ZfError('bad-blob', indexError));
     st.accepted = seq;
     return new Promise((resolve, reject) => {

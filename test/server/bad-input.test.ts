@@ -209,7 +209,7 @@ const INGEST_CASES: Case[] = [
     closeCode: 1008,
   },
   {
-    name: 'an experiments event whose picture is shorter than its size',
+    name: 'an experiments event with a file that is not a picture',
     frames: [
       hello(),
       {
@@ -219,14 +219,35 @@ const INGEST_CASES: Case[] = [
         event: {
           type: 'experiments',
           epoch: 1,
-          pictures: { 'image-0': { height: 2, width: 2, channels: 1, base64: 'AAA=' } },
+          blobs: [{ name: 'conv1.json', bytes: 2, sha256: sha256Hex(META) }],
           seconds: {},
+        },
+      },
+    ],
+    code: 'bad-blob',
+    message: 'event(experiments).blobs[0].name: expected a picture file experiments.<name>.png, found "conv1.json"',
+    closeCode: 1008,
+  },
+  {
+    name: 'an experiments event naming a picture it does not carry',
+    frames: [
+      hello(),
+      {
+        type: 'event',
+        runId: 'bad',
+        seq: 1,
+        event: {
+          type: 'experiments',
+          epoch: 1,
+          blobs: [],
+          seconds: {},
+          invariance: { images: [{ image: 0, class: 1, picture: 'image-0', clean: 0.5 }] },
         },
       },
     ],
     code: 'bad-frame',
     message:
-      'event(experiments).pictures.image-0.base64: expected base64 of 4 bytes (height x width x channels), found "AAA="',
+      'event(experiments).invariance.images[0].picture: expected the name of a picture among the event’s files (experiments.<name>.png), found "image-0"',
     closeCode: 1008,
   },
   {
@@ -240,7 +261,7 @@ const INGEST_CASES: Case[] = [
         event: {
           type: 'experiments',
           epoch: 1,
-          pictures: { p: { height: 1, width: 1, channels: 1, base64: 'AA==' } },
+          blobs: [{ name: 'experiments.p.png', bytes: 2, sha256: sha256Hex(META) }],
           seconds: { occlusion: 0.1 },
           occlusion: {
             layer: 'conv5',

@@ -2,7 +2,7 @@
  * The trainer's flags and presets, turned into a RunConfig. Pure: no I/O, so every flag's
  * validation is a table-testable function.
  */
-import { EXPERIMENT_NAMES, type ExperimentName, type RunConfig } from '../../server/protocol.js';
+import { EXPERIMENT_NAMES, MAX_ANALYSIS_IMAGES, type ExperimentName, type RunConfig } from '../../server/protocol.js';
 import { CONV1_PRESETS, DEFAULT_WIDTHS, formatConvSpec, parseConvSpec } from '../model/config.js';
 import { fail, int, list, oneOf, positiveNumber, type FlagSpec } from './flags.js';
 import { UsageError } from '../../server/errors.js';
@@ -162,8 +162,8 @@ export const TRAIN_FLAGS: FlagSpec[] = [
   {
     name: 'analysis-images',
     arg: 'N',
-    help: 'fixed probe images of the occlusion and invariance experiments (default 4)',
-    parse: int(1, 64),
+    help: `fixed probe images of the occlusion and invariance experiments (default 4, at most ${MAX_ANALYSIS_IMAGES})`,
+    parse: int(1, MAX_ANALYSIS_IMAGES),
   },
   {
     name: 'backend',

@@ -1,13 +1,16 @@
 /**
  * The paper's figure experiments at a snapshot epoch: occlusion, invariance and correspondence on a
  * few fixed probe images (the same at every epoch), at their default settings, as one `experiments`
- * event with its pictures inline. Run by the trainer after the snapshot's diagnostics; which ones
+ * event with its pictures as PNG files (sent as the event's binary frames, stored next to the epoch's
+ * atlases). Run by the trainer after the snapshot's diagnostics; which ones
  * is the run's `analyses` setting. An experiment the model cannot run (no Dense layer below the
  * classifier, say) is left out with a log line, never failing the run.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
-import type { ExperimentName, PictureData, TrainerEvent } from '../../server/protocol.js';
+import { pictureFile } from '../../server/guards-experiments.js';
+import { MAX_ANALYSIS_IMAGES, type ExperimentName } from '../../server/protocol.js';
+import type { BlobData, ReportEvent } from '../reporter/types.js';
 import {
   fixedImages,
   runCorrespondence,
@@ -16,8 +19,10 @@ import {
   type ExperimentProbe,
   type Pictures,
 } from '../analyses/experiments.js';
+import { encodePng } from '../analyses/image.js';
 
-export type ExperimentsEvent = Extract<TrainerEvent, { type: 'experiments' }>;
+/** The event as the trainer reports it: its pictures as PNG bytes (a reporter names them by size and digest). */
+export type ExperimentsEvent = Extract<ReportEvent, { type: 'experiments' }>;
 
 /** The settings of the per-epoch experiments (the on-demand analyses' defaults). */
 export const EPOCH_DEFAULTS = { stride: 2, correspondenceImages: 5, draws: 10, seed: 1 } as const;
@@ -34,12 +39,17 @@ export interface ExperimentsArgs {
   log?: (line: string) => void;
 }
 
-const base64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-
-function inline(pictures: Pictures, into: Record<string, PictureData>): void {
-  for (const [name, p] of Object.entries(pictures))
-    into[name] = { height: p.height, width: p.width, channels: p.channels, base64: base64(p.bytes) };
+/** Adds the pictures as PNG files (`experiments.<name>.png`); a name already there is the same picture. */
+function addFiles(pictures: Pictures, into: BlobData[]): void {
+  for (const [name, p] of Object.entries(pictures)) {
+    const file = pictureFile(name);
+    if (!into.some((b) => b.name === file))
+      into.push({ name: file, data: encodePng(p.bytes, p.height, p.width, p.channels) });
+  }
 }
+
+/** Files in name order: the same event whichever thread computed which part. */
+const byName = (files: BlobData[]) => files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 /**
  * What to compute: the probe images of occlusion and of invariance, and whether correspondence.
@@ -57,7 +67,7 @@ export function planExperiments(
   which: readonly ExperimentName[],
   count = 4,
 ): ExperimentPlan {
-  const images = fixedImages(labels, count);
+  const images = fixedImages(labels, Math.min(count, MAX_ANALYSIS_IMAGES));
   return {
     ...(which.includes('occlusion') ? { occlusion: images } : {}),
     ...(which.includes('invariance') ? { invariance: images } : {}),
@@ -104,7 +114,7 @@ export async function runPlan(
   epoch: number,
   log?: (line: string) => void,
 ): Promise<ExperimentsEvent> {
-  const event: ExperimentsEvent = { type: 'experiments', epoch, pictures: {}, seconds: {} };
+  const event: ExperimentsEvent = { type: 'experiments', epoch, blobs: [], seconds: {} };
   const timed = async (name: ExperimentName, fn: () => void) => {
     const t0 = performance.now();
     try {
@@ -120,13 +130,13 @@ export async function runPlan(
     await timed('occlusion', () => {
       const r = runOcclusion(model, probe, plan.occlusion!, { stride: EPOCH_DEFAULTS.stride });
       event.occlusion = r.data;
-      inline(r.pictures, event.pictures);
+      addFiles(r.pictures, event.blobs);
     });
   if (plan.invariance?.length)
     await timed('invariance', () => {
       const r = runInvariance(model, probe, plan.invariance!);
       event.invariance = r.data;
-      inline(r.pictures, event.pictures);
+      addFiles(r.pictures, event.blobs);
     });
   if (plan.correspondence)
     await timed('correspondence', () => {
@@ -136,14 +146,17 @@ export async function runPlan(
         seed: EPOCH_DEFAULTS.seed,
       });
       event.correspondence = r.data;
-      inline(r.pictures, event.pictures);
+      addFiles(r.pictures, event.blobs);
     });
+  byName(event.blobs);
   return event;
 }
 
 /** Two partial events of one epoch as one: occlusion images in order (a's first), seconds added. */
 export function mergeEvents(a: ExperimentsEvent, b: ExperimentsEvent): ExperimentsEvent {
-  const out: ExperimentsEvent = { ...a, pictures: { ...a.pictures, ...b.pictures }, seconds: { ...a.seconds } };
+  const blobs = [...a.blobs];
+  for (const f of b.blobs) if (!blobs.some((x) => x.name === f.name)) blobs.push(f);
+  const out: ExperimentsEvent = { ...a, blobs: byName(blobs), seconds: { ...a.seconds } };
   for (const [k, v] of Object.entries(b.seconds) as [ExperimentName, number][])
     out.seconds[k] = Math.round(((out.seconds[k] ?? 0) + v) * 1000) / 1000;
   if (a.occlusion && b.occlusion)
