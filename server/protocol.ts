@@ -491,7 +491,10 @@ void _allListed;
  * snapshots and experiments the blobs replaced by URLs.
  */
 export type StoredEvent =
-  | (Extract<TrainerEvent, { type: 'run-started' | 'metrics' | 'diagnostics' | 'checkpoint' | 'probe' | 'run-ended' }> & {
+  | (Extract<
+      TrainerEvent,
+      { type: 'run-started' | 'metrics' | 'diagnostics' | 'checkpoint' | 'probe' | 'run-ended' }
+    > & {
       seq: number;
     })
   | (Omit<Extract<TrainerEvent, { type: 'experiments' }>, 'blobs'> & {

@@ -19,7 +19,9 @@
  * one-thread deconvnet snapshot (experiments_share); on two threads as the trainer runs them (half
  * of the work on the snapshot worker) their wall time experiments_2threads_s and its share of the
  * two-thread snapshot (experiments_share_2threads);
- * leaked_tensors_experiments; and the PyTorch
+ * leaked_tensors_experiments; the size of that `experiments` event's JSON frame as it travels
+ * (experiments_event_bytes) and of the PNG files beside it in binary frames (experiments_png_bytes);
+ * and the PyTorch
  * peer at equal threads: peer_snapshot_{1thread,2threads}_s, snapshot_{1thread,2threads}_ratio_vs_peer,
  * with peer_snapshot_s / snapshot_ratio_vs_peer at the trainer's default (2 threads).
  */
@@ -38,6 +40,7 @@ import { takeSnapshot } from '../../training/viz/snapshot.js';
 import { createSnapshotter } from '../../training/viz/snapshotter.js';
 import { createFastTrainStep } from '../../training/backend/trainer.js';
 import { runExperiments } from '../../training/viz/experiments.js';
+import { eventFrame, toWire } from '../../training/reporter/wire.js';
 import { EXPERIMENT_NAMES } from '../../server/protocol.js';
 import type { TrainStep } from '../../training/train-step.js';
 import type { ImageSet } from '../../datasets/types.js';
@@ -198,6 +201,12 @@ const part: BenchPart = {
     const exp = Object.fromEntries(EXPERIMENT_NAMES.map((n) => [n, expSeconds(n)])) as Record<string, number>;
     const expTotal = Object.values(exp).reduce((a, b) => a + b, 0);
     log(`figure experiments (median of 3): ${JSON.stringify(exp)} s, total ${expTotal.toFixed(2)} s`);
+    const wire = expRuns[0] ? toWire(expRuns[0]) : undefined;
+    const expEventBytes = wire ? Buffer.byteLength(eventFrame('bench', 1, wire.event)) : 0;
+    const expPngBytes = wire ? wire.data.reduce((n, d) => n + d.byteLength, 0) : 0;
+    log(
+      `experiments event: ${expEventBytes} bytes of JSON, ${wire?.data.length ?? 0} PNG files of ${expPngBytes} bytes`,
+    );
 
     // The two-thread pair, timed the same way: steps around the snapshot, the median of all.
     const step2 = await createFastTrainStep(model, { learningRate: 0.01, threads: 2 }, log);
@@ -283,6 +292,8 @@ const part: BenchPart = {
       experiments_2threads_s: round(exp2S, 3),
       experiments_share_2threads: round(exp2S / snap2.seconds.total!),
       leaked_tensors_experiments: leakedExp,
+      experiments_event_bytes: expEventBytes,
+      experiments_png_bytes: expPngBytes,
     };
   },
 };

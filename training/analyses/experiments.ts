@@ -1,8 +1,8 @@
 /**
  * The paper's figure experiments as data: occlusion (Fig. 7), invariance (Fig. 5) and
  * correspondence (Fig. 8) on chosen probe images, in the JSON shapes of server/protocol.ts, with the
- * pictures they name as raw display bytes. The same builders serve the on-demand analyses (pictures
- * become PNG files) and the trainer at snapshot time (pictures travel inline in the event).
+ * pictures they name as raw display bytes. The same builders serve the on-demand analyses and the
+ * trainer at snapshot time; both turn the pictures into PNG files of the same names.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
