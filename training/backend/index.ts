@@ -5,7 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
+import { initThreadedWasm } from './wasm-threads.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
@@ -62,19 +65,38 @@ async function tryNode(): Promise<Attempt> {
   return { ok: true, info: { name: 'tensorflow', description: `tensorflow (native, ${NODE_PACKAGE})` } };
 }
 
+/**
+ * XNNPACK threads for the wasm backend: ZFSCOPE_WASM_THREADS when set, else every core (at most
+ * 4) on the main thread and 1 in a worker thread (workers are the project's own parallelism).
+ */
+export function wasmThreads(): number {
+  const env = process.env.ZFSCOPE_WASM_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1 || n > 8) {
+      throw new BackendError(`ZFSCOPE_WASM_THREADS: expected an integer from 1 to 8; found ${JSON.stringify(env)}`);
+    }
+    return n;
+  }
+  return isMainThread ? Math.min(4, availableParallelism()) : 1;
+}
+
 async function tryWasm(): Promise<Attempt> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') returned false");
+    const threads = wasmThreads();
+    const set = () => tf.setBackend('wasm');
+    const ok = threads > 1 ? await initThreadedWasm(threads, wasm, set) : await set();
+    if (!ok) throw new Error("tf.setBackend('wasm') returned false");
     await tf.ready();
     registerWasmTrainingKernels();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
-    const threads = wasm.getThreadsCount();
+    const got = wasm.getThreadsCount();
     return {
       ok: true,
       info: {
         name: 'wasm',
-        description: `wasm (XNNPACK, ${simd}, ${threads} thread${threads === 1 ? '' : 's'}) + zfscope training kernels`,
+        description: `wasm (XNNPACK, ${simd}, ${got} thread${got === 1 ? '' : 's'}) + zfscope training kernels`,
       },
     };
   } catch (err) {
