@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { initThreadedWasm } from './wasm-threads.js';
@@ -66,19 +65,21 @@ async function tryNode(): Promise<Attempt> {
 }
 
 /**
- * XNNPACK threads for the wasm backend: ZFSCOPE_WASM_THREADS when set, else every core (at most
- * 4) on the main thread and 1 in a worker thread (workers are the project's own parallelism).
+ * XNNPACK threads for the wasm backend: 1 in a worker thread (workers are the project's own
+ * parallelism), else ZFSCOPE_WASM_THREADS when set (1-8), else 1. More than 1
+ * loads tfjs's threaded SIMD build (wasm-threads.ts). It speeds up inference (~1.7x on two idle
+ * cores) but not training: there the data-parallel step (a worker with its own 1-thread backend)
+ * is as fast on idle cores and far steadier on busy ones, where the threaded build's spinning
+ * pool collapses; the two together oversubscribe the cores. So the default stays 1.
  */
 export function wasmThreads(): number {
   const env = process.env.ZFSCOPE_WASM_THREADS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1 || n > 8) {
-      throw new BackendError(`ZFSCOPE_WASM_THREADS: expected an integer from 1 to 8; found ${JSON.stringify(env)}`);
-    }
-    return n;
+  if (!isMainThread || env === undefined || env === '') return 1;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new BackendError(`ZFSCOPE_WASM_THREADS: expected an integer from 1 to 8; found ${JSON.stringify(env)}`);
   }
-  return isMainThread ? Math.min(4, availableParallelism()) : 1;
+  return n;
 }
 
 async function tryWasm(): Promise<Attempt> {
@@ -116,6 +117,12 @@ async function useCpu(): Promise<BackendInfo> {
 }
 
 let current: { choice: BackendChoice; info: BackendInfo } | undefined;
+
+/** XNNPACK threads of the wasm backend in use (0 on another backend). */
+export function backendThreads(): number {
+  if (tf.getBackend() !== 'wasm') return 0;
+  return (tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } }).wasm.tfjs.getThreadsCount();
+}
 
 /**
  * Select and initialise the tensor backend. `auto` tries tfjs-node, then wasm, then cpu, logging

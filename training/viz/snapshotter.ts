@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
-import type { BackendChoice } from '../backend/index.js';
+import { backendThreads, type BackendChoice } from '../backend/index.js';
 import { compileChain } from './chain.js';
 import { convUnits, snapshotUnits, takeSnapshot, type SnapshotArgs, type SnapshotResult } from './snapshot.js';
 import type { SnapshotScanMessage, SnapshotWorkerReply, SnapshotWorkerRequest } from './snapshot-worker.js';
@@ -137,7 +137,10 @@ function merge(model: tf.LayersModel, parts: SnapshotResult[], total: number): S
  */
 export async function createSnapshotter(model: tf.LayersModel, opts: SnapshotterOptions = {}): Promise<Snapshotter> {
   const want = opts.threads ?? 'auto';
-  const two = want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2);
+  // A wasm backend on XNNPACK's threaded build already uses the cores in every kernel.
+  const two =
+    backendThreads() < 2 &&
+    (want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2));
   const single = (): Snapshotter => ({
     threads: 1,
     take: (args) => takeSnapshot({ ...args, model }),
