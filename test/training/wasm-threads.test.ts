@@ -59,7 +59,7 @@ describe('wasm on XNNPACK threads', () => {
     expect(backendThreads()).toBe(2);
     const got = gradients([32, 32, 3]);
     expect(got.length).toBe(reference.length);
-    got.forEach((g, i) => expect(relErr(g, reference[i]!)).toBeLessThanOrEqual(1e-4));
+    for (const [i, g] of got.entries()) expect(relErr(g, reference[i]!)).toBeLessThanOrEqual(1e-4);
   });
 
   it('makes the trainer use the threaded kernels, not a worker beside them', async () => {
