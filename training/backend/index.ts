@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
-import { initThreadedWasm } from './wasm-threads.js';
+import { initThreadedWasm, threadedWasmUnavailable } from './wasm-threads.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
@@ -87,7 +87,9 @@ async function tryWasm(): Promise<Attempt> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const threads = wasmThreads();
     const set = () => tf.setBackend('wasm');
-    const ok = threads > 1 ? await initThreadedWasm(threads, wasm, set) : await set();
+    // Without the threaded build's files the plain build runs, and the description says why.
+    const unavailable = threads > 1 ? threadedWasmUnavailable() : undefined;
+    const ok = threads > 1 && !unavailable ? await initThreadedWasm(threads, wasm, set) : await set();
     if (!ok) throw new Error("tf.setBackend('wasm') returned false");
     await tf.ready();
     registerWasmTrainingKernels();
@@ -97,7 +99,9 @@ async function tryWasm(): Promise<Attempt> {
       ok: true,
       info: {
         name: 'wasm',
-        description: `wasm (XNNPACK, ${simd}, ${got} thread${got === 1 ? '' : 's'}) + zfscope training kernels`,
+        description:
+          `wasm (XNNPACK, ${simd}, ${got} thread${got === 1 ? '' : 's'}) + zfscope training kernels` +
+          (unavailable ? `; ZFSCOPE_WASM_THREADS=${threads} not used: ${unavailable}` : ''),
       },
     };
   } catch (err) {

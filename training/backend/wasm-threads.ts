@@ -48,14 +48,26 @@ URL.revokeObjectURL = function () {};`;
 }
 
 let installed = false;
+let source: string | undefined;
+
+/** Why the threaded build cannot be set up here (its files missing or changed), or undefined when it can. */
+export function threadedWasmUnavailable(): string | undefined {
+  try {
+    source ??= pthreadWorkerSource();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
 
 /** Install the global Worker the threaded build creates its pool with (idempotent). */
 function installPthreadWorker(): void {
   if (installed) return;
-  const source = pthreadWorkerSource();
+  source ??= pthreadWorkerSource();
+  const code = source;
   class PthreadWorker extends NodeWorker {
     constructor(_url: string | URL) {
-      super(source, { eval: true });
+      super(code, { eval: true });
       this.unref();
     }
     /** The build refs a worker when it starts a thread on it; a pool thread must not hold the process. */
