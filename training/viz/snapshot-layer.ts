@@ -153,11 +153,13 @@ async function projectionAtlases(job: LayerJob, jobs: Job[], tile: number, dc: D
   const per = H * W * C;
   for (let start = 0; start < jobs.length; start += chunk) {
     const part = jobs.slice(start, start + chunk);
-    // One input row per request (images repeat): re-running the forward on a repeated image is
-    // cheaper than gathering every cached map per request, on every backend measured.
-    const images = part.map((j) => j.entry.image);
-    const requests: ProjectionRequest[] = part.map((j, i) => ({
-      image: i,
+    // One forward row per distinct image of the chunk (about half the requests repeat an image);
+    // the way down gathers each request's switches and masks (a copy of contiguous rows).
+    const rowOf = new Map<number, number>();
+    for (const j of part) if (!rowOf.has(j.entry.image)) rowOf.set(j.entry.image, rowOf.size);
+    const images = [...rowOf.keys()];
+    const requests: ProjectionRequest[] = part.map((j) => ({
+      image: rowOf.get(j.entry.image)!,
       channel: j.map,
       y: j.entry.y,
       x: j.entry.x,
@@ -165,7 +167,7 @@ async function projectionAtlases(job: LayerJob, jobs: Job[], tile: number, dc: D
     }));
     let t = now();
     const input = needsInput ? args.toInput(images) : null;
-    const cache = forwardChain(ops, input, { through, rows: part.length });
+    const cache = forwardChain(ops, input, { through, rows: images.length });
     input?.dispose();
     timings.forward! += now() - t;
     try {
