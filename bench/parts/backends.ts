@@ -1,14 +1,22 @@
 /**
  * bench part `backends`: training and inference img/s of the small ZF-net (conv1 7x7/2, batch 64)
- * at 32x32x3 and 28x28x1 on every available tensor backend, beside the PyTorch peer
- * (../shared/bench/torch_zfnet.py, same configuration) run in the same process tree, interleaved
- * run by run so both see the same machine load. Medians of 3 runs each.
+ * at 32x32x3 and 28x28x1, beside the PyTorch peer (../shared/bench/torch_zfnet.py, same
+ * configuration) at the same thread count. Every configuration runs in a fresh process
+ * (bench/probe.ts; the wasm backend's XNNPACK thread count is fixed when it starts), interleaved
+ * round by round with the peer so that all see the same machine load. Medians of 3 rounds.
  *
- * Keys: `backend`, `train_img_per_s`, `infer_img_per_s`, `peer_*`, `*_ratio_vs_peer` for 32x32x3
- * on the preferred backend; the 28x28x1 figures under `gray28_`; other backends under `<name>_`;
- * wasm training with the data-parallel two-thread step under `wasm_2threads_`. Ratios are at equal
- * threads (PyTorch on 1 thread against our 1, on 2 against our 2); `train_ratio_vs_peer` is at the
- * trainer's default thread count.
+ * Configurations on wasm: `1thread` (XNNPACK on 1 thread, the single train step), `2threads_xnnpack`
+ * (XNNPACK's threaded build on 2 threads, the single train step; inference uses it too) and
+ * `2threads_dataparallel` (XNNPACK on 1 thread, the data-parallel step over this thread and a
+ * worker); the trainer's default at 2 threads is the data-parallel one.
+ *
+ * Keys (32x32x3; 28x28x1 under `gray28_`): `train_1thread_img_per_s`, `infer_1thread_img_per_s`,
+ * `train_2threads_xnnpack_img_per_s`, `infer_2threads_img_per_s`, `train_2threads_dataparallel_img_per_s`,
+ * `train_2threads_img_per_s` (the trainer's default), `peer_{train,infer}_{1thread,2threads}_img_per_s`,
+ * and the equal-thread ratios `train_1thread_ratio_vs_peer`, `train_2threads_ratio_vs_peer`,
+ * `infer_1thread_ratio_vs_peer`, `infer_2threads_ratio_vs_peer`; `train_ratio_vs_peer` and
+ * `infer_ratio_vs_peer` at the trainer's default thread count (2 with two cores). Also `profile`:
+ * the per-kernel milliseconds of one 1-thread training step at 32x32x3 (bench/kernel-profile.ts).
  */
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -16,14 +24,13 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchPart } from '../parts.js';
-import { initBackend, type BackendChoice } from '../../training/backend/index.js';
-import { benchConfig, measureThroughput, median, type Contender } from '../throughput.js';
-import { createParallelTrainStep } from '../../training/backend/parallel-train-step.js';
-import { buildZfNet } from '../../training/model/zfnet.js';
+import { initBackend } from '../../training/backend/index.js';
+import { benchConfig, median } from '../throughput.js';
 import { formatConvSpec } from '../../training/model/config.js';
 
 const BATCH = 64;
 const RUNS = 3;
+const SECONDS = 1.5;
 const CASES: Array<{ prefix: string; shape: [number, number, number] }> = [
   { prefix: '', shape: [32, 32, 3] },
   { prefix: 'gray28_', shape: [28, 28, 1] },
@@ -74,100 +81,127 @@ function runPeer(shape: [number, number, number], seconds: number, threads: numb
 
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
+interface OursRun {
+  train: number;
+  infer: number;
+  description: string;
+  profile?: Array<{ kernel: string; ms: number; calls: number }>;
+}
+
+/** One run of bench/probe in a fresh process; a string says why it failed. */
+function runOurs(
+  shape: [number, number, number],
+  trainer: 'single' | 'parallel',
+  xnnpackThreads: number,
+  backend: string,
+  profile = false,
+): OursRun | string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const js = resolve(here, '../probe.js');
+  const args = existsSync(js) ? [js] : ['--import', 'tsx', resolve(here, '../probe.ts')];
+  args.push('--shape', shape.join(','), '--trainer', trainer, '--seconds', String(SECONDS));
+  if (profile) args.push('--profile');
+  const env = { ...process.env, ZFSCOPE_BACKEND: backend, ZFSCOPE_WASM_THREADS: String(xnnpackThreads) };
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000, env });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    const j = JSON.parse(last) as { train_img_per_s: number; infer_img_per_s: number; description: string };
+    return {
+      train: j.train_img_per_s,
+      infer: j.infer_img_per_s,
+      description: j.description,
+      ...(profile ? { profile: (j as { profile?: OursRun['profile'] }).profile } : {}),
+    };
+  } catch {
+    return `probe failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' / ')}`;
+  }
+}
+
+type Config = { key: string; trainer: 'single' | 'parallel'; xnnpack: number };
+
 const part: BenchPart = {
   name: 'backends',
-  description: 'small ZF-net train/infer img/s per tensor backend vs PyTorch (batch 64)',
+  description: 'small ZF-net train/infer img/s at 1 and 2 threads vs PyTorch at the same threads (batch 64)',
   async run(log) {
     const out: Record<string, unknown> = {};
-    const available: Array<{ choice: BackendChoice; name: string; description: string }> = [];
-    for (const choice of ['node', 'wasm'] as const) {
-      try {
-        const info = await initBackend(choice);
-        available.push({ choice, name: info.name, description: info.description });
-      } catch (err) {
-        log(`${choice}: unavailable: ${(err as Error).message}`);
-      }
-    }
-    if (available.length === 0) available.push({ choice: 'cpu', name: 'cpu', description: 'cpu' });
-    else out.cpu_note = 'cpu backend skipped: tens of seconds per batch-64 step, far below wasm';
+    const info = await initBackend(undefined, log);
+    const backend = info.name === 'tensorflow' ? 'node' : info.name;
+    out.backend = info.name;
+    const two = availableParallelism() >= 2;
+    // tfjs-node and cpu manage their own threads: one configuration, against the peer on 1 and 2.
+    const configs: Config[] =
+      info.name === 'wasm'
+        ? [
+            { key: '1thread', trainer: 'single', xnnpack: 1 },
+            ...(two
+              ? ([
+                  { key: '2threads_xnnpack', trainer: 'single', xnnpack: 2 },
+                  { key: '2threads_dataparallel', trainer: 'parallel', xnnpack: 1 },
+                ] as Config[])
+              : []),
+          ]
+        : [{ key: '1thread', trainer: 'single', xnnpack: 1 }];
     let peerNote: string | undefined;
-    for (const [bi, b] of available.entries()) {
-      const info = await initBackend(b.choice);
-      const keyPrefix = bi === 0 ? '' : `${b.name}_`;
-      if (bi === 0) {
-        out.backend = info.name;
-        out.backend_description = info.description;
-      }
-      for (const c of CASES) {
-        const p = keyPrefix + c.prefix;
-        const label = `${info.name} ${c.shape.join('x')}`;
-        // The peer at the same thread counts as ours: 1 (the single step) and 2 (the data-parallel step).
-        const peer: PeerRun[] = [];
-        const peer2: PeerRun[] = [];
-        const wantPeer = bi === 0 && peerNote === undefined;
-        const cpu = info.name === 'cpu';
-        // On wasm the two-thread data-parallel step runs beside the single-thread one, round by round.
-        const contenders: Contender[] = [{ name: 'single' }];
-        if (info.name === 'wasm') {
-          contenders.push({
-            name: '2threads',
-            make: async (cfg) => {
-              const model = buildZfNet(cfg);
-              const step = await createParallelTrainStep(model, { learningRate: 0.01, backend: 'wasm' });
-              return {
-                step,
-                dispose: async () => {
-                  await step.dispose();
-                  model.dispose();
-                },
-              };
-            },
-          });
+    for (const c of CASES) {
+      const p = c.prefix;
+      const label = c.shape.join('x');
+      const ours: Record<string, OursRun[]> = Object.fromEntries(configs.map((k) => [k.key, []]));
+      const peer: Record<'1thread' | '2threads', PeerRun[]> = { '1thread': [], '2threads': [] };
+      for (let r = 0; r < RUNS; r++) {
+        for (const k of configs) {
+          const o = runOurs(c.shape, k.trainer, k.xnnpack, backend);
+          if (typeof o === 'string') throw new Error(`bench backends: ${k.key} ${label}: ${o}`);
+          ours[k.key]!.push(o);
+          if (r === 0) out[`${p}${k.key}_description`] = o.description;
+          if (peerNote !== undefined) continue;
+          // The peer on the same threads right after ours.
+          const threads = k.key === '1thread' ? 1 : 2;
+          if (threads === 2 && k.key !== configs[configs.length - 1]!.key) continue;
+          const pr = runPeer(c.shape, SECONDS, threads);
+          if (typeof pr === 'string') peerNote = pr;
+          else peer[threads === 1 ? '1thread' : '2threads'].push(pr);
         }
-        const t = await measureThroughput(
-          { inputShape: c.shape, batch: BATCH, runs: cpu ? 1 : RUNS, seconds: cpu ? 0 : 1.5, contenders },
-          async () => {
-            if (!wantPeer || peerNote !== undefined) return;
-            const r = runPeer(c.shape, 1.5, 1);
-            if (typeof r === 'string') peerNote = r;
-            else peer.push(r);
-            if (info.name !== 'wasm' || peerNote !== undefined) return;
-            const r2 = runPeer(c.shape, 1.5, 2);
-            if (typeof r2 === 'string') peerNote = r2;
-            else peer2.push(r2);
-          },
+      }
+      const med = (runs: OursRun[], f: 'train' | 'infer') => median(runs.map((o) => o[f]));
+      for (const k of configs) {
+        const runs = ours[k.key]!;
+        log(
+          `${label} ${k.key}: train ${runs.map((o) => o.train).join(', ')} img/s; infer ${runs.map((o) => o.infer).join(', ')} img/s`,
         );
-        const runs = (v: number[]) => v.map((r) => round(r)).join(', ');
-        log(`${label}: train ${runs(t.trainRuns.single!)} img/s; infer ${runs(t.inferRuns)} img/s`);
-        const single = t.train.single!;
-        const parallel = t.train['2threads'];
-        out[`${p}train_img_per_s`] = round(single);
-        out[`${p}infer_img_per_s`] = round(t.inferImgPerS);
-        if (parallel !== undefined) {
-          log(`${label}: 2-thread train ${runs(t.trainRuns['2threads']!)} img/s`);
-          out[`${p}wasm_2threads_train_img_per_s`] = round(parallel);
-        }
-        if (peer.length > 0) {
-          const pt = median(peer.map((r) => r.train));
-          const pi = median(peer.map((r) => r.infer));
-          log(
-            `${label}: PyTorch train ${peer.map((r) => r.train).join(', ')}; infer ${peer.map((r) => r.infer).join(', ')}`,
-          );
-          out[`${p}peer_train_img_per_s`] = round(pt);
-          out[`${p}peer_infer_img_per_s`] = round(pi);
-          out[`${p}train_1thread_ratio_vs_peer`] = round(single / pt, 3);
-          out[`${p}infer_ratio_vs_peer`] = round(t.inferImgPerS / pi, 3);
-          // The headline ratio is at the thread count the trainer uses by default (2 on wasm with two cores).
-          out[`${p}train_ratio_vs_peer`] = round(single / pt, 3);
-          if (parallel !== undefined && peer2.length > 0) {
-            const pt2 = median(peer2.map((r) => r.train));
-            log(`${label}: PyTorch 2 threads train ${peer2.map((r) => r.train).join(', ')}`);
-            out[`${p}peer_2threads_train_img_per_s`] = round(pt2);
-            out[`${p}train_2threads_ratio_vs_peer`] = round(parallel / pt2, 3);
-            if (availableParallelism() >= 2) out[`${p}train_ratio_vs_peer`] = round(parallel / pt2, 3);
-          }
-        }
+        out[`${p}train_${k.key}_img_per_s`] = round(med(runs, 'train'));
       }
+      out[`${p}infer_1thread_img_per_s`] = round(med(ours['1thread']!, 'infer'));
+      if (ours['2threads_xnnpack']) out[`${p}infer_2threads_img_per_s`] = round(med(ours['2threads_xnnpack'], 'infer'));
+      // The trainer's default at two threads (createFastTrainStep: the data-parallel step).
+      const default2 = ours['2threads_dataparallel'];
+      if (default2) out[`${p}train_2threads_img_per_s`] = round(med(default2, 'train'));
+      for (const t of ['1thread', '2threads'] as const) {
+        const runs = peer[t];
+        if (runs.length === 0) continue;
+        log(
+          `${label} PyTorch ${t}: train ${runs.map((r) => r.train).join(', ')}; infer ${runs.map((r) => r.infer).join(', ')}`,
+        );
+        const pt = median(runs.map((r) => r.train));
+        const pi = median(runs.map((r) => r.infer));
+        out[`${p}peer_train_${t}_img_per_s`] = round(pt);
+        out[`${p}peer_infer_${t}_img_per_s`] = round(pi);
+        const train = out[`${p}train_${t}_img_per_s`] as number | undefined;
+        const infer = out[`${p}infer_${t}_img_per_s`] as number | undefined;
+        if (train !== undefined) out[`${p}train_${t}_ratio_vs_peer`] = round(train / pt, 3);
+        if (infer !== undefined) out[`${p}infer_${t}_ratio_vs_peer`] = round(infer / pi, 3);
+      }
+      // Headline ratios at the trainer's default thread count (2 on wasm with two cores).
+      const headline = two && out[`${p}train_2threads_ratio_vs_peer`] !== undefined ? '2threads' : '1thread';
+      out[`${p}train_ratio_vs_peer`] = out[`${p}train_${headline}_ratio_vs_peer`];
+      out[`${p}infer_ratio_vs_peer`] = out[`${p}infer_${headline}_ratio_vs_peer`];
+    }
+    // Where one 1-thread training step's time goes, per kernel.
+    const prof = runOurs(CASES[0]!.shape, 'single', 1, backend, true);
+    if (typeof prof !== 'string' && prof.profile) {
+      out.profile = prof.profile.slice(0, 25);
+      log('one training step at 1 thread, per kernel (ms, calls):');
+      for (const row of prof.profile.slice(0, 25))
+        log(`  ${row.kernel.padEnd(44)} ${row.ms.toFixed(2).padStart(7)} ${row.calls}`);
     }
     if (peerNote !== undefined) {
       log(`PyTorch peer: ${peerNote}`);
@@ -175,7 +209,7 @@ const part: BenchPart = {
     }
     out.batch = BATCH;
     out.ratio_note =
-      "every *_ratio_vs_peer is at equal threads: ours on N threads against PyTorch on N; train_ratio_vs_peer is at the trainer's default (2 threads on wasm with two cores)";
+      "every *_ratio_vs_peer is at equal threads: ours on N threads against PyTorch on N; train_ratio_vs_peer and infer_ratio_vs_peer are at the trainer's default (2 threads on wasm with two cores: training data-parallel, inference on threaded XNNPACK)";
     out.model = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
     return out;
   },

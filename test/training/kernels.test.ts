@@ -2,7 +2,8 @@
  * zfscope's wasm training kernels agree with the cpu backend's reference kernels (an independent
  * implementation) on a table of shapes: conv backprops over strides 1-4, kernels 1-11, 'same' and
  * 'valid' padding, channel counts 1/3/5/16, batch 1 and > 1; MaxPoolGrad on rectified inputs (many
- * tied zeros, so the tie rule is checked too); BatchMatMul with each transpose flag.
+ * tied zeros, so the tie rule is checked too); BatchMatMul with each transpose flag; GatherV2 on
+ * axis 0 and inner axes with repeated indices, float32 and int32.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -125,7 +126,23 @@ function matMul(m: (typeof MATMULS)[number], seed: number): Float32Array {
   });
 }
 
+const GATHERS: Array<{ shape: number[]; axis: number; idx: number[]; dtype: 'float32' | 'int32' }> = [
+  { shape: [5, 4, 4, 3], axis: 0, idx: [4, 0, 0, 2, 4, 1], dtype: 'float32' },
+  { shape: [3, 6, 2], axis: 1, idx: [5, 5, 0, 3], dtype: 'float32' },
+  { shape: [4, 3, 5], axis: 2, idx: [4, 1], dtype: 'int32' },
+  { shape: [7], axis: 0, idx: [], dtype: 'float32' },
+];
+
+function gathered(g: (typeof GATHERS)[number], seed: number): { values: number[]; shape: number[] } {
+  return tf.tidy(() => {
+    const x = tf.randomUniform(g.shape, -100, 100, g.dtype, seed);
+    const out = tf.gather(x, tf.tensor1d(g.idx, 'int32'), g.axis);
+    return { values: Array.from(out.dataSync()), shape: out.shape };
+  });
+}
+
 describe('wasm training kernels', () => {
+  let gatherReference: Array<{ values: number[]; shape: number[] }>;
   let reference: Array<{ dx: Float32Array; dw: Float32Array }>;
   let poolReference: Float32Array[];
   let matMulReference: Float32Array[];
@@ -135,6 +152,7 @@ describe('wasm training kernels', () => {
     reference = CASES.map((c, i) => backward(c, 10 * i + 1));
     poolReference = POOLS.map((c, i) => poolBackward(c, 10 * i + 3));
     matMulReference = MATMULS.map((m, i) => matMul(m, 10 * i + 5));
+    gatherReference = GATHERS.map((g, i) => gathered(g, 10 * i + 7));
     await initBackend('wasm');
   });
 
@@ -173,6 +191,20 @@ describe('wasm training kernels', () => {
       expect(relErr(got, matMulReference[i]!)).toBeLessThanOrEqual(1e-5);
     },
   );
+
+  it.each(GATHERS.map((g, i) => [`${g.dtype} ${g.shape.join('x')} axis ${g.axis} [${g.idx}]`, g, i] as const))(
+    'GatherV2 equals the cpu backend exactly: %s',
+    (_name, g, i) => {
+      expect(gathered(g, 10 * i + 7)).toEqual(gatherReference[i]);
+    },
+  );
+
+  it('GatherV2 refuses an index out of range, naming it and the range', () => {
+    const x = tf.ones([3, 2]);
+    const idx = tf.tensor1d([1, 3], 'int32');
+    expect(() => tf.gather(x, idx)).toThrow('GatherV2: the index value 3 is not in [0, 2]');
+    tf.dispose([x, idx]);
+  });
 
   it('the composed kernels leave no tensors or wasm buffers behind', () => {
     const before = tf.memory().numTensors;

@@ -1,4 +1,5 @@
-/** The registry of analyses on stored checkpoints: adding one is a new file and one line here. */
+/** The registry of analyses on stored checkpoints: adding one is a new file and one entry in the list. */
+import { registry } from '../registry.js';
 import { correspondenceAnalysis } from './correspondence.js';
 import { invariance } from './invariance.js';
 import { occlusion } from './occlusion.js';
@@ -17,13 +18,13 @@ export type {
 } from './types.js';
 export { AnalysisError } from './types.js';
 
-export const ANALYSES: Record<string, Analysis> = {
-  'optimal-input': optimalInput,
+export const ANALYSES: Readonly<Record<string, Analysis>> = registry('analysis', [
+  optimalInput,
   reconstruction,
   occlusion,
   invariance,
-  correspondence: correspondenceAnalysis,
-};
+  correspondenceAnalysis,
+]);
 
 /** The analysis of that name, or an AnalysisError listing the valid ones. */
 export function analysisNamed(name: string): Analysis {

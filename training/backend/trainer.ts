@@ -1,15 +1,18 @@
 /**
  * The train step to use on this machine: the data-parallel two-thread step (main thread + one
- * worker, parallel-train-step.ts) when the backend is wasm and there are at least two cores, else
- * createTrainStep. On tfjs-node the native backend already uses every core.
+ * worker, parallel-train-step.ts) when the backend is wasm on one XNNPACK thread and there are at
+ * least two cores, else createTrainStep. On tfjs-node the native backend already uses every core,
+ * and so does a wasm backend started on XNNPACK's threaded build (ZFSCOPE_WASM_THREADS > 1): a
+ * worker beside it would only oversubscribe the cores.
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { createTrainStep, type TrainStep, type TrainStepOptions } from '../train-step.js';
+import { backendThreads } from './index.js';
 import { createParallelTrainStep } from './parallel-train-step.js';
 
 export interface ManagedTrainStep extends TrainStep {
-  /** 1 (this thread) or 2 (this thread and a worker). */
+  /** 1 (this thread), 2 (this thread and a worker), or XNNPACK's thread count on its threaded build. */
   threads: number;
   /** Stops the worker, if any. */
   dispose(): Promise<void>;
@@ -25,7 +28,9 @@ export async function createFastTrainStep(
   log?: (line: string) => void,
 ): Promise<ManagedTrainStep> {
   const want = opts.threads ?? 'auto';
-  const two = want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2);
+  const xnnpack = backendThreads();
+  const two =
+    xnnpack < 2 && (want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2));
   if (two) {
     try {
       const step = (await createParallelTrainStep(model, opts)) as ManagedTrainStep;
@@ -37,8 +42,8 @@ export async function createFastTrainStep(
     }
   }
   const step = createTrainStep(model, opts) as ManagedTrainStep;
-  step.threads = 1;
+  step.threads = Math.max(1, xnnpack);
   step.dispose = async () => undefined;
-  log?.('train step: 1 thread');
+  log?.(xnnpack > 1 ? `train step: ${xnnpack} XNNPACK threads in every kernel` : 'train step: 1 thread');
   return step;
 }

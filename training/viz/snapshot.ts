@@ -8,15 +8,12 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
-import type { FeatureMapSnapshot, LayerSnapshot } from '../../server/protocol.js';
-import { Atlas, displayChannels, maxAbs, symmetricBytes, toDisplay, weightsAtlas } from './atlas.js';
-import { compileChain, forwardChain, forwardNeeds, isReluLayer } from './chain.js';
-import { layerHealth, mapHealth } from './snapshot-health.js';
-import { projectCached } from './methods/project.js';
-import { PROJECTION_METHODS, checkMethods } from './methods/index.js';
-import type { ProjectionRequest } from './methods/types.js';
-import { cropTile, receptiveFields, unitWindow, type UnitWindow } from './receptive-field.js';
-import { topActivations, type LayerActivity, type TopEntry } from './top-k.js';
+import type { LayerSnapshot } from '../../server/protocol.js';
+import { compileChain, isReluLayer } from './chain.js';
+import { checkMethods } from './methods/index.js';
+import { receptiveFields } from './receptive-field.js';
+import { snapshotLayer } from './snapshot-layer.js';
+import { topActivations, type LayerActivity } from './top-k.js';
 import type { DiagnosticsMemory } from './diagnostics/diagnose.js';
 
 /** What the next snapshot needs from this one: plain arrays, per conv layer. */
@@ -80,7 +77,6 @@ export interface SnapshotResult {
   seconds: Record<string, number>;
 }
 
-const PATCH_GREY = 128;
 const now = () => performance.now() / 1000;
 
 /** The conv layers of a model and, for each, the layer whose output holds its rectified activations. */
@@ -125,32 +121,21 @@ export function snapshotUnits(model: tf.LayersModel): { units: ReturnType<typeof
   return { units, skipped };
 }
 
-interface Job {
-  map: number;
-  rank: number;
-  entry: TopEntry;
-  win: UnitWindow;
-}
-
 /** Take a snapshot; see the module comment. Disposes every tensor it creates. */
 export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> {
   const t0 = now();
   const { model, probe, toInput, epoch } = args;
   const methods = validMethods(args.methods ?? ['deconvnet']);
   const k = args.topK ?? 9;
-  const chunk = Math.max(1, args.projectionBatch ?? 256);
   const seconds: Record<string, number> = { topk: 0, forward: 0, render: 0 };
   for (const m of methods) seconds[m] = 0;
   const geometry = new Map(receptiveFields(model).map((g) => [g.name, g]));
   const { units, skipped } = snapshotUnits(model);
-  skipped.forEach((why) => {
-    args.onProgress?.(`skipping a conv layer: ${why}`);
-  });
-  const { height: H, width: W, channels: C } = probe;
+  for (const why of skipped) args.onProgress?.(`skipping a conv layer: ${why}`);
   const only = args.layers ? new Set(args.layers) : null;
   const chosen = units.map((_, li) => li).filter((li) => !only || only.has(units[li]!.conv.name));
 
-  let t = now();
+  const t = now();
   const outs = chosen.map((li) => units[li]!.out);
   const activity =
     chosen.length === 0
@@ -170,153 +155,21 @@ export async function takeSnapshot(args: SnapshotArgs): Promise<SnapshotResult> 
 
   const memory: SnapshotMemory = { epoch, method: methods[0]!, layers: {} };
   const layers: SnapshotResult['layers'] = [];
-  const dc = displayChannels(C);
   for (let ci = 0; ci < chosen.length; ci++) {
     const li = chosen[ci]!;
     const { conv } = units[li]!;
-    const act = activity[ci]!;
-    const [h, w, maps] = act.shape;
-    const geo = geometry.get(conv.name)!;
-    const jobs: Job[] = [];
-    act.top.forEach((list, map) => {
-      list.forEach((entry, rank) => {
-        jobs.push({ map, rank, entry, win: unitWindow(geo.rf, entry.y, entry.x, H, W) });
-      });
-    });
-    const tile = unitWindow(geo.rf, 0, 0, H, W).tile;
-    const atlases = Object.fromEntries(methods.map((m) => [m, new Atlas(k, maps, tile, dc)]));
-    const patches = new Atlas(k, maps, tile, dc);
-    const rank0: Array<Float32Array | null> = new Array(maps).fill(null);
-    const timings: Record<string, number> = { forward: 0 };
-    for (const m of methods) timings[m] = 0;
-
-    // Projections, a chunk of requests at a time: one forward of the chunk's images, then one way down per method.
-    const ops = compileChain(model, conv.name);
-    // Seeds are the top-k values themselves, so the forward stops at the highest switch (or mask) needed.
-    const through = forwardNeeds(
-      ops,
-      methods.some((m) => PROJECTION_METHODS[m]!.usesForwardMask),
-    );
-    const needsInput = through >= 0 || ops[0]!.kind === 'pool';
-    const tileBuf = new Float32Array(tile * tile * C);
-    for (let start = 0; start < jobs.length; start += chunk) {
-      const part = jobs.slice(start, start + chunk);
-      // One input row per request (images repeat): re-running the forward on a repeated image is
-      // cheaper than gathering every cached map per request, on every backend measured.
-      const images = part.map((j) => j.entry.image);
-      const requests: ProjectionRequest[] = part.map((j, i) => ({
-        image: i,
-        channel: j.map,
-        y: j.entry.y,
-        x: j.entry.x,
-        seed: j.entry.value,
-      }));
-      t = now();
-      const input = needsInput ? toInput(images) : null;
-      const cache = forwardChain(ops, input, { through, rows: part.length });
-      input?.dispose();
-      timings.forward! += now() - t;
-      try {
-        for (const m of methods) {
-          t = now();
-          const P = projectCached(cache, requests, PROJECTION_METHODS[m]!.relu, { seedsAreActivations: true });
-          const data = await P.data();
-          P.dispose();
-          timings[m]! += now() - t;
-          t = now();
-          const per = H * W * C;
-          part.forEach((j, i) => {
-            cropTile(data as Float32Array, i * per, H, W, C, j.win.top, j.win.left, tile, 0, tileBuf);
-            const shown = toDisplay(tileBuf, tile * tile, C);
-            atlases[m]!.put(j.rank, j.map, symmetricBytes(shown, maxAbs(data, i * per, (i + 1) * per)));
-            if (j.rank === 0 && m === methods[0]) rank0[j.map] = shown;
-          });
-          seconds.render! += now() - t;
-        }
-      } finally {
-        cache.dispose();
-      }
-      args.onProgress?.(`${conv.name}: ${Math.min(start + chunk, jobs.length)}/${jobs.length} projections`);
-    }
-    t = now();
-    const patchBuf = new Uint8Array(tile * tile * C);
-    for (const j of jobs) {
-      cropTile(probe.images, j.entry.image * H * W * C, H, W, C, j.win.top, j.win.left, tile, PATCH_GREY, patchBuf);
-      patches.put(
-        j.rank,
-        j.map,
-        dc === C ? patchBuf : Uint8Array.from(toDisplay(patchBuf, tile * tile, C), (v) => Math.round(v)),
-      );
-    }
-
-    // Health, against the previous snapshot's memory of this layer.
-    const [kernelT] = conv.getWeights();
-    const kernel = (await kernelT!.data()) as Float32Array;
-    const [kh, kw, cin] = kernelT!.shape as number[];
-    const prev = args.previous?.layers[conv.name];
-    const samePrev = prev && prev.kernel.length === kernel.length && prev.cout === maps ? prev : undefined;
-    const stride = geo.stride[0];
-    const { maps: health, aliasing } = mapHealth({
-      act,
-      kernel: Float32Array.from(kernel),
-      cout: maps,
-      rank0,
-      previous: samePrev,
-      aliasing: li === 0 ? { kh: kh!, kw: kw!, cin: cin!, stride } : undefined,
-    });
-    const files: SnapshotFile[] = [{ name: `${conv.name}.patches.png`, data: patches.png() }];
-    for (const m of methods) files.push({ name: `${conv.name}.${m}.png`, data: atlases[m]!.png() });
-    let weightsGrid: LayerSnapshot['weightsGrid'];
-    if (li === 0) {
-      const wa = weightsAtlas(kernel, kh!, kw!, cin!, maps);
-      files.push({ name: `${conv.name}.weights.png`, data: wa.png() });
-      weightsGrid = { tile: wa.tile, cols: wa.cols, rows: wa.rows };
-    }
-    seconds.render! += now() - t;
-    for (const m of methods) seconds[m]! += timings[m]!;
-    seconds.forward! += timings.forward!;
-
-    const mapsOut: FeatureMapSnapshot[] = act.top.map((list, map) => ({
-      index: map,
-      top: list.map((e) => {
-        const win = unitWindow(geo.rf, e.y, e.x, H, W);
-        return {
-          value: e.value,
-          image: e.image,
-          label: probe.labels[e.image] ?? 0,
-          y: e.y,
-          x: e.x,
-          rf: win.rf,
-          clipped: win.clipped,
-        };
-      }),
-      health: health[map]!,
-    }));
-    const index: LayerSnapshot = {
-      epoch,
-      layer: conv.name,
+    const layer = await snapshotLayer({
+      args,
+      conv,
       layerIndex: li,
-      shape: [h, w, maps],
-      rf: geo.rf[0],
-      atlas: { tile, cols: k, rows: maps },
+      act: activity[ci]!,
+      geo: geometry.get(conv.name)!,
       methods,
-      maps: mapsOut,
-      health: layerHealth(health, aliasing),
-      files: {
-        patches: `${conv.name}.patches.png`,
-        projections: Object.fromEntries(methods.map((m) => [m, `${conv.name}.${m}.png`])),
-        ...(li === 0 ? { weights: `${conv.name}.weights.png` } : {}),
-      },
-      ...(weightsGrid ? { weightsGrid } : {}),
-      timings,
-    };
-    layers.push({ index, files });
-    memory.layers[conv.name] = {
-      kernel: Float32Array.from(kernel),
-      cout: maps,
-      top: act.top.map((l) => l.map((e) => e.image)),
-      rank0,
-    };
+      k,
+      seconds,
+    });
+    layers.push({ index: layer.index, files: layer.files });
+    memory.layers[conv.name] = layer.memory;
   }
   seconds.total = now() - t0;
   return { layers, memory, seconds };

@@ -8,18 +8,12 @@
  * on one side. Started once per run and reused; a worker that fails falls back to one thread.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
-import type { BackendChoice } from '../backend/index.js';
+import { backendThreads } from '../backend/index.js';
 import { compileChain } from './chain.js';
 import { convUnits, snapshotUnits, takeSnapshot, type SnapshotArgs, type SnapshotResult } from './snapshot.js';
-import type {
-  ExperimentsWorkerRequest,
-  SnapshotScanMessage,
-  SnapshotWorkerReply,
-  SnapshotWorkerRequest,
-} from './snapshot-worker.js';
+import { SnapshotChannel } from './snapshot-channel.js';
 import { foldScan, scanBatches, type ScanBatch } from './top-k.js';
 import {
   mergeEvents,
@@ -54,41 +48,6 @@ export interface Snapshotter {
   experiments(args: Omit<ExperimentsArgs, 'model'>): Promise<ExperimentsEvent | null>;
   /** Stop the worker, if any. */
   dispose(): Promise<void>;
-}
-
-const START_TIMEOUT_MS = 120_000;
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (v: T) => void;
-  reject: (e: Error) => void;
-}
-
-/** A promise settled from outside; a rejection nobody awaits yet is not an unhandled one. */
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-function startWorker(workerData: Record<string, unknown>): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const file = new URL('./snapshot-worker.ts', self).href;
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(file)}); })`;
-    return new Worker(boot, { eval: true, workerData });
-  }
-  return new Worker(new URL('./snapshot-worker.js', self), { workerData });
-}
-
-function currentChoice(): BackendChoice {
-  const name = tf.getBackend();
-  return name === 'tensorflow' ? 'node' : name === 'cpu' ? 'cpu' : 'wasm';
 }
 
 /**
@@ -169,210 +128,136 @@ function merge(model: tf.LayersModel, parts: SnapshotResult[], total: number): S
  */
 export async function createSnapshotter(model: tf.LayersModel, opts: SnapshotterOptions = {}): Promise<Snapshotter> {
   const want = opts.threads ?? 'auto';
-  const two = want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2);
-  const single = (): Snapshotter => ({
-    threads: 1,
-    take: (args) => takeSnapshot({ ...args, model }),
-    experiments: (args) => experimentsHere(model, args),
-    dispose: async () => undefined,
-  });
-  if (!two) return single();
-
-  let worker: Worker;
-  try {
-    worker = startWorker({
-      zfscopeSnapshotWorker: true,
-      backend: currentChoice(),
-      modelJson: JSON.stringify(model.toJSON(null, false)),
-    });
-    const mine = model.getWeights().map((w) => w.shape.join());
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no answer within ${START_TIMEOUT_MS / 1000} s`)),
-        START_TIMEOUT_MS,
-      );
-      worker.once('message', (m: { shapes?: number[][]; error?: string }) => {
-        clearTimeout(timer);
-        if (m.error) return reject(new Error(m.error));
-        if (m.shapes?.map((s) => s.join()).join(';') !== mine.join(';'))
-          return reject(new Error('its model replica has different weight shapes'));
-        resolve();
-      });
-      worker.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-  } catch (err) {
-    opts.log?.(`snapshot: worker thread unavailable (${(err as Error).message}); snapshots on one thread`);
-    return single();
-  }
-  worker.unref();
-  opts.log?.('snapshot: 2 threads (conv layers split between this thread and a worker)');
-  let failure: string | null = null;
-  let nextId = 0;
-  // Per request: the worker's raw scan, then its result; both rejected when the worker fails.
-  const pending = new Map<number, { scan: Deferred<ScanBatch[]>; result: Deferred<SnapshotResult> }>();
-  const pendingExperiments = new Map<number, Deferred<{ event: ExperimentsEvent; log: string[] }>>();
-  const failAll = (why: string) => {
-    failure ??= why;
-    pending.forEach((p) => {
-      p.scan.reject(new Error(why));
-      p.result.reject(new Error(why));
-    });
-    pending.clear();
-    for (const p of pendingExperiments.values()) p.reject(new Error(why));
-    pendingExperiments.clear();
-  };
-  worker.on('message', (m: SnapshotWorkerReply) => {
-    const e = pendingExperiments.get(m.id);
-    if (e) {
-      pendingExperiments.delete(m.id);
-      if (m.kind === 'experiments') e.resolve({ event: m.event, log: m.log });
-      else e.reject(new Error(m.kind === 'error' ? m.error : `unexpected reply ${m.kind}`));
-      return;
-    }
-    const p = pending.get(m.id);
-    if (!p) return;
-    if (m.kind === 'scan') return p.scan.resolve(m.batches);
-    pending.delete(m.id);
-    if (m.kind === 'result') return p.result.resolve(m.result);
-    const why = m.kind === 'error' ? m.error : `unexpected reply ${m.kind}`;
-    p.scan.reject(new Error(why));
-    p.result.reject(new Error(why));
-  });
-  worker.on('error', (err) => failAll(err.message));
-  worker.on('exit', (code) => failAll(`the worker exited (code ${code})`));
-  let disposed = false;
-  const workerFailed = (err: unknown, what: string) => {
-    if (!failure) failAll((err as Error).message);
-    opts.log?.(`snapshot: worker thread failed (${(err as Error).message}); ${what}, one thread from now on`);
-  };
-
-  const take = async (args: SnapshotTakeArgs): Promise<SnapshotResult> => {
-    if (failure || disposed) return takeSnapshot({ ...args, model });
-    const t0 = performance.now();
-    const k = args.topK ?? 9;
-    const theirs = workerLayers(model, k);
-    if (theirs.length === 0) return takeSnapshot({ ...args, model }); // one layer: nothing to split
-    const { units } = snapshotUnits(model);
-    const outs = units.map((u) => u.out);
-    const ours = units.map((u) => u.conv.name).filter((n) => !theirs.includes(n));
-    // The scan splits at a batch boundary, so both halves batch as one scan would (see scanBatches).
-    const count = args.probe.count;
-    const batchSize = args.batchSize ?? 100;
-    const mid = Math.min(count, Math.round(count / 2 / batchSize) * batchSize);
-    const inputs = allInputs(args.probe, args.toInput, batchSize);
-    const previous = args.previous
-      ? {
-          ...args.previous,
-          layers: Object.fromEntries(Object.entries(args.previous.layers).filter(([n]) => theirs.includes(n))),
-        }
-      : undefined;
-    const id = nextId++;
-    const req: SnapshotWorkerRequest = {
-      kind: 'take',
-      id,
-      weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
-      probe: args.probe,
-      inputs: inputs.data,
-      inputShape: inputs.shape,
-      layers: theirs,
-      scanFrom: mid,
-      scanTo: count,
-      epoch: args.epoch,
-      ...(args.methods ? { methods: args.methods } : {}),
-      ...(args.topK !== undefined ? { topK: args.topK } : {}),
-      ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
-      ...(args.projectionBatch !== undefined ? { projectionBatch: args.projectionBatch } : {}),
-      ...(previous ? { previous } : {}),
+  // A wasm backend on XNNPACK's threaded build already uses the cores in every kernel.
+  const two =
+    backendThreads() < 2 &&
+    (want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2));
+  const channel = two ? await SnapshotChannel.open(model, opts.log) : null;
+  if (!channel) {
+    return {
+      threads: 1,
+      take: (args) => takeSnapshot({ ...args, model }),
+      experiments: (args) => experimentsHere(model, args),
+      dispose: async () => undefined,
     };
-    const p = { scan: deferred<ScanBatch[]>(), result: deferred<SnapshotResult>() };
-    pending.set(id, p);
-    worker.postMessage(req, [inputs.data.buffer as ArrayBuffer]); // built for this request: moved, not copied
-    let mine: ScanBatch[] = [];
-    try {
-      mine = await scanBatches({
-        model,
-        layers: outs,
-        from: 0,
-        to: mid,
-        toInput: args.toInput,
-        batchSize,
-        k,
-        ...(args.onProgress ? { onProgress: args.onProgress } : {}),
-      });
-    } finally {
-      worker.postMessage({ kind: 'scan', id, batches: mine } satisfies SnapshotScanMessage); // never leave the worker waiting
-    }
-    let other: ScanBatch[];
-    try {
-      other = await p.scan.promise;
-    } catch (err) {
-      workerFailed(err, 'this snapshot taken here');
-      return takeSnapshot({ ...args, model });
-    }
-    const byName = new Map(foldScan(outs, count, k, [...mine, ...other]).map((a) => [a.layer, a]));
-    const scan = async (wanted: tf.layers.Layer[]) => wanted.map((l) => byName.get(l.name)!);
-    const scanSeconds = (performance.now() - t0) / 1000;
-    const local = await takeSnapshot({ ...args, model, layers: ours, scan });
-    local.seconds.topk = scanSeconds;
-    local.seconds.total! += scanSeconds;
-    let remote: SnapshotResult;
-    try {
-      remote = await p.result.promise;
-    } catch (err) {
-      // Argument errors already threw here (the same code checks them on both sides): this is the worker's.
-      workerFailed(err, 'its layers computed here');
-      remote = await takeSnapshot({ ...args, model, layers: theirs, scan });
-    }
-    return merge(model, [local, remote], (performance.now() - t0) / 1000);
-  };
-
-  /** The worker computes half of the plan (splitPlan) while this thread computes the other half. */
-  const experiments = async (args: Omit<ExperimentsArgs, 'model'>): Promise<ExperimentsEvent | null> => {
-    if (failure || disposed) return experimentsHere(model, args);
-    const plan = planExperiments(args.probe.labels, args.which, args.images ?? 4);
-    if (!Object.keys(plan).length) return null;
-    const [mine, theirs] = splitPlan(plan);
-    const probe = probeOf(args.probe, args.toInput);
-    const id = nextId++;
-    const reply = deferred<{ event: ExperimentsEvent; log: string[] }>();
-    pendingExperiments.set(id, reply);
-    worker.postMessage({
-      kind: 'experiments',
-      id,
-      weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
-      probe: args.probe,
-      inputs: planImages(theirs, args.probe.labels).map((i) => [i, probe.input(i)]),
-      plan: theirs,
-      epoch: args.epoch,
-    } satisfies ExperimentsWorkerRequest);
-    const here = await runPlan(model, probe, mine, args.epoch, args.log);
-    let there: ExperimentsEvent;
-    try {
-      const r = await reply.promise;
-      for (const line of r.log) args.log?.(line);
-      there = r.event;
-    } catch (err) {
-      workerFailed(err, 'its experiments computed here');
-      there = await runPlan(model, probe, theirs, args.epoch, args.log);
-    }
-    const event = mergeEvents(here, there);
-    return Object.keys(event.seconds).length ? event : null;
-  };
-
+  }
+  opts.log?.('snapshot: 2 threads (conv layers split between this thread and a worker)');
   return {
     get threads() {
-      return failure || disposed ? 1 : 2;
+      return channel.usable ? 2 : 1;
     },
-    take,
-    experiments,
-    async dispose() {
-      if (disposed) return;
-      disposed = true;
-      failAll('the snapshotter was disposed');
-      await worker.terminate();
-    },
+    take: (args) => (channel.usable ? takeOnTwoThreads(model, channel, args) : takeSnapshot({ ...args, model })),
+    experiments: (args) =>
+      channel.usable ? experimentsOnTwoThreads(model, channel, args) : experimentsHere(model, args),
+    dispose: () => channel.dispose(),
   };
+}
+
+/** One snapshot with the worker: the scan halved and swapped, the layers split (workerLayers). */
+async function takeOnTwoThreads(
+  model: tf.LayersModel,
+  channel: SnapshotChannel,
+  args: SnapshotTakeArgs,
+): Promise<SnapshotResult> {
+  const t0 = performance.now();
+  const k = args.topK ?? 9;
+  const theirs = workerLayers(model, k);
+  if (theirs.length === 0) return takeSnapshot({ ...args, model }); // one layer: nothing to split
+  const { units } = snapshotUnits(model);
+  const outs = units.map((u) => u.out);
+  const ours = units.map((u) => u.conv.name).filter((n) => !theirs.includes(n));
+  // The scan splits at a batch boundary, so both halves batch as one scan would (see scanBatches).
+  const count = args.probe.count;
+  const batchSize = args.batchSize ?? 100;
+  const mid = Math.min(count, Math.round(count / 2 / batchSize) * batchSize);
+  const inputs = allInputs(args.probe, args.toInput, batchSize);
+  const previous = args.previous
+    ? {
+        ...args.previous,
+        layers: Object.fromEntries(Object.entries(args.previous.layers).filter(([n]) => theirs.includes(n))),
+      }
+    : undefined;
+  const request = channel.take({
+    weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+    probe: args.probe,
+    inputs: inputs.data,
+    inputShape: inputs.shape,
+    layers: theirs,
+    scanFrom: mid,
+    scanTo: count,
+    epoch: args.epoch,
+    ...(args.methods ? { methods: args.methods } : {}),
+    ...(args.topK !== undefined ? { topK: args.topK } : {}),
+    ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
+    ...(args.projectionBatch !== undefined ? { projectionBatch: args.projectionBatch } : {}),
+    ...(previous ? { previous } : {}),
+  });
+  let mine: ScanBatch[] = [];
+  try {
+    mine = await scanBatches({
+      model,
+      layers: outs,
+      from: 0,
+      to: mid,
+      toInput: args.toInput,
+      batchSize,
+      k,
+      ...(args.onProgress ? { onProgress: args.onProgress } : {}),
+    });
+  } finally {
+    request.sendScan(mine); // never leave the worker waiting
+  }
+  let other: ScanBatch[];
+  try {
+    other = await request.scan;
+  } catch (err) {
+    channel.failed(err, 'this snapshot taken here');
+    return takeSnapshot({ ...args, model });
+  }
+  const byName = new Map(foldScan(outs, count, k, [...mine, ...other]).map((a) => [a.layer, a]));
+  const scan = async (wanted: tf.layers.Layer[]) => wanted.map((l) => byName.get(l.name)!);
+  const scanSeconds = (performance.now() - t0) / 1000;
+  const local = await takeSnapshot({ ...args, model, layers: ours, scan });
+  local.seconds.topk = scanSeconds;
+  local.seconds.total! += scanSeconds;
+  let remote: SnapshotResult;
+  try {
+    remote = await request.result;
+  } catch (err) {
+    // Argument errors already threw here (the same code checks them on both sides): this is the worker's.
+    channel.failed(err, 'its layers computed here');
+    remote = await takeSnapshot({ ...args, model, layers: theirs, scan });
+  }
+  return merge(model, [local, remote], (performance.now() - t0) / 1000);
+}
+
+/** The worker computes half of the plan (splitPlan) while this thread computes the other half. */
+async function experimentsOnTwoThreads(
+  model: tf.LayersModel,
+  channel: SnapshotChannel,
+  args: Omit<ExperimentsArgs, 'model'>,
+): Promise<ExperimentsEvent | null> {
+  const plan = planExperiments(args.probe.labels, args.which, args.images ?? 4);
+  if (!Object.keys(plan).length) return null;
+  const [mine, theirs] = splitPlan(plan);
+  const probe = probeOf(args.probe, args.toInput);
+  const reply = channel.experiments({
+    weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+    probe: args.probe,
+    inputs: planImages(theirs, args.probe.labels).map((i) => [i, probe.input(i)]),
+    plan: theirs,
+    epoch: args.epoch,
+  });
+  const here = await runPlan(model, probe, mine, args.epoch, args.log);
+  let there: ExperimentsEvent;
+  try {
+    const r = await reply;
+    for (const line of r.log) args.log?.(line);
+    there = r.event;
+  } catch (err) {
+    channel.failed(err, 'its experiments computed here');
+    there = await runPlan(model, probe, theirs, args.epoch, args.log);
+  }
+  const event = mergeEvents(here, there);
+  return Object.keys(event.seconds).length ? event : null;
 }

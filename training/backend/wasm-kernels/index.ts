@@ -8,6 +8,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig, setShippedConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { batchMatMulConfig, setShippedBatchMatMul } from './batch-mat-mul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { gatherConfig, setShippedGather } from './gather.js';
 
 /** The kernels registered, in the order they are registered. */
 export const WASM_TRAINING_KERNELS: tf.KernelConfig[] = [
@@ -15,12 +16,14 @@ export const WASM_TRAINING_KERNELS: tf.KernelConfig[] = [
   conv2DBackpropInputConfig,
   batchMatMulConfig,
   maxPoolGradConfig,
+  gatherConfig,
 ];
 
 /** Replaced shipped kernels that the replacements delegate to (or fall back on). */
 const KEEP_SHIPPED: Record<string, (f: tf.KernelFunc) => void> = {
   Conv2DBackpropInput: setShippedConv2DBackpropInput,
   BatchMatMul: setShippedBatchMatMul,
+  GatherV2: setShippedGather,
 };
 
 let registered = false;

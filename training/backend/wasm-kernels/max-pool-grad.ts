@@ -35,7 +35,10 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const dy = backend.typedArrayFromHeap(dyInfo) as Float32Array;
   dx.fill(0);
-  const taps = new Int32Array(fh * fw);
+  // Per window: one pass per tap over the contiguous channel row, a running max and its index per
+  // channel (strictly greater replaces, so the first maximum in row-major order wins).
+  const best = new Float32Array(C);
+  const at = new Int32Array(C);
   for (let b = 0; b < B; b++) {
     const xBatch = b * H * W * C;
     for (let i = 0; i < Ho; i++) {
@@ -44,22 +47,31 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend
       for (let j = 0; j < Wo; j++) {
         const c0 = Math.max(0, j * sw - pl);
         const c1 = Math.min(W, j * sw - pl + fw);
-        // In-bounds taps in row-major order; the first starts each channel's running max.
-        let n = 0;
-        for (let r = r0; r < r1; r++) for (let q = c0; q < c1; q++) taps[n++] = xBatch + (r * W + q) * C;
-        const dyBase = ((b * Ho + i) * Wo + j) * C;
-        for (let c = 0; c < C; c++) {
-          let at = taps[0]! + c;
-          let best = x[at]!;
-          for (let t = 1; t < n; t++) {
-            const k = taps[t]! + c;
-            const v = x[k]!;
-            if (v > best) {
-              best = v;
-              at = k;
+        let first = true;
+        for (let r = r0; r < r1; r++) {
+          for (let q = c0; q < c1; q++) {
+            const tap = xBatch + (r * W + q) * C;
+            if (first) {
+              for (let c = 0; c < C; c++) {
+                best[c] = x[tap + c]!;
+                at[c] = tap + c;
+              }
+              first = false;
+              continue;
+            }
+            for (let c = 0; c < C; c++) {
+              const v = x[tap + c]!;
+              if (v > best[c]!) {
+                best[c] = v;
+                at[c] = tap + c;
+              }
             }
           }
-          dx[at] = dx[at]! + dy[dyBase + c]!;
+        }
+        const dyBase = ((b * Ho + i) * Wo + j) * C;
+        for (let c = 0; c < C; c++) {
+          const k = at[c]!;
+          dx[k] = dx[k]! + dy[dyBase + c]!;
         }
       }
     }
