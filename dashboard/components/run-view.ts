@@ -1,7 +1,7 @@
 /**
- * The base of the views that show one run (layer grid, evolution, health, a feature's page): the
- * run, its data and the navigation state, set by <zf-app> as properties, and the controller each
- * of them loads snapshot indexes with. Not an element of its own.
+ * The base of the views that show one run (layer grid, evolution, health, a feature's page, the
+ * figure experiments): the run, its data and the navigation state, set by <zf-app> as properties,
+ * and the controller they load snapshot indexes with. Not an element of its own.
  */
 import { LitElement } from 'lit';
 import type { RunInfo } from '../../server/protocol.js';

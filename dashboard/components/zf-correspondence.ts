@@ -5,8 +5,8 @@
  * over image pairs), with its spread. A region whose Δ falls below the random one is represented
  * consistently: correspondence appearing as training goes on.
  */
-import { css, html, LitElement } from 'lit';
-import type { CorrespondenceData, RunInfo } from '../../server/protocol.js';
+import { css, html } from 'lit';
+import type { CorrespondenceData } from '../../server/protocol.js';
 import type { ExportItem } from '../export/download.js';
 import { safeName } from '../export/download.js';
 import { toCsv } from '../export/table.js';
@@ -15,11 +15,11 @@ import { emptyState, loadingState } from '../render/states.js';
 import { experimentEpochs, experimentsAt, labelColor } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { RunData } from '../state/reducer.js';
-import type { NavState } from '../state/url.js';
 import { shared } from '../theme.js';
 import type { Series } from './zf-line-chart.js';
 import './zf-line-chart.js';
 import { pictureStyles } from './zf-occlusion.js';
+import { RunView } from './run-view.js';
 
 type Row = { name: string; delta: { conv5: number; fc7: number }; spread: { conv5: number; fc7: number } };
 
@@ -27,7 +27,7 @@ function rowsOf(c: CorrespondenceData): Row[] {
   return [...Object.entries(c.regions).map(([name, r]) => ({ name, ...r })), { name: 'random', ...c.random }];
 }
 
-export class ZfCorrespondence extends LitElement {
+export class ZfCorrespondence extends RunView {
   static override styles = [
     shared,
     pictureStyles,
@@ -48,14 +48,6 @@ export class ZfCorrespondence extends LitElement {
       }
     `,
   ];
-  static override properties = {
-    run: { attribute: false },
-    data: { attribute: false },
-    nav: { attribute: false },
-  };
-  declare run: RunInfo | undefined;
-  declare data: RunData | undefined;
-  declare nav: NavState;
 
   override render() {
     const d = this.data;

@@ -5,17 +5,17 @@
  * probability of the true class, one line per image; then the same, averaged, across epochs, where
  * layer 7 growing less sensitive than layer 1 shows as training goes on.
  */
-import { css, html, LitElement } from 'lit';
-import type { InvarianceCurvesData, RunInfo } from '../../server/protocol.js';
+import { css, html } from 'lit';
+import type { InvarianceCurvesData } from '../../server/protocol.js';
 import { pictureUrl } from '../data/api.js';
 import { emptyState, loadingState } from '../render/states.js';
 import { experimentEpochs, experimentsAt, labelColor } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { RunData } from '../state/reducer.js';
-import type { NavState } from '../state/url.js';
 import { shared } from '../theme.js';
 import type { Series } from './zf-line-chart.js';
 import './zf-line-chart.js';
+import { RunView } from './run-view.js';
 
 const TRANSFORMS = [
   { key: 'shift', title: 'Vertical shift', x: 'shift (px)' },
@@ -30,7 +30,7 @@ const MEASURES = [
 
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN);
 
-export class ZfInvariance extends LitElement {
+export class ZfInvariance extends RunView {
   static override styles = [
     shared,
     css`
@@ -55,14 +55,6 @@ export class ZfInvariance extends LitElement {
       }
     `,
   ];
-  static override properties = {
-    run: { attribute: false },
-    data: { attribute: false },
-    nav: { attribute: false },
-  };
-  declare run: RunInfo | undefined;
-  declare data: RunData | undefined;
-  declare nav: NavState;
 
   override render() {
     const d = this.data;

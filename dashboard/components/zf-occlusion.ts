@@ -5,8 +5,8 @@
  * the probability of the true class, and the most probable class. Scrubbing through the epochs shows
  * the probability map sharpen onto the object as the network learns.
  */
-import { css, html, LitElement } from 'lit';
-import type { OcclusionData, RunInfo } from '../../server/protocol.js';
+import { css, html } from 'lit';
+import type { OcclusionData } from '../../server/protocol.js';
 import type { ExportItem } from '../export/download.js';
 import { safeName } from '../export/download.js';
 import { pictureUrl } from '../data/api.js';
@@ -14,9 +14,9 @@ import { loadImage, montagePng, rgbaUrl } from '../render/pictures.js';
 import { emptyState, loadingState } from '../render/states.js';
 import { experimentsAt, heatRgba, labelColor, labelCounts, labelRgba } from '../state/experiments.js';
 import { num } from '../state/format.js';
-import type { EpochExperiments, RunData } from '../state/reducer.js';
-import type { NavState } from '../state/url.js';
+import type { EpochExperiments } from '../state/reducer.js';
 import { shared } from '../theme.js';
+import { RunView } from './run-view.js';
 
 export const pictureStyles = css`
   .pics {
@@ -65,16 +65,8 @@ export const pictureStyles = css`
 
 type OccImage = OcclusionData['images'][number];
 
-export class ZfOcclusion extends LitElement {
+export class ZfOcclusion extends RunView {
   static override styles = [shared, pictureStyles];
-  static override properties = {
-    run: { attribute: false },
-    data: { attribute: false },
-    nav: { attribute: false },
-  };
-  declare run: RunInfo | undefined;
-  declare data: RunData | undefined;
-  declare nav: NavState;
 
   #current(): EpochExperiments | undefined {
     return this.data ? experimentsAt(this.data, this.nav?.epoch) : undefined;
