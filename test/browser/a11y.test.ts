@@ -3,21 +3,10 @@
  * it walks open shadow roots): no serious or critical violation on any view, with the feature
  * dialog and the keys overlay open too.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.js';
-import { fixtureLogdir, skipBrowser, dashboardSession, type DashboardSession } from './helpers.js';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Violation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: string[];
-}
+import { axeSerious, fixtureLogdir, skipBrowser, dashboardSession, type DashboardSession } from './helpers.js';
 
 describe.skipIf(skipBrowser)('dashboard accessibility (axe-core) in Chromium', () => {
   let server: RunningServer;
@@ -36,33 +25,7 @@ describe.skipIf(skipBrowser)('dashboard accessibility (axe-core) in Chromium', (
     logdir?.remove();
   });
 
-  /** axe's serious and critical findings on the page as it is now. */
-  async function serious(): Promise<Violation[]> {
-    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
-    return page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: {
-            run: (
-              ctx: Document,
-              o: object,
-            ) => Promise<{
-              violations: { id: string; impact: string; help: string; nodes: { target: unknown[] }[] }[];
-            }>;
-          };
-        }
-      ).axe;
-      const r = await axe.run(document, { resultTypes: ['violations'] });
-      return r.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          help: v.help,
-          nodes: v.nodes.slice(0, 5).map((n) => JSON.stringify(n.target)),
-        }));
-    });
-  }
+  const serious = () => axeSerious(page);
 
   async function open(hash: string, ready: string): Promise<void> {
     await page.goto(`${server.url}/#${hash}`);

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/index.js';
 import { realRun } from '../training/diagnostics/real-run.js';
-import { dashboardSession, pixelSpread, skipBrowser, tempDir, type DashboardSession } from './helpers.js';
+import { dashboardSession, pixelSpread, skipBrowser, tempDir, type DashboardSession, axeSerious } from './helpers.js';
 
 const SHOTS = 'test-output/screenshots';
 
@@ -127,6 +127,17 @@ describe.skipIf(skipBrowser)('figure-experiment views on a real run', () => {
     await picturesShow('zf-correspondence .pics img', 5);
     await page.waitForTimeout(300);
     await page.screenshot({ path: `${SHOTS}/experiments-correspondence.png`, fullPage: true });
+  });
+
+  it.each([
+    ['occlusion', 'zf-occlusion .row[data-image]'],
+    ['invariance', 'zf-invariance canvas'],
+    ['correspondence', 'zf-correspondence table'],
+  ])('%s has no serious or critical axe violation', async (view, ready) => {
+    await open(`view=${view}&run=exp&epoch=2`);
+    await page.locator(ready).first().waitFor();
+    await page.waitForTimeout(300);
+    expect(await axeSerious(page)).toEqual([]);
   });
 
   it('the Download menu offers the occlusion figure and its numbers', async () => {
