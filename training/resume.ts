@@ -17,6 +17,8 @@ import { ResumeError } from './train.js';
 export interface KeptResults {
   metrics: boolean;
   snapshot: boolean;
+  /** The snapshot's diagnostics event, stored right after its layers. */
+  diagnostics: boolean;
   /** Stored events kept after the checkpoint's seq (resumeSeq = seq + count). */
   count: number;
 }
@@ -24,14 +26,15 @@ export interface KeptResults {
 /**
  * Which results of the epoch a checkpoint closes are stored, from the visible events after its seq
  * (ascending): the epoch's metrics at seq + 1, then a whole snapshot of that epoch (the store shows
- * a snapshot epoch only once complete).
+ * a snapshot epoch only once complete), then its diagnostics. What follows (the figure experiments,
+ * the checkpoint upload) is sent again.
  */
 export function keptAfterCheckpoint(
   meta: Pick<CheckpointMeta, 'epoch' | 'seq' | 'epochMetrics'>,
   after: StoredEvent[],
   snapshotDue: boolean,
 ): KeptResults {
-  const kept: KeptResults = { metrics: false, snapshot: false, count: 0 };
+  const kept: KeptResults = { metrics: false, snapshot: false, diagnostics: false, count: 0 };
   if (meta.seq === undefined || !meta.epochMetrics) return kept;
   let seq = meta.seq;
   let i = 0;
@@ -58,6 +61,12 @@ export function keptAfterCheckpoint(
     layers++;
   }
   kept.snapshot = layers > 0;
+  // The diagnostics follow the layers: kept too, or hidden by resumeSeq and never shown again.
+  const d = after[i];
+  if (kept.snapshot && d?.type === 'diagnostics' && d.seq === seq + 1 && d.epoch === meta.epoch) {
+    kept.diagnostics = true;
+    seq = d.seq;
+  }
   return { ...kept, count: seq - meta.seq };
 }
 

@@ -12,7 +12,7 @@ import { checkpointUpload, sendUpload } from './uploads.js';
 import { diagnoseSnapshot } from './viz/diagnostics/diagnose.js';
 import { createSnapshotter } from './viz/snapshotter.js';
 
-const NOTHING_KEPT: KeptResults = { metrics: false, snapshot: false, count: 0 };
+const NOTHING_KEPT: KeptResults = { metrics: false, snapshot: false, diagnostics: false, count: 0 };
 
 /** Reports epoch `epoch`'s metrics and, at a snapshot epoch, everything the snapshot shows. */
 export async function finishEpoch(
@@ -72,9 +72,9 @@ async function snapshotEpoch(run: RunContext, epoch: number, values: Record<stri
         blobs: layer.files.map((f) => ({ name: f.name, data: f.data })),
       });
     }
-    // After the whole epoch's layers: how each layer's representation moved since the previous snapshot.
-    await run.send(diag.event);
   }
+  // After the whole epoch's layers: how each layer's representation moved since the previous snapshot.
+  if (!kept.diagnostics) await run.send(diag.event);
   // Also when the snapshot was kept on resume: an experiments event stored after the checkpoint's
   // seq is dropped from every view with the rest of the dead attempt, so it is sent again.
   const experiments = await st.snapshotter.experiments({

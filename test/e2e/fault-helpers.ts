@@ -76,6 +76,12 @@ export async function expectWholeRun(
   for (const epoch of epochs) expect(batchesOf(epoch), `batches of epoch ${epoch}`).toEqual(batchesOf(1));
   const snaps = events.filter((e): e is Extract<StoredEvent, { type: 'snapshot' }> => e.type === 'snapshot');
   expect(snaps.map((s) => `${s.epoch}/${s.layer}`)).toEqual(epochs.flatMap((e) => CONVS.map((l) => `${e}/${l}`)));
+  // Each snapshot epoch's diagnostics and figure experiments are shown exactly once, redone or kept.
+  for (const type of ['diagnostics', 'experiments'] as const)
+    expect(
+      events.flatMap((e) => (e.type === type ? [e.epoch] : [])),
+      `${type} once per snapshot epoch`,
+    ).toEqual(epochs);
   const store = await Store.open(opts.logdir, () => undefined, { only: [opts.runId] });
   try {
     for (const epoch of epochs) {

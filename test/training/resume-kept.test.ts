@@ -18,42 +18,69 @@ const s = (seq: number, epoch: number, layer: string): StoredEvent => ({
   indexUrl: '',
   blobs: {},
 });
+const d = (seq: number, epoch: number): StoredEvent => ({
+  type: 'diagnostics',
+  seq,
+  epoch,
+  previousEpoch: epoch - 1,
+  measure: 'linear-cka',
+  images: 8,
+  layers: {},
+  settledChangePerEpoch: 0.01,
+});
 const meta = { epoch: 2, seq: 10, epochMetrics: { loss: 1 } };
 
 describe('which results of the checkpointed epoch a resume keeps', () => {
   it.each([
-    ['nothing stored after the checkpoint', [], true, { metrics: false, snapshot: false, count: 0 }],
+    [
+      'nothing stored after the checkpoint',
+      [],
+      true,
+      { metrics: false, snapshot: false, diagnostics: false, count: 0 },
+    ],
     [
       'the epoch metrics, then a half epoch of the next',
       [m(11, 2), m(12, 3, 1)],
       false,
-      { metrics: true, snapshot: false, count: 1 },
+      { metrics: true, snapshot: false, diagnostics: false, count: 1 },
     ],
     [
       'metrics and a whole snapshot (shown), then more',
       [m(11, 2), s(12, 2, 'conv1'), s(13, 2, 'conv2'), m(14, 3, 1)],
       true,
-      { metrics: true, snapshot: true, count: 3 },
+      { metrics: true, snapshot: true, diagnostics: false, count: 3 },
     ],
     [
       'metrics, the snapshot not shown (cut short), then a resume',
       [m(11, 2), m(14, 3, 1)],
       true,
-      { metrics: true, snapshot: false, count: 1 },
+      { metrics: true, snapshot: false, diagnostics: false, count: 1 },
     ],
     [
       'batch metrics first: the checkpoint was mid-epoch work',
       [m(11, 3, 1)],
       true,
-      { metrics: false, snapshot: false, count: 0 },
+      { metrics: false, snapshot: false, diagnostics: false, count: 0 },
     ],
     [
       'a gap after the checkpoint (hidden seqs): nothing kept',
       [m(12, 2)],
       true,
-      { metrics: false, snapshot: false, count: 0 },
+      { metrics: false, snapshot: false, diagnostics: false, count: 0 },
     ],
-    ['metrics of another epoch', [m(11, 1)], true, { metrics: false, snapshot: false, count: 0 }],
+    [
+      'metrics, a whole snapshot and its diagnostics: all kept, so resumeSeq does not hide the diagnostics',
+      [m(11, 2), s(12, 2, 'conv1'), s(13, 2, 'conv2'), d(14, 2), m(15, 3, 1)],
+      true,
+      { metrics: true, snapshot: true, diagnostics: true, count: 4 },
+    ],
+    [
+      'diagnostics of another epoch after the snapshot are not this one',
+      [m(11, 2), s(12, 2, 'conv1'), d(13, 1)],
+      true,
+      { metrics: true, snapshot: true, diagnostics: false, count: 2 },
+    ],
+    ['metrics of another epoch', [m(11, 1)], true, { metrics: false, snapshot: false, diagnostics: false, count: 0 }],
   ] as [string, StoredEvent[], boolean, object][])('%s', (_name, after, snapshotDue, expected) => {
     expect(keptAfterCheckpoint(meta, after, snapshotDue)).toEqual(expected);
   });
