@@ -17,7 +17,7 @@ import { saveCheckpoint } from '../../training/checkpoint.js';
 import { buildZfNet, summarizeModel } from '../../training/model/zfnet.js';
 import { zfNetConfig } from '../../training/model/config.js';
 import { StoreReporter, WebSocketReporter } from '../../training/reporter/index.js';
-import { snapshotEvent } from './server.js';
+import { benchRunStarted, snapshotEvent } from './server.js';
 
 const DASHBOARDS = 5;
 const SNAPSHOTS = 40;
@@ -71,34 +71,7 @@ export async function liveLatencyWhileAnalysing(log: (line: string) => void): Pr
     const s = await startServer({ logdir, port: 0, log: () => undefined, analysisBackend: 'wasm' });
     try {
       const trainer = new WebSocketReporter({ url: s.url, runId: 'live', token: s.ingestToken, log: () => undefined });
-      await trainer.send({
-        type: 'run-started',
-        config: {
-          dataset: 'bench',
-          epochs: 1,
-          snapshotEpochs: [],
-          batchSize: 64,
-          learningRate: 0.01,
-          momentum: 0.9,
-          conv1: { kernel: 7, stride: 2 },
-          widths: [],
-          probeSize: 0,
-          methods: [],
-          seed: 1,
-        },
-        dataset: {
-          name: 'bench',
-          shape: [28, 28, 1],
-          classes: [],
-          trainCount: 0,
-          validationCount: 0,
-          probeCount: 0,
-          source: 'bench',
-        },
-        model: { layers: [], params: 0 },
-        backend: 'wasm',
-        startedAt: new Date().toISOString(),
-      });
+      await trainer.send(benchRunStarted('wasm', [28, 28, 1]));
       await trainer.flush(10_000);
       const sentAt = new Map<number, number>();
       const latencies: number[] = [];

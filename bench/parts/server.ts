@@ -67,6 +67,30 @@ async function startChild(logdir: string, token: string) {
   };
 }
 
+/** The run-started event of a bench run: no training, only the fields the server requires. */
+export function benchRunStarted(backend: string, shape: [number, number, number]): ReportEvent {
+  return {
+    type: 'run-started',
+    config: {
+      dataset: 'bench',
+      epochs: 1,
+      snapshotEpochs: [],
+      batchSize: 64,
+      learningRate: 0.01,
+      momentum: 0.9,
+      conv1: { kernel: 7, stride: 2 },
+      widths: [],
+      probeSize: 0,
+      methods: [],
+      seed: 1,
+    },
+    dataset: { name: 'bench', shape, classes: [], trainCount: 0, validationCount: 0, probeCount: 0, source: 'bench' },
+    model: { layers: [], params: 0 },
+    backend,
+    startedAt: new Date().toISOString(),
+  };
+}
+
 /** A snapshot event of one small layer, its two atlases the given PNG bytes (shared by the server benches). */
 export function snapshotEvent(epoch: number, blob: Uint8Array): ReportEvent {
   return {
@@ -105,34 +129,7 @@ const part: BenchPart = {
     const server = await startChild(logdir, token);
     try {
       const rep = new WebSocketReporter({ url: server.url, runId: 'bench', token, log });
-      await rep.send({
-        type: 'run-started',
-        backend: 'cpu',
-        startedAt: new Date().toISOString(),
-        model: { layers: [], params: 0 },
-        dataset: {
-          name: 'bench',
-          shape: [32, 32, 3],
-          classes: [],
-          trainCount: 0,
-          validationCount: 0,
-          probeCount: 0,
-          source: 'bench',
-        },
-        config: {
-          dataset: 'bench',
-          epochs: 1,
-          snapshotEpochs: [],
-          batchSize: 64,
-          learningRate: 0.01,
-          momentum: 0.9,
-          conv1: { kernel: 7, stride: 2 },
-          widths: [],
-          probeSize: 0,
-          methods: [],
-          seed: 1,
-        },
-      });
+      await rep.send(benchRunStarted('cpu', [32, 32, 3]));
       const burst = async (epoch: number) => {
         const t0 = performance.now();
         for (let i = 0; i < METRICS_EVENTS; i++) {
