@@ -23,6 +23,7 @@
  * (experiments_event_bytes) and of the PNG files beside it in binary frames (experiments_png_bytes);
  * and the PyTorch
  * peer at equal threads: peer_snapshot_{1thread,2threads}_s, snapshot_{1thread,2threads}_ratio_vs_peer,
+ * snapshot_1thread_same_work_ratio_vs_peer (ours less patches and PNG, the work the peer does),
  * with peer_snapshot_s / snapshot_ratio_vs_peer at the trainer's default (2 threads).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -256,6 +257,9 @@ const part: BenchPart = {
       const ours = threads === 1 ? s.total! : snap2.seconds.total!;
       peer[threads === 1 ? 'peer_snapshot_1thread_s' : 'peer_snapshot_2threads_s'] = round(m, 2);
       peer[threads === 1 ? 'snapshot_1thread_ratio_vs_peer' : 'snapshot_2threads_ratio_vs_peer'] = round(ours / m, 2);
+      // The peer's work has no patches and no PNG: on one thread the render phase is wall time, so
+      // the snapshot less it is the same work (on two threads the phases are summed thread-seconds).
+      if (threads === 1) peer.snapshot_1thread_same_work_ratio_vs_peer = round((s.total! - s.render!) / m, 2);
     }
     // Headline: at the thread count the trainer uses by default (2 on wasm with two cores).
     if (peer.peer_snapshot_2threads_s !== undefined) {
