@@ -16,13 +16,12 @@ import type {
   TrainerEvent,
   TrainerEventType,
 } from '../protocol.js';
-import { FILE_NAME_RE, RUN_ID_RE, blobRefsOf, checkRunId } from '../guards.js';
+import { FILE_NAME_RE, RUN_ID_RE, checkRunId } from '../guards.js';
 import { ZfError, messageOf } from '../errors.js';
 import type { StoreReader } from './reader.js';
 import { fileInside, readIfExists, runPaths, writeAtomic } from './files.js';
 import { writerElsewhere } from './writer-lease.js';
-import { indexFileError } from './event-files.js';
-import { pictureFilesError } from '../guards-experiments.js';
+import { appendRefusal } from './append-check.js';
 import { LogdirWatcher, type WatchHost } from './watcher.js';
 import { isShown, shownLines, takeEvent } from './visibility.js';
 import {
@@ -253,35 +252,8 @@ export class Store implements StoreReader {
         );
       });
     }
-    if (st.accepted === 0 && event.type !== 'run-started') {
-      return Promise.reject(
-        new ZfError(
-          'unknown-run',
-          `run ${JSON.stringify(runId)} is unknown: its first event must be run-started, found ${event.type} (seq ${seq})`,
-          { status: 404 },
-        ),
-      );
-    }
-    if (seq !== st.accepted + 1) {
-      return Promise.reject(
-        new ZfError(
-          'seq-gap',
-          `event.seq: expected ${st.accepted + 1} (run ${runId} has 1..${st.accepted} stored), found ${seq}`,
-        ),
-      );
-    }
-    const refs = blobRefsOf(event);
-    const mismatch = refs.findIndex((r, i) => data[i]?.byteLength !== r.bytes);
-    if (refs.length !== data.length || mismatch !== -1) {
-      return Promise.reject(
-        new ZfError(
-          'bad-blob',
-          `event(${event.type}) seq ${seq}: names ${refs.length} file(s) (${refs.map((r) => `${r.name} ${r.bytes} bytes`).join(', ')}), given ${data.length} (${data.map((d) => `${d.byteLength} bytes`).join(', ')})`,
-        ),
-      );
-    }
-    const indexError = indexFileError(event, data) ?? pictureFilesError(event, data);
-    if (indexError) return Promise.reject(new ZfError('bad-blob', indexError));
+    const refusal = appendRefusal(st, seq, event, data);
+    if (refusal) return Promise.reject(refusal);
     st.accepted = seq;
     return new Promise((resolve, reject) => {
       st.queue.push({ seq, event, data, resolve, reject });
