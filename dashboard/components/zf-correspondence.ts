@@ -11,7 +11,6 @@ import type { ExportItem } from '../export/download.js';
 import { safeName } from '../export/download.js';
 import { toCsv } from '../export/table.js';
 import { pictureUrl } from '../data/api.js';
-import { emptyState, loadingState } from '../render/states.js';
 import { experimentEpochs, experimentsAt, labelColor } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { RunData } from '../state/reducer.js';
@@ -20,6 +19,7 @@ import type { Series } from './zf-line-chart.js';
 import './zf-line-chart.js';
 import { pictureStyles } from './zf-occlusion.js';
 import { RunView } from './run-view.js';
+import { experimentAt, isExperiment } from '../render/experiment-state.js';
 
 type Row = { name: string; delta: { conv5: number; fc7: number }; spread: { conv5: number; fc7: number } };
 
@@ -50,15 +50,10 @@ export class ZfCorrespondence extends RunView {
   ];
 
   override render() {
-    const d = this.data;
-    if (!d?.loaded) return loadingState('the run');
-    const x = experimentsAt(d, this.nav?.epoch);
-    const c = x?.correspondence;
-    if (!x || !c)
-      return emptyState(
-        'No correspondence measurements in this run.',
-        'The trainer computes them at each snapshot epoch unless started with --analyses none; `zfscope analyze RUN --epoch E correspondence` asks a stored checkpoint.',
-      );
+    const at = experimentAt(this.data, this.nav?.epoch, 'correspondence', 'correspondence measurements');
+    if (!isExperiment(at)) return at;
+    const { epoch: x, data: c } = at;
+    const d = this.data!;
     const className = this.run?.dataset.classes[c.class] ?? `class ${c.class}`;
     const rows = rowsOf(c);
     // The pictures are probe images: the dataset's height and width.

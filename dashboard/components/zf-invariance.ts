@@ -8,14 +8,14 @@
 import { css, html } from 'lit';
 import type { InvarianceCurvesData } from '../../server/protocol.js';
 import { pictureUrl } from '../data/api.js';
-import { emptyState, loadingState } from '../render/states.js';
-import { experimentEpochs, experimentsAt, labelColor } from '../state/experiments.js';
+import { experimentEpochs, labelColor } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { RunData } from '../state/reducer.js';
 import { shared } from '../theme.js';
 import type { Series } from './zf-line-chart.js';
 import './zf-line-chart.js';
 import { RunView } from './run-view.js';
+import { experimentAt, isExperiment } from '../render/experiment-state.js';
 
 const TRANSFORMS = [
   { key: 'shift', title: 'Vertical shift', x: 'shift (px)' },
@@ -57,15 +57,10 @@ export class ZfInvariance extends RunView {
   ];
 
   override render() {
-    const d = this.data;
-    if (!d?.loaded) return loadingState('the run');
-    const x = experimentsAt(d, this.nav?.epoch);
-    const inv = x?.invariance;
-    if (!x || !inv)
-      return emptyState(
-        'No invariance curves in this run.',
-        'The trainer computes them at each snapshot epoch unless started with --analyses none; `zfscope analyze RUN --epoch E invariance` asks a stored checkpoint.',
-      );
+    const at = experimentAt(this.data, this.nav?.epoch, 'invariance', 'invariance curves');
+    if (!isExperiment(at)) return at;
+    const { epoch: x, data: inv } = at;
+    const d = this.data!;
     const color = (i: number) => `rgb(${labelColor(i).join(',')})`;
     const classes = this.run?.dataset.classes ?? [];
     const series = (c: InvarianceCurvesData, k: 'conv1' | 'fc7' | 'probability'): Series[] =>

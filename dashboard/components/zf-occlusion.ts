@@ -11,12 +11,12 @@ import type { ExportItem } from '../export/download.js';
 import { safeName } from '../export/download.js';
 import { pictureUrl } from '../data/api.js';
 import { loadImage, montagePng, rgbaUrl } from '../render/pictures.js';
-import { emptyState, loadingState } from '../render/states.js';
 import { experimentsAt, heatRgba, labelColor, labelCounts, labelRgba } from '../state/experiments.js';
 import { num } from '../state/format.js';
 import type { EpochExperiments } from '../state/reducer.js';
 import { shared } from '../theme.js';
 import { RunView } from './run-view.js';
+import { experimentAt, isExperiment } from '../render/experiment-state.js';
 
 export const pictureStyles = css`
   .pics {
@@ -77,15 +77,9 @@ export class ZfOcclusion extends RunView {
   }
 
   override render() {
-    const d = this.data;
-    if (!d?.loaded) return loadingState('the run');
-    const x = this.#current();
-    if (!x?.occlusion)
-      return emptyState(
-        'No occlusion maps in this run.',
-        'The trainer computes them at each snapshot epoch unless started with --analyses none (runs recorded before zfscope had them have none); `zfscope analyze RUN --epoch E occlusion` asks a stored checkpoint.',
-      );
-    const o = x.occlusion;
+    const at = experimentAt(this.data, this.nav?.epoch, 'occlusion', 'occlusion maps');
+    if (!isExperiment(at)) return at;
+    const { epoch: x, data: o } = at;
     return html`<div class="panel">
       <h3>Occlusion sensitivity at epoch ${x.epoch}</h3>
       <p class="muted">

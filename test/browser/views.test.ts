@@ -173,6 +173,21 @@ describe.skipIf(skipBrowser)('dashboard views in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/health.png` });
   });
 
+  it.each([
+    ['occlusion', 'No occlusion maps in this run.'],
+    ['invariance', 'No invariance curves in this run.'],
+    ['correspondence', 'No correspondence measurements in this run.'],
+  ])(
+    'the %s view of a run recorded without the figure experiments says so and how to get them',
+    async (view, title) => {
+      await open(`view=${view}&run=zf-7x7s2`);
+      const empty = page.locator(`zf-${view} [data-state="empty"]`);
+      await empty.waitFor();
+      expect(await empty.locator('strong').textContent()).toBe(title);
+      expect(await empty.textContent()).toContain(`zfscope analyze RUN --epoch E ${view}`);
+    },
+  );
+
   it('compares two runs side by side on the same layer and epoch', async () => {
     await open('view=compare&run=zf-7x7s2&layer=conv2&epoch=10');
     await expectPixels('zf-compare [data-side="zf-7x7s2"] [data-mosaic]');
