@@ -88,11 +88,11 @@ interface OursRun {
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
 }
 
-/** One run of bench/probe in a fresh process; a string says why it failed. */
+/** One run of bench/probe in a fresh process with `env` added; a string says why it failed. */
 function runOurs(
   shape: [number, number, number],
   trainer: 'single' | 'parallel',
-  xnnpackThreads: number,
+  env: Record<string, string>,
   backend: string,
   profile = false,
 ): OursRun | string {
@@ -101,8 +101,11 @@ function runOurs(
   const args = existsSync(js) ? [js] : ['--import', 'tsx', resolve(here, '../probe.ts')];
   args.push('--shape', shape.join(','), '--trainer', trainer, '--seconds', String(SECONDS));
   if (profile) args.push('--profile');
-  const env = { ...process.env, ZFSCOPE_BACKEND: backend, ZFSCOPE_WASM_THREADS: String(xnnpackThreads) };
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000, env });
+  const r = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, ZFSCOPE_BACKEND: backend, ...env },
+  });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const j = JSON.parse(last) as { train_img_per_s: number; infer_img_per_s: number; description: string };
@@ -117,7 +120,48 @@ function runOurs(
   }
 }
 
-type Config = { key: string; trainer: 'single' | 'parallel'; xnnpack: number };
+/** One configuration of ours: its trainer, its environment, and its thread count (for the peer). */
+type Config = { key: string; trainer: 'single' | 'parallel'; env: Record<string, string>; threads: 1 | 2 };
+
+const WASM_ONLY = { ZFSCOPE_NATIVE: 'off' };
+
+/** The configuration createFastTrainStep picks on two cores with the native kernels. */
+const DEFAULT_2THREADS_NATIVE: string = '2threads_dataparallel';
+
+function default2Name(native: boolean): string {
+  return native && DEFAULT_2THREADS_NATIVE === '2threads_native' ? 'native kernels on 2 threads' : 'data-parallel';
+}
+
+/**
+ * The wasm configurations: with the native kernels (when built) on 1 thread, on 2 threads inside
+ * every kernel, and data-parallel over this thread and a worker; then the wasm kernels alone
+ * (ZFSCOPE_NATIVE=off, what a machine without libdnnl-dev runs) on 1 thread, threaded XNNPACK,
+ * and data-parallel.
+ */
+function wasmConfigs(native: boolean, two: boolean): Config[] {
+  const n1 = { ZFSCOPE_NATIVE_THREADS: '1', ZFSCOPE_WASM_THREADS: '1' };
+  const configs: Config[] = native
+    ? [
+        { key: '1thread', trainer: 'single', env: n1, threads: 1 },
+        ...(two
+          ? ([
+              { key: '2threads_native', trainer: 'single', env: { ...n1, ZFSCOPE_NATIVE_THREADS: '2' }, threads: 2 },
+              { key: '2threads_dataparallel', trainer: 'parallel', env: n1, threads: 2 },
+            ] as Config[])
+          : []),
+      ]
+    : [];
+  const w1 = { ...WASM_ONLY, ZFSCOPE_WASM_THREADS: '1' };
+  const wp = native ? 'wasmkernels_' : '';
+  configs.push({ key: `${wp}1thread`, trainer: 'single', env: w1, threads: 1 });
+  if (two) {
+    configs.push(
+      { key: `${wp}2threads_xnnpack`, trainer: 'single', env: { ...w1, ZFSCOPE_WASM_THREADS: '2' }, threads: 2 },
+      { key: `${wp}2threads_dataparallel`, trainer: 'parallel', env: w1, threads: 2 },
+    );
+  }
+  return configs;
+}
 
 const part: BenchPart = {
   name: 'backends',
@@ -129,18 +173,12 @@ const part: BenchPart = {
     out.backend = info.name;
     const two = availableParallelism() >= 2;
     // tfjs-node and cpu manage their own threads: one configuration, against the peer on 1 and 2.
+    const native = (info.nativeThreads ?? 0) > 0;
     const configs: Config[] =
-      info.name === 'wasm'
-        ? [
-            { key: '1thread', trainer: 'single', xnnpack: 1 },
-            ...(two
-              ? ([
-                  { key: '2threads_xnnpack', trainer: 'single', xnnpack: 2 },
-                  { key: '2threads_dataparallel', trainer: 'parallel', xnnpack: 1 },
-                ] as Config[])
-              : []),
-          ]
-        : [{ key: '1thread', trainer: 'single', xnnpack: 1 }];
+      info.name === 'wasm' ? wasmConfigs(native, two) : [{ key: '1thread', trainer: 'single', env: {}, threads: 1 }];
+    // The trainer's default on two cores (createFastTrainStep), and inference on two threads.
+    const default2 = native ? DEFAULT_2THREADS_NATIVE : '2threads_dataparallel';
+    const infer2 = native ? '2threads_native' : '2threads_xnnpack';
     let peerNote: string | undefined;
     for (const c of CASES) {
       const p = c.prefix;
@@ -149,17 +187,16 @@ const part: BenchPart = {
       const peer: Record<'1thread' | '2threads', PeerRun[]> = { '1thread': [], '2threads': [] };
       for (let r = 0; r < RUNS; r++) {
         for (const k of configs) {
-          const o = runOurs(c.shape, k.trainer, k.xnnpack, backend);
+          const o = runOurs(c.shape, k.trainer, k.env, backend);
           if (typeof o === 'string') throw new Error(`bench backends: ${k.key} ${label}: ${o}`);
           ours[k.key]!.push(o);
           if (r === 0) out[`${p}${k.key}_description`] = o.description;
           if (peerNote !== undefined) continue;
-          // The peer on the same threads right after ours.
-          const threads = k.key === '1thread' ? 1 : 2;
-          if (threads === 2 && k.key !== configs[configs.length - 1]!.key) continue;
-          const pr = runPeer(c.shape, SECONDS, threads);
+          // The peer on the same threads right after ours (on 2 threads after the default).
+          if (k.key !== '1thread' && k.key !== default2) continue;
+          const pr = runPeer(c.shape, SECONDS, k.threads);
           if (typeof pr === 'string') peerNote = pr;
-          else peer[threads === 1 ? '1thread' : '2threads'].push(pr);
+          else peer[k.threads === 1 ? '1thread' : '2threads'].push(pr);
         }
       }
       const med = (runs: OursRun[], f: 'train' | 'infer') => median(runs.map((o) => o[f]));
@@ -170,11 +207,9 @@ const part: BenchPart = {
         );
         out[`${p}train_${k.key}_img_per_s`] = round(med(runs, 'train'));
       }
-      out[`${p}infer_1thread_img_per_s`] = round(med(ours['1thread']!, 'infer'));
-      if (ours['2threads_xnnpack']) out[`${p}infer_2threads_img_per_s`] = round(med(ours['2threads_xnnpack'], 'infer'));
-      // The trainer's default at two threads (createFastTrainStep: the data-parallel step).
-      const default2 = ours['2threads_dataparallel'];
-      if (default2) out[`${p}train_2threads_img_per_s`] = round(med(default2, 'train'));
+      for (const k of configs) out[`${p}infer_${k.key}_img_per_s`] = round(med(ours[k.key]!, 'infer'));
+      if (ours[infer2]) out[`${p}infer_2threads_img_per_s`] = round(med(ours[infer2], 'infer'));
+      if (ours[default2]) out[`${p}train_2threads_img_per_s`] = round(med(ours[default2], 'train'));
       for (const t of ['1thread', '2threads'] as const) {
         const runs = peer[t];
         if (runs.length === 0) continue;
@@ -185,10 +220,13 @@ const part: BenchPart = {
         const pi = median(runs.map((r) => r.infer));
         out[`${p}peer_train_${t}_img_per_s`] = round(pt);
         out[`${p}peer_infer_${t}_img_per_s`] = round(pi);
-        const train = out[`${p}train_${t}_img_per_s`] as number | undefined;
-        const infer = out[`${p}infer_${t}_img_per_s`] as number | undefined;
-        if (train !== undefined) out[`${p}train_${t}_ratio_vs_peer`] = round(train / pt, 3);
-        if (infer !== undefined) out[`${p}infer_${t}_ratio_vs_peer`] = round(infer / pi, 3);
+        const threads = t === '1thread' ? 1 : 2;
+        for (const key of [t, ...configs.filter((k) => k.threads === threads && k.key !== t).map((k) => k.key)]) {
+          const train = out[`${p}train_${key}_img_per_s`] as number | undefined;
+          const infer = out[`${p}infer_${key}_img_per_s`] as number | undefined;
+          if (train !== undefined) out[`${p}train_${key}_ratio_vs_peer`] = round(train / pt, 3);
+          if (infer !== undefined) out[`${p}infer_${key}_ratio_vs_peer`] = round(infer / pi, 3);
+        }
       }
       // Headline ratios at the trainer's default thread count (2 on wasm with two cores).
       const headline = two && out[`${p}train_2threads_ratio_vs_peer`] !== undefined ? '2threads' : '1thread';
@@ -196,7 +234,7 @@ const part: BenchPart = {
       out[`${p}infer_ratio_vs_peer`] = out[`${p}infer_${headline}_ratio_vs_peer`];
     }
     // Where one 1-thread training step's time goes, per kernel.
-    const prof = runOurs(CASES[0]!.shape, 'single', 1, backend, true);
+    const prof = runOurs(CASES[0]!.shape, 'single', configs[0]!.env, backend, true);
     if (typeof prof !== 'string' && prof.profile) {
       out.profile = prof.profile.slice(0, 25);
       log('one training step at 1 thread, per kernel (ms, calls):');
@@ -208,8 +246,7 @@ const part: BenchPart = {
       out.peer_note = peerNote;
     }
     out.batch = BATCH;
-    out.ratio_note =
-      "every *_ratio_vs_peer is at equal threads: ours on N threads against PyTorch on N; train_ratio_vs_peer and infer_ratio_vs_peer are at the trainer's default (2 threads on wasm with two cores: training data-parallel, inference on threaded XNNPACK)";
+    out.ratio_note = `every *_ratio_vs_peer is at equal threads: ours on N threads against PyTorch on N; train_ratio_vs_peer and infer_ratio_vs_peer are at the trainer's default (2 threads on wasm with two cores: training ${default2Name(native)}, inference ${native ? 'native kernels on 2 threads' : 'on threaded XNNPACK'}); wasmkernels_* keys are the wasm kernels alone (ZFSCOPE_NATIVE=off)`;
     out.model = 'small ZF-net conv1 7x7/2, widths 32,64,96,96,64,256,256';
     return out;
   },

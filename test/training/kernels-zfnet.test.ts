@@ -1,12 +1,13 @@
 /**
  * End to end: the gradients of every weight of the small ZF-net computed on wasm (with zfscope's
- * kernels) equal the cpu backend's, for the 'zf' preset (5x5/1 conv1, stride-2 conv2: a strided
+ * wasm kernels, and with the native ones where built) equal the cpu backend's, for the 'zf' preset (5x5/1 conv1, stride-2 conv2: a strided
  * input gradient) and the AlexNet-like 'alex4' one (11x11/4 conv1, stride-1 pool1). Dropout is off
  * (training: false) so both backends compute the same function.
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../training/backend/index.js';
+import { initBackend, setNativeKernels } from '../../training/backend/index.js';
+import { KERNEL_SETS } from './kernel-sets.js';
 import { CONV1_PRESETS, zfNetConfig } from '../../training/model/config.js';
 import { buildZfNet } from '../../training/model/zfnet.js';
 import { crossEntropy } from '../../training/train-step.js';
@@ -26,7 +27,7 @@ function gradients(preset: string, shape: [number, number, number]): Float32Arra
   return arrays;
 }
 
-describe('small ZF-net gradients on wasm', () => {
+describe.each(KERNEL_SETS)('small ZF-net gradients on wasm with the %s', (_set, native) => {
   it.each([
     ['zf', [28, 28, 1]],
     ['alex4', [32, 32, 3]],
@@ -36,6 +37,7 @@ describe('small ZF-net gradients on wasm', () => {
       await initBackend('cpu');
       const reference = gradients(preset, shape);
       await initBackend('wasm');
+      setNativeKernels(native);
       const got = gradients(preset, shape);
       expect(got.length).toBe(reference.length);
       reference.forEach((ref, i) => {

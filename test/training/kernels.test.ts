@@ -1,5 +1,6 @@
 /**
- * zfscope's wasm training kernels agree with the cpu backend's reference kernels (an independent
+ * zfscope's training kernels for the wasm backend (its wasm ones, and the native ones where built)
+ * agree with the cpu backend's reference kernels (an independent
  * implementation) on a table of shapes: conv backprops over strides 1-4, kernels 1-11, 'same' and
  * 'valid' padding, channel counts 1/3/5/16, batch 1 and > 1; MaxPoolGrad on rectified inputs (many
  * tied zeros, so the tie rule is checked too); BatchMatMul with each transpose flag; GatherV2 on
@@ -7,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../training/backend/index.js';
+import { initBackend, setNativeKernels } from '../../training/backend/index.js';
+import { KERNEL_SETS } from './kernel-sets.js';
 
 interface Case {
   batch: number;
@@ -80,6 +82,21 @@ function backward(c: Case, seed: number): { dx: Float32Array; dw: Float32Array }
   });
 }
 
+/** Conv2D, FusedConv2D (bias, ReLU) and a dilated Conv2D of one case on the current backend. */
+function forward(c: Case, seed: number): Float32Array[] {
+  return tf.tidy(() => {
+    const [h, w] = c.size;
+    const x = tf.randomNormal([c.batch, h, w, c.cin], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const W = tf.randomNormal([c.k, c.k, c.cin, c.cout], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
+    const bias = tf.randomNormal([c.cout], 0, 1, 'float32', seed + 2) as tf.Tensor1D;
+    const plain = tf.conv2d(x, W, c.s, c.pad);
+    const fused = tf.fused.conv2d({ x, filter: W, strides: c.s, pad: c.pad, bias, activation: 'relu' });
+    const outs = [plain, fused];
+    if (c.s === 1 && c.k <= 5 && h >= 2 * c.k) outs.push(tf.conv2d(x, W, 1, c.pad, 'NHWC', 2));
+    return outs.map((t) => t.dataSync() as Float32Array);
+  });
+}
+
 interface PoolCase {
   shape: [number, number, number, number];
   size: number;
@@ -141,23 +158,27 @@ function gathered(g: (typeof GATHERS)[number], seed: number): { values: number[]
   });
 }
 
-describe('wasm training kernels', () => {
+describe.each(KERNEL_SETS)('wasm backend training kernels: %s', (_set, native) => {
   let gatherReference: Array<{ values: number[]; shape: number[] }>;
   let reference: Array<{ dx: Float32Array; dw: Float32Array }>;
+  let forwardReference: Float32Array[][];
   let poolReference: Float32Array[];
   let matMulReference: Float32Array[];
 
   beforeAll(async () => {
     await initBackend('cpu');
     reference = CASES.map((c, i) => backward(c, 10 * i + 1));
+    forwardReference = CASES.map((c, i) => forward(c, 10 * i + 4));
     poolReference = POOLS.map((c, i) => poolBackward(c, 10 * i + 3));
     matMulReference = MATMULS.map((m, i) => matMul(m, 10 * i + 5));
     gatherReference = GATHERS.map((g, i) => gathered(g, 10 * i + 7));
     await initBackend('wasm');
+    expect(setNativeKernels(native)).toBe(native);
   });
 
   afterAll(async () => {
     await initBackend('wasm');
+    setNativeKernels(false);
   });
 
   it.each(
@@ -173,6 +194,21 @@ describe('wasm training kernels', () => {
     expect(got.dw.length).toBe(ref.dw.length);
     expect(relErr(got.dx, ref.dx)).toBeLessThanOrEqual(1e-4);
     expect(relErr(got.dw, ref.dw)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.each(
+    CASES.map(
+      (c, i) =>
+        [`${c.k}x${c.k}/${c.s} ${c.pad} ${c.size.join('x')}x${c.cin}->${c.cout} batch ${c.batch}`, c, i] as const,
+    ),
+  )('Conv2D, FusedConv2D (bias, ReLU) and dilated Conv2D match the cpu reference: %s', (_name, c, i) => {
+    const got = forward(c, 10 * i + 4);
+    const ref = forwardReference[i]!;
+    expect(got.length).toBe(ref.length);
+    got.forEach((g, j) => {
+      expect(g.length).toBe(ref[j]!.length);
+      expect(relErr(g, ref[j]!)).toBeLessThanOrEqual(1e-4);
+    });
   });
 
   it.each(POOLS.map((c, i) => [`${c.size}/${c.stride} ${c.pad} ${c.shape.join('x')}`, c, i] as const))(

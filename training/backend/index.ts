@@ -9,6 +9,8 @@ import { isMainThread } from 'node:worker_threads';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 import { ZfError } from '../../server/errors.js';
 import { initThreadedWasm, threadedWasmUnavailable } from './wasm-threads.js';
+import { loadNative } from './native/addon.js';
+import { nativeKernelsActive, registerNativeKernels, unregisterNativeKernels } from './native/kernels.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm', 'cpu'];
@@ -16,8 +18,10 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'wasm'
 export interface BackendInfo {
   /** tfjs's backend name. */
   name: 'tensorflow' | 'wasm' | 'cpu';
-  /** One line for logs and run.json, e.g. "wasm (XNNPACK, SIMD, 1 thread) + zfscope training kernels". */
+  /** One line for logs and run.json, e.g. "wasm (XNNPACK, SIMD, 1 thread) + zfscope native kernels (oneDNN 2.6.3, avx2, 1 thread)". */
   description: string;
+  /** Threads of the native kernels (0 when they are not in use). */
+  nativeThreads?: number;
 }
 
 /** A backend that was asked for and cannot be used; the message says why and what to do. */
@@ -113,6 +117,33 @@ export function wasmThreads(): number {
   return n;
 }
 
+/**
+ * Threads of each native kernel: 1 in a worker thread, else ZFSCOPE_NATIVE_THREADS when set
+ * (1-8), else 1.
+ */
+export function nativeThreads(): number {
+  const env = process.env.ZFSCOPE_NATIVE_THREADS;
+  if (!isMainThread || env === undefined || env === '') return 1;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new BackendError(`ZFSCOPE_NATIVE_THREADS: expected an integer from 1 to 8; found ${JSON.stringify(env)}`);
+  }
+  return n;
+}
+
+/** The native kernels over the wasm ones when the addon loads; the description says which run. */
+function useNative(): { description: string; threads: number } {
+  const native = loadNative();
+  if (!native.ok) return { description: `zfscope training kernels (native kernels ${native.why})`, threads: 0 };
+  const threads = nativeThreads();
+  native.addon.setThreads(threads);
+  registerNativeKernels(native.addon);
+  return {
+    description: `zfscope native kernels (${native.description}, ${threads} thread${threads === 1 ? '' : 's'})`,
+    threads,
+  };
+}
+
 async function tryWasm(): Promise<Attempt> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -124,6 +155,7 @@ async function tryWasm(): Promise<Attempt> {
     if (!ok) throw new Error("tf.setBackend('wasm') returned false");
     await tf.ready();
     registerWasmTrainingKernels();
+    const native = useNative();
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
     const got = wasm.getThreadsCount();
     return {
@@ -131,8 +163,9 @@ async function tryWasm(): Promise<Attempt> {
       info: {
         name: 'wasm',
         description:
-          `wasm (XNNPACK, ${simd}, ${got} thread${got === 1 ? '' : 's'}) + zfscope training kernels` +
+          `wasm (XNNPACK, ${simd}, ${got} thread${got === 1 ? '' : 's'}) + ${native.description}` +
           (unavailable ? `; ZFSCOPE_WASM_THREADS=${threads} not used: ${unavailable}` : ''),
+        nativeThreads: native.threads,
       },
     };
   } catch (err) {
@@ -149,6 +182,22 @@ async function useCpu(): Promise<BackendInfo> {
   await tf.setBackend('cpu');
   await tf.ready();
   return { name: 'cpu', description: 'cpu (pure JavaScript; very slow for training)' };
+}
+
+/**
+ * Turns the native kernels on or off on the wasm backend now in use (for tests that check both
+ * kernel sets); returns whether they are on. On when asked but not built: a BackendError saying why.
+ */
+export function setNativeKernels(on: boolean): boolean {
+  if (!on) {
+    unregisterNativeKernels();
+    return false;
+  }
+  const native = loadNative();
+  if (!native.ok) throw new BackendError(`native kernels: ${native.why}`);
+  native.addon.setThreads(nativeThreads());
+  registerNativeKernels(native.addon);
+  return nativeKernelsActive();
 }
 
 let current: { choice: BackendChoice; loader: NodeLoader; info: BackendInfo } | undefined;
