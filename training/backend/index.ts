@@ -209,6 +209,16 @@ export function backendThreads(): number {
 }
 
 /**
+ * Threads inside each kernel on the wasm backend: XNNPACK's, or the native kernels' when they run
+ * on more (0 on another backend). Above 1, a worker beside them would only oversubscribe the cores.
+ */
+export function kernelThreads(): number {
+  if (tf.getBackend() !== 'wasm') return 0;
+  const native = loadNative();
+  return Math.max(backendThreads(), nativeKernelsActive() && native.ok ? native.addon.threads() : 0);
+}
+
+/**
  * Select and initialise the tensor backend. `auto` tries tfjs-node, then wasm, then cpu, logging
  * why each skipped one was skipped. Calling it again with the same choice returns the same result.
  */

