@@ -5,26 +5,13 @@
  * (training: false) so both backends compute the same function.
  */
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend, setNativeKernels } from '../../training/backend/index.js';
 import { KERNEL_SETS } from './kernel-sets.js';
-import { CONV1_PRESETS, zfNetConfig } from '../../training/model/config.js';
-import { buildZfNet } from '../../training/model/zfnet.js';
-import { crossEntropy } from '../../training/train-step.js';
+import { CONV1_PRESETS } from '../../training/model/config.js';
+import { zfNetGradients } from './gradients.js';
 
 function gradients(preset: string, shape: [number, number, number]): Float32Array[] {
-  const model = buildZfNet(zfNetConfig({ inputShape: shape, classes: 10, conv1: CONV1_PRESETS[preset] }), 3);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const grads = tf.tidy(() => {
-    const x = tf.randomNormal([2, ...shape], 0, 1, 'float32', 5);
-    const y = tf.oneHot(tf.tensor1d([1, 7], 'int32'), 10).toFloat() as tf.Tensor2D;
-    const g = tf.variableGrads(() => crossEntropy(y, model.apply(x, { training: false }) as tf.Tensor2D), vars).grads;
-    return vars.map((v) => g[v.name]!);
-  });
-  const arrays = grads.map((g) => g.dataSync() as Float32Array); // read outside tidy: it walks typed arrays
-  tf.dispose(grads);
-  model.dispose();
-  return arrays;
+  return zfNetGradients(shape, { conv1: CONV1_PRESETS[preset], labels: [1, 7] });
 }
 
 describe.each(KERNEL_SETS)('small ZF-net gradients on wasm with the %s', (_set, native) => {

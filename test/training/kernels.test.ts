@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, setNativeKernels } from '../../training/backend/index.js';
 import { KERNEL_SETS } from './kernel-sets.js';
+import { relErr } from './gradients.js';
 
 interface Case {
   batch: number;
@@ -42,16 +43,6 @@ const CASES: Case[] = [
 
 function outSize(n: number, c: Case): number {
   return c.pad === 'same' ? Math.ceil(n / c.s) : Math.floor((n - c.k) / c.s) + 1;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    norm = Math.max(norm, Math.abs(b[i]!));
-  }
-  return diff / Math.max(norm, 1e-12);
 }
 
 /** Both backward kernels of one case on the current backend, read back (seed must be non-zero: 0 means unseeded). */

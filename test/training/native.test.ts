@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import {
   BackendError,
   initBackend,
@@ -22,35 +21,10 @@ import { loadNative } from '../../training/backend/native/addon.js';
 import { createFastTrainStep } from '../../training/backend/trainer.js';
 import { zfNetConfig } from '../../training/model/config.js';
 import { buildZfNet } from '../../training/model/zfnet.js';
-import { crossEntropy } from '../../training/train-step.js';
+import { relErr, zfNetGradients } from './gradients.js';
 
 const native = loadNative();
 const run = native.ok || !!process.env.CI;
-
-function gradients(): Float32Array[] {
-  const model = buildZfNet(zfNetConfig({ inputShape: [32, 32, 3], classes: 10 }), 3);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const grads = tf.tidy(() => {
-    const x = tf.randomNormal([8, 32, 32, 3], 0, 1, 'float32', 5);
-    const y = tf.oneHot(tf.tensor1d([1, 7, 0, 2, 9, 3, 3, 5], 'int32'), 10).toFloat() as tf.Tensor2D;
-    const g = tf.variableGrads(() => crossEntropy(y, model.apply(x, { training: false }) as tf.Tensor2D), vars).grads;
-    return vars.map((v) => g[v.name]!);
-  });
-  const arrays = grads.map((g) => g.dataSync() as Float32Array);
-  tf.dispose(grads);
-  model.dispose();
-  return arrays;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    norm = Math.max(norm, Math.abs(b[i]!));
-  }
-  return diff / Math.max(norm, 1e-12);
-}
 
 /** Runs a module in a fresh process from inside the repo (test-output/ is ignored). */
 function runScript(body: string, env: Record<string, string>) {
@@ -90,12 +64,12 @@ describe.skipIf(!run)('native kernels', () => {
 
   it('on two threads: every kernel uses both, the trainer adds no worker, the gradients equal cpu', async () => {
     await initBackend('cpu');
-    const reference = gradients();
+    const reference = zfNetGradients([32, 32, 3]);
     await initBackend('wasm');
     process.env.ZFSCOPE_NATIVE_THREADS = '2';
     setNativeKernels(true);
     expect(kernelThreads()).toBe(2);
-    const got = gradients();
+    const got = zfNetGradients([32, 32, 3]);
     for (const [i, g] of got.entries()) expect(relErr(g, reference[i]!)).toBeLessThanOrEqual(1e-4);
     const model = buildZfNet(zfNetConfig({ inputShape: [16, 16, 1], classes: 10 }));
     const lines: string[] = [];

@@ -9,37 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
 import { backendThreads, BackendError, initBackend, wasmThreads } from '../../training/backend/index.js';
 import { createFastTrainStep } from '../../training/backend/trainer.js';
 import { zfNetConfig } from '../../training/model/config.js';
 import { buildZfNet } from '../../training/model/zfnet.js';
-import { crossEntropy } from '../../training/train-step.js';
-
-function gradients(shape: [number, number, number]): Float32Array[] {
-  const model = buildZfNet(zfNetConfig({ inputShape: shape, classes: 10 }), 3);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const grads = tf.tidy(() => {
-    const x = tf.randomNormal([8, ...shape], 0, 1, 'float32', 5);
-    const y = tf.oneHot(tf.tensor1d([1, 7, 0, 2, 9, 3, 3, 5], 'int32'), 10).toFloat() as tf.Tensor2D;
-    const g = tf.variableGrads(() => crossEntropy(y, model.apply(x, { training: false }) as tf.Tensor2D), vars).grads;
-    return vars.map((v) => g[v.name]!);
-  });
-  const arrays = grads.map((g) => g.dataSync() as Float32Array); // read outside tidy: it walks typed arrays
-  tf.dispose(grads);
-  model.dispose();
-  return arrays;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    norm = Math.max(norm, Math.abs(b[i]!));
-  }
-  return diff / Math.max(norm, 1e-12);
-}
+import { relErr, zfNetGradients } from './gradients.js';
 
 describe('wasm on XNNPACK threads', () => {
   const saved = process.env.ZFSCOPE_WASM_THREADS;
@@ -53,11 +27,11 @@ describe('wasm on XNNPACK threads', () => {
 
   it('starts with two threads and computes the gradients the cpu backend does', async () => {
     await initBackend('cpu');
-    const reference = gradients([32, 32, 3]);
+    const reference = zfNetGradients([32, 32, 3]);
     const info = await initBackend('wasm');
     expect(info.description).toContain('2 threads');
     expect(backendThreads()).toBe(2);
-    const got = gradients([32, 32, 3]);
+    const got = zfNetGradients([32, 32, 3]);
     expect(got.length).toBe(reference.length);
     for (const [i, g] of got.entries()) expect(relErr(g, reference[i]!)).toBeLessThanOrEqual(1e-4);
   });

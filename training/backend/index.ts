@@ -108,11 +108,16 @@ async function tryNode(loader: NodeLoader): Promise<Attempt> {
  * pool collapses; the two together oversubscribe the cores. So the default stays 1.
  */
 export function wasmThreads(): number {
-  const env = process.env.ZFSCOPE_WASM_THREADS;
+  return threadsFromEnv('ZFSCOPE_WASM_THREADS');
+}
+
+/** 1 in a worker thread, else the variable's value (1-8) when set, else 1. */
+function threadsFromEnv(name: string): number {
+  const env = process.env[name];
   if (!isMainThread || env === undefined || env === '') return 1;
   const n = Number(env);
   if (!Number.isInteger(n) || n < 1 || n > 8) {
-    throw new BackendError(`ZFSCOPE_WASM_THREADS: expected an integer from 1 to 8; found ${JSON.stringify(env)}`);
+    throw new BackendError(`${name}: expected an integer from 1 to 8; found ${JSON.stringify(env)}`);
   }
   return n;
 }
@@ -122,13 +127,7 @@ export function wasmThreads(): number {
  * (1-8), else 1.
  */
 export function nativeThreads(): number {
-  const env = process.env.ZFSCOPE_NATIVE_THREADS;
-  if (!isMainThread || env === undefined || env === '') return 1;
-  const n = Number(env);
-  if (!Number.isInteger(n) || n < 1 || n > 8) {
-    throw new BackendError(`ZFSCOPE_NATIVE_THREADS: expected an integer from 1 to 8; found ${JSON.stringify(env)}`);
-  }
-  return n;
+  return threadsFromEnv('ZFSCOPE_NATIVE_THREADS');
 }
 
 /** The native kernels over the wasm ones when the addon loads; the description says which run. */
