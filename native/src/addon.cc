@@ -171,6 +171,19 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   });
 }
 
+// sumRows(x, out, [rows, inner])
+napi_value SumRows(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args a(env, info, 3);
+    const int32_t* p = a.array<int32_t>(2, napi_int32_array, 2, "geometry");
+    if (p[0] < 1 || p[1] < 1) throw JsError("geometry: rows and inner must be at least 1");
+    const float* x = a.f32(0, size_t(p[0]) * p[1], "x");
+    float* out = a.f32(1, size_t(p[1]), "out");
+    zf::sum_rows(p[0], p[1], x, out);
+    return undefined(env);
+  });
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args a(env, info, 1);
@@ -202,6 +215,7 @@ NAPI_MODULE_INIT() {
       {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -34,6 +34,9 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
 // c[b] = op(a[b]) . op(b[b]) for each of `batch` row-major matrices: op(a) is M x K, op(b) K x N.
 void matmul(int batch, int M, int N, int K, bool ta, bool tb, const float* a, const float* b, float* c);
 
+// out[j] = sum over i of x[i * inner + j] (a sum over the leading axes, as a bias gradient is).
+void sum_rows(int64_t rows, int64_t inner, const float* x, float* out);
+
 // Threads each kernel may use on the calling thread.
 void set_threads(int n);
 int threads();

@@ -134,6 +134,20 @@ function matMul(m: (typeof MATMULS)[number], seed: number): Float32Array {
   });
 }
 
+const SUMS: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
+  { shape: [64, 16, 16, 32], axis: [0, 1, 2], keepDims: false },
+  { shape: [5, 7], axis: [0], keepDims: true },
+  { shape: [3, 4, 5], axis: [1, 2], keepDims: false },
+  { shape: [2, 3], axis: [-1], keepDims: false },
+];
+
+function summed(c: (typeof SUMS)[number], seed: number): { values: Float32Array; shape: number[] } {
+  return tf.tidy(() => {
+    const out = tf.sum(tf.randomNormal(c.shape, 0, 1, 'float32', seed), c.axis, c.keepDims);
+    return { values: out.dataSync() as Float32Array, shape: out.shape };
+  });
+}
+
 const GATHERS: Array<{ shape: number[]; axis: number; idx: number[]; dtype: 'float32' | 'int32' }> = [
   { shape: [5, 4, 4, 3], axis: 0, idx: [4, 0, 0, 2, 4, 1], dtype: 'float32' },
   { shape: [3, 6, 2], axis: 1, idx: [5, 5, 0, 3], dtype: 'float32' },
@@ -155,6 +169,7 @@ describe.each(KERNEL_SETS)('wasm backend training kernels: %s', (_set, native) =
   let forwardReference: Float32Array[][];
   let poolReference: Float32Array[];
   let matMulReference: Float32Array[];
+  let sumReference: Array<{ values: Float32Array; shape: number[] }>;
 
   beforeAll(async () => {
     await initBackend('cpu');
@@ -162,6 +177,7 @@ describe.each(KERNEL_SETS)('wasm backend training kernels: %s', (_set, native) =
     forwardReference = CASES.map((c, i) => forward(c, 10 * i + 4));
     poolReference = POOLS.map((c, i) => poolBackward(c, 10 * i + 3));
     matMulReference = MATMULS.map((m, i) => matMul(m, 10 * i + 5));
+    sumReference = SUMS.map((c, i) => summed(c, 10 * i + 6));
     gatherReference = GATHERS.map((g, i) => gathered(g, 10 * i + 7));
     await initBackend('wasm');
     expect(setNativeKernels(native)).toBe(native);
@@ -216,6 +232,15 @@ describe.each(KERNEL_SETS)('wasm backend training kernels: %s', (_set, native) =
       const got = matMul(m, 10 * i + 5);
       expect(got.length).toBe(matMulReference[i]!.length);
       expect(relErr(got, matMulReference[i]!)).toBeLessThanOrEqual(1e-5);
+    },
+  );
+
+  it.each(SUMS.map((c, i) => [`${c.shape.join('x')} over [${c.axis}]${c.keepDims ? ' keepDims' : ''}`, c, i] as const))(
+    'Sum matches the cpu reference: %s',
+    (_name, c, i) => {
+      const got = summed(c, 10 * i + 6);
+      expect(got.shape).toEqual(sumReference[i]!.shape);
+      expect(relErr(got.values, sumReference[i]!.values)).toBeLessThanOrEqual(1e-5);
     },
   );
 

@@ -26,6 +26,8 @@ export interface NativeAddon {
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, g: Int32Array): void;
   /** geometry: batch, M, N, K, transposeA, transposeB. */
   matMul(a: Float32Array, b: Float32Array, c: Float32Array, g: Int32Array): void;
+  /** out[j] = Σ_i x[i·inner + j]; geometry: rows, inner. */
+  sumRows(x: Float32Array, out: Float32Array, g: Int32Array): void;
   setThreads(n: number): void;
   threads(): number;
   /** e.g. "oneDNN 2.6.3, avx2". */

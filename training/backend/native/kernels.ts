@@ -1,7 +1,7 @@
 /**
  * Kernels of the wasm backend that run on zfscope's native addon (addon.ts) instead of XNNPACK
  * and the project's wasm kernels: Conv2D, FusedConv2D (bias, ReLU), both convolution gradients,
- * MaxPoolGrad and BatchMatMul. They read and write the wasm heap in place (no copies); a case the
+ * MaxPoolGrad, BatchMatMul and Sum over leading axes. They read and write the wasm heap in place (no copies); a case the
  * addon does not cover (NCHW, other activations, broadcast batches) goes to the kernel it replaced.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -221,6 +221,29 @@ function batchMatMul(native: NativeAddon) {
   };
 }
 
+interface SumAttrs {
+  axis: number | number[];
+  keepDims: boolean;
+}
+
+/** Sum over leading axes (a bias gradient: all but the channel axis); other sums go to wasm's. */
+function sum(native: NativeAddon) {
+  return (args: Args<SumAttrs>): tf.TensorInfo => {
+    const { backend, attrs } = args;
+    const x = args.inputs.x!;
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    const rows = product(x.shape.slice(0, axes.length));
+    const inner = product(x.shape.slice(axes.length));
+    if (!leading || x.dtype !== 'float32' || rows < 1 || inner < 1) return delegate('Sum', args);
+    const kept = x.shape.slice(axes.length);
+    const out = backend.makeOutput(attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
+    native.sumRows(heap(backend, x), heap(backend, out), Int32Array.from([rows, inner]));
+    return out;
+  };
+}
+
 /** The native kernels for 'wasm', each made for `native`. */
 export function nativeKernelConfigs(native: NativeAddon): tf.KernelConfig[] {
   const make: Record<string, (n: NativeAddon) => (args: never) => tf.TensorInfo> = {
@@ -230,6 +253,7 @@ export function nativeKernelConfigs(native: NativeAddon): tf.KernelConfig[] {
     Conv2DBackpropFilter: conv2DBackpropFilter,
     MaxPoolGrad: maxPoolGrad,
     BatchMatMul: batchMatMul,
+    Sum: sum,
   };
   return Object.entries(make).map(([kernelName, f]) => ({
     kernelName,
