@@ -56,19 +56,22 @@ struct Weights {
   memory::desc user;
   memory blocked;
   bool reordered = false;
+  dnnl::reorder to_blocked, to_user;  // built once: the filters are reordered at every call
 
   Weights(const memory::desc& user_desc, const memory::desc& wanted) : user(user_desc) {
-    if (wanted != user_desc) {
-      blocked = memory(wanted, context().engine);
-      reordered = true;
-    }
+    if (wanted == user_desc) return;
+    auto& eng = context().engine;
+    blocked = memory(wanted, eng);
+    reordered = true;
+    to_blocked = dnnl::reorder(dnnl::reorder::primitive_desc(eng, user_desc, eng, wanted));
+    to_user = dnnl::reorder(dnnl::reorder::primitive_desc(eng, wanted, eng, user_desc));
   }
   // The filter the primitive reads, from the user's pointer.
   memory in(const float* w) {
     auto& ctx = context();
     memory u(user, ctx.engine, const_cast<float*>(w));
     if (!reordered) return u;
-    dnnl::reorder(u, blocked).execute(ctx.stream, u, blocked);
+    to_blocked.execute(ctx.stream, u, blocked);
     return blocked;
   }
   // The filter the primitive writes, and copy_out() to put it at the user's pointer.
@@ -77,7 +80,7 @@ struct Weights {
     if (!reordered) return;
     auto& ctx = context();
     memory u(user, ctx.engine, w);
-    dnnl::reorder(blocked, u).execute(ctx.stream, blocked, u);
+    to_user.execute(ctx.stream, blocked, u);
   }
 };
 
