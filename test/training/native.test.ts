@@ -17,7 +17,9 @@ import {
   nativeThreads,
   setNativeKernels,
 } from '../../training/backend/index.js';
+import * as tf from '@tensorflow/tfjs';
 import { loadNative } from '../../training/backend/native/addon.js';
+import { fits } from '../../training/backend/native/kernels.js';
 import { createFastTrainStep } from '../../training/backend/trainer.js';
 import { zfNetConfig } from '../../training/model/config.js';
 import { buildZfNet } from '../../training/model/zfnet.js';
@@ -120,5 +122,18 @@ console.log(info.description, '|', y.sum().dataSync()[0]);
     expect(on.stdout).toContain('2 threads');
     // The same sum both ways: 4 * 9 taps inside, fewer at the border ('same' padding).
     expect(on.stdout.split('|')[1]!.trim()).toBe(off.stdout.split('|')[1]!.trim());
+  });
+});
+
+describe('which convolutions the native kernels take', () => {
+  const info = (pad: 'same' | 'valid' | number, stride: number, rounding?: 'ceil') =>
+    tf.backend_util.computeConv2DInfo([2, 6, 6, 3], [3, 3, 3, 4], stride, 1, pad, rounding);
+
+  it("those whose output size follows oneDNN's floor rule; one sized by dimRoundingMode 'ceil' stays on wasm", () => {
+    expect(fits(info('same', 1))).toBe(true);
+    expect(fits(info('same', 2))).toBe(true);
+    expect(fits(info('valid', 2))).toBe(true);
+    expect(fits(info(0, 2))).toBe(true); // floor((6 - 3) / 2) + 1 = 2
+    expect(fits(info(0, 2, 'ceil'))).toBe(false); // tfjs says 3
   });
 });

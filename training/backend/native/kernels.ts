@@ -44,6 +44,17 @@ export function convGeometry(c: tf.backend_util.Conv2DInfo): Int32Array {
   ]);
 }
 
+/** Whether oneDNN's output-size rule (floor) gives tfjs's output size (not so under dimRoundingMode 'ceil'). */
+export function fits(c: tf.backend_util.Conv2DInfo): boolean {
+  const p = c.padInfo;
+  const size = (n: number, pad: number, k: number, d: number, s: number) =>
+    Math.floor((n + pad - ((k - 1) * d + 1)) / s) + 1;
+  return (
+    size(c.inHeight, p.top + p.bottom, c.filterHeight, c.dilationHeight, c.strideHeight) === c.outHeight &&
+    size(c.inWidth, p.left + p.right, c.filterWidth, c.dilationWidth, c.strideWidth) === c.outWidth
+  );
+}
+
 const heap = (backend: WasmBackend, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
 
 const nhwc = (a: ConvAttrs) => a.dataFormat !== 'NCHW';
@@ -57,18 +68,28 @@ function delegate(name: string, args: Args<unknown>): tf.TensorInfo {
   return f(args as never) as tf.TensorInfo;
 }
 
-function makeConv(native: NativeAddon, args: Args<ConvAttrs>, bias: tf.TensorInfo | undefined, relu: boolean) {
-  const { backend, attrs } = args;
-  const x = args.inputs.x!;
-  const filter = args.inputs.filter!;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    filter.shape as Shape4,
+function forwardInfo(args: Args<ConvAttrs>): tf.backend_util.Conv2DInfo {
+  const { attrs } = args;
+  return tf.backend_util.computeConv2DInfo(
+    args.inputs.x!.shape as Shape4,
+    args.inputs.filter!.shape as Shape4,
     attrs.strides,
     attrs.dilations ?? 1,
     attrs.pad,
     attrs.dimRoundingMode,
   );
+}
+
+function makeConv(
+  native: NativeAddon,
+  args: Args<ConvAttrs>,
+  info: tf.backend_util.Conv2DInfo,
+  bias: tf.TensorInfo | undefined,
+  relu: boolean,
+) {
+  const { backend } = args;
+  const x = args.inputs.x!;
+  const filter = args.inputs.filter!;
   const out = backend.makeOutput(info.outShape, 'float32');
   native.conv2d(
     heap(backend, x),
@@ -84,7 +105,8 @@ function makeConv(native: NativeAddon, args: Args<ConvAttrs>, bias: tf.TensorInf
 function conv2D(native: NativeAddon) {
   return (args: Args<ConvAttrs>): tf.TensorInfo => {
     if (!nhwc(args.attrs) || args.inputs.x!.dtype !== 'float32') return delegate('Conv2D', args);
-    return makeConv(native, args, undefined, false);
+    const info = forwardInfo(args);
+    return fits(info) ? makeConv(native, args, info, undefined, false) : delegate('Conv2D', args);
   };
 }
 
@@ -100,7 +122,8 @@ function fusedConv2D(native: NativeAddon) {
     const plainBias = !bias || (bias.shape.length === 1 && bias.shape[0] === outChannels);
     if (!nhwc(args.attrs) || (act !== 'linear' && act !== 'relu') || preluActivationWeights || !plainBias)
       return delegate('FusedConv2D', args);
-    return makeConv(native, args, bias, act === 'relu');
+    const info = forwardInfo(args);
+    return fits(info) ? makeConv(native, args, info, bias, act === 'relu') : delegate('FusedConv2D', args);
   };
 }
 
@@ -122,6 +145,7 @@ function conv2DBackpropInput(native: NativeAddon) {
       attrs.pad,
       attrs.dimRoundingMode,
     );
+    if (!fits(info)) return delegate('Conv2DBackpropInput', args);
     const dx = backend.makeOutput(attrs.inputShape, 'float32');
     native.conv2dBackpropInput(heap(backend, dy), heap(backend, filter), heap(backend, dx), convGeometry(info));
     return dx;
@@ -146,6 +170,7 @@ function conv2DBackpropFilter(native: NativeAddon) {
       attrs.pad,
       attrs.dimRoundingMode,
     );
+    if (!fits(info)) return delegate('Conv2DBackpropFilter', args);
     const dw = backend.makeOutput(attrs.filterShape, 'float32');
     native.conv2dBackpropFilter(heap(backend, x), heap(backend, dy), heap(backend, dw), convGeometry(info));
     return dw;
