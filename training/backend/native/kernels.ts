@@ -68,11 +68,11 @@ function delegate(name: string, args: Args<unknown>): tf.TensorInfo {
   return f(args as never) as tf.TensorInfo;
 }
 
-function forwardInfo(args: Args<ConvAttrs>): tf.backend_util.Conv2DInfo {
-  const { attrs } = args;
+/** tfjs's geometry of a conv of input `x` by `filter` under `attrs` (the one both gradients share). */
+function convInfo(x: number[], filter: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
-    args.inputs.x!.shape as Shape4,
-    args.inputs.filter!.shape as Shape4,
+    x as Shape4,
+    filter as Shape4,
     attrs.strides,
     attrs.dilations ?? 1,
     attrs.pad,
@@ -105,7 +105,7 @@ function makeConv(
 function conv2D(native: NativeAddon) {
   return (args: Args<ConvAttrs>): tf.TensorInfo => {
     if (!nhwc(args.attrs) || args.inputs.x!.dtype !== 'float32') return delegate('Conv2D', args);
-    const info = forwardInfo(args);
+    const info = convInfo(args.inputs.x!.shape, args.inputs.filter!.shape, args.attrs);
     return fits(info) ? makeConv(native, args, info, undefined, false) : delegate('Conv2D', args);
   };
 }
@@ -122,7 +122,7 @@ function fusedConv2D(native: NativeAddon) {
     const plainBias = !bias || (bias.shape.length === 1 && bias.shape[0] === outChannels);
     if (!nhwc(args.attrs) || (act !== 'linear' && act !== 'relu') || preluActivationWeights || !plainBias)
       return delegate('FusedConv2D', args);
-    const info = forwardInfo(args);
+    const info = convInfo(args.inputs.x!.shape, args.inputs.filter!.shape, args.attrs);
     return fits(info) ? makeConv(native, args, info, bias, act === 'relu') : delegate('FusedConv2D', args);
   };
 }
@@ -137,14 +137,7 @@ function conv2DBackpropInput(native: NativeAddon) {
     if (!nhwc(attrs)) return delegate('Conv2DBackpropInput', args);
     const dy = args.inputs.dy!;
     const filter = args.inputs.filter!;
-    const info = tf.backend_util.computeConv2DInfo(
-      attrs.inputShape,
-      filter.shape as Shape4,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo(attrs.inputShape, filter.shape, attrs);
     if (!fits(info)) return delegate('Conv2DBackpropInput', args);
     const dx = backend.makeOutput(attrs.inputShape, 'float32');
     native.conv2dBackpropInput(heap(backend, dy), heap(backend, filter), heap(backend, dx), convGeometry(info));
@@ -162,14 +155,7 @@ function conv2DBackpropFilter(native: NativeAddon) {
     if (!nhwc(attrs)) return delegate('Conv2DBackpropFilter', args);
     const x = args.inputs.x!;
     const dy = args.inputs.dy!;
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
+    const info = convInfo(x.shape, attrs.filterShape, attrs);
     if (!fits(info)) return delegate('Conv2DBackpropFilter', args);
     const dw = backend.makeOutput(attrs.filterShape, 'float32');
     native.conv2dBackpropFilter(heap(backend, x), heap(backend, dy), heap(backend, dw), convGeometry(info));
